@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import login_user, logout_user
+from flask_smorest import Blueprint
+
+from api.accounts.schemas import LoginSchema, TokenCreateSchema, TokenSchema, UserSchema
+from api.auth import LoginUser, current_actor
+from api.db import db_session
+from core.accounts import User
+from core.accounts import services as accounts
+from core.errors import Unauthenticated
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in, log out, API tokens")
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.arguments(LoginSchema)
+    @blp.response(200, UserSchema)
+    def post(self, credentials):
+        """Log in with a username and password; starts a browser session."""
+        user = accounts.authenticate(db_session(), **credentials)
+        if user is None:
+            raise Unauthenticated("unknown username or wrong password")
+        login_user(LoginUser(user))
+        return user
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        """End the browser session."""
+        logout_user()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self):
+        """The account behind this request."""
+        return db_session().get(User, current_actor().id)
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, TokenSchema)
+    def post(self, data):
+        """Create a personal API token for the current account; the secret is shown once."""
+        user = db_session().get(User, current_actor().id)
+        token, secret = accounts.issue_token(db_session(), user=user, name=data["name"])
+        return {"id": token.id, "name": token.name, "prefix": token.prefix, "created_at": token.created_at,
+                "token": secret}

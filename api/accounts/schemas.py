@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.schemas import StrictSchema
+
+
+class LoginSchema(StrictSchema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1000))
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    full_name = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    unit_id = ma.fields.Integer(allow_none=True)
+
+
+class TokenCreateSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    prefix = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    token = ma.fields.String(metadata={"description": "The secret; shown only in the response that creates it"})

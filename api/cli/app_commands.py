@@ -1,0 +1,151 @@
+"""Commands that work on the app and its database: serve, db, seed-demo, users."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from core.errors import DomainError
+
+
+@contextmanager
+def _app() -> Iterator[Flask]:
+    """The running app under ``flask --app api``; a fresh one under ``levelpath``."""
+    if has_app_context():
+        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        return
+    from api import create_app
+
+    app = create_app()
+    with app.app_context():
+        yield app
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session committed when the command succeeds, rolled back when it fails."""
+    from api.db import ENGINE_KEY, SESSIONMAKER_KEY
+    from api.migrations import pending_migrations
+
+    with _app() as app:
+        if pending_migrations(app.extensions[ENGINE_KEY]):
+            raise click.ClickException("the database schema is missing or old: run 'levelpath db upgrade' first")
+    with _app() as app, app.extensions[SESSIONMAKER_KEY]() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _domain_errors_as_click_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            field = f" ({error.field})" if error.field else ""
+            raise click.ClickException(f"{error.detail}{field}") from None
+
+    return wrapper
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the API with gunicorn."""
+    from api.cli.server import run_gunicorn
+
+    with _app() as app:
+        database = app.config["DATABASE_URL"].split("@")[-1]
+    click.echo(f"LevelPath on http://{host}:{port}/  (database: {database})")
+    click.echo(f"API docs:  http://{host}:{port}/api/docs")
+    run_gunicorn(host=host, port=port, workers=workers)
+
+
+@click.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command()
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def upgrade(revision: str) -> None:
+    """Create or upgrade the schema with the Alembic migrations."""
+    from api.migrations import upgrade_database
+
+    with _app() as app:
+        upgrade_database(app.config["DATABASE_URL"], revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@click.command("seed-demo")
+@_domain_errors_as_click_errors
+def seed_demo() -> None:
+    """Load the organisation, targets, staff, starter items and one demo account per role."""
+    from api.demo.seed import seed_demo_data
+
+    with _session() as session:
+        report = seed_demo_data(session)
+    click.echo(report.summary())
+    click.echo("Demo accounts (passwords are new on every run):")
+    for account in report.accounts:
+        unit = f"  unit {account.unit_id}" if account.unit_id else ""
+        click.echo(f"  {account.role:<11} {account.username:<18} {account.password}{unit}")
+
+
+@click.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--role", "roles", required=True, multiple=True,
+              help="candidate, author, reviewer, rater, test_admin, hr or admin; repeat for several.")
+@click.option("--unit", default=None, help="Unit id or code the account belongs to (HR: its scope).")
+@click.option("--full-name", default="")
+@_domain_errors_as_click_errors
+def create_user(username: str, password: str, roles: tuple[str, ...], unit: str | None, full_name: str) -> None:
+    """Create an account."""
+    from core.accounts import Role
+    from core.accounts import services as accounts
+    from learning.queries import resolve_unit
+
+    known = {r.value for r in Role}
+    wanted = [part.strip() for value in roles for part in value.split(",") if part.strip()]
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}",
+                                 param_hint="--role")
+    with _session() as session:
+        unit_id = resolve_unit(session, unit).id if unit else None
+        user = accounts.create_user(session, username=username, password=password,
+                                    roles=[Role(r) for r in wanted], unit_id=unit_id, full_name=full_name)
+        click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="A label for the token.")
+@_domain_errors_as_click_errors
+def create_token(username: str, name: str) -> None:
+    """Issue a personal API token; the token is printed on the last line."""
+    from core.accounts import services as accounts
+
+    with _session() as session:
+        user = accounts.require_user_by_username(session, username)
+        _token, secret = accounts.issue_token(session, user=user, name=name)
+    click.echo(f"API token for {username} (send as 'Authorization: Bearer <token>'; shown only once):")
+    click.echo(secret)

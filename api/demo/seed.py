@@ -1,0 +1,155 @@
+"""Demo data: the organisation, targets, generated staff, starter items, a test, and demo accounts."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from faker import Faker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.demo.starter_items import STARTER_ITEMS
+from assessment import services as assessment
+from assessment.models import Test
+from core.accounts import Role, User
+from core.accounts import services as accounts
+from learning.models import JobPosition, StaffCategory, StaffMember, Unit, UnitGroup
+from learning.reference_data import load_targets, load_units
+from question_bank import services as question_bank
+from question_bank.models import Item
+
+FAKER_SEED = 2026
+STAFF_PER_UNIT = 3
+DEMO_UNIT_GROUP = UnitGroup.VGCL_DEPARTMENT
+DEMO_TEST_TITLE = "Demo placement check (12 items)"
+
+POSITIONS = [
+    ("Head of department", 4, True),
+    ("Deputy head of department", 4, True),
+    ("Principal specialist", 4, False),
+    ("Specialist", 3, False),
+    ("External relations officer", 4, False),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    role: str
+    username: str
+    password: str
+    unit_id: int | None
+
+
+@dataclass
+class SeedReport:
+    units_added: int = 0
+    targets_added: int = 0
+    staff_added: int = 0
+    items_added: int = 0
+    tests_added: int = 0
+    accounts: list[DemoAccount] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"seeded: {self.units_added} units, {self.targets_added} targets, {self.staff_added} staff, "
+                f"{self.items_added} items, {self.tests_added} tests (existing data kept)")
+
+
+def seed_demo_data(session: Session) -> SeedReport:
+    """Idempotent: adds what is missing and gives every demo account a fresh password."""
+    report = SeedReport(units_added=load_units(session), targets_added=load_targets(session))
+    positions = _ensure_positions(session)
+    report.staff_added = _ensure_staff(session, positions)
+    demo_unit = session.scalars(select(Unit).where(Unit.group == DEMO_UNIT_GROUP).order_by(Unit.id)).first()
+    assert demo_unit is not None, "units.csv has no VGCL department"
+    users = {role: _ensure_account(session, role, demo_unit, report) for role in Role}
+    _link_candidate_to_staff(session, users[Role.CANDIDATE], demo_unit)
+    report.items_added, item_ids = _ensure_items(session, users[Role.AUTHOR], users[Role.REVIEWER])
+    report.tests_added = _ensure_test(session, users[Role.TEST_ADMIN], item_ids)
+    return report
+
+
+def _ensure_positions(session: Session) -> list[JobPosition]:
+    existing = {p.title: p for p in session.scalars(select(JobPosition))}
+    for title, level, leadership in POSITIONS:
+        if title not in existing:
+            existing[title] = JobPosition(title=title, required_level=level, is_leadership=leadership)
+            session.add(existing[title])
+    session.flush()
+    return list(existing.values())
+
+
+def _ensure_staff(session: Session, positions: list[JobPosition]) -> int:
+    if session.scalar(select(func.count()).select_from(StaffMember)):
+        return 0
+    fake = Faker("vi_VN")
+    fake.seed_instance(FAKER_SEED)
+    staff = []
+    for unit in session.scalars(select(Unit).order_by(Unit.id)):
+        for _ in range(STAFF_PER_UNIT):
+            position = fake.random_element(positions)
+            gender = fake.random_element(["female", "male"])
+            name = fake.name_female() if gender == "female" else fake.name_male()
+            staff.append(StaffMember(
+                full_name=name, gender=gender, unit_id=unit.id,
+                birth_date=fake.date_between(start_date=date(1965, 1, 1), end_date=date(2001, 12, 31)),
+                category=fake.random_element([c.value for c in StaffCategory]),
+                is_leader=position.is_leadership, position_id=position.id,
+            ))
+    session.add_all(staff)
+    session.flush()
+    return len(staff)
+
+
+def _ensure_account(session: Session, role: Role, unit: Unit, report: SeedReport) -> User:
+    username = f"demo.{role.value.replace('_', '')}"
+    password = secrets.token_urlsafe(12)
+    unit_id = unit.id if role in (Role.CANDIDATE, Role.HR) else None
+    user = accounts.get_user_by_username(session, username)
+    if user is None:
+        user = accounts.create_user(session, username=username, password=password, roles=[role],
+                                    unit_id=unit_id, full_name=f"Demo {role.value.replace('_', ' ')}")
+    else:
+        accounts.set_password(session, user=user, password=password)
+    report.accounts.append(DemoAccount(role=role.value, username=username, password=password,
+                                       unit_id=unit_id))
+    return user
+
+
+def _link_candidate_to_staff(session: Session, candidate: User, unit: Unit) -> None:
+    if session.scalar(select(StaffMember).where(StaffMember.user_id == candidate.id)) is not None:
+        return
+    member = session.scalars(select(StaffMember).where(StaffMember.unit_id == unit.id,
+                                                       StaffMember.user_id.is_(None))).first()
+    if member is not None:
+        member.user_id = candidate.id
+        candidate.full_name = member.full_name
+        session.flush()
+
+
+def _ensure_items(session: Session, author: User, reviewer: User) -> tuple[int, list[int]]:
+    mine = list(session.scalars(select(Item.id).where(Item.author_id == author.id).order_by(Item.id)))
+    if mine:
+        return 0, mine
+    author_actor, reviewer_actor = author.as_actor(), reviewer.as_actor()
+    ids = []
+    for spec in STARTER_ITEMS:
+        item = question_bank.create_item(session, author=author_actor, draft=question_bank.ItemDraft(**spec))
+        question_bank.submit_item(session, actor=author_actor, item_id=item.id)
+        question_bank.approve_item(session, actor=reviewer_actor, item_id=item.id,
+                                   comment="Checked key and distractors.")
+        ids.append(item.id)
+    return len(ids), ids
+
+
+def _ensure_test(session: Session, test_admin: User, item_ids: list[int]) -> int:
+    if session.scalar(select(Test.id).where(Test.title == DEMO_TEST_TITLE)) is not None:
+        return 0
+    # Two items per level, easiest first: each cut asks for the items up to that level.
+    cuts = [{"level": level, "min_score": 2 * level - 1} for level in range(1, 7)]
+    test = assessment.create_test(session, actor=test_admin.as_actor(), draft=assessment.TestDraft(
+        title=DEMO_TEST_TITLE, purpose="placement", item_ids=item_ids, cut_scores=cuts,
+        description="A short fixed placement check over the starter items."))
+    assessment.publish_test(session, actor=test_admin.as_actor(), test_id=test.id)
+    return 1

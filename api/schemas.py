@@ -1,0 +1,33 @@
+"""Schema building blocks shared by every blueprint."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+MAX_PER_PAGE = 200
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class PageArgsSchema(StrictSchema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class PageMetaSchema(ma.Schema):
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+def page_of(items: list, *, total: int, page: int, per_page: int) -> dict:
+    return {"items": items, "meta": {"page": page, "per_page": per_page, "total": total}}
+
+
+class CommentSchema(StrictSchema):
+    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))

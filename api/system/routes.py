@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.db import engine
+
+blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Service status")
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.String(metadata={"description": "ok, or degraded when the database is unreachable"})
+    database = ma.fields.String()
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
+    def get(self):
+        """Report whether the service and its database are reachable."""
+        try:
+            with engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return {"status": "degraded", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "reachable"}

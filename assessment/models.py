@@ -1,0 +1,125 @@
+"""Tests, attempts, responses, and the levels they award."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import clock
+from core.db import Base, JsonType, UtcDateTime
+from core.errors import Conflict
+from question_bank.models import ItemVersion
+
+
+class TestPurpose(StrEnum):
+    PLACEMENT = "placement"
+    CERTIFICATION = "certification"
+    PRACTICE = "practice"
+
+
+class TestStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SCORED = "scored"
+
+
+class Test(Base):
+    __tablename__ = "tests"
+    __test__ = False  # not a pytest class, despite the name
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="fixed")
+    purpose: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=TestStatus.DRAFT, index=True)
+    # Raw-score cut-offs: [{"level": 1, "min_score": 3}, ...], ascending in both.
+    cut_scores: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    entries: Mapped[list[TestItem]] = relationship(
+        back_populates="test", order_by="TestItem.position", cascade="all, delete-orphan"
+    )
+
+    def publish(self) -> None:
+        if self.status != TestStatus.DRAFT:
+            raise Conflict(f"only a draft test can be published; this one is {self.status}")
+        self.status = TestStatus.PUBLISHED
+
+
+class TestItem(Base):
+    __tablename__ = "test_items"
+    __test__ = False
+    __table_args__ = (UniqueConstraint("test_id", "item_version_id"),)
+
+    test_id: Mapped[int] = mapped_column(ForeignKey("tests.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
+
+    test: Mapped[Test] = relationship(back_populates="entries")
+    item_version: Mapped[ItemVersion] = relationship()
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        # One attempt in progress per candidate and test, enforced by the database itself.
+        Index("uq_attempts_one_active", "test_id", "candidate_id", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("tests.id", ondelete="RESTRICT"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    raw_score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    level: Mapped[int | None] = mapped_column(Integer)
+
+    test: Mapped[Test] = relationship()
+    responses: Mapped[list[Response]] = relationship(back_populates="attempt", cascade="all, delete-orphan")
+
+    def ensure_open(self) -> None:
+        if self.status != AttemptStatus.IN_PROGRESS:
+            raise Conflict("this attempt has been submitted; it takes no more answers", attempt_status=self.status)
+
+
+class Response(Base):
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("attempt_id", "item_version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
+    answer: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    points: Mapped[float | None] = mapped_column(Float)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="responses")
+
+
+class AssessedLevel(Base):
+    """A level a person holds on the 6-level framework, and what it rests on."""
+
+    __tablename__ = "assessed_levels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(20))  # a TestPurpose: certification or placement
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), unique=True)
+    awarded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    attempt: Mapped[Attempt | None] = relationship()

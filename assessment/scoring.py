@@ -1,0 +1,34 @@
+"""Raw-score cut-offs to levels on the 6-level framework."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from core.errors import RuleViolation
+
+LEVELS = range(1, 7)
+
+
+def check_cut_scores(cut_scores: Sequence[dict[str, Any]], *, max_score: float) -> None:
+    """Raises RuleViolation unless levels and minimum scores both rise strictly and fit the test."""
+    if not cut_scores:
+        raise RuleViolation("at least one cut score is required", field="cut_scores")
+    previous_level, previous_min = 0, -1.0
+    for index, cut in enumerate(cut_scores):
+        level, minimum = cut["level"], cut["min_score"]
+        if level not in LEVELS:
+            raise RuleViolation("level must be between 1 and 6", field=f"cut_scores.{index}.level")
+        if level <= previous_level or minimum <= previous_min:
+            raise RuleViolation("levels and minimum scores must both increase",
+                                field=f"cut_scores.{index}")
+        if not 0 <= minimum <= max_score:
+            raise RuleViolation(f"minimum score must lie between 0 and the test's {max_score:g} points",
+                                field=f"cut_scores.{index}.min_score")
+        previous_level, previous_min = level, minimum
+
+
+def level_for_raw_score(cut_scores: Sequence[dict[str, Any]], raw_score: float) -> int | None:
+    """The highest level whose minimum the score reaches; None below the lowest cut."""
+    reached = [cut["level"] for cut in cut_scores if raw_score >= cut["min_score"]]
+    return max(reached) if reached else None

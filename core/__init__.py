@@ -1,0 +1,1 @@
+"""The tiny Flask-free kernel every domain package builds on."""

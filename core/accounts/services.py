@@ -1,0 +1,105 @@
+"""Account services: creating users, checking passwords, issuing and resolving API tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.accounts.models import ApiToken, User
+from core.accounts.security import hash_password, hash_token, new_token_secret, verify_password
+from core.accounts.types import Role
+from core.errors import Conflict, NotFound, RuleViolation
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
+
+
+def check_password_rules(password: str, *, username: str) -> None:
+    """Raises RuleViolation when the password is too short or merely repeats the username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if username.lower() in password.lower():
+        raise RuleViolation("password must not contain the username", field="password")
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    roles: list[Role],
+    unit_id: int | None = None,
+    full_name: str = "",
+) -> User:
+    """Create an account. Raises RuleViolation for a bad username/password, Conflict if it exists."""
+    if not USERNAME_PATTERN.match(username):
+        raise RuleViolation("username must be 3-80 letters, digits or . _ @ -", field="username")
+    if not roles:
+        raise RuleViolation("at least one role is required", field="roles")
+    check_password_rules(password, username=username)
+    if get_user_by_username(session, username) is not None:
+        raise Conflict(f"user {username!r} already exists", field="username")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        roles=sorted({Role(r).value for r in roles}),
+        unit_id=unit_id,
+        full_name=full_name,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Replace a user's password. Raises RuleViolation if it breaks the password rules."""
+    check_password_rules(password, username=user.username)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def get_user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def require_user_by_username(session: Session, username: str) -> User:
+    """Raises NotFound when there is no such user."""
+    user = get_user_by_username(session, username)
+    if user is None:
+        raise NotFound(f"no user named {username!r}", field="username")
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work either way)."""
+    user = get_user_by_username(session, username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        return None
+    return user
+
+
+def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns the record and the secret, which is never stored."""
+    secret = new_token_secret()
+    token = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=hash_token(secret))
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def get_user_by_token(session: Session, secret: str) -> User | None:
+    """The active owner of a valid, unrevoked token, or None."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = clock.now()
+    # Record use at most every few minutes, so reads through a token do not each become a write.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        token.last_used_at = now
+    return token.user

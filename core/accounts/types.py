@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CANDIDATE = "candidate"
+    AUTHOR = "author"
+    REVIEWER = "reviewer"
+    RATER = "rater"
+    TEST_ADMIN = "test_admin"
+    HR = "hr"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: passed into services explicitly, never read from a global."""
+
+    id: int
+    roles: frozenset[Role]
+    unit_id: int | None = None
+
+    def has(self, *roles: Role) -> bool:
+        """True if the actor holds any of ``roles``; admins hold every role."""
+        return Role.ADMIN in self.roles or any(role in self.roles for role in roles)

@@ -1,0 +1,79 @@
+"""The organisation: units, job positions, staff, and the language targets they are measured against."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import clock
+from core.db import Base, UtcDateTime
+
+
+class UnitGroup(StrEnum):
+    PROVINCIAL_FEDERATION = "provincial_federation"
+    CENTRAL_SECTOR_UNION = "central_sector_union"
+    VGCL_DIRECT_UNIT = "vgcl_direct_unit"
+    VGCL_DEPARTMENT = "vgcl_department"
+
+
+class StaffCategory(StrEnum):
+    CIVIL_SERVANT = "civil_servant"
+    PUBLIC_EMPLOYEE = "public_employee"
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    group: Mapped[str] = mapped_column(String(40), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class JobPosition(Base):
+    __tablename__ = "job_positions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    required_level: Mapped[int] = mapped_column(Integer)
+    is_leadership: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffMember(Base):
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("job_positions.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    unit: Mapped[Unit] = relationship()
+    position: Mapped[JobPosition | None] = relationship()
+
+
+class Target(Base):
+    """One cohort's target share at one deadline, as read from targets.yaml."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("framework", "deadline", "cohort"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    framework: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[date] = mapped_column(Date)
+    cohort: Mapped[str] = mapped_column(String(40))
+    required_level: Mapped[int] = mapped_column(Integer)
+    share_at_or_above: Mapped[Decimal] = mapped_column(Numeric(5, 4))

@@ -1,0 +1,58 @@
+"""Read models for HR: who holds which level, per unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessment.models import AssessedLevel, TestPurpose
+from core.accounts import Actor, User
+from core.errors import NotFound, PermissionDenied
+from learning import policies
+from learning.models import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRecord:
+    user_id: int
+    username: str
+    full_name: str
+    unit_id: int
+    level: int
+    basis: str
+    awarded_at: datetime
+
+
+def list_unit_levels(session: Session, *, actor: Actor, unit_id: int,
+                     basis: str = TestPurpose.CERTIFICATION) -> list[LevelRecord]:
+    """Levels held by the people of one unit, newest first. Raises PermissionDenied outside the HR scope."""
+    if session.get(Unit, unit_id) is None:
+        raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
+    if not policies.can_view_unit_people(actor, unit_id):
+        raise PermissionDenied("HR of one unit sees only that unit's people")
+    rows = session.execute(
+        select(AssessedLevel, User)
+        .join(User, User.id == AssessedLevel.user_id)
+        .where(User.unit_id == unit_id, AssessedLevel.basis == basis)
+        .order_by(AssessedLevel.awarded_at.desc(), AssessedLevel.id.desc())
+    ).all()
+    return [LevelRecord(user_id=user.id, username=user.username, full_name=user.full_name, unit_id=unit_id,
+                        level=level.level, basis=level.basis, awarded_at=level.awarded_at)
+            for level, user in rows]
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.id)))
+
+
+def resolve_unit(session: Session, reference: str) -> Unit:
+    """A unit by its id or its code. Raises NotFound."""
+    unit = session.scalar(select(Unit).where(Unit.code == reference))
+    if unit is None and reference.isdigit():
+        unit = session.get(Unit, int(reference))
+    if unit is None:
+        raise NotFound(f"no unit with id or code {reference!r}", field="unit")
+    return unit

@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way LevelPath's schema changes."""

@@ -1,0 +1,43 @@
+"""Alembic environment: the metadata of every domain package, one engine per run."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+import assessment.models
+import core.accounts.models
+import learning.models
+import question_bank.models  # noqa: F401  (each import registers its tables on Base.metadata)
+from core.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _database_url() -> str:
+    return config.get_main_option("sqlalchemy.url") or os.environ["DATABASE_URL"]
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(_database_url())
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

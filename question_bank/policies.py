@@ -1,0 +1,27 @@
+"""Who may do what with items. Pure functions of the actor and the item."""
+
+from __future__ import annotations
+
+from core.accounts import Actor, Role
+from question_bank.models import Item
+
+
+def can_author_items(actor: Actor) -> bool:
+    return actor.has(Role.AUTHOR)
+
+
+def can_read_bank(actor: Actor) -> bool:
+    return actor.has(Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)
+
+
+def can_submit_item(actor: Actor, item: Item) -> bool:
+    return actor.has(Role.ADMIN) or (actor.has(Role.AUTHOR) and item.author_id == actor.id)
+
+
+def can_review_item(actor: Actor, item: Item) -> bool:
+    """Reviewers decide on others' items only: nobody approves their own work, admins included."""
+    return actor.has(Role.REVIEWER) and item.author_id != actor.id
+
+
+def can_retire_item(actor: Actor, item: Item) -> bool:
+    return actor.has(Role.REVIEWER, Role.TEST_ADMIN) or can_submit_item(actor, item)
