@@ -16,9 +16,8 @@ SWAGGER_ASSETS_URL = "/api/docs/assets/"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(from_environment(Path(app.instance_path)))
-    app.config["OPENAPI_SWAGGER_UI_URL"] = SWAGGER_ASSETS_URL
-    app.config.update(config or {})
+    app.config.update(from_environment(Path(app.instance_path), config))
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_ASSETS_URL)
 
     db.init_app(app)
     auth.init_app(app)

@@ -29,11 +29,14 @@ def load_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def from_environment(instance_path: Path) -> dict[str, Any]:
+def from_environment(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The settings, with ``overrides`` (e.g. a test's) taking precedence over the environment."""
+    overrides = overrides or {}
     default_db = f"sqlite:///{instance_path / 'levelpath.db'}"
-    return {
+    if "DATABASE_URL" not in overrides and "DATABASE_URL" not in os.environ:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    settings = {
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
-        "SECRET_KEY": load_secret_key(instance_path),
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -45,5 +48,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "v1/openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "JSON_SORT_KEYS": False,
     }
+    settings.update(overrides)
+    if "SECRET_KEY" not in settings:
+        settings["SECRET_KEY"] = load_secret_key(instance_path)
+    return settings

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import flask_smorest
 import marshmallow as ma
+from webargs.flaskparser import FlaskParser
 
 MAX_PER_PAGE = 200
 
@@ -31,3 +35,15 @@ def page_of(items: list, *, total: int, page: int, per_page: int) -> dict:
 
 class CommentSchema(StrictSchema):
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+
+
+class StrictParser(FlaskParser):
+    """Unknown query parameters are errors too (webargs would drop them), as in JSON bodies."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
+        location: None for location in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
+    }
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()

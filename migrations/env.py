@@ -6,9 +6,6 @@ import os
 
 from alembic import context
 
-import assessment.models
-import core.accounts.models
-import learning.models
 import question_bank.models  # noqa: F401  (each import registers its tables on Base.metadata)
 from core.db import Base, make_engine
 

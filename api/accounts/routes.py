@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import login_user, logout_user
-from flask_smorest import Blueprint
 
 from api.accounts.schemas import LoginSchema, TokenCreateSchema, TokenSchema, UserSchema
 from api.auth import LoginUser, current_actor
+from api.schemas import Blueprint
 from api.db import db_session
 from core.accounts import User
 from core.accounts import services as accounts

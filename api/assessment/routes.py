@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.assessment.schemas import (
     AnswerSchema,
@@ -12,6 +11,7 @@ from api.assessment.schemas import (
     TestSchema,
 )
 from api.auth import current_actor
+from api.schemas import Blueprint
 from api.db import db_session
 from assessment import services
 from assessment.models import Attempt

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
@@ -20,9 +21,14 @@ def _app() -> Iterator[Flask]:
     if has_app_context():
         yield current_app._get_current_object()  # type: ignore[attr-defined]
         return
-    from api import create_app
+    context = click.get_current_context(silent=True)
+    script_info = context.find_object(ScriptInfo) if context else None
+    if script_info is not None:
+        app = script_info.load_app()
+    else:
+        from api import create_app
 
-    app = create_app()
+        app = create_app()
     with app.app_context():
         yield app
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth import current_actor
+from api.schemas import Blueprint
 from api.db import db_session
 from api.learning.schemas import LevelQueryArgsSchema, LevelRecordSchema, UnitSchema
 from learning import queries

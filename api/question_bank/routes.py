@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth import current_actor
 from api.db import db_session
@@ -13,7 +12,7 @@ from api.question_bank.schemas import (
     RejectSchema,
     ReviewSchema,
 )
-from api.schemas import CommentSchema, page_of
+from api.schemas import Blueprint, CommentSchema, page_of
 from question_bank import services
 from question_bank.services import ItemDraft, ItemFilter
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.schemas import Blueprint
 from api.db import engine
 
 blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Service status")

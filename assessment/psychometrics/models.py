@@ -62,11 +62,11 @@ def prob_gpcm(theta: ArrayLike, a: ArrayLike, steps: ArrayLike) -> FloatArray:
     increments = a[:, np.newaxis] * (t - steps)  # S + (m, K-1)
     absent = np.isnan(steps)
     cumulative = np.concatenate(
-        [np.zeros(increments.shape[:-1] + (1,)), np.cumsum(np.where(absent, 0.0, increments), axis=-1)],
+        [np.zeros((*increments.shape[:-1], 1)), np.cumsum(np.where(absent, 0.0, increments), axis=-1)],
         axis=-1,
     )
     cumulative = np.where(
-        np.concatenate([np.zeros(absent.shape[:-1] + (1,), dtype=bool), absent], axis=-1),
+        np.concatenate([np.zeros((*absent.shape[:-1], 1), dtype=bool), absent], axis=-1),
         -np.inf,
         cumulative,
     )
@@ -91,7 +91,7 @@ def loglik_gpcm(theta: ArrayLike, scores: ArrayLike, a: ArrayLike, steps: ArrayL
     answered = ~np.isnan(x)
     p = prob_gpcm(theta, a, steps)
     index = np.where(answered, x, 0).astype(np.intp)
-    chosen = np.take_along_axis(p, np.broadcast_to(index[..., np.newaxis], p.shape[:-1] + (1,)), axis=-1)[
+    chosen = np.take_along_axis(p, np.broadcast_to(index[..., np.newaxis], (*p.shape[:-1], 1)), axis=-1)[
         ..., 0
     ]
     terms = np.where(answered, np.log(np.clip(chosen, PROBABILITY_FLOOR, 1.0)), 0.0)

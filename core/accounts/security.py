@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-TOKEN_PREFIX = "lp_"
+TOKEN_PREFIX = "lp_"  # noqa: S105 (a label, not a secret)
 # Verifying against this keeps the time of a login for an unknown user close to a known one.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 

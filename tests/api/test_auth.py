@@ -1,0 +1,78 @@
+"""Browser sessions, API tokens, and what an unauthenticated caller gets."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.accounts import ApiToken
+from tests.factories import TEST_PASSWORD
+
+
+def test_password_login_starts_a_session_and_logout_ends_it(client, factory):
+    user = factory.user("reviewer")
+    login = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert login.status_code == 200
+    assert login.json["roles"] == ["reviewer"]
+    assert "password" not in login.text
+    cookie = login.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/api/v1/auth/me").json["username"] == user.username
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(client, factory):
+    user = factory.user("author")
+    wrong = client.post("/api/v1/auth/login", json={"username": user.username, "password": "not-the-password"})
+    unknown = client.post("/api/v1/auth/login", json={"username": "nobody-here", "password": "whatever-it-is"})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response.content_type == "application/problem+json"
+        assert response.json["detail"] == "unknown username or wrong password"
+
+
+def test_inactive_user_cannot_log_in_or_use_a_token(client, api_as, factory, db_session):
+    user = factory.user("author")
+    caller = api_as(user)
+    user.is_active = False
+    db_session.flush()
+    assert client.post("/api/v1/auth/login", json={"username": user.username,
+                                                   "password": TEST_PASSWORD}).status_code == 401
+    assert caller.get("/api/v1/auth/me").status_code == 401
+
+
+def test_token_is_shown_once_and_stored_only_hashed(client, factory, db_session):
+    user = factory.user("hr")
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    created = client.post("/api/v1/auth/tokens", json={"name": "nightly export"})
+    assert created.status_code == 201
+    secret = created.json["token"]
+    stored = db_session.scalar(select(ApiToken).where(ApiToken.id == created.json["id"]))
+    assert stored.token_hash != secret and secret not in stored.token_hash and len(stored.token_hash) == 64
+    fresh = client.application.test_client()
+    me = fresh.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.json["id"] == user.id
+
+
+def test_revoked_or_forged_tokens_are_refused(api_as, client, db_session):
+    caller = api_as("author")
+    stored = db_session.scalar(select(ApiToken).where(ApiToken.user_id == caller.user.id))
+    assert caller.get("/api/v1/auth/me").status_code == 200
+    from core import clock
+
+    stored.revoked_at = clock.now()
+    db_session.flush()
+    assert caller.get("/api/v1/auth/me").status_code == 401
+    forged = client.get("/api/v1/auth/me", headers={"Authorization": "Bearer lp_forged-token-value"})
+    assert forged.status_code == 401
+
+
+def test_unauthenticated_api_calls_get_a_401_problem_not_a_redirect(client):
+    for method, url in (("GET", "/api/v1/items"), ("POST", "/api/v1/items"), ("GET", "/api/v1/tests"),
+                        ("GET", "/api/v1/hr/levels?unit_id=1"), ("POST", "/api/v1/attempts/1/submit")):
+        response = client.open(url, method=method, json={"not": "parsed"})
+        assert response.status_code == 401, url
+        assert response.content_type == "application/problem+json"
+        assert response.json["status"] == 401
+        assert "Location" not in response.headers
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -1,0 +1,134 @@
+"""Bad input of every kind gets a problem+json 4xx naming what is wrong; never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.config import MAX_REQUEST_BYTES
+from tests.factories import single_choice_spec
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == PROBLEM
+    body = response.json
+    assert body["status"] == status
+    assert {"type", "title", "status", "detail"} <= set(body)
+    return body
+
+
+def field_errors(body: dict) -> dict[str, str]:
+    return {error["field"]: error["message"] for error in body.get("errors", [])}
+
+
+def test_malformed_json_is_a_400(api_as):
+    author = api_as("author")
+    response = author.post("/api/v1/items", data='{"type": "single_choice",', content_type="application/json")
+    body = assert_problem(response, 400)
+    assert "Invalid JSON" in body["detail"]
+
+
+def test_a_json_body_that_is_not_an_object_is_a_422(api_as):
+    body = assert_problem(api_as("author").post("/api/v1/items", json=["a", "list"]), 422)
+    assert body["errors"]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("level", "three"), ("level", 3.5), ("level", True), ("skill", 7), ("content", "a string"),
+    ("type", None), ("level", 9), ("skill", "juggling"), ("type", "crossword"),
+])
+def test_wrong_types_and_values_name_the_field(api_as, field, value):
+    spec = {**single_choice_spec(), field: value}
+    body = assert_problem(api_as("author").post("/api/v1/items", json=spec), 422)
+    errors = field_errors(body)
+    assert field in errors, errors
+
+
+def test_missing_required_fields_are_each_named(api_as):
+    body = assert_problem(api_as("author").post("/api/v1/items", json={}), 422)
+    assert {"type", "skill", "level", "content", "scoring"} <= set(field_errors(body))
+
+
+def test_unknown_fields_are_refused_not_dropped(api_as):
+    spec = {**single_choice_spec(), "difficulty": 0.3}
+    body = assert_problem(api_as("author").post("/api/v1/items", json=spec), 422)
+    assert field_errors(body) == {"difficulty": "Unknown field."}
+
+
+def test_item_content_rules_name_nested_fields(api_as):
+    spec = single_choice_spec()
+    spec["content"]["options"][1]["text"] = "  "
+    spec["scoring"] = {"correct": "Z"}
+    body = assert_problem(api_as("author").post("/api/v1/items", json=spec), 422)
+    assert {"content.options.1.text", "scoring.correct"} <= set(field_errors(body))
+
+
+def test_nested_schema_errors_carry_their_path(api_as):
+    body = assert_problem(api_as("test_admin").post("/api/v1/tests", json={
+        "title": "T", "purpose": "placement", "item_ids": [1, "two"],
+        "cut_scores": [{"level": "x", "min_score": 1}]}), 422)
+    assert {"item_ids.1", "cut_scores.0.level"} <= set(field_errors(body))
+
+
+def test_bad_query_parameters_are_422(api_as):
+    reader = api_as("reviewer")
+    assert "level" in field_errors(assert_problem(reader.get("/api/v1/items?level=high"), 422))
+    assert "per_page" in field_errors(assert_problem(reader.get("/api/v1/items?per_page=100000"), 422))
+    assert "colour" in field_errors(assert_problem(reader.get("/api/v1/items?colour=red"), 422))
+    hr = api_as("hr")
+    assert "unit_id" in field_errors(assert_problem(hr.get("/api/v1/hr/levels"), 422))
+
+
+def test_oversized_body_is_a_413(api_as):
+    spec = single_choice_spec()
+    spec["content"]["stem"] = "x" * (MAX_REQUEST_BYTES + 10)
+    body = assert_problem(api_as("author").post("/api/v1/items", json=spec), 413)
+    assert body["title"] == "Content Too Large" or "Too Large" in body["title"]
+
+
+def test_unknown_ids_are_404(api_as, factory):
+    reviewer, candidate = api_as("reviewer"), api_as("candidate")
+    assert_problem(reviewer.get("/api/v1/items/999999"), 404)
+    assert_problem(reviewer.post("/api/v1/items/999999/approve"), 404)
+    assert_problem(candidate.get("/api/v1/tests/999999"), 404)
+    assert_problem(candidate.post("/api/v1/tests/999999/attempts"), 404)
+    assert_problem(candidate.get("/api/v1/attempts/999999"), 404)
+    assert_problem(api_as("hr").get("/api/v1/hr/levels?unit_id=999999"), 404)
+
+
+def test_answer_at_a_position_the_test_does_not_have_is_404(api_as, factory):
+    item = factory.approved_item(factory.user("author"), factory.user("reviewer"))
+    admin = api_as("test_admin")
+    test_id = admin.post("/api/v1/tests", json={"title": "T", "purpose": "placement", "item_ids": [item.id],
+                                                 "cut_scores": [{"level": 1, "min_score": 0}]}).json["id"]
+    admin.post(f"/api/v1/tests/{test_id}/publish")
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{test_id}/attempts").json["id"]
+    assert_problem(candidate.put(f"/api/v1/attempts/{attempt_id}/responses/7",
+                                 json={"answer": {"choice": "A"}}), 404)
+    wrong_shape = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "Q"}})
+    assert "answer.choice" in field_errors(assert_problem(wrong_shape, 422))
+
+
+def test_unknown_routes_and_wrong_methods(api_as, client):
+    assert_problem(client.get("/api/v1/no-such-thing"), 404)
+    assert_problem(api_as("author").get("/api/v1/items/1/nonsense"), 404)
+    wrong_method = client.delete("/api/v1/health")
+    assert_problem(wrong_method, 405)
+    assert "GET" in wrong_method.headers["Allow"]
+    assert_problem(api_as("author").delete("/api/v1/items"), 405)
+
+
+def test_wrong_content_type_is_refused_clearly(api_as):
+    response = api_as("author").post("/api/v1/items", data="type=single_choice",
+                                      content_type="application/x-www-form-urlencoded")
+    body = assert_problem(response, 422)
+    assert "type" in field_errors(body)
+
+
+def test_pages_outside_the_api_keep_html_errors(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/html")

@@ -1,0 +1,103 @@
+"""Role checks: who may create, approve, read results, and see which unit's people."""
+
+from __future__ import annotations
+
+from tests.factories import single_choice_spec
+
+
+def _published_test(api_as, factory, purpose="certification"):
+    item = factory.approved_item(factory.user("author"), factory.user("reviewer"))
+    admin = api_as("test_admin")
+    test_id = admin.post("/api/v1/tests", json={"title": "T", "purpose": purpose, "item_ids": [item.id],
+                                                 "cut_scores": [{"level": 1, "min_score": 0}]}).json["id"]
+    admin.post(f"/api/v1/tests/{test_id}/publish")
+    return test_id
+
+
+def test_candidate_cannot_create_or_read_items(api_as):
+    candidate = api_as("candidate")
+    created = candidate.post("/api/v1/items", json=single_choice_spec())
+    assert created.status_code == 403
+    assert created.content_type == "application/problem+json"
+    assert candidate.get("/api/v1/items").status_code == 403
+
+
+def test_candidate_cannot_read_another_candidates_attempt_or_result(api_as, factory):
+    test_id = _published_test(api_as, factory)
+    owner, other = api_as("candidate"), api_as("candidate")
+    attempt_id = owner.post(f"/api/v1/tests/{test_id}/attempts").json["id"]
+    assert other.get(f"/api/v1/attempts/{attempt_id}").status_code == 403
+    assert other.put(f"/api/v1/attempts/{attempt_id}/responses/1",
+                     json={"answer": {"choice": "A"}}).status_code == 403
+    assert other.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 403
+    owner.post(f"/api/v1/attempts/{attempt_id}/submit")
+    assert other.get(f"/api/v1/attempts/{attempt_id}/result").status_code == 403
+    assert owner.get(f"/api/v1/attempts/{attempt_id}/result").status_code == 200
+
+
+def test_author_cannot_approve_their_own_item_even_as_reviewer(api_as):
+    author_reviewer = api_as("author", "reviewer")
+    item_id = author_reviewer.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    author_reviewer.post(f"/api/v1/items/{item_id}/submit")
+    refused = author_reviewer.post(f"/api/v1/items/{item_id}/approve")
+    assert refused.status_code == 403
+    assert refused.json["detail"] == "reviewers cannot approve their own items"
+    admin = api_as("admin")
+    assert admin.get(f"/api/v1/items/{item_id}").json["status"] == "in_review"
+
+
+def test_plain_author_cannot_approve_anyones_item(api_as):
+    first, second = api_as("author"), api_as("author")
+    item_id = first.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    first.post(f"/api/v1/items/{item_id}/submit")
+    assert second.post(f"/api/v1/items/{item_id}/approve").status_code == 403
+    assert second.post(f"/api/v1/items/{item_id}/submit").status_code == 403
+
+
+def test_review_decisions_need_an_item_in_review(api_as):
+    author, reviewer = api_as("author"), api_as("reviewer")
+    item_id = author.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    too_early = reviewer.post(f"/api/v1/items/{item_id}/approve")
+    assert too_early.status_code == 409 and too_early.json["status_now"] == "draft"
+    author.post(f"/api/v1/items/{item_id}/submit")
+    rejected = reviewer.post(f"/api/v1/items/{item_id}/reject", json={"comment": "Two options are correct."})
+    assert rejected.json["status"] == "draft"
+    no_reason = reviewer.post(f"/api/v1/items/{item_id}/reject", json={})
+    assert no_reason.status_code == 422 and no_reason.json["errors"][0]["field"] == "comment"
+
+
+def test_only_test_admins_define_tests_and_only_candidates_take_them(api_as, factory):
+    item = factory.approved_item(factory.user("author"), factory.user("reviewer"))
+    body = {"title": "T", "purpose": "placement", "item_ids": [item.id],
+            "cut_scores": [{"level": 1, "min_score": 0}]}
+    for role in ("candidate", "author", "reviewer", "hr", "rater"):
+        assert api_as(role).post("/api/v1/tests", json=body).status_code == 403, role
+    test_id = _published_test(api_as, factory)
+    assert api_as("author").post(f"/api/v1/tests/{test_id}/attempts").status_code == 403
+
+
+def test_hr_of_one_unit_cannot_see_another_units_people(api_as, factory):
+    home, elsewhere = factory.unit(), factory.unit()
+    hr = api_as("hr", unit=home)
+    assert hr.get(f"/api/v1/hr/levels?unit_id={home.id}").status_code == 200
+    refused = hr.get(f"/api/v1/hr/levels?unit_id={elsewhere.id}")
+    assert refused.status_code == 403
+    assert refused.content_type == "application/problem+json"
+
+
+def test_organisation_wide_hr_sees_every_unit_and_others_see_none(api_as, factory):
+    unit = factory.unit()
+    assert api_as("hr").get(f"/api/v1/hr/levels?unit_id={unit.id}").status_code == 200
+    for role in ("candidate", "author", "test_admin"):
+        assert api_as(role, unit=unit).get(f"/api/v1/hr/levels?unit_id={unit.id}").status_code == 403, role
+
+
+def test_hr_levels_list_only_the_units_own_people(api_as, factory):
+    home, elsewhere = factory.unit(), factory.unit()
+    test_id = _published_test(api_as, factory)
+    for unit in (home, elsewhere):
+        candidate = api_as("candidate", unit=unit)
+        attempt_id = candidate.post(f"/api/v1/tests/{test_id}/attempts").json["id"]
+        candidate.post(f"/api/v1/attempts/{attempt_id}/submit")
+    rows = api_as("hr", unit=home).get(f"/api/v1/hr/levels?unit_id={home.id}").json
+    assert len(rows) == 1 and rows[0]["unit_id"] == home.id

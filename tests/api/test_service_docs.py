@@ -1,0 +1,77 @@
+"""Health, the OpenAPI document and the interactive docs."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from api.errors import PROBLEM_MEDIA_TYPE
+
+
+def test_health_reports_the_database(client):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "reachable"}
+
+
+def test_health_says_when_the_database_is_unreachable(app, client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import api.system.routes as system_routes
+
+    class DownEngine:
+        def connect(self):
+            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(system_routes, "engine", lambda: DownEngine())
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_openapi_document_is_valid_openapi_3(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/auth/login", "/api/v1/items", "/api/v1/items/{item_id}/approve", "/api/v1/tests",
+                 "/api/v1/tests/{test_id}/attempts", "/api/v1/attempts/{attempt_id}/submit", "/api/v1/hr/levels",
+                 "/api/v1/health"):
+        assert path in spec["paths"], path
+
+
+def test_every_operation_has_a_summary_and_documents_problem_errors(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+            assert "default" in operation["responses"], f"{method.upper()} {path}"
+    default_error = spec["components"]["responses"]["DEFAULT_ERROR"]
+    assert PROBLEM_MEDIA_TYPE in default_error["content"]
+    assert spec["components"]["schemas"]["Problem"]["required"] == ["status", "title", "type"]
+
+
+def test_candidate_facing_schemas_have_no_key_fields(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    for name in ("Attempt", "DeliveredItem"):
+        assert "scoring" not in schemas[name]["properties"], name
+
+
+def test_interactive_docs_render_from_local_assets(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/api/v1/openapi.json" in html
+    assert "/api/docs/assets/swagger-ui-bundle.js" in html
+    script = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert len(script.get_data()) > 100_000
+
+
+def test_security_headers_on_every_response(client):
+    for url in ("/", "/api/v1/health", "/api/v1/nowhere"):
+        response = client.get(url)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"

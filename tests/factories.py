@@ -1,0 +1,94 @@
+"""Test data builders. Faker with a fixed seed keeps names stable between runs."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from faker import Faker
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.accounts import Role, User
+from core.accounts import services as accounts
+from core.accounts.security import hash_password
+from learning.models import Unit
+from question_bank import services as question_bank
+
+TEST_PASSWORD = "correct-horse-battery"
+# Hashing once keeps hundreds of test users cheap; login tests still go through Argon2.
+_PASSWORD_HASH = hash_password(TEST_PASSWORD)
+_fake = Faker("vi_VN")
+_fake.seed_instance(1234)
+_sequence = itertools.count(1)
+
+
+class ApiClient:
+    """A Flask test client that authenticates every request with one user's API token."""
+
+    def __init__(self, client: FlaskClient, token: str, user: User) -> None:
+        self.client, self.token, self.user = client, token, user
+
+    def _call(self, method: str, url: str, **kwargs: Any):
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any):
+        return self._call("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any):
+        return self._call("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any):
+        return self._call("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any):
+        return self._call("DELETE", url, **kwargs)
+
+
+def single_choice_spec(level: int = 3, skill: str = "grammar", correct: str = "B") -> dict[str, Any]:
+    return {
+        "type": "single_choice",
+        "skill": skill,
+        "level": level,
+        "content": {
+            "stem": f"Choose the word that fits ({next(_sequence)}): The meeting ___ at nine.",
+            "options": [{"id": "A", "text": "start"}, {"id": "B", "text": "starts"},
+                        {"id": "C", "text": "starting"}, {"id": "D", "text": "to start"}],
+        },
+        "scoring": {"correct": correct},
+    }
+
+
+class Factory:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def unit(self, group: str = "vgcl_department") -> Unit:
+        unit = Unit(code=f"T{next(_sequence)}", name=f"Test unit {_fake.city()}", group=group)
+        self.session.add(unit)
+        self.session.flush()
+        return unit
+
+    def user(self, *roles: str, unit: Unit | None = None, username: str | None = None) -> User:
+        user = User(username=username or f"{roles[0]}{next(_sequence)}", full_name=_fake.name(),
+                    password_hash=_PASSWORD_HASH, roles=[Role(r).value for r in roles],
+                    unit_id=unit.id if unit else None)
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def token_for(self, user: User) -> str:
+        _token, secret = accounts.issue_token(self.session, user=user, name="test")
+        return secret
+
+    def approved_item(self, author: User, reviewer: User, **spec: Any):
+        draft = question_bank.ItemDraft(**{**single_choice_spec(), **spec})
+        item = question_bank.create_item(self.session, author=author.as_actor(), draft=draft)
+        question_bank.submit_item(self.session, actor=author.as_actor(), item_id=item.id)
+        question_bank.approve_item(self.session, actor=reviewer.as_actor(), item_id=item.id)
+        return item
+
+    def units_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.session.scalars(select(Unit))}

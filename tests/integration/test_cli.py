@@ -1,0 +1,117 @@
+"""The levelpath command line against a database of its own, on each backend."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import create_app
+from api.cli import main
+from core.accounts import User
+from core.accounts import services as accounts
+from learning.models import StaffMember, Target, Unit
+
+
+@pytest.fixture
+def run(empty_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database.url)
+    monkeypatch.setenv("SECRET_KEY", "cli-test-secret")
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return invoke
+
+
+def test_seed_demo_refuses_an_unmigrated_database(run):
+    result = run("seed-demo", ok=False)
+    assert result.exit_code != 0
+    assert "levelpath db upgrade" in result.output
+
+
+def test_upgrade_then_seed_demo_loads_the_organisation_and_prints_working_accounts(run, empty_database):
+    run("db", "upgrade")
+    first = run("seed-demo")
+    assert "88 units" in first.output
+    second = run("seed-demo")
+    assert "0 units, 0 targets, 0 staff, 0 items, 0 tests" in second.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) == 88
+        groups = dict(session.execute(select(Unit.group, func.count()).group_by(Unit.group)).all())
+        assert groups == {"provincial_federation": 63, "central_sector_union": 16, "vgcl_direct_unit": 5,
+                          "vgcl_department": 4}
+        assert session.scalar(select(func.count()).select_from(Target)) == 6
+        assert session.scalar(select(func.count()).select_from(StaffMember)) == 88 * 3
+        printed = [line.split() for line in second.output.splitlines() if line.startswith("  ")]
+        assert {row[0] for row in printed} == {"candidate", "author", "reviewer", "rater", "test_admin", "hr",
+                                               "admin"}
+        for _role, username, password, *_unit in printed:
+            assert accounts.authenticate(session, username=username, password=password) is not None, username
+        # the passwords printed by the first run no longer work: every run sets new ones
+        first_rows = [line.split() for line in first.output.splitlines() if line.startswith("  ")]
+        assert accounts.authenticate(session, username=first_rows[0][1], password=first_rows[0][2]) is None
+
+
+def test_printed_demo_accounts_log_in_over_http(run, empty_database):
+    run("db", "upgrade")
+    output = run("seed-demo").output
+    username, password = next(line.split()[1:3] for line in output.splitlines() if "demo.candidate" in line)
+    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x"})
+    client = app.test_client()
+    assert client.post("/api/v1/auth/login", json={"username": username, "password": password}).status_code == 200
+    tests = client.get("/api/v1/tests").json
+    assert [t["title"] for t in tests] == ["Demo placement check (12 items)"]
+    app.extensions["levelpath.engine"].dispose()
+
+
+def test_users_create_and_token(run, empty_database):
+    run("db", "upgrade")
+    run("seed-demo")
+    created = run("users", "create", "--username", "hr.hanoi", "--password", "a-long-password", "--role", "hr",
+                  "--unit", "1")
+    assert "created user hr.hanoi" in created.output
+    token = run("users", "token", "hr.hanoi").output.strip().splitlines()[-1]
+    with Session(empty_database.engine) as session:
+        user = session.scalar(select(User).where(User.username == "hr.hanoi"))
+        assert user.roles == ["hr"]
+        assert user.unit_id == session.scalar(select(Unit.id).where(Unit.code == "1"))
+        assert accounts.get_user_by_token(session, token).id == user.id
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--username", "x12", "--password", "short", "--role", "hr"], "at least 10 characters"),
+    (["--username", "ok.name", "--password", "long-enough-pw", "--role", "wizard"], "unknown role"),
+    (["--username", "ok.name", "--password", "long-enough-pw", "--role", "hr", "--unit", "nope"], "no unit"),
+    (["--username", "bad name!", "--password", "long-enough-pw", "--role", "hr"], "username"),
+])
+def test_users_create_explains_bad_input(run, args, message):
+    run("db", "upgrade")
+    result = run("users", "create", *args, ok=False)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_users_token_for_unknown_user_fails_cleanly(run):
+    run("db", "upgrade")
+    result = run("users", "token", "ghost", ok=False)
+    assert result.exit_code != 0
+    assert "no user named 'ghost'" in result.output
+
+
+def test_app_commands_are_also_on_flask_cli(empty_database, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    app = create_app({"DATABASE_URL": empty_database.url})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["users", "create", "--username", "via.flask", "--password", "long-enough-pw",
+                                 "--role", "author"])
+    assert result.exit_code == 0, result.output
+    assert "created user via.flask" in result.output
+    app.extensions["levelpath.engine"].dispose()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from api.config import from_environment, load_secret_key
+
+
+def test_secret_key_is_generated_once_and_then_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_secret_key(tmp_path)
+    assert len(first) == 64
+    assert load_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_environment_wins_and_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = from_environment(tmp_path)
+    assert settings["SECRET_KEY"] == "from-env"
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'levelpath.db'}"
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/levelpath")
+    assert from_environment(tmp_path)["DATABASE_URL"] == "postgresql+psycopg://db/levelpath"
