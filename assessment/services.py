@@ -68,7 +68,10 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
         if item.status != ItemStatus.APPROVED:
             raise RuleViolation(f"item {item_id} is {item.status}; only approved items can be delivered",
                                 field=f"item_ids.{index}")
-    max_score = float(len(draft.item_ids))
+        if item_types.get(item.type).rater_scored:
+            raise RuleViolation(f"item {item_id} is a {item.type} task marked by raters; fixed tests scored on "
+                                "submission take automatically scored items only", field=f"item_ids.{index}")
+    max_score = sum(float(items[item_id].current_version.scoring.get("points", 1)) for item_id in draft.item_ids)
     scoring.check_cut_scores(draft.cut_scores, max_score=max_score)
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose,
                 cut_scores=[dict(cut) for cut in draft.cut_scores], created_by=actor.id)

@@ -1,40 +1,166 @@
+"""Every item type: what it accepts, what it refuses (naming the field), and how it scores."""
+
 from __future__ import annotations
 
 import pytest
 
 from core.errors import RuleViolation
 from question_bank import item_types
+from question_bank.item_types.base import matches_accepted
 
-CONTENT = {"stem": "Pick one", "options": [{"id": "A", "text": "yes"}, {"id": "B", "text": "no"}]}
-SINGLE = item_types.get("single_choice")
+OPTIONS = [{"id": "A", "text": "yes"}, {"id": "B", "text": "no"}, {"id": "C", "text": "maybe"}]
+
+VALID = {
+    "single_choice": ({"stem": "Pick one", "options": OPTIONS}, {"correct": "B"}),
+    "multiple_response": ({"stem": "Pick all", "options": OPTIONS}, {"correct": ["A", "C"], "method": "partial"}),
+    "true_false_not_given": (
+        {"stem": "The office opens at 8.", "variant": "true_false_not_given",
+         "options": [{"id": "TRUE", "text": "True"}, {"id": "FALSE", "text": "False"},
+                     {"id": "NOT_GIVEN", "text": "Not Given"}]},
+        {"correct": "NOT_GIVEN"}),
+    "gap_fill": ({"stem": "She {{g1}} to work and {{g2}} home.", "gaps": [{"id": "g1"}, {"id": "g2"}]},
+                 {"gaps": {"g1": {"accepted": ["walks", "goes"]}, "g2": {"accepted": ["Drives"], "case_sensitive": True}}}),
+    "inline_choice": ({"stem": "I {{g1}} tea.", "gaps": [{"id": "g1", "options": OPTIONS}]}, {"correct": {"g1": "A"}}),
+    "matching": ({"stem": "Match", "sources": [{"id": "S1", "text": "cat"}, {"id": "S2", "text": "dog"}],
+                  "targets": [{"id": "T1", "text": "meow"}, {"id": "T2", "text": "woof"}]},
+                 {"pairs": [["S1", "T1"], ["S2", "T2"]], "method": "partial"}),
+    "ordering": ({"stem": "Order", "options": OPTIONS}, {"order": ["C", "A", "B"], "method": "partial"}),
+    "short_answer": ({"stem": "Capital of Viet Nam?"},
+                     {"accepted": [{"text": "Ha Noi"}, {"text": "Hanoi"}, {"text": "Ha*", "fraction": 0.5}]}),
+    "essay": ({"stem": "Write a letter", "min_words": 120, "max_words": 180}, {"rubric": "vstep-writing-task1"}),
+    "speaking": ({"stem": "Talk about your job", "preparation_seconds": 60, "response_seconds": 120},
+                 {"rubric": "vstep-speaking"}),
+}
 
 
-def test_single_choice_scores_one_for_the_key_and_zero_otherwise():
-    assert SINGLE.score(CONTENT, {"correct": "B"}, {"choice": "B"}) == item_types.Score(1.0, 1.0)
-    assert SINGLE.score(CONTENT, {"correct": "B"}, {"choice": "A"}) == item_types.Score(0.0, 1.0)
-    assert SINGLE.score(CONTENT, {"correct": "B"}, None) == item_types.Score(0.0, 1.0)
+def test_every_registered_type_has_a_valid_example():
+    assert set(VALID) == set(item_types.REGISTRY)
 
 
-@pytest.mark.parametrize(("content", "scoring", "fields"), [
-    ({"options": CONTENT["options"]}, {"correct": "A"}, {"content.stem"}),
-    ({"stem": "x", "options": [{"id": "A", "text": "only"}]}, {"correct": "A"}, {"content.options", "scoring.correct"}),
-    ({"stem": "x", "options": [{"id": "A", "text": "a"}, {"id": "A", "text": "b"}]}, {"correct": "A"},
-     {"content.options"}),
-    ({"stem": "x", "options": [{"id": "A", "text": ""}, {"id": "B", "text": "b"}]}, {"correct": "B"},
-     {"content.options.0.text"}),
-    (CONTENT, {"correct": "C"}, {"scoring.correct"}),
-    (CONTENT, {}, {"scoring.correct"}),
-])
-def test_single_choice_validation_names_each_broken_field(content, scoring, fields):
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid_examples_pass(name):
+    content, scoring = VALID[name]
+    item_types.get(name).validate(content, scoring)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_a_missing_stem_and_bad_points_are_named(name):
+    content, scoring = VALID[name]
     with pytest.raises(RuleViolation) as error:
-        SINGLE.validate(content, scoring)
-    assert set(error.value.errors) == fields
+        item_types.get(name).validate({k: v for k, v in content.items() if k != "stem"}, {**scoring, "points": -1})
+    assert {"content.stem", "scoring.points"} <= set(error.value.errors)
 
 
-@pytest.mark.parametrize("answer", [{"choice": "Z"}, {}, {"choice": "A", "extra": 1}, {"choices": ["A"]}])
-def test_single_choice_rejects_answers_of_the_wrong_shape(answer):
-    with pytest.raises(RuleViolation):
-        SINGLE.check_answer(CONTENT, answer)
+@pytest.mark.parametrize(("name", "content_change", "scoring_change", "field"), [
+    ("single_choice", {"options": OPTIONS[:1]}, {}, "content.options"),
+    ("single_choice", {}, {"correct": "Z"}, "scoring.correct"),
+    ("single_choice", {"options": [{"id": "A", "text": "x"}, {"id": "A", "text": "y"}]}, {"correct": "A"},
+     "content.options"),
+    ("multiple_response", {}, {"correct": []}, "scoring.correct"),
+    ("multiple_response", {}, {"correct": ["A", "A"]}, "scoring.correct"),
+    ("multiple_response", {}, {"method": "negative"}, "scoring.method"),
+    ("true_false_not_given", {"variant": "yes_no"}, {}, "content.variant"),
+    ("true_false_not_given", {"variant": "true_false"}, {"correct": "TRUE"}, "content.options"),
+    ("gap_fill", {"stem": "No markers here."}, {}, "content.stem"),
+    ("gap_fill", {}, {"gaps": {"g1": {"accepted": ["x"]}}}, "scoring.gaps"),
+    ("gap_fill", {}, {"gaps": {"g1": {"accepted": []}, "g2": {"accepted": ["x"]}}}, "scoring.gaps.g1.accepted"),
+    ("inline_choice", {}, {"correct": {"g1": "Z"}}, "scoring.correct.g1"),
+    ("matching", {}, {"pairs": [["S1", "T9"]]}, "scoring.pairs"),
+    ("matching", {}, {"pairs": [["S1", "T1"], ["S1", "T2"]]}, "scoring.pairs"),
+    ("ordering", {}, {"order": ["A", "B"]}, "scoring.order"),
+    ("short_answer", {}, {"accepted": [{"text": "x", "fraction": 0.5}]}, "scoring.accepted"),
+    ("short_answer", {}, {"accepted": [{"text": " "}]}, "scoring.accepted.0.text"),
+    ("essay", {"min_words": 200, "max_words": 100}, {}, "content.max_words"),
+    ("essay", {}, {"rubric": ""}, "scoring.rubric"),
+    ("speaking", {"response_seconds": 2}, {}, "content.response_seconds"),
+])
+def test_broken_items_name_the_field(name, content_change, scoring_change, field):
+    content, scoring = VALID[name]
+    with pytest.raises(RuleViolation) as error:
+        item_types.get(name).validate({**content, **content_change}, {**scoring, **scoring_change})
+    assert field in error.value.errors, error.value.errors
+
+
+@pytest.mark.parametrize(("name", "answer", "points"), [
+    ("single_choice", {"choice": "B"}, 1.0),
+    ("single_choice", {"choice": "A"}, 0.0),
+    ("multiple_response", {"choices": ["A", "C"]}, 1.0),
+    ("multiple_response", {"choices": ["A"]}, 0.5),
+    ("multiple_response", {"choices": ["A", "B"]}, 0.0),  # one right, one wrong
+    ("multiple_response", {"choices": ["A", "B", "C"]}, 0.5),
+    ("true_false_not_given", {"choice": "NOT_GIVEN"}, 1.0),
+    ("true_false_not_given", {"choice": "FALSE"}, 0.0),
+    ("gap_fill", {"gaps": {"g1": "  GOES ", "g2": "Drives"}}, 1.0),
+    ("gap_fill", {"gaps": {"g1": "walks", "g2": "drives"}}, 0.5),  # g2 is case-sensitive
+    ("gap_fill", {"gaps": {}}, 0.0),
+    ("inline_choice", {"gaps": {"g1": "A"}}, 1.0),
+    ("inline_choice", {"gaps": {"g1": "B"}}, 0.0),
+    ("matching", {"pairs": [["S1", "T1"], ["S2", "T2"]]}, 1.0),
+    ("matching", {"pairs": [["S1", "T1"]]}, 0.5),
+    ("matching", {"pairs": [["S1", "T2"], ["S2", "T1"]]}, 0.0),
+    ("ordering", {"order": ["C", "A", "B"]}, 1.0),
+    ("ordering", {"order": ["C", "B", "A"]}, 1 / 3),
+    ("short_answer", {"text": "hanoi"}, 1.0),
+    ("short_answer", {"text": "Ha  Noi"}, 1.0),
+    ("short_answer", {"text": "Haiphong"}, 0.5),
+    ("short_answer", {"text": "Hue"}, 0.0),
+])
+def test_scoring(name, answer, points):
+    content, scoring = VALID[name]
+    item_type = item_types.get(name)
+    item_type.check_answer(content, answer)
+    assert item_type.score(content, scoring, answer).points == pytest.approx(points)
+
+
+def test_all_or_nothing_gives_no_partial_credit():
+    content, scoring = VALID["multiple_response"]
+    scorer = item_types.get("multiple_response")
+    assert scorer.score(content, {**scoring, "method": "all_or_nothing"}, {"choices": ["A"]}).points == 0.0
+    content, scoring = VALID["gap_fill"]
+    assert item_types.get("gap_fill").score(content, {**scoring, "method": "all_or_nothing"},
+                                            {"gaps": {"g1": "walks", "g2": "x"}}).points == 0.0
+
+
+def test_points_weight_the_score():
+    content, scoring = VALID["matching"]
+    score = item_types.get("matching").score(content, {**scoring, "points": 4}, {"pairs": [["S1", "T1"]]})
+    assert (score.points, score.max_points) == (2.0, 4.0)
+
+
+def test_unanswered_items_score_zero_and_rated_items_wait_for_raters():
+    content, scoring = VALID["single_choice"]
+    assert item_types.get("single_choice").score(content, scoring, None).points == 0.0
+    essay = item_types.get("essay").score(*VALID["essay"], {"text": "Dear Sir"})
+    assert essay.pending and essay.max_points == 1.0
+    assert item_types.get("essay").score(*VALID["essay"], None).points == 0.0
+
+
+@pytest.mark.parametrize(("name", "answer", "field"), [
+    ("single_choice", {"choice": "Z"}, "answer.choice"),
+    ("single_choice", {"choice": "A", "extra": 1}, "answer"),
+    ("multiple_response", {"choices": ["A", "A"]}, "answer.choices"),
+    ("gap_fill", {"gaps": {"g9": "x"}}, "answer.gaps"),
+    ("gap_fill", {"gaps": {"g1": 5}}, "answer.gaps.g1"),
+    ("inline_choice", {"gaps": {"g1": "Z"}}, "answer.gaps.g1"),
+    ("matching", {"pairs": [["S1", "T1"], ["S1", "T2"]]}, "answer.pairs"),
+    ("ordering", {"order": ["A", "B"]}, "answer.order"),
+    ("short_answer", {"text": "x" * 501}, "answer.text"),
+    ("essay", {"text": 12}, "answer.text"),
+    ("speaking", {"audio": "not-a-hash"}, "answer.audio"),
+])
+def test_answers_of_the_wrong_shape_are_refused(name, answer, field):
+    content, _scoring = VALID[name]
+    with pytest.raises(RuleViolation) as error:
+        item_types.get(name).check_answer(content, answer)
+    assert error.value.field == field
+
+
+@pytest.mark.parametrize(("given", "accepted", "case_sensitive", "expected"), [
+    ("Ha Noi", "ha noi", False, True), ("Ha Noi", "ha noi", True, False), ("the red car", "*red*", False, True),
+    ("a.b", "a.b", False, True), ("axb", "a.b", False, False), ("", "*", False, True),
+])
+def test_accepted_answer_matching(given, accepted, case_sensitive, expected):
+    assert matches_accepted(given, accepted, case_sensitive=case_sensitive) is expected
 
 
 def test_unknown_item_type_is_a_rule_violation():

@@ -1,0 +1,101 @@
+"""What readers produce and writers consume, independent of any file format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EntryStatus(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    UNSUPPORTED = "unsupported"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A file an item or stimulus refers to, read from the source (a package or a folder)."""
+
+    name: str  # the reference as written in the source, e.g. "media/intro.ogg"
+    data: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedStimulus:
+    """A shared passage, audio or image text that several items are delivered with."""
+
+    identifier: str
+    title: str
+    body: str  # sanitised XHTML fragment; media referenced by name
+    media: tuple[MediaFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedItem:
+    """One item read from a source, in LevelPath's item model.
+
+    ``content`` and ``scoring`` follow the item type's rules (question_bank.item_types); the HTML in
+    them is already sanitised. ``source`` says where it came from precisely enough for a person to
+    find it ("quiz.xml#question 3", "package.zip:items/q1.xml").
+    """
+
+    source: str
+    identifier: str | None
+    type: str
+    content: dict[str, Any]
+    scoring: dict[str, Any]
+    title: str = ""
+    language: str = "en"
+    skill: str | None = None
+    level: int | None = None
+    topic: str | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None  # e.g. Moodle's category path "$course$/Grammar/Tenses"
+    stimulus: ImportedStimulus | None = None
+    media: tuple[MediaFile, ...] = ()
+    # Parts of the source the model could carry only approximately (a note, not a failure).
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """A question the reader found but cannot carry, and exactly why."""
+
+    source: str
+    identifier: str | None
+    type: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """A part of the source that could not be read at all (malformed XML, unsafe package...)."""
+
+    source: str
+    reason: str
+
+
+ReadResult = ImportedItem | Unsupported | ReadError
+
+
+@dataclass(frozen=True, slots=True)
+class ExportableItem:
+    """A stored item as writers see it: its current version plus metadata."""
+
+    identifier: str
+    type: str
+    content: dict[str, Any]
+    scoring: dict[str, Any]
+    title: str = ""
+    language: str = "en"
+    skill: str | None = None
+    level: int | None = None
+    topic: str | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+    stimulus: ImportedStimulus | None = None
+    media: tuple[MediaFile, ...] = field(default_factory=tuple)

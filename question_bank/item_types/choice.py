@@ -1,0 +1,117 @@
+"""Selected-response types: single choice, multiple response, true/false/not given, ordering."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from question_bank.item_types.base import (
+    ItemType,
+    Problems,
+    check_bool,
+    check_count,
+    check_options,
+    option_ids,
+    require_keys,
+    wrong_answer,
+)
+
+
+class SingleChoice(ItemType):
+    """One correct option among several."""
+
+    name, label = "single_choice", "single-choice"
+
+    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
+        ids = check_options(problems, "content.options", content.get("options"))
+        check_bool(problems, "content.shuffle", content.get("shuffle"))
+        if scoring.get("correct") not in ids:
+            problems.add("scoring.correct", "must be the id of one of the options")
+
+    def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:
+        choice = require_keys(answer, {"choice"})["choice"]
+        if choice not in option_ids(content["options"]):
+            raise wrong_answer("must be one of the option ids", "answer.choice")
+
+    def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
+        return 1.0 if answer.get("choice") == scoring["correct"] else 0.0
+
+
+class TrueFalseNotGiven(SingleChoice):
+    """A statement judged against a text: True / False / Not Given (or just True / False)."""
+
+    name, label = "true_false_not_given", "true/false/not given"
+    VARIANTS: ClassVar[dict[str, list[tuple[str, str]]]] = {
+        "true_false_not_given": [("TRUE", "True"), ("FALSE", "False"), ("NOT_GIVEN", "Not Given")],
+        "true_false": [("TRUE", "True"), ("FALSE", "False")],
+    }
+
+    @classmethod
+    def options_for(cls, variant: str) -> list[dict[str, str]]:
+        return [{"id": option_id, "text": text} for option_id, text in cls.VARIANTS[variant]]
+
+    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
+        variant = content.get("variant", "true_false_not_given")
+        if variant not in self.VARIANTS:
+            problems.add("content.variant", f"must be one of {', '.join(self.VARIANTS)}")
+            return
+        if option_ids(content.get("options") or []) != [i for i, _ in self.VARIANTS[variant]]:
+            problems.add("content.options", f"must be exactly {', '.join(i for i, _ in self.VARIANTS[variant])}")
+        if scoring.get("correct") not in {i for i, _ in self.VARIANTS[variant]}:
+            problems.add("scoring.correct", "must be TRUE, FALSE or (for that variant) NOT_GIVEN")
+
+
+class MultipleResponse(ItemType):
+    """Several correct options; partial credit subtracts wrong choices so ticking all earns nothing."""
+
+    name, label = "multiple_response", "multiple-response"
+    supports_partial_credit = True
+
+    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
+        ids = check_options(problems, "content.options", content.get("options"))
+        check_bool(problems, "content.shuffle", content.get("shuffle"))
+        check_count(problems, "content.min_choices", content.get("min_choices"))
+        check_count(problems, "content.max_choices", content.get("max_choices"), minimum=1)
+        correct = scoring.get("correct")
+        if not isinstance(correct, list) or not correct or len(set(correct)) != len(correct) \
+                or not set(correct) <= set(ids):
+            problems.add("scoring.correct", "must list one or more distinct option ids")
+        elif isinstance(content.get("max_choices"), int) and len(correct) > content["max_choices"]:
+            problems.add("scoring.correct", "lists more correct options than a candidate may choose")
+
+    def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:
+        choices = require_keys(answer, {"choices"})["choices"]
+        if not isinstance(choices, list) or len(set(choices)) != len(choices) \
+                or not set(choices) <= set(option_ids(content["options"])):
+            raise wrong_answer("must be a list of distinct option ids", "answer.choices")
+        if content.get("max_choices") and len(choices) > content["max_choices"]:
+            raise wrong_answer(f"at most {content['max_choices']} choices", "answer.choices")
+
+    def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
+        chosen, correct = set(answer.get("choices", [])), set(scoring["correct"])
+        if self.method_of(scoring) == "all_or_nothing":
+            return 1.0 if chosen == correct else 0.0
+        return (len(chosen & correct) - len(chosen - correct)) / len(correct)
+
+
+class Ordering(ItemType):
+    """Put options in order; partial credit counts options in their right place."""
+
+    name, label = "ordering", "ordering"
+    supports_partial_credit = True
+
+    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
+        ids = check_options(problems, "content.options", content.get("options"))
+        check_bool(problems, "content.shuffle", content.get("shuffle"))
+        order = scoring.get("order")
+        if not isinstance(order, list) or sorted(map(str, order)) != sorted(ids):
+            problems.add("scoring.order", "must list every option id exactly once")
+
+    def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:
+        order = require_keys(answer, {"order"})["order"]
+        if not isinstance(order, list) or sorted(map(str, order)) != sorted(option_ids(content["options"])):
+            raise wrong_answer("must list every option id exactly once", "answer.order")
+
+    def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
+        expected = scoring["order"]
+        given = answer.get("order", [])
+        return sum(a == b for a, b in zip(given, expected, strict=False)) / len(expected)

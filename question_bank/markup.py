@@ -1,0 +1,115 @@
+"""Item text is a small, safe subset of XHTML: formatting, lists, tables, images and audio.
+
+Anything else (scripts, event handlers, javascript: URLs, styles, forms, iframes) is removed, so
+text from imports or authors can be shown to candidates as is.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from html.parser import HTMLParser
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "b", "strong", "i", "em", "u", "s", "sub", "sup", "small", "span", "div", "blockquote", "pre", "code",
+    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
+    "td", "th", "caption", "colgroup", "col", "img", "audio", "video", "source", "track", "figure", "figcaption",
+    "hr", "a", "abbr", "cite", "q", "ruby", "rt", "rp", "label",
+})
+VOID_TAGS = frozenset({"br", "img", "source", "track", "hr", "col"})
+# Contents dropped together with the tag.
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript", "svg",
+                                  "math", "form", "select", "textarea", "button", "head", "title"})
+ALLOWED_ATTRIBUTES = frozenset({
+    "class", "lang", "xml:lang", "dir", "title", "alt", "src", "href", "width", "height", "colspan", "rowspan",
+    "scope", "controls", "type", "start", "reversed", "kind", "srclang", "label", "data-lp-gap",
+})
+URL_ATTRIBUTES = frozenset({"src", "href"})
+SAFE_URL_SCHEMES = ("http:", "https:", "mailto:", "data:image/")
+
+
+def _safe_url(value: str) -> bool:
+    compact = "".join(value.split()).lower()
+    if ":" not in compact.split("/", 1)[0]:
+        return True  # relative reference, e.g. media/intro.ogg
+    return compact.startswith(SAFE_URL_SCHEMES)
+
+
+class _Sanitiser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.dropping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in DROPPED_WITH_CONTENT:
+            if tag not in VOID_TAGS:
+                self.dropping += 1
+            return
+        if self.dropping or tag not in ALLOWED_TAGS:
+            return
+        kept = []
+        for name, value in attrs:
+            if name not in ALLOWED_ATTRIBUTES or (name in URL_ATTRIBUTES and not _safe_url(value or "")):
+                continue
+            kept.append(f' {name}="{escape(value or "", quote=True)}"' if value is not None else f" {name}")
+        if tag == "a":
+            kept.append(' rel="noopener noreferrer"')
+        self.out.append(f"<{tag}{''.join(kept)}{' /' if tag in VOID_TAGS else ''}>")
+        if tag not in VOID_TAGS:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_TAGS or tag in DROPPED_WITH_CONTENT:
+            self.handle_starttag(tag, attrs)
+            if tag in DROPPED_WITH_CONTENT and tag not in VOID_TAGS:
+                self.dropping -= 1
+            return
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in DROPPED_WITH_CONTENT:
+            self.dropping = max(0, self.dropping - 1)
+            return
+        if self.dropping or tag not in self.open:
+            return
+        while self.open:
+            closing = self.open.pop()
+            self.out.append(f"</{closing}>")
+            if closing == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.dropping:
+            self.out.append(escape(data, quote=False))
+
+    def close(self) -> None:
+        super().close()
+        while self.open:
+            self.out.append(f"</{self.open.pop()}>")
+
+
+def sanitise_html(fragment: str) -> str:
+    """The fragment with only allowed tags and attributes, well nested, text escaped."""
+    parser = _Sanitiser()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.out).strip()
+
+
+def plain_text(fragment: str) -> str:
+    """The text of a fragment without any markup, whitespace collapsed (for search and GIFT)."""
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(fragment)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
