@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, db, errors
 from api.config import from_environment
+from question_bank.media import MAX_MEDIA_BYTES, MediaStore
 
 SWAGGER_ASSETS_URL = "/api/docs/assets/"
 
@@ -20,6 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_ASSETS_URL)
 
     db.init_app(app)
+    app.extensions["levelpath.media"] = MediaStore(Path(app.config["MEDIA_ROOT"]))
+    app.before_request(_allow_large_uploads)
     auth.init_app(app)
     _register_api(app)
     errors.init_app(app)
@@ -68,6 +71,12 @@ def _register_pages(app: Flask) -> None:
             "<li><a href=/api/v1/health>Health</a></li></ul></html>",
             mimetype="text/html",
         )
+
+
+def _allow_large_uploads() -> None:
+    """JSON bodies stay small; media uploads may be as large as the largest media kind allows."""
+    if request.endpoint == "items.MediaUpload":
+        request.max_content_length = MAX_MEDIA_BYTES + 64 * 1024
 
 
 def _security_headers(response: Response) -> Response:

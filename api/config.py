@@ -37,6 +37,7 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         instance_path.mkdir(parents=True, exist_ok=True)
     settings = {
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
+        "MEDIA_ROOT": os.environ.get("LEVELPATH_MEDIA_ROOT", str(instance_path / "media")),
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

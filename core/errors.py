@@ -37,6 +37,10 @@ class PreconditionFailed(DomainError):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 
 
+class PreconditionRequired(DomainError):
+    status, slug, title = 428, "precondition-required", "Precondition required"
+
+
 class RuleViolation(DomainError):
     status, slug, title = 422, "rule-violation", "Request breaks a rule"
 

@@ -6,7 +6,12 @@ import os
 
 from alembic import context
 
-import question_bank.models  # noqa: F401  (each import registers its tables on Base.metadata)
+# Each import registers its tables on Base.metadata.
+import assessment.models  # noqa: F401
+import core.accounts.models  # noqa: F401
+import core.audit  # noqa: F401
+import learning.models  # noqa: F401
+import question_bank.models  # noqa: F401
 from core.db import Base, make_engine
 
 config = context.config

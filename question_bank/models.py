@@ -6,12 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.db import Base, JsonType, UtcDateTime
-from core.errors import Conflict
+from core.errors import Conflict, RuleViolation
 
 
 class ItemStatus(StrEnum):
@@ -34,32 +34,67 @@ class Item(Base):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # An identifier from outside (QTI identifier, Moodle idnumber), so a re-import updates, not duplicates.
+    identifier: Mapped[str | None] = mapped_column(String(120), unique=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
-    language: Mapped[str] = mapped_column(String(8), default="en")
-    skill: Mapped[str] = mapped_column(String(20), index=True)
-    level: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(8), default="en", index=True)
+    # Imported items may arrive unclassified; approval needs both.
+    skill: Mapped[str | None] = mapped_column(String(20), index=True)
+    level: Mapped[int | None] = mapped_column(Integer, index=True)
+    topic: Mapped[str | None] = mapped_column(String(80), index=True)
+    category: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(255), default="")
+    expected_seconds: Mapped[int | None] = mapped_column(Integer)
+    stimulus_id: Mapped[int | None] = mapped_column(ForeignKey("stimuli.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=ItemStatus.DRAFT, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("item_versions.id", use_alter=True, ondelete="SET NULL")
     )
+    # Bumped on every change (content, metadata, status): the ETag that guards concurrent edits.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Lower-cased plain text of the current version (stem, options, passage title) for text search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, onupdate=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, onupdate=clock.now, index=True)
 
     current_version: Mapped[ItemVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
     versions: Mapped[list[ItemVersion]] = relationship(
         back_populates="item", foreign_keys="ItemVersion.item_id", order_by="ItemVersion.number"
     )
 
+    stimulus: Mapped[Stimulus | None] = relationship()
+    tag_links: Mapped[list[ItemTag]] = relationship(cascade="all, delete-orphan", order_by="ItemTag.tag")
+
+    @property
+    def tags(self) -> list[str]:
+        return [link.tag for link in self.tag_links]
+
+    @tags.setter
+    def tags(self, values: list[str] | tuple[str, ...]) -> None:
+        wanted = sorted({value.strip() for value in values if value.strip()})
+        kept = [link for link in self.tag_links if link.tag in wanted]
+        present = {link.tag for link in kept}
+        self.tag_links = kept + [ItemTag(tag=tag) for tag in wanted if tag not in present]
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}-{self.revision}"'
+
     def _move(self, to: ItemStatus, *, allowed_from: set[ItemStatus], action: str) -> None:
         if self.status not in allowed_from:
             raise Conflict(f"cannot {action} an item that is {self.status}", status_now=self.status)
         self.status = to
+        self.revision += 1
 
     def submit_for_review(self) -> None:
         self._move(ItemStatus.IN_REVIEW, allowed_from={ItemStatus.DRAFT}, action="submit")
 
     def approve(self) -> None:
+        if self.skill is None or self.level is None:
+            raise RuleViolation("classify the item (skill and level) before approving it",
+                                field="skill" if self.skill is None else "level")
         self._move(ItemStatus.APPROVED, allowed_from={ItemStatus.IN_REVIEW}, action="approve")
 
     def return_to_draft(self) -> None:
@@ -100,3 +135,78 @@ class ItemReview(Base):
     action: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class Stimulus(Base):
+    """A passage, recording or picture that several items are delivered with (an item set).
+
+    Immutable once used: a changed passage is a new stimulus, so delivered versions never change.
+    """
+
+    __tablename__ = "stimuli"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifier: Mapped[str | None] = mapped_column(String(120), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="passage")  # passage, audio, image
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # sanitised XHTML; media as /api/v1/media/<hash>
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # How often a candidate may play the stimulus's audio (None: no limit).
+    max_plays: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class MediaObject(Base):
+    """A media file stored once under its SHA-256; the bytes live in the media store."""
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class ItemTag(Base):
+    """Tags in a table of their own, so that filtering by tag is an indexed join on every backend."""
+
+    __tablename__ = "item_tags"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class ItemEnemy(Base):
+    """Two items that must not appear in the same test; stored once per pair, lower id first."""
+
+    __tablename__ = "item_enemies"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    enemy_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class ItemStatistics(Base):
+    """Statistics of one delivered version, filled by assessment (exposure, classical, IRT)."""
+
+    __tablename__ = "item_statistics"
+
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    exposure_count: Mapped[int] = mapped_column(Integer, default=0)
+    response_count: Mapped[int] = mapped_column(Integer, default=0)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    point_biserial: Mapped[float | None] = mapped_column(Float)
+    irt_model: Mapped[str | None] = mapped_column(String(10))
+    irt_a: Mapped[float | None] = mapped_column(Float)
+    irt_b: Mapped[float | None] = mapped_column(Float)
+    irt_c: Mapped[float | None] = mapped_column(Float)
+    irt_se_a: Mapped[float | None] = mapped_column(Float)
+    irt_se_b: Mapped[float | None] = mapped_column(Float)
+    irt_se_c: Mapped[float | None] = mapped_column(Float)
+    # Provisional parameters (an author's estimate) until a calibration replaces them.
+    irt_provisional: Mapped[bool] = mapped_column(Boolean, default=True)
+    calibrated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -25,3 +25,8 @@ def can_review_item(actor: Actor, item: Item) -> bool:
 
 def can_retire_item(actor: Actor, item: Item) -> bool:
     return actor.has(Role.REVIEWER, Role.TEST_ADMIN) or can_submit_item(actor, item)
+
+
+def can_edit_item(actor: Actor, item: Item) -> bool:
+    """Any author may edit a draft (items are team work); review keeps the four-eyes rule."""
+    return actor.has(Role.AUTHOR)

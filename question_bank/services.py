@@ -1,65 +1,140 @@
-"""Item bank services: create items, move them through review, find them."""
+"""Item bank services: items and their versions, review, enemies, stimuli."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.accounts import Actor
-from core.errors import NotFound, PermissionDenied, RuleViolation
+from core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    PreconditionRequired,
+    RuleViolation,
+)
 from question_bank import item_types, policies
-from question_bank.models import Item, ItemReview, ItemStatus, ItemVersion, Skill
+from question_bank.markup import plain_text, sanitise_html
+from question_bank.models import Item, ItemEnemy, ItemReview, ItemStatus, ItemVersion, Skill, Stimulus
 
 LEVELS = range(1, 7)
+MAX_TAGS = 30
 
 
 @dataclass(frozen=True, slots=True)
 class ItemDraft:
     type: str
-    skill: str
-    level: int
     content: dict[str, Any]
     scoring: dict[str, Any]
+    skill: str | None = None
+    level: int | None = None
     language: str = "en"
+    title: str = ""
+    topic: str | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+    source: str = ""
+    expected_seconds: int | None = None
+    stimulus_id: int | None = None
+    identifier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ItemFilter:
-    status: str | None = None
+class ItemChanges:
+    """A partial update: fields left as None are kept. Content or scoring changes make a new version."""
+
+    content: dict[str, Any] | None = None
+    scoring: dict[str, Any] | None = None
     skill: str | None = None
     level: int | None = None
-    type: str | None = None
-    ids: Sequence[int] = field(default_factory=tuple)
+    language: str | None = None
+    title: str | None = None
+    topic: str | None = None
+    tags: tuple[str, ...] | None = None
+    source: str | None = None
+    expected_seconds: int | None = None
+    stimulus_id: int | None = None
+    comment: str = field(default="")
+
+
+METADATA_FIELDS = ("skill", "level", "language", "title", "topic", "tags", "source", "expected_seconds",
+                   "stimulus_id")
+
+
+def _sanitise_content(value: Any) -> Any:
+    """Sanitise every text a candidate's browser will render as HTML (stems, options, prompts)."""
+    if isinstance(value, dict):
+        return {key: (sanitise_html(item) if key in {"stem", "text"} and isinstance(item, str)
+                      else _sanitise_content(item)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sanitise_content(item) for item in value]
+    return value
+
+
+def searchable_text(content: dict[str, Any], title: str = "") -> str:
+    """Lower-cased plain text of everything a person might search an item for."""
+    parts = [title]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in {"stem", "text"} and isinstance(item, str):
+                    parts.append(plain_text(item))
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(content)
+    return " ".join(" ".join(parts).split()).casefold()
+
+
+def _check_metadata(session: Session, values: dict[str, Any]) -> None:
+    skill, level = values.get("skill"), values.get("level")
+    if skill is not None and skill not in set(Skill):
+        raise RuleViolation(f"unknown skill {skill!r}", field="skill")
+    if level is not None and level not in LEVELS:
+        raise RuleViolation("level must be between 1 and 6", field="level")
+    tags = values.get("tags") or ()
+    if len(tags) > MAX_TAGS or any(not isinstance(t, str) or not t.strip() or len(t) > 60 for t in tags):
+        raise RuleViolation(f"at most {MAX_TAGS} tags of 1-60 characters", field="tags")
+    stimulus_id = values.get("stimulus_id")
+    if stimulus_id is not None and session.get(Stimulus, stimulus_id) is None:
+        raise RuleViolation(f"stimulus {stimulus_id} does not exist", field="stimulus_id")
 
 
 def create_item(session: Session, *, author: Actor, draft: ItemDraft) -> Item:
-    """Create a draft item with its first version. Raises PermissionDenied or RuleViolation."""
+    """Create a draft item with its first version. Raises PermissionDenied, RuleViolation or Conflict."""
     if not policies.can_author_items(author):
         raise PermissionDenied("only authors can create items")
-    _check_metadata(draft)
-    item_types.get(draft.type).validate(draft.content, draft.scoring)
-    item = Item(type=draft.type, skill=draft.skill, level=draft.level, language=draft.language,
-                author_id=author.id, status=ItemStatus.DRAFT)
+    values = {f.name: getattr(draft, f.name) for f in fields(draft)}
+    _check_metadata(session, values)
+    content = _sanitise_content(draft.content)
+    item_types.get(draft.type).validate(content, draft.scoring)
+    if draft.identifier and session.scalar(select(Item.id).where(Item.identifier == draft.identifier)):
+        raise Conflict(f"an item with identifier {draft.identifier!r} exists already", field="identifier")
+    item = Item(**{k: v for k, v in values.items() if k not in {"content", "scoring", "tags"}},
+                author_id=author.id, status=ItemStatus.DRAFT, revision=1,
+                search_text=searchable_text(content, draft.title))
     session.add(item)
+    item.tags = list(draft.tags)
     session.flush()
-    version = ItemVersion(item_id=item.id, number=1, content=draft.content, scoring=draft.scoring,
-                          created_by=author.id)
+    version = ItemVersion(item_id=item.id, number=1, content=content, scoring=draft.scoring, created_by=author.id)
     session.add(version)
     session.flush()
     item.current_version = version
+    audit.record(session, actor=author, action="item.created", entity_type="item", entity_id=item.id,
+                 type=item.type, version=1)
     session.flush()
     return item
-
-
-def _check_metadata(draft: ItemDraft) -> None:
-    if draft.skill not in set(Skill):
-        raise RuleViolation(f"unknown skill {draft.skill!r}", field="skill")
-    if draft.level not in LEVELS:
-        raise RuleViolation("level must be between 1 and 6", field="level")
 
 
 def get_item(session: Session, item_id: int) -> Item:
@@ -77,27 +152,100 @@ def get_item_for(session: Session, *, actor: Actor, item_id: int) -> Item:
     return get_item(session, item_id)
 
 
-def list_items(session: Session, *, actor: Actor, filters: ItemFilter, page: int, per_page: int
-               ) -> tuple[list[Item], int]:
-    """A page of items and the total count. Raises PermissionDenied for non-examiners."""
-    if not policies.can_read_bank(actor):
-        raise PermissionDenied("the item bank is for examiners and test administrators")
-    query = select(Item)
-    for column, value in (("status", filters.status), ("skill", filters.skill), ("level", filters.level),
-                          ("type", filters.type)):
-        if value is not None:
-            query = query.where(getattr(Item, column) == value)
-    if filters.ids:
-        query = query.where(Item.id.in_(filters.ids))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(query.order_by(Item.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return list(items), total
+def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str | None,
+                changes: ItemChanges) -> Item:
+    """Apply an edit guarded by the item's ETag; content changes add an immutable version.
+
+    Raises PreconditionFailed for a stale ETag, Conflict for a retired item or one in review,
+    PermissionDenied for non-authors, RuleViolation for content the type refuses.
+    """
+    item = get_item(session, item_id)
+    if not policies.can_edit_item(actor, item):
+        raise PermissionDenied("only authors can edit items")
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the item's ETag, so concurrent edits cannot be lost",
+                                   field="If-Match")
+    if if_match.strip() not in (item.etag, "W/" + item.etag):
+        raise PreconditionFailed("the item has changed since you read it; reload it and apply your edit again",
+                                 field="If-Match", current_etag=item.etag)
+    if item.status in (ItemStatus.RETIRED, ItemStatus.IN_REVIEW):
+        raise Conflict(f"an item that is {item.status} cannot be edited", status_now=item.status)
+    metadata = {name: getattr(changes, name) for name in METADATA_FIELDS if getattr(changes, name) is not None}
+    _check_metadata(session, metadata)
+    current = item.current_version
+    assert current is not None
+    new_content = _sanitise_content(changes.content) if changes.content is not None else current.content
+    new_scoring = changes.scoring if changes.scoring is not None else current.scoring
+    content_changed = (new_content, new_scoring) != (current.content, current.scoring)
+    if content_changed:
+        item_types.get(item.type).validate(new_content, new_scoring)
+        version = ItemVersion(item_id=item.id, number=current.number + 1, content=new_content, scoring=new_scoring,
+                              created_by=actor.id)
+        session.add(version)
+        session.flush()
+        item.current_version = version
+        if item.status == ItemStatus.APPROVED:
+            item.status = ItemStatus.DRAFT  # changed content needs a fresh review before delivery
+    before = {name: getattr(item, name) for name in metadata}
+    for name, value in metadata.items():
+        setattr(item, name, value)
+    item.search_text = searchable_text(new_content, item.title)
+    item.revision += 1
+    audit.record(session, actor=actor, action="item.updated", entity_type="item", entity_id=item.id,
+                 version=item.current_version.number if item.current_version else None,
+                 content_changed=content_changed,
+                 metadata={k: [before[k], metadata[k]] for k in metadata if before[k] != metadata[k]},
+                 comment=changes.comment)
+    session.flush()
+    return item
 
 
-def _record(session: Session, item: Item, actor: Actor, action: str, comment: str) -> None:
+def list_versions(session: Session, *, actor: Actor, item_id: int) -> list[ItemVersion]:
+    item = get_item_for(session, actor=actor, item_id=item_id)
+    return list(session.scalars(select(ItemVersion).where(ItemVersion.item_id == item.id)
+                                .order_by(ItemVersion.number)))
+
+
+def get_version(session: Session, *, actor: Actor, item_id: int, number: int) -> ItemVersion:
+    """Raises NotFound for a version the item does not have."""
+    item = get_item_for(session, actor=actor, item_id=item_id)
+    version = session.scalar(select(ItemVersion).where(ItemVersion.item_id == item.id,
+                                                       ItemVersion.number == number))
+    if version is None:
+        raise NotFound(f"item {item_id} has no version {number}", field="number")
+    return version
+
+
+def diff_values(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
+    """The changed leaves between two JSON values, as {path, before, after}."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes = []
+        for key in sorted(set(before) | set(after), key=str):
+            changes.extend(diff_values(before.get(key), after.get(key), f"{path}.{key}" if path else str(key)))
+        return changes
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        changes = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            changes.extend(diff_values(old, new, f"{path}.{index}"))
+        return changes
+    return [] if before == after else [{"path": path, "before": before, "after": after}]
+
+
+def diff_versions(session: Session, *, actor: Actor, item_id: int, from_number: int, to_number: int
+                  ) -> list[dict[str, Any]]:
+    """What changed between two versions of an item, leaf by leaf."""
+    old = get_version(session, actor=actor, item_id=item_id, number=from_number)
+    new = get_version(session, actor=actor, item_id=item_id, number=to_number)
+    return diff_values({"content": old.content, "scoring": old.scoring},
+                       {"content": new.content, "scoring": new.scoring})
+
+
+def _record_review(session: Session, item: Item, actor: Actor, action: str, comment: str) -> None:
     assert item.current_version_id is not None
     session.add(ItemReview(item_id=item.id, item_version_id=item.current_version_id, actor_id=actor.id,
                            action=action, comment=comment))
+    audit.record(session, actor=actor, action=f"item.{action}", entity_type="item", entity_id=item.id,
+                 version=item.current_version.number if item.current_version else None, comment=comment)
     session.flush()
 
 
@@ -107,7 +255,7 @@ def submit_item(session: Session, *, actor: Actor, item_id: int, comment: str = 
     if not policies.can_submit_item(actor, item):
         raise PermissionDenied("only the item's author can submit it for review")
     item.submit_for_review()
-    _record(session, item, actor, "submitted", comment)
+    _record_review(session, item, actor, "submitted", comment)
     return item
 
 
@@ -120,7 +268,7 @@ def approve_item(session: Session, *, actor: Actor, item_id: int, comment: str =
             else "only reviewers can approve items"
         )
     item.approve()
-    _record(session, item, actor, "approved", comment)
+    _record_review(session, item, actor, "approved", comment)
     return item
 
 
@@ -132,12 +280,84 @@ def reject_item(session: Session, *, actor: Actor, item_id: int, comment: str) -
     if not comment.strip():
         raise RuleViolation("a rejection needs a comment for the author", field="comment")
     item.return_to_draft()
-    _record(session, item, actor, "rejected", comment)
+    _record_review(session, item, actor, "rejected", comment)
+    return item
+
+
+def retire_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
+    """Take an item out of delivery for good. Raises PermissionDenied or Conflict."""
+    item = get_item(session, item_id)
+    if not policies.can_retire_item(actor, item):
+        raise PermissionDenied("only the author, a reviewer or a test administrator can retire an item")
+    item.retire()
+    _record_review(session, item, actor, "retired", comment)
     return item
 
 
 def list_reviews(session: Session, *, actor: Actor, item_id: int) -> list[ItemReview]:
     """The review trail of an item, oldest first."""
     item = get_item_for(session, actor=actor, item_id=item_id)
-    return list(session.scalars(select(ItemReview).where(ItemReview.item_id == item.id)
-                                .order_by(ItemReview.id)))
+    return list(session.scalars(select(ItemReview).where(ItemReview.item_id == item.id).order_by(ItemReview.id)))
+
+
+def set_enemies(session: Session, *, actor: Actor, item_id: int, enemy_ids: Iterable[int]) -> list[int]:
+    """Replace the items that must never share a test with this one. Raises RuleViolation for bad ids."""
+    item = get_item(session, item_id)
+    if not policies.can_edit_item(actor, item):
+        raise PermissionDenied("only authors can change enemy items")
+    wanted = set(enemy_ids)
+    if item.id in wanted:
+        raise RuleViolation("an item cannot be its own enemy", field="enemy_ids")
+    found = set(session.scalars(select(Item.id).where(Item.id.in_(wanted)))) if wanted else set()
+    if wanted - found:
+        raise RuleViolation(f"unknown items: {sorted(wanted - found)}", field="enemy_ids")
+    for link in session.scalars(select(ItemEnemy).where(or_(ItemEnemy.item_id == item.id,
+                                                            ItemEnemy.enemy_id == item.id))):
+        session.delete(link)
+    session.flush()
+    for other in sorted(wanted):
+        low, high = sorted((item.id, other))
+        session.add(ItemEnemy(item_id=low, enemy_id=high))
+    item.revision += 1
+    audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=item.id,
+                 enemies=sorted(wanted))
+    session.flush()
+    return sorted(wanted)
+
+
+def list_enemies(session: Session, item_id: int) -> list[int]:
+    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
+        or_(ItemEnemy.item_id == item_id, ItemEnemy.enemy_id == item_id))).all()
+    return sorted(b if a == item_id else a for a, b in pairs)
+
+
+def create_stimulus(session: Session, *, actor: Actor, title: str, body: str, kind: str = "passage",
+                    language: str = "en", identifier: str | None = None, max_plays: int | None = None) -> Stimulus:
+    """Store a shared passage or recording; an identical one already stored is reused."""
+    if not policies.can_author_items(actor):
+        raise PermissionDenied("only authors can add stimuli")
+    if kind not in {"passage", "audio", "image"}:
+        raise RuleViolation("kind must be passage, audio or image", field="kind")
+    clean = sanitise_html(body)
+    if not clean:
+        raise RuleViolation("a stimulus needs a body", field="body")
+    digest = hashlib.sha256("\x00".join([kind, title, clean, language, str(max_plays)]).encode()).hexdigest()
+    existing = session.scalar(select(Stimulus).where(Stimulus.content_hash == digest,
+                                                     Stimulus.identifier.is_(identifier) if identifier is None
+                                                     else Stimulus.identifier == identifier))
+    if existing is not None:
+        return existing
+    stimulus = Stimulus(identifier=identifier, kind=kind, title=title, body=clean, language=language,
+                        max_plays=max_plays, content_hash=digest, created_by=actor.id)
+    session.add(stimulus)
+    session.flush()
+    audit.record(session, actor=actor, action="stimulus.created", entity_type="stimulus", entity_id=stimulus.id)
+    return stimulus
+
+
+def get_stimulus(session: Session, stimulus_id: int) -> Stimulus:
+    """Raises NotFound for an unknown stimulus."""
+    stimulus = session.get(Stimulus, stimulus_id)
+    if stimulus is None:
+        raise NotFound(f"stimulus {stimulus_id} does not exist", field="stimulus_id")
+    return stimulus

@@ -1,80 +1,228 @@
 from __future__ import annotations
 
+from flask import current_app, request, send_file
 from flask.views import MethodView
 
 from api.auth import current_actor
 from api.db import db_session
 from api.question_bank.schemas import (
+    AuditEventSchema,
+    ChangeSchema,
+    DiffArgsSchema,
+    EnemiesSchema,
     ItemCreateSchema,
     ItemPageSchema,
     ItemQueryArgsSchema,
     ItemSchema,
+    ItemUpdateSchema,
+    ItemVersionSchema,
+    MediaSchema,
+    MediaUploadSchema,
     RejectSchema,
     ReviewSchema,
+    StimulusCreateSchema,
+    StimulusSchema,
 )
 from api.schemas import Blueprint, CommentSchema, page_of
-from question_bank import services
-from question_bank.services import ItemDraft, ItemFilter
+from core import audit
+from core.accounts import Role
+from core.errors import PermissionDenied
+from question_bank import media, policies, queries, services
+from question_bank.services import ItemChanges, ItemDraft
 
-blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="The item bank")
+blp = Blueprint("items", __name__, url_prefix="/api/v1", description="The item bank")
+
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "The ETag of the item as last read"}
 
 
-@blp.route("")
+def _with_etag(item):
+    return item, {"ETag": item.etag}
+
+
+@blp.route("/items")
 class Items(MethodView):
     @blp.arguments(ItemQueryArgsSchema, location="query")
     @blp.response(200, ItemPageSchema)
     def get(self, args):
-        """Search the item bank (examiners and test administrators)."""
-        page, per_page = args.pop("page"), args.pop("per_page")
-        items, total = services.list_items(db_session(), actor=current_actor(), filters=ItemFilter(**args),
-                                           page=page, per_page=per_page)
+        """Search the item bank by skill, level, type, status, tags, language and text."""
+        page, per_page, sort = args.pop("page"), args.pop("per_page"), args.pop("sort")
+        filters = queries.ItemFilter(tags=tuple(args.pop("tag", ())), text=args.pop("q", None), **args)
+        items, total = queries.list_items(db_session(), actor=current_actor(), filters=filters, page=page,
+                                          per_page=per_page, sort=sort)
         return page_of(items, total=total, page=page, per_page=per_page)
 
     @blp.arguments(ItemCreateSchema)
     @blp.response(201, ItemSchema)
     def post(self, data):
         """Create a draft item (authors)."""
-        return services.create_item(db_session(), author=current_actor(), draft=ItemDraft(**data))
+        data["tags"] = tuple(data.get("tags", ()))
+        return _with_etag(services.create_item(db_session(), author=current_actor(), draft=ItemDraft(**data)))
 
 
-@blp.route("/<int:item_id>")
+@blp.route("/items/<int:item_id>")
 class ItemById(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, item_id):
-        """One item with its current version."""
-        return services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
+        """One item with its current version; the ETag guards later edits."""
+        return _with_etag(services.get_item_for(db_session(), actor=current_actor(), item_id=item_id))
+
+    @blp.arguments(ItemUpdateSchema)
+    @blp.response(200, ItemSchema)
+    @blp.doc(parameters=[IF_MATCH])
+    def patch(self, data, item_id):
+        """Edit an item; changed content becomes a new version. A stale If-Match gets 412."""
+        if "tags" in data:
+            data["tags"] = tuple(data["tags"])
+        item = services.update_item(db_session(), actor=current_actor(), item_id=item_id,
+                                    if_match=request.headers.get("If-Match"), changes=ItemChanges(**data))
+        return _with_etag(item)
 
 
-@blp.route("/<int:item_id>/submit")
+@blp.route("/items/<int:item_id>/versions")
+class ItemVersions(MethodView):
+    @blp.response(200, ItemVersionSchema(many=True))
+    def get(self, item_id):
+        """Every version of an item, oldest first."""
+        return services.list_versions(db_session(), actor=current_actor(), item_id=item_id)
+
+
+@blp.route("/items/<int:item_id>/versions/<int:number>")
+class ItemVersionByNumber(MethodView):
+    @blp.response(200, ItemVersionSchema)
+    def get(self, item_id, number):
+        """One version of an item."""
+        return services.get_version(db_session(), actor=current_actor(), item_id=item_id, number=number)
+
+
+@blp.route("/items/<int:item_id>/diff")
+class ItemDiff(MethodView):
+    @blp.arguments(DiffArgsSchema, location="query")
+    @blp.response(200, ChangeSchema(many=True))
+    def get(self, args, item_id):
+        """What changed between two versions, field by field."""
+        return services.diff_versions(db_session(), actor=current_actor(), item_id=item_id,
+                                      from_number=args["from_version"], to_number=args["to_version"])
+
+
+@blp.route("/items/<int:item_id>/submit")
 class SubmitItem(MethodView):
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
         """Send a draft to review (its author)."""
-        return services.submit_item(db_session(), actor=current_actor(), item_id=item_id, **data)
+        return _with_etag(services.submit_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
-@blp.route("/<int:item_id>/approve")
+@blp.route("/items/<int:item_id>/approve")
 class ApproveItem(MethodView):
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
         """Approve an item in review (a reviewer who is not its author)."""
-        return services.approve_item(db_session(), actor=current_actor(), item_id=item_id, **data)
+        return _with_etag(services.approve_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
-@blp.route("/<int:item_id>/reject")
+@blp.route("/items/<int:item_id>/reject")
 class RejectItem(MethodView):
     @blp.arguments(RejectSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
         """Return an item in review to its author with a comment."""
-        return services.reject_item(db_session(), actor=current_actor(), item_id=item_id, **data)
+        return _with_etag(services.reject_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
-@blp.route("/<int:item_id>/reviews")
+@blp.route("/items/<int:item_id>/retire")
+class RetireItem(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(200, ItemSchema)
+    def post(self, data, item_id):
+        """Take an item out of delivery for good."""
+        return _with_etag(services.retire_item(db_session(), actor=current_actor(), item_id=item_id, **data))
+
+
+@blp.route("/items/<int:item_id>/reviews")
 class ItemReviews(MethodView):
     @blp.response(200, ReviewSchema(many=True))
     def get(self, item_id):
         """The review trail of an item."""
         return services.list_reviews(db_session(), actor=current_actor(), item_id=item_id)
+
+
+@blp.route("/items/<int:item_id>/enemies")
+class ItemEnemies(MethodView):
+    @blp.response(200, EnemiesSchema)
+    def get(self, item_id):
+        """Items that must never appear in the same test as this one."""
+        item = services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
+        return {"enemy_ids": services.list_enemies(db_session(), item.id)}
+
+    @blp.arguments(EnemiesSchema)
+    @blp.response(200, EnemiesSchema)
+    def put(self, data, item_id):
+        """Replace the item's enemies."""
+        return {"enemy_ids": services.set_enemies(db_session(), actor=current_actor(), item_id=item_id,
+                                                  enemy_ids=data["enemy_ids"])}
+
+
+@blp.route("/items/<int:item_id>/audit")
+class ItemAudit(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    def get(self, item_id):
+        """Who changed this item, what and when, newest first."""
+        item = services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
+        return audit.list_events(db_session(), entity_type="item", entity_id=item.id)
+
+
+@blp.route("/stimuli")
+class Stimuli(MethodView):
+    @blp.arguments(StimulusCreateSchema)
+    @blp.response(201, StimulusSchema)
+    def post(self, data):
+        """Add a passage, recording or picture that several items share."""
+        return services.create_stimulus(db_session(), actor=current_actor(), **data)
+
+
+@blp.route("/stimuli/<int:stimulus_id>")
+class StimulusById(MethodView):
+    @blp.response(200, StimulusSchema)
+    def get(self, stimulus_id):
+        """One stimulus (examiners)."""
+        if not policies.can_read_bank(current_actor()):
+            raise PermissionDenied("the item bank is for examiners and test administrators")
+        return services.get_stimulus(db_session(), stimulus_id)
+
+
+def media_store() -> media.MediaStore:
+    return current_app.extensions["levelpath.media"]
+
+
+@blp.route("/media")
+class MediaUpload(MethodView):
+    @blp.arguments(MediaUploadSchema, location="files")
+    @blp.response(201, MediaSchema)
+    def post(self, files):
+        """Upload an image or recording; it is checked by content and stored once by its hash."""
+        upload = files["file"]
+        return media.store_media(db_session(), media_store(), actor=current_actor(), data=upload.read(),
+                                 name=upload.filename or "upload", declared_type=upload.mimetype)
+
+
+@blp.route("/media/<string:sha256>")
+class MediaDownload(MethodView):
+    @blp.response(200, description="The file, with range requests for streaming")
+    def get(self, sha256):
+        """Stream a stored media file."""
+        stored = media.get_media(db_session(), sha256)
+        return send_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
+                         max_age=86400, etag=stored.sha256)
+
+
+@blp.route("/audit")
+class AuditLog(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    def get(self):
+        """The latest audit events (administrators)."""
+        if Role.ADMIN not in current_actor().roles:
+            raise PermissionDenied("the audit log is for administrators")
+        return audit.list_events(db_session())

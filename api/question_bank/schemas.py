@@ -5,17 +5,44 @@ import marshmallow as ma
 from api.schemas import PageArgsSchema, PageMetaSchema, StrictSchema
 from question_bank.item_types import REGISTRY
 from question_bank.models import ItemStatus, Skill
+from question_bank.queries import SORTS
+
+SKILLS = [s.value for s in Skill]
+TYPES = sorted(REGISTRY)
+Tags = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
+                      validate=ma.validate.Length(max=30))
 
 
-class ItemCreateSchema(StrictSchema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf(sorted(REGISTRY)))
-    skill = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in Skill]))
+class ItemMetadataSchema(StrictSchema):
+    skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
+    level = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=6))
+    language = ma.fields.String(validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    title = ma.fields.String(validate=ma.validate.Length(max=200))
+    topic = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
+    tags = Tags
+    source = ma.fields.String(validate=ma.validate.Length(max=255))
+    expected_seconds = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=7200))
+    stimulus_id = ma.fields.Integer(strict=True)
+
+
+class ItemCreateSchema(ItemMetadataSchema):
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(TYPES))
+    skill = ma.fields.String(required=True, validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=6))
     language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
     content = ma.fields.Dict(keys=ma.fields.String(), required=True,
                              metadata={"description": "What candidates see, e.g. stem and options"})
     scoring = ma.fields.Dict(keys=ma.fields.String(), required=True,
                              metadata={"description": "Keys and scoring rules; never shown to candidates"})
+
+
+class ItemUpdateSchema(ItemMetadataSchema):
+    """Fields to change; content or scoring changes create a new immutable version."""
+
+    content = ma.fields.Dict(keys=ma.fields.String())
+    scoring = ma.fields.Dict(keys=ma.fields.String())
+    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
 class ItemVersionSchema(ma.Schema):
@@ -23,17 +50,44 @@ class ItemVersionSchema(ma.Schema):
     number = ma.fields.Integer()
     content = ma.fields.Dict()
     scoring = ma.fields.Dict()
+    created_by = ma.fields.Integer()
     created_at = ma.fields.DateTime()
+
+
+class ItemStatisticsSlotSchema(ma.Schema):
+    exposure_count = ma.fields.Integer()
+    response_count = ma.fields.Integer()
+    p_value = ma.fields.Float(allow_none=True)
+    point_biserial = ma.fields.Float(allow_none=True)
+    irt_model = ma.fields.String(allow_none=True)
+    irt_a = ma.fields.Float(allow_none=True)
+    irt_b = ma.fields.Float(allow_none=True)
+    irt_c = ma.fields.Float(allow_none=True)
+    irt_se_a = ma.fields.Float(allow_none=True)
+    irt_se_b = ma.fields.Float(allow_none=True)
+    irt_se_c = ma.fields.Float(allow_none=True)
+    irt_provisional = ma.fields.Boolean()
+    calibrated_at = ma.fields.DateTime(allow_none=True)
 
 
 class ItemSchema(ma.Schema):
     id = ma.fields.Integer()
+    identifier = ma.fields.String(allow_none=True)
     type = ma.fields.String()
-    skill = ma.fields.String()
-    level = ma.fields.Integer()
+    title = ma.fields.String()
+    skill = ma.fields.String(allow_none=True)
+    level = ma.fields.Integer(allow_none=True)
     language = ma.fields.String()
+    topic = ma.fields.String(allow_none=True)
+    tags = ma.fields.List(ma.fields.String())
+    category = ma.fields.String(allow_none=True)
+    source = ma.fields.String()
+    expected_seconds = ma.fields.Integer(allow_none=True)
+    stimulus_id = ma.fields.Integer(allow_none=True)
     status = ma.fields.String()
     author_id = ma.fields.Integer()
+    revision = ma.fields.Integer()
+    etag = ma.fields.String(metadata={"description": "Send back as If-Match when editing"})
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
     current_version = ma.fields.Nested(ItemVersionSchema)
@@ -41,9 +95,16 @@ class ItemSchema(ma.Schema):
 
 class ItemQueryArgsSchema(PageArgsSchema):
     status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in ItemStatus]))
-    skill = ma.fields.String(validate=ma.validate.OneOf([s.value for s in Skill]))
+    skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(validate=ma.validate.Range(min=1, max=6))
-    type = ma.fields.String(validate=ma.validate.OneOf(sorted(REGISTRY)))
+    type = ma.fields.String(validate=ma.validate.OneOf(TYPES))
+    language = ma.fields.String(validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    topic = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
+    tag = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
+                         metadata={"description": "Repeat for several; items must have all of them"})
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=200), metadata={"description": "Words in the text"})
+    author_id = ma.fields.Integer()
+    sort = ma.fields.String(load_default="id", validate=ma.validate.OneOf(sorted(SORTS)))
 
 
 class ItemPageSchema(ma.Schema):
@@ -62,3 +123,61 @@ class ReviewSchema(ma.Schema):
 
 class RejectSchema(StrictSchema):
     comment = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+
+
+class DiffArgsSchema(StrictSchema):
+    from_version = ma.fields.Integer(required=True, data_key="from", validate=ma.validate.Range(min=1))
+    to_version = ma.fields.Integer(required=True, data_key="to", validate=ma.validate.Range(min=1))
+
+
+class ChangeSchema(ma.Schema):
+    path = ma.fields.String()
+    before = ma.fields.Raw(allow_none=True)
+    after = ma.fields.Raw(allow_none=True)
+
+
+class EnemiesSchema(StrictSchema):
+    enemy_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
+                               validate=ma.validate.Length(max=200))
+
+
+class StimulusCreateSchema(StrictSchema):
+    kind = ma.fields.String(load_default="passage", validate=ma.validate.OneOf(["passage", "audio", "image"]))
+    title = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200_000))
+    language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    max_plays = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=10))
+
+
+class StimulusSchema(ma.Schema):
+    id = ma.fields.Integer()
+    identifier = ma.fields.String(allow_none=True)
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    body = ma.fields.String()
+    language = ma.fields.String()
+    max_plays = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class MediaSchema(ma.Schema):
+    sha256 = ma.fields.String()
+    mime_type = ma.fields.String()
+    size = ma.fields.Integer()
+    original_name = ma.fields.String()
+    url = ma.fields.Function(lambda media: f"/api/v1/media/{media.sha256}")
+
+
+class MediaUploadSchema(ma.Schema):
+    file = ma.fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    at = ma.fields.DateTime()
+    actor_id = ma.fields.Integer(allow_none=True)
+    action = ma.fields.String()
+    entity_type = ma.fields.String()
+    entity_id = ma.fields.String()
+    detail = ma.fields.Dict()

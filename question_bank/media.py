@@ -1,0 +1,131 @@
+"""Media files (audio, images) stored once by content hash, with type and size checks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from core.accounts import Actor
+from core.errors import NotFound, RuleViolation
+from question_bank.models import MediaObject
+
+MEDIA_URL_PREFIX = "/api/v1/media/"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaKind:
+    mime_type: str
+    max_bytes: int
+
+
+MIB = 1024 * 1024
+# Types LevelPath serves to candidates, recognised by their first bytes (never by name alone).
+KINDS = {
+    "image/png": MediaKind("image/png", 5 * MIB),
+    "image/jpeg": MediaKind("image/jpeg", 5 * MIB),
+    "image/gif": MediaKind("image/gif", 5 * MIB),
+    "audio/ogg": MediaKind("audio/ogg", 20 * MIB),
+    "audio/mpeg": MediaKind("audio/mpeg", 20 * MIB),
+    "audio/wav": MediaKind("audio/wav", 50 * MIB),
+    "audio/webm": MediaKind("audio/webm", 20 * MIB),
+    "video/webm": MediaKind("video/webm", 100 * MIB),
+    "video/mp4": MediaKind("video/mp4", 100 * MIB),
+}
+MAX_MEDIA_BYTES = max(kind.max_bytes for kind in KINDS.values())
+
+
+def sniff_mime_type(data: bytes) -> str | None:
+    """The media type the bytes really are, or None for anything LevelPath does not accept."""
+    head = data[:64]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm" if b"webm" in data[:4096] and b"V_" in data[:4096] else "audio/webm"
+    if head[4:8] == b"ftyp":
+        return "video/mp4"
+    return None
+
+
+class MediaStore:
+    """Files under ``root`` at ab/cd/<sha256>; writes are atomic, so readers never see half a file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path_for(sha256)
+        if target.exists():
+            return sha256
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return sha256
+
+    def read(self, sha256: str) -> bytes:
+        return self.path_for(sha256).read_bytes()
+
+
+def check_media(data: bytes, *, declared_type: str | None, name: str) -> str:
+    """The checked media type. Raises RuleViolation for unknown, mislabelled or oversized files."""
+    actual = sniff_mime_type(data)
+    if actual is None:
+        raise RuleViolation(f"{name}: not a supported image, audio or video file "
+                            f"(accepted: {', '.join(sorted(KINDS))})", field="file")
+    if declared_type and declared_type.split(";")[0].strip() not in (actual, "application/octet-stream"):
+        raise RuleViolation(f"{name}: declared as {declared_type} but the content is {actual}", field="file")
+    limit = KINDS[actual].max_bytes
+    if len(data) > limit:
+        raise RuleViolation(f"{name}: {actual} files may be at most {limit // MIB} MiB", field="file")
+    return actual
+
+
+def store_media(session: Session, store: MediaStore, *, actor: Actor | None, data: bytes, name: str,
+                declared_type: str | None = None) -> MediaObject:
+    """Check and store a media file (once per content). Raises RuleViolation for a refused file."""
+    mime_type = check_media(data, declared_type=declared_type, name=name)
+    sha256 = store.put(data)
+    existing = session.get(MediaObject, sha256)
+    if existing is not None:
+        return existing
+    media = MediaObject(sha256=sha256, mime_type=mime_type, size=len(data), original_name=name[:255],
+                        created_by=actor.id if actor else None)
+    session.add(media)
+    session.flush()
+    return media
+
+
+def get_media(session: Session, sha256: str) -> MediaObject:
+    """Raises NotFound for an unknown hash."""
+    media = session.get(MediaObject, sha256) if len(sha256) == 64 else None
+    if media is None:
+        raise NotFound("no such media file", field="sha256")
+    return media
+
+
+def media_url(sha256: str) -> str:
+    return MEDIA_URL_PREFIX + sha256
