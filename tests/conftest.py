@@ -102,7 +102,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
 
 @pytest.fixture(scope="session")
 def app(database: DatabaseUnderTest, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    application = create_app({"DATABASE_URL": database.url, "TESTING": True, "SECRET_KEY": "test-secret-key"})
+    application = create_app({"DATABASE_URL": database.url, "TESTING": True, "SECRET_KEY": "test-secret-key",
+                              "MEDIA_ROOT": str(tmp_path_factory.mktemp("media"))})
     application.instance_path = str(tmp_path_factory.mktemp("instance"))
     return application
 

@@ -1,0 +1,258 @@
+"""The item bank over HTTP: versions and ETags, workflow, enemies, stimuli, media, search, audit."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+
+from tests.factories import single_choice_spec
+
+PROBLEM = "application/problem+json"
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def author(api_as):
+    return api_as("author")
+
+
+def create(client, **overrides):
+    response = client.post("/api/v1/items", json={**single_choice_spec(), **overrides})
+    assert response.status_code == 201, response.json
+    return response
+
+
+def test_metadata_is_stored_and_the_etag_sent(author):
+    created = create(author, title="Meeting time", topic="work", tags=["tenses", "A2"], expected_seconds=40,
+                     source="LevelPath team", identifier="lp-demo-1")
+    body = created.json
+    assert (body["title"], body["topic"], body["tags"], body["expected_seconds"]) == (
+        "Meeting time", "work", ["A2", "tenses"], 40)
+    assert created.headers["ETag"] == body["etag"]
+    again = author.get(f"/api/v1/items/{body['id']}")
+    assert again.headers["ETag"] == body["etag"]
+    assert create(author).json["identifier"] is None
+    duplicate = author.post("/api/v1/items", json={**single_choice_spec(), "identifier": "lp-demo-1"})
+    assert duplicate.status_code == 409
+
+
+def test_edit_needs_if_match_and_a_stale_one_gets_412(author, api_as):
+    item = create(author).json
+    url = f"/api/v1/items/{item['id']}"
+    missing = author.client.patch(url, json={"title": "x"}, headers={"Authorization": f"Bearer {author.token}"})
+    assert missing.status_code == 428 and missing.content_type == PROBLEM
+    other_author = api_as("author")
+    first = other_author.client.patch(url, json={"title": "First edit"},
+                                      headers={"Authorization": f"Bearer {other_author.token}",
+                                               "If-Match": item["etag"]})
+    assert first.status_code == 200
+    stale = author.client.patch(url, json={"title": "Lost update"},
+                                headers={"Authorization": f"Bearer {author.token}", "If-Match": item["etag"]})
+    assert stale.status_code == 412 and stale.content_type == PROBLEM
+    assert stale.json["current_etag"] == first.json["etag"]
+    assert author.get(url).json["title"] == "First edit"
+
+
+def _patch(client, item, **body):
+    return client.client.patch(f"/api/v1/items/{item['id']}", json=body,
+                               headers={"Authorization": f"Bearer {client.token}", "If-Match": item["etag"]})
+
+
+def test_content_changes_make_immutable_versions_with_a_diff(author):
+    item = create(author).json
+    metadata_only = _patch(author, item, tags=["grammar"])
+    assert metadata_only.json["current_version"]["number"] == 1
+    assert metadata_only.json["etag"] != item["etag"]
+    content = dict(item["current_version"]["content"])
+    content["stem"] = "The bus ___ at nine."
+    edited = _patch(author, metadata_only.json, content=content, scoring={"correct": "B"}, comment="clearer stem")
+    assert edited.status_code == 200, edited.json
+    assert edited.json["current_version"]["number"] == 2
+    versions = author.get(f"/api/v1/items/{item['id']}/versions").json
+    assert [v["number"] for v in versions] == [1, 2]
+    assert versions[0]["content"]["stem"] == item["current_version"]["content"]["stem"]
+    diff = author.get(f"/api/v1/items/{item['id']}/diff?from=1&to=2").json
+    assert diff == [{"path": "content.stem", "before": item["current_version"]["content"]["stem"],
+                     "after": "The bus ___ at nine."}]
+    assert author.get(f"/api/v1/items/{item['id']}/versions/3").status_code == 404
+
+
+def test_an_edit_that_breaks_the_type_rules_changes_nothing(author):
+    item = create(author).json
+    refused = _patch(author, item, scoring={"correct": "Z"})
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["field"] == "scoring.correct"
+    assert author.get(f"/api/v1/items/{item['id']}").json["etag"] == item["etag"]
+
+
+def test_editing_an_approved_item_sends_it_back_to_review(author, api_as):
+    item = create(author).json
+    author.post(f"/api/v1/items/{item['id']}/submit")
+    approved = api_as("reviewer").post(f"/api/v1/items/{item['id']}/approve").json
+    edited = _patch(author, approved, scoring={"correct": "C"})
+    assert edited.json["status"] == "draft"
+    in_review = author.post(f"/api/v1/items/{item['id']}/submit").json
+    assert _patch(author, in_review, title="during review").status_code == 409
+
+
+def test_attempt_keeps_the_version_it_delivered_after_the_item_is_edited(author, api_as, factory):
+    item = create(author, scoring={"correct": "B"}).json
+    author.post(f"/api/v1/items/{item['id']}/submit")
+    approved = api_as("reviewer").post(f"/api/v1/items/{item['id']}/approve").json
+    admin = api_as("test_admin")
+    test_id = admin.post("/api/v1/tests", json={"title": "T", "purpose": "placement", "item_ids": [item["id"]],
+                                                 "cut_scores": [{"level": 1, "min_score": 1}]}).json["id"]
+    admin.post(f"/api/v1/tests/{test_id}/publish")
+    candidate = api_as("candidate")
+    attempt = candidate.post(f"/api/v1/tests/{test_id}/attempts").json
+    original_stem = attempt["items"][0]["content"]["stem"]
+
+    content = dict(approved["current_version"]["content"], stem="A completely new question?")
+    assert _patch(author, approved, content=content, scoring={"correct": "A"}).status_code == 200
+
+    resumed = candidate.get(f"/api/v1/attempts/{attempt['id']}").json
+    assert resumed["items"][0]["content"]["stem"] == original_stem
+    candidate.put(f"/api/v1/attempts/{attempt['id']}/responses/1", json={"answer": {"choice": "B"}})
+    result = candidate.post(f"/api/v1/attempts/{attempt['id']}/submit").json
+    assert result["raw_score"] == 1.0  # scored with the key of the delivered version
+
+
+def test_retired_items_cannot_be_edited_or_put_in_tests(author, api_as):
+    item = create(author).json
+    retired = author.post(f"/api/v1/items/{item['id']}/retire", json={"comment": "outdated"}).json
+    assert retired["status"] == "retired"
+    assert _patch(author, retired, title="x").status_code == 409
+    assert author.post(f"/api/v1/items/{item['id']}/submit").status_code == 409
+    refused = api_as("test_admin").post("/api/v1/tests", json={
+        "title": "T", "purpose": "placement", "item_ids": [item["id"]], "cut_scores": [{"level": 1, "min_score": 1}]})
+    assert refused.status_code == 422
+
+
+def test_approval_needs_a_classified_item(author, api_as, db_session):
+    from question_bank.models import Item
+
+    item = create(author).json
+    author.post(f"/api/v1/items/{item['id']}/submit")
+    db_session.get(Item, item["id"]).level = None
+    db_session.flush()
+    refused = api_as("reviewer").post(f"/api/v1/items/{item['id']}/approve")
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "level"
+
+
+def test_enemies_are_symmetric(author):
+    first, second, third = (create(author).json["id"] for _ in range(3))
+    assert author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": [second, third]}).status_code == 200
+    assert author.get(f"/api/v1/items/{second}/enemies").json == {"enemy_ids": [first]}
+    assert author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": [first]}).status_code == 422
+    assert author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": [999999]}).status_code == 422
+    author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": []})
+    assert author.get(f"/api/v1/items/{third}/enemies").json == {"enemy_ids": []}
+
+
+def test_markup_is_sanitised_before_it_is_stored(author):
+    spec = single_choice_spec()
+    spec["content"]["stem"] = '<p onmouseover="steal()">Read <script>alert(1)</script><b>this</b></p>'
+    spec["content"]["options"][0]["text"] = '<img src="javascript:alert(1)">start'
+    stored = create(author, **spec).json["current_version"]["content"]
+    assert stored["stem"] == "<p>Read <b>this</b></p>"
+    assert stored["options"][0]["text"] == "<img />start"
+
+
+def test_stimuli_are_shared_by_items(author, api_as):
+    stimulus = author.post("/api/v1/stimuli", json={"title": "Notice", "body": "<p>The canteen closes at 2.</p>"})
+    assert stimulus.status_code == 201
+    stimulus_id = stimulus.json["id"]
+    same = author.post("/api/v1/stimuli", json={"title": "Notice", "body": "<p>The canteen closes at 2.</p>"})
+    assert same.json["id"] == stimulus_id  # identical content is stored once
+    item = create(author, skill="reading", stimulus_id=stimulus_id).json
+    assert item["stimulus_id"] == stimulus_id
+    assert author.post("/api/v1/items", json={**single_choice_spec(), "stimulus_id": 999999}).status_code == 422
+    assert api_as("candidate").get(f"/api/v1/stimuli/{stimulus_id}").status_code == 403
+
+
+def test_search_filters_sorts_and_paginates(author, api_as):
+    reviewer = api_as("reviewer")
+    marker = "zebracrossing"
+    ids = []
+    for level in (2, 3, 3, 5):
+        spec = single_choice_spec(level=level, skill="vocabulary")
+        spec["content"]["stem"] = f"Where is the {marker} number {level}?"
+        ids.append(create(author, **spec, tags=["roads"] if level == 3 else []).json["id"])
+    found = reviewer.get(f"/api/v1/items?q={marker}&sort=-level&per_page=2").json
+    assert found["meta"] == {"page": 1, "per_page": 2, "total": 4}
+    assert [i["level"] for i in found["items"]] == [5, 3]
+    assert reviewer.get(f"/api/v1/items?q={marker}&page=2&per_page=2&sort=-level").json["items"][1]["level"] == 2
+    assert {i["id"] for i in reviewer.get(f"/api/v1/items?q={marker.upper()}&level=3").json["items"]} == set(ids[1:3])
+    assert reviewer.get(f"/api/v1/items?q={marker}&tag=roads").json["meta"]["total"] == 2
+    assert reviewer.get(f"/api/v1/items?q={marker}&tag=roads&tag=none").json["meta"]["total"] == 0
+    assert reviewer.get(f"/api/v1/items?q={marker}&skill=grammar").json["meta"]["total"] == 0
+    assert reviewer.get(f"/api/v1/items?q={marker}%25").json["meta"]["total"] == 0  # % is literal text
+    assert reviewer.get(f"/api/v1/items?q={marker}&status=draft&type=single_choice&language=en"
+                        ).json["meta"]["total"] == 4
+
+
+def test_audit_log_records_who_did_what(author, api_as):
+    item = create(author).json
+    author.post(f"/api/v1/items/{item['id']}/submit")
+    reviewer = api_as("reviewer")
+    reviewer.post(f"/api/v1/items/{item['id']}/approve", json={"comment": "fine"})
+    events = reviewer.get(f"/api/v1/items/{item['id']}/audit").json
+    assert [(e["action"], e["actor_id"]) for e in reversed(events)] == [
+        ("item.created", author.user.id), ("item.submitted", author.user.id), ("item.approved", reviewer.user.id)]
+    assert reviewer.get("/api/v1/audit").status_code == 403
+    assert any(e["action"] == "item.approved" for e in api_as("admin").get("/api/v1/audit").json)
+
+
+def test_media_upload_checks_content_and_stores_by_hash(author, api_as):
+    data = png_bytes()
+    uploaded = author.post("/api/v1/media", data={"file": (io.BytesIO(data), "diagram.png", "image/png")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.json
+    assert uploaded.json["mime_type"] == "image/png" and uploaded.json["size"] == len(data)
+    again = author.post("/api/v1/media", data={"file": (io.BytesIO(data), "copy.png", "image/png")},
+                        content_type="multipart/form-data")
+    assert again.json["sha256"] == uploaded.json["sha256"]
+    fetched = api_as("candidate").get(uploaded.json["url"])
+    assert fetched.status_code == 200 and fetched.data == data and fetched.mimetype == "image/png"
+    partial = author.get(uploaded.json["url"], headers={"Range": "bytes=0-7"})
+    assert partial.status_code == 206 and partial.data == data[:8]
+    assert author.get("/api/v1/media/" + "0" * 64).status_code == 404
+
+
+@pytest.mark.parametrize(("data", "name", "declared", "message"), [
+    (b"#!/bin/sh\necho pwned\n", "photo.png", "image/png", "not a supported"),
+    (png_bytes(), "sound.ogg", "audio/ogg", "declared as audio/ogg but the content is image/png"),
+])
+def test_media_of_the_wrong_type_is_refused(author, data, name, declared, message):
+    refused = author.post("/api/v1/media", data={"file": (io.BytesIO(data), name, declared)},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and refused.content_type == PROBLEM
+    assert message in refused.json["detail"]
+    assert refused.json["errors"][0]["field"] == "file"
+
+
+def test_oversized_media_is_refused(author, monkeypatch):
+    from question_bank import media
+
+    monkeypatch.setitem(media.KINDS, "image/png", media.MediaKind("image/png", 40))
+    refused = author.post("/api/v1/media", data={"file": (io.BytesIO(png_bytes(20, 20)), "big.png", "image/png")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "at most" in refused.json["detail"]
+
+
+def test_media_upload_without_a_file_is_a_clear_422(author):
+    refused = author.post("/api/v1/media", data={}, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["field"] == "file"
