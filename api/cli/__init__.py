@@ -22,9 +22,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "db": "api.cli.app_commands:db",
     "seed-demo": "api.cli.app_commands:seed_demo",
     "users": "api.cli.app_commands:users",
+    "items": "api.cli.items:items",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items")
 
 
 def _load(name: str) -> click.Command:

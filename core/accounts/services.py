@@ -103,3 +103,15 @@ def get_user_by_token(session: Session, secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
         token.last_used_at = now
     return token.user
+
+
+def ensure_service_account(session: Session, *, username: str, roles: list[Role], full_name: str) -> User:
+    """An account for work done by the system itself (imports), which nobody can log in as."""
+    user = get_user_by_username(session, username)
+    if user is None:
+        # "!" is never a valid Argon2 hash, so no password can ever match it.
+        user = User(username=username, full_name=full_name, password_hash="!service-account",  # noqa: S106
+                    roles=sorted(r.value for r in roles))
+        session.add(user)
+        session.flush()
+    return user

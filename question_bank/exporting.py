@@ -1,0 +1,99 @@
+"""Exporting stored items (current versions) to QTI 3.0 packages, Moodle XML or GIFT."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from question_bank.interchange.model import ExportableItem, ImportedStimulus, MediaFile, Unsupported
+from question_bank.media import MEDIA_URL_PREFIX, MediaStore
+from question_bank.models import Item, ItemStatus, MediaObject
+
+FORMATS = ("qti3", "moodle", "gift")
+MEDIA_REFERENCE = re.compile(re.escape(MEDIA_URL_PREFIX) + r"([0-9a-f]{64})")
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "audio/ogg": ".ogg",
+              "audio/mpeg": ".mp3", "audio/wav": ".wav", "audio/webm": ".webm", "video/webm": ".webm",
+              "video/mp4": ".mp4"}
+
+
+@dataclass
+class ExportResult:
+    data: bytes
+    exported: int
+    skipped: list[Unsupported] = field(default_factory=list)
+
+
+class _MediaCollector:
+    """Finds stored media in texts and gives each a file name inside the export."""
+
+    def __init__(self, session: Session, store: MediaStore) -> None:
+        self.session, self.store = session, store
+
+    def collect(self, value: Any) -> tuple[Any, tuple[MediaFile, ...]]:
+        found: dict[str, MediaFile] = {}
+
+        def rewrite(text: str) -> str:
+            def replace(match: re.Match[str]) -> str:
+                sha256 = match.group(1)
+                stored = self.session.get(MediaObject, sha256)
+                if stored is None:
+                    return match.group(0)
+                name = f"media/{sha256}{EXTENSIONS.get(stored.mime_type, '')}"
+                found[name] = MediaFile(name=name, data=self.store.read(sha256), mime_type=stored.mime_type)
+                return name
+
+            return MEDIA_REFERENCE.sub(replace, text)
+
+        def walk(item: Any) -> Any:
+            if isinstance(item, str):
+                return rewrite(item)
+            if isinstance(item, dict):
+                return {key: walk(inner) for key, inner in item.items()}
+            if isinstance(item, list):
+                return [walk(inner) for inner in item]
+            return item
+
+        return walk(value), tuple(found.values())
+
+
+def exportable_items(session: Session, store: MediaStore, *, statuses: Iterable[str] | None = None
+                     ) -> list[ExportableItem]:
+    """Current versions of the items with these statuses (default: all but retired), media attached."""
+    wanted = set(statuses) if statuses else {s.value for s in ItemStatus} - {ItemStatus.RETIRED.value}
+    items = session.scalars(select(Item).where(Item.status.in_(wanted)).order_by(Item.id).options(
+        selectinload(Item.current_version), selectinload(Item.tag_links), selectinload(Item.stimulus)))
+    media = _MediaCollector(session, store)
+    exported = []
+    for item in items:
+        version = item.current_version
+        assert version is not None
+        content, files = media.collect(version.content)
+        stimulus = None
+        if item.stimulus is not None:
+            body, stimulus_files = media.collect(item.stimulus.body)
+            stimulus = ImportedStimulus(identifier=item.stimulus.identifier or f"stimulus-{item.stimulus.id}",
+                                        title=item.stimulus.title, body=body, media=stimulus_files)
+        exported.append(ExportableItem(
+            identifier=item.identifier or f"levelpath-item-{item.id}", type=item.type, content=content,
+            scoring=version.scoring, title=item.title, language=item.language, skill=item.skill, level=item.level,
+            topic=item.topic, tags=tuple(item.tags), category=item.category, stimulus=stimulus, media=files))
+    return exported
+
+
+def export_items(items: list[ExportableItem], fmt: str) -> ExportResult:
+    """Write items in a format; those the format cannot carry are listed, never written lossily."""
+    from question_bank.interchange import gift, moodle, qti
+
+    if fmt == "qti3":
+        return ExportResult(data=qti.write_qti3_package(items), exported=len(items))
+    if fmt == "moodle":
+        return ExportResult(data=moodle.write_moodle_xml(items), exported=len(items))
+    if fmt == "gift":
+        text, skipped = gift.write_gift(items)
+        return ExportResult(data=text.encode("utf-8"), exported=len(items) - len(skipped), skipped=list(skipped))
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
