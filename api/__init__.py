@@ -10,6 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, db, errors
 from api.config import from_environment
+from question_bank.interchange.safety import MAX_UPLOAD_BYTES
 from question_bank.media import MAX_MEDIA_BYTES, MediaStore
 
 SWAGGER_ASSETS_URL = "/api/docs/assets/"
@@ -77,6 +78,8 @@ def _allow_large_uploads() -> None:
     """JSON bodies stay small; media uploads may be as large as the largest media kind allows."""
     if request.endpoint == "items.MediaUpload":
         request.max_content_length = MAX_MEDIA_BYTES + 64 * 1024
+    elif request.endpoint == "items.ItemImport":
+        request.max_content_length = MAX_UPLOAD_BYTES
 
 
 def _security_headers(response: Response) -> Response:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import Actor
-from core.errors import DomainError
+from core.errors import DomainError, PermissionDenied, RuleViolation
 from question_bank import item_types, services
 from question_bank.interchange.model import (
     EntryStatus,
@@ -42,6 +44,12 @@ class ReportEntry:
                 "reason": self.reason}
 
 
+class ImportRefused(RuleViolation):
+    """The input is hostile or carries refused media: the whole import is refused, nothing written."""
+
+    slug, title = "import-refused", "Import refused"
+
+
 @dataclass(frozen=True, slots=True)
 class ImportDefaults:
     """Classification for items whose source does not say (Moodle and GIFT rarely do)."""
@@ -59,14 +67,18 @@ class _MediaRewriter:
     def urls_for(self, files: Iterable[MediaFile]) -> dict[str, str]:
         urls = {}
         for media in files:
-            if self.store is None:
-                check_media(media.data, declared_type=media.mime_type, name=media.name)
-                digest = hashlib.sha256(media.data).hexdigest()
-            else:
-                digest = store_media(self.session, self.store, actor=self.actor, data=media.data, name=media.name,
-                                     declared_type=media.mime_type).sha256
-            urls[media.name] = media_url(digest)
+            try:
+                urls[media.name] = media_url(self._stored_hash(media))
+            except RuleViolation as error:
+                raise ImportRefused(f"refused media file {error.detail}", field="file") from None
         return urls
+
+    def _stored_hash(self, media: MediaFile) -> str:
+        if self.store is None:
+            check_media(media.data, declared_type=media.mime_type, name=media.name)
+            return hashlib.sha256(media.data).hexdigest()
+        return store_media(self.session, self.store, actor=self.actor, data=media.data, name=media.name,
+                           declared_type=media.mime_type).sha256
 
 
 def _rewrite(value: Any, urls: dict[str, str]) -> Any:
@@ -148,6 +160,8 @@ def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResu
                    defaults: ImportDefaults = ImportDefaults()) -> list[ReportEntry]:
     """Import what the readers found; one report entry per item, question or unreadable source.
 
+    Raises ImportRefused for hostile input or refused media: the caller must then roll back.
+
     ``store=None`` is a dry run's media check: nothing is written to the media store. Each item is
     imported inside its own savepoint, so a refused item leaves nothing behind; the caller commits
     (or, for a dry run, rolls back) the whole import at once.
@@ -158,11 +172,15 @@ def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResu
         if isinstance(result, Unsupported):
             report.append(ReportEntry(result.source, None, result.type, EntryStatus.UNSUPPORTED, result.reason))
         elif isinstance(result, ReadError):
+            if result.refused:
+                raise ImportRefused(f"{result.source}: {result.reason}", field="file")
             report.append(ReportEntry(result.source, None, None, EntryStatus.ERROR, result.reason))
         else:
             try:
                 with session.begin_nested():
                     report.append(_import_one(session, actor, result, defaults, media))
+            except ImportRefused:
+                raise
             except DomainError as error:
                 report.append(ReportEntry(result.source, None, result.type, EntryStatus.ERROR, _describe(error)))
     return report
@@ -175,3 +193,22 @@ def summarise(report: list[ReportEntry]) -> dict[str, int]:
     return counts
 
 
+
+
+def import_upload(session: Session, *, actor: Actor, data: bytes, filename: str, store: MediaStore,
+                  dry_run: bool, defaults: ImportDefaults) -> list[ReportEntry]:
+    """Import one uploaded file or package. Raises ImportRefused (nothing written) for hostile input."""
+    from question_bank.interchange.sources import read_path
+    from question_bank.policies import can_author_items
+
+    if not can_author_items(actor):
+        raise PermissionDenied("only authors can import items")
+    name = Path(filename).name or "upload"
+    if Path(name).suffix.lower() not in {".zip", ".xml", ".gift", ".txt"}:
+        raise RuleViolation("upload a .zip package, a .xml file (QTI or Moodle) or a .gift/.txt file", field="file")
+    with tempfile.TemporaryDirectory(prefix="levelpath-import-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return import_results(session, actor=actor, results=read_path(path, label=name),
+                              store=None if dry_run else store,
+                              defaults=defaults)

@@ -10,6 +10,8 @@ from api.question_bank.schemas import (
     ChangeSchema,
     DiffArgsSchema,
     EnemiesSchema,
+    ImportArgsSchema,
+    ImportReportSchema,
     ItemCreateSchema,
     ItemPageSchema,
     ItemQueryArgsSchema,
@@ -27,7 +29,7 @@ from api.schemas import Blueprint, CommentSchema, page_of
 from core import audit
 from core.accounts import Role
 from core.errors import PermissionDenied
-from question_bank import media, policies, queries, services
+from question_bank import importing, media, policies, queries, services
 from question_bank.services import ItemChanges, ItemDraft
 
 blp = Blueprint("items", __name__, url_prefix="/api/v1", description="The item bank")
@@ -58,6 +60,24 @@ class Items(MethodView):
         """Create a draft item (authors)."""
         data["tags"] = tuple(data.get("tags", ()))
         return _with_etag(services.create_item(db_session(), author=current_actor(), draft=ItemDraft(**data)))
+
+
+@blp.route("/items/import")
+class ItemImport(MethodView):
+    @blp.arguments(ImportArgsSchema, location="query")
+    @blp.arguments(MediaUploadSchema, location="files")
+    @blp.response(200, ImportReportSchema)
+    def post(self, args, files):
+        """Import a QTI package or file, Moodle XML or GIFT; hostile input is refused whole (422)."""
+        upload = files["file"]
+        report = importing.import_upload(db_session(), actor=current_actor(), data=upload.read(),
+                                         filename=upload.filename or "upload", dry_run=args["dry_run"],
+                                         store=media_store(), defaults=importing.ImportDefaults(
+                                             skill=args.get("skill"), level=args.get("level")))
+        if args["dry_run"]:
+            db_session().rollback()
+        return {"dry_run": args["dry_run"], "summary": importing.summarise(report),
+                "entries": [entry.to_dict() for entry in report]}
 
 
 @blp.route("/items/<int:item_id>")

@@ -181,3 +181,23 @@ class AuditEventSchema(ma.Schema):
     entity_type = ma.fields.String()
     entity_id = ma.fields.String()
     detail = ma.fields.Dict()
+
+
+class ImportArgsSchema(StrictSchema):
+    dry_run = ma.fields.Boolean(load_default=False)
+    skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
+    level = ma.fields.Integer(validate=ma.validate.Range(min=1, max=6))
+
+
+class ImportEntrySchema(ma.Schema):
+    source = ma.fields.String()
+    item_id = ma.fields.Integer(allow_none=True)
+    type = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"description": "created, updated, unchanged, unsupported or error"})
+    reason = ma.fields.String()
+
+
+class ImportReportSchema(ma.Schema):
+    dry_run = ma.fields.Boolean()
+    summary = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    entries = ma.fields.List(ma.fields.Nested(ImportEntrySchema))

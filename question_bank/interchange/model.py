@@ -73,10 +73,15 @@ class Unsupported:
 
 @dataclass(frozen=True, slots=True)
 class ReadError:
-    """A part of the source that could not be read at all (malformed XML, unsafe package...)."""
+    """A part of the source that could not be read at all (malformed XML, unsafe package...).
+
+    ``refused`` marks hostile or oversized input (entity tricks, zip slip, bombs): an import that
+    meets one is refused as a whole and writes nothing.
+    """
 
     source: str
     reason: str
+    refused: bool = False
 
 
 ReadResult = ImportedItem | Unsupported | ReadError

@@ -14,6 +14,7 @@ MAX_XML_BYTES = 20 * 1024 * 1024
 MAX_PACKAGE_BYTES = 200 * 1024 * 1024  # uncompressed, all members together
 MAX_PACKAGE_MEMBERS = 20_000
 MAX_COMPRESSION_RATIO = 200
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # one uploaded file or package, as sent
 
 
 class UnsafeInput(ValueError):

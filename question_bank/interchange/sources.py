@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def read_files(label: str, files: dict[str, bytes]) -> Iterator[ReadResult]:
             continue  # media and other files are read when an item refers to them
         try:
             root = _root_name(files[name], source)
-        except (UnsafeInput, ValueError) as error:
+        except UnsafeInput as error:
+            yield ReadError(source=source, reason=str(error), refused=True)
+            continue
+        except ValueError as error:
             yield ReadError(source=source, reason=str(error))
             continue
         if root in QTI_TEST_ROOTS:
@@ -92,9 +96,12 @@ def read_files(label: str, files: dict[str, bytes]) -> Iterator[ReadResult]:
                                                   "import it together with its items")
 
 
-def read_path(path: Path) -> Iterator[ReadResult]:
-    """Read a file, a folder (recursively) or a zip package. Hostile input becomes a ReadError."""
-    label = str(path)
+def read_path(path: Path, *, label: str | None = None) -> Iterator[ReadResult]:
+    """Read a file, a folder (recursively) or a zip package. Hostile input becomes a ReadError.
+
+    ``label`` names the source in reports (default: the path), e.g. an uploaded file's own name.
+    """
+    label = label or str(path)
     try:
         if path.is_dir():
             files = {}
@@ -105,29 +112,32 @@ def read_path(path: Path) -> Iterator[ReadResult]:
             yield from read_files(label, open_package(path, source=label))
         elif path.is_file():
             # A lone file may refer to its neighbours (stimuli, media): offer the folder lazily.
-            yield from _read_single(path)
+            yield from _read_single(path, label)
         else:
             yield ReadError(source=label, reason="no such file or folder")
     except UnsafeInput as error:
-        yield ReadError(source=label, reason=f"refused: {error}")
+        yield ReadError(source=label, reason=str(error), refused=True)
     except (OSError, ValueError) as error:
         yield ReadError(source=label, reason=str(error))
 
 
-def _read_single(path: Path) -> Iterator[ReadResult]:
+def _read_single(path: Path, label: str) -> Iterator[ReadResult]:
     from question_bank.interchange import qti
 
     data = path.read_bytes()
     if path.suffix.lower() != ".xml":
-        yield from read_files("", {path.name: data})
+        yield from _relabelled(read_files("", {path.name: data}), path.name, label)
         return
     try:
-        root = _root_name(data, str(path))
-    except (UnsafeInput, ValueError) as error:
-        yield ReadError(source=str(path), reason=str(error))
+        root = _root_name(data, label)
+    except UnsafeInput as error:
+        yield ReadError(source=label, reason=str(error), refused=True)
+        return
+    except ValueError as error:
+        yield ReadError(source=label, reason=str(error))
         return
     if root not in QTI_ITEM_ROOTS | QTI_TEST_ROOTS:
-        yield from read_files("", {path.name: data})
+        yield from _relabelled(read_files("", {path.name: data}), path.name, label)
         return
     folder = path.parent.resolve()
 
@@ -137,4 +147,13 @@ def _read_single(path: Path) -> Iterator[ReadResult]:
             return None
         return target.read_bytes()
 
-    yield from qti.read_qti_document(str(path), data, resolve=resolve)
+    yield from qti.read_qti_document(label, data, resolve=resolve)
+
+
+def _relabelled(results: Iterator[ReadResult], name: str, label: str) -> Iterator[ReadResult]:
+    """Sources read under a file's bare name, reported under the label the caller chose."""
+    for result in results:
+        if result.source.startswith(name) and label != name:
+            yield replace(result, source=label + result.source[len(name):])
+        else:
+            yield result
