@@ -20,6 +20,14 @@ NAMING_CONVENTION = {
 }
 
 
+# Indexes that migrations create for one backend only (outside the models): schema comparisons skip them.
+DATABASE_ONLY_INDEXES = frozenset({"ix_items_search_text_trgm"})
+
+
+def include_in_schema_comparison(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

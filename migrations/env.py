@@ -12,7 +12,7 @@ import core.accounts.models  # noqa: F401
 import core.audit  # noqa: F401
 import learning.models  # noqa: F401
 import question_bank.models  # noqa: F401
-from core.db import Base, make_engine
+from core.db import Base, include_in_schema_comparison, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -33,7 +33,7 @@ def run_migrations_online() -> None:
     engine = make_engine(_database_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          compare_type=True)
+                          compare_type=True, include_object=include_in_schema_comparison)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

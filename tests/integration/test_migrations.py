@@ -7,17 +7,20 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from api.migrations import downgrade_database, pending_migrations, upgrade_database
-from core.db import Base
+from core.db import Base, include_in_schema_comparison
 
 EXPECTED_TABLES = {
     "users", "api_tokens", "units", "job_positions", "staff_members", "targets", "items", "item_versions",
-    "item_reviews", "tests", "test_items", "attempts", "responses", "assessed_levels",
+    "item_reviews", "tests", "test_items", "attempts", "responses", "assessed_levels", "audit_events", "media",
+    "stimuli", "item_tags", "item_enemies", "item_statistics",
 }
 
 
 def _schema_diff(engine):
     with engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": include_in_schema_comparison})
+        return compare_metadata(context, Base.metadata)
 
 
 def test_migrations_build_exactly_the_models_schema(empty_database):
@@ -35,3 +38,12 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(empty_database):
     assert set(inspect(empty_database.engine).get_table_names()) <= {"alembic_version"}
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_postgresql_gets_a_trigram_index_for_text_search(empty_database):
+    upgrade_database(empty_database.url)
+    indexes = {index["name"] for index in inspect(empty_database.engine).get_indexes("items")}
+    if empty_database.backend == "postgresql":
+        assert "ix_items_search_text_trgm" in indexes
+    else:
+        assert "ix_items_search_text_trgm" not in indexes
