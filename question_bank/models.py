@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -32,6 +32,11 @@ class Skill(StrEnum):
 
 class Item(Base):
     __tablename__ = "items"
+    __table_args__ = (
+        # The filters examiners combine most; the id makes page order and counts index-only.
+        Index("ix_items_status_skill_level", "status", "skill", "level", "id"),
+        Index("ix_items_skill_level", "skill", "level", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # An identifier from outside (QTI identifier, Moodle idnumber), so a re-import updates, not duplicates.
@@ -56,6 +61,8 @@ class Item(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     # Lower-cased plain text of the current version (stem, options, passage title) for text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The start of the stem as plain text, so that search results need not load versions.
+    preview: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now, onupdate=clock.now, index=True)
 

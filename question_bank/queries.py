@@ -58,7 +58,7 @@ def list_items(session: Session, *, actor: Actor, filters: ItemFilter, page: int
     query = _filtered(select(Item), filters)
     total = session.scalar(_filtered(select(func.count(Item.id)), filters)) or 0
     items = session.scalars(
-        query.options(selectinload(Item.current_version), selectinload(Item.tag_links))
+        query.options(selectinload(Item.tag_links))
         .order_by(SORTS[sort], Item.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(items), total

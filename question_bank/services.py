@@ -97,6 +97,14 @@ def searchable_text(content: dict[str, Any], title: str = "") -> str:
     return " ".join(" ".join(parts).split()).casefold()
 
 
+PREVIEW_LENGTH = 160
+
+
+def preview_of(content: dict[str, Any]) -> str:
+    text = plain_text(content.get("stem", "")) if isinstance(content.get("stem"), str) else ""
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+
+
 def _check_metadata(session: Session, values: dict[str, Any]) -> None:
     skill, level = values.get("skill"), values.get("level")
     if skill is not None and skill not in set(Skill):
@@ -123,7 +131,7 @@ def create_item(session: Session, *, author: Actor, draft: ItemDraft) -> Item:
         raise Conflict(f"an item with identifier {draft.identifier!r} exists already", field="identifier")
     item = Item(**{k: v for k, v in values.items() if k not in {"content", "scoring", "tags"}},
                 author_id=author.id, status=ItemStatus.DRAFT, revision=1,
-                search_text=searchable_text(content, draft.title))
+                search_text=searchable_text(content, draft.title), preview=preview_of(content))
     session.add(item)
     item.tags = list(draft.tags)
     session.flush()
@@ -190,6 +198,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     for name, value in metadata.items():
         setattr(item, name, value)
     item.search_text = searchable_text(new_content, item.title)
+    item.preview = preview_of(new_content)
     item.revision += 1
     audit.record(session, actor=actor, action="item.updated", entity_type="item", entity_id=item.id,
                  version=item.current_version.number if item.current_version else None,

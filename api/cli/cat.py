@@ -115,8 +115,10 @@ def load_bank(path: Path) -> ItemPool:
     """BANK.csv: item_id,a,b,c with optional skill and testlet columns."""
     table = read_table(path, "--bank", ("item_id", "a", "b", "c"))
     ids = table.ids("item_id")
-    a, b, c = ([table.number(line, row, name, check) for line, row in table.rows]
-               for name, check in (("a", _positive), ("b", _any), ("c", _guessing)))
+    a, b, c = (
+        [table.number(line, row, name, check) for line, row in table.rows]
+        for name, check in (("a", _positive), ("b", _any), ("c", _guessing))
+    )
     columns = table.rows[0][1].keys()
     skills = [(row.get("skill") or "").strip() or None for _, row in table.rows] if "skill" in columns else None
     testlets = [(row.get("testlet") or "").strip() or None for _, row in table.rows] if "testlet" in columns else None
@@ -156,7 +158,9 @@ def load_blueprint(path: Path) -> Blueprint:
         high_text = (row.get("max_items") or "").strip()
         high = None
         if high_text:
-            high = int(table.number(line, row, "max_items", lambda v: None if v >= 0 and v == int(v) else "must be a count"))
+            high = int(
+                table.number(line, row, "max_items", lambda v: None if v >= 0 and v == int(v) else "must be a count")
+            )
         try:
             quotas.append(SkillQuota(row["skill"].strip(), int(low), high))
         except ValueError as error:
@@ -328,7 +332,9 @@ def simulate(
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--selector") from None
     if exposure_params is not None and not isinstance(chosen, SympsonHetter):
-        raise click.BadParameter("only the sympson-hetter selector takes exposure parameters", param_hint="--exposure-params")
+        raise click.BadParameter(
+            "only the sympson-hetter selector takes exposure parameters", param_hint="--exposure-params"
+        )
     classification = ClassificationStop(scale, confidence, classify_method) if classify_stop else None  # type: ignore[arg-type]
     config = CatConfig(
         stopping=StoppingRule(min_items, max_items, se_stop, classification),
@@ -343,10 +349,18 @@ def simulate(
         raise click.UsageError(f"the test cannot be delivered as configured: {error}") from None
 
     settings: dict[str, Any] = {
-        "bank": str(bank), "examinees": str(examinees), "max_items": max_items, "min_items": min_items,
-        "se_stop": se_stop, "classify_stop": classify_stop, "confidence": confidence if classify_stop else None,
-        "classify_method": classify_method if classify_stop else None, "cuts": list(scale.cuts),
-        "selector": selector, "estimator": estimator, "seed": seed,
+        "bank": str(bank),
+        "examinees": str(examinees),
+        "max_items": max_items,
+        "min_items": min_items,
+        "se_stop": se_stop,
+        "classify_stop": classify_stop,
+        "confidence": confidence if classify_stop else None,
+        "classify_method": classify_method if classify_stop else None,
+        "cuts": list(scale.cuts),
+        "selector": selector,
+        "estimator": estimator,
+        "seed": seed,
     }
     if isinstance(chosen, SympsonHetter):
         if exposure_params is not None:

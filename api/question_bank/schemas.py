@@ -107,8 +107,28 @@ class ItemQueryArgsSchema(PageArgsSchema):
     sort = ma.fields.String(load_default="id", validate=ma.validate.OneOf(sorted(SORTS)))
 
 
+class ItemSummarySchema(ma.Schema):
+    """An item in search results: metadata and a plain-text preview; the content is one GET away."""
+
+    id = ma.fields.Integer()
+    identifier = ma.fields.String(allow_none=True)
+    type = ma.fields.String()
+    title = ma.fields.String()
+    preview = ma.fields.String()
+    skill = ma.fields.String(allow_none=True)
+    level = ma.fields.Integer(allow_none=True)
+    language = ma.fields.String()
+    topic = ma.fields.String(allow_none=True)
+    tags = ma.fields.List(ma.fields.String())
+    status = ma.fields.String()
+    author_id = ma.fields.Integer()
+    stimulus_id = ma.fields.Integer(allow_none=True)
+    revision = ma.fields.Integer()
+    updated_at = ma.fields.DateTime()
+
+
 class ItemPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ItemSchema))
+    items = ma.fields.List(ma.fields.Nested(ItemSummarySchema))
     meta = ma.fields.Nested(PageMetaSchema)
 
 

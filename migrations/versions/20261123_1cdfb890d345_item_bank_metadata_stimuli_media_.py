@@ -108,6 +108,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('stimulus_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('revision', sa.Integer(), nullable=False, server_default='1'))
         batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('preview', sa.String(length=200), nullable=False, server_default=''))
         batch_op.alter_column('skill',
                existing_type=sa.VARCHAR(length=20),
                nullable=True)
@@ -118,6 +119,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_items_stimulus_id'), ['stimulus_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_topic'), ['topic'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_updated_at'), ['updated_at'], unique=False)
+        batch_op.create_index('ix_items_status_skill_level', ['status', 'skill', 'level', 'id'], unique=False)
+        batch_op.create_index('ix_items_skill_level', ['skill', 'level', 'id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_items_identifier'), ['identifier'])
         batch_op.create_foreign_key(batch_op.f('fk_items_stimulus_id_stimuli'), 'stimuli', ['stimulus_id'], ['id'], ondelete='RESTRICT')
 
@@ -128,6 +131,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_items_stimulus_id_stimuli'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_items_identifier'), type_='unique')
         batch_op.drop_index(batch_op.f('ix_items_updated_at'))
+        batch_op.drop_index('ix_items_status_skill_level')
+        batch_op.drop_index('ix_items_skill_level')
         batch_op.drop_index(batch_op.f('ix_items_topic'))
         batch_op.drop_index(batch_op.f('ix_items_stimulus_id'))
         batch_op.drop_index(batch_op.f('ix_items_language'))
@@ -138,6 +143,7 @@ def downgrade() -> None:
                existing_type=sa.VARCHAR(length=20),
                nullable=False)
         batch_op.drop_column('search_text')
+        batch_op.drop_column('preview')
         batch_op.drop_column('revision')
         batch_op.drop_column('stimulus_id')
         batch_op.drop_column('expected_seconds')

@@ -152,8 +152,13 @@ def gap_markers(text: str) -> list[str]:
     return GAP_MARKER.findall(text or "")
 
 
+# Phones and word processors type curly quotes; keys are usually written with straight ones.
+TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+                             "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
 def normalise(text: str, *, case_sensitive: bool) -> str:
-    collapsed = " ".join(text.split())
+    collapsed = " ".join(text.translate(TYPOGRAPHIC).split())
     return collapsed if case_sensitive else collapsed.casefold()
 
 

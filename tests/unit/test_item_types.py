@@ -159,6 +159,7 @@ def test_answers_of_the_wrong_shape_are_refused(name, answer, field):
 @pytest.mark.parametrize(("given", "accepted", "case_sensitive", "expected"), [
     ("Ha Noi", "ha noi", False, True), ("Ha Noi", "ha noi", True, False), ("the red car", "*red*", False, True),
     ("a.b", "a.b", False, True), ("axb", "a.b", False, False), ("", "*", False, True),
+    ("didn\u2019t", "didn't", False, True), ("well\u2013known", "well-known", False, True),
 ])
 def test_accepted_answer_matching(given, accepted, case_sensitive, expected):
     assert matches_accepted(given, accepted, case_sensitive=case_sensitive) is expected
