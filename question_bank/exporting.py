@@ -77,7 +77,8 @@ def exportable_items(session: Session, store: MediaStore, *, statuses: Iterable[
         if item.stimulus is not None:
             body, stimulus_files = media.collect(item.stimulus.body)
             stimulus = ImportedStimulus(identifier=item.stimulus.identifier or f"stimulus-{item.stimulus.id}",
-                                        title=item.stimulus.title, body=body, media=stimulus_files)
+                                        title=item.stimulus.title, body=body, media=stimulus_files,
+                                        max_plays=item.stimulus.max_plays, language=item.stimulus.language)
         exported.append(ExportableItem(
             identifier=item.identifier or f"levelpath-item-{item.id}", type=item.type, content=content,
             scoring=version.scoring, title=item.title, language=item.language, skill=item.skill, level=item.level,

@@ -103,7 +103,8 @@ def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | No
     urls = media.urls_for(stimulus.media)
     kind = "audio" if "<audio" in stimulus.body else "passage"
     return services.create_stimulus(session, actor=actor, title=stimulus.title[:200], kind=kind,
-                                    body=_rewrite(stimulus.body, urls), identifier=stimulus.identifier).id
+                                    body=_rewrite(stimulus.body, urls), identifier=stimulus.identifier,
+                                    language=stimulus.language, max_plays=stimulus.max_plays).id
 
 
 def _describe(error: DomainError) -> str:

@@ -32,6 +32,8 @@ class ImportedStimulus:
     title: str
     body: str  # sanitised XHTML fragment; media referenced by name
     media: tuple[MediaFile, ...] = ()
+    max_plays: int | None = None  # how often a candidate may play its recording (None: no limit)
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,8 @@ def parse_xml(data: bytes, *, source: str) -> Element:
             from None
     except SyntaxError as error:  # ParseError is a SyntaxError
         raise ValueError(f"{source}: malformed XML: {error}") from None
+    except LookupError as error:  # an encoding Python does not know
+        raise ValueError(f"{source}: malformed XML: {error}") from None
 
 
 def safe_member_name(name: str) -> str:

@@ -1,0 +1,425 @@
+"""Every QTI sample other projects wrote (tests/samples/qti3, qti2): what LevelPath makes of it.
+
+Expectations were checked by reading each source file: the keys and stems below are the
+sources' own (padding removed); unsupported items name the element that stops them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from question_bank import item_types
+from question_bank.interchange.model import ImportedItem, ReadError, ReadResult, Unsupported
+from question_bank.interchange.qti import read_qti_document, read_qti_package
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+PACKAGES = ("qti3/citolab_kennisnet-1", "qti2/tao_qti22_package")
+TEST_NOTE = "its structure (parts, sections, order, time limits) is not imported"
+
+
+@dataclass(frozen=True)
+class Item:
+    identifier: str
+    type: str
+    scoring: dict[str, Any]
+    stem: str | None = None  # the exact sanitised stem
+    stem_text: tuple[str, ...] = ()  # phrases the stem's plain text contains (long, layout-heavy stems)
+    options: tuple[str, ...] = ()  # option texts (sources, for matching)
+    content: dict[str, Any] = field(default_factory=dict)  # other content keys, exactly
+    notes: tuple[str, ...] = ()  # phrases some note contains
+
+
+@dataclass(frozen=True)
+class Skip:
+    identifier: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Error:
+    reason: str
+
+
+def text(fragment: str) -> str:
+    """A fragment's words, blocks and inline elements alike separated by one space."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def missing(name: str) -> str:
+    return f"media file {name!r} is missing from the source"
+
+
+HOTTEXT = Skip("ITEM001", "<qti-hottext-interaction> (response RESPONSE) is not supported: LevelPath has no item type "
+                          "for selecting words in a text (hottext)")
+KENNISNET = {
+    "INTRODUCTION": Skip("INTRODUCTION", "no interaction: an information page, not a question"),
+    "ITEM001": HOTTEXT,
+    "ITEM002": Item("ITEM002", "matching", {"pairs": [["A1", "B1"], ["A2", "B2"], ["A3", "B3"]]},
+                    stem="<p>Hoe heet iedereen?</p>", options=("Ernie", "Pino", "Kermit"),
+                    content={"shuffle": True, "targets": [
+                        {"id": "B1", "text": '<img src="resources/8c571f983f691e42e7b3a0dc2664e51d.png" alt="" />'},
+                        {"id": "B2", "text": '<img src="resources/80378beafd6b12ab7b97899ce39a2b78.jpg" alt="" />'},
+                        {"id": "B3", "text": '<img src="resources/72c4b1f4ea9f7ba5548683c37806580e.png" alt="" />'}]},
+                    notes=(missing("resources/8c571f983f691e42e7b3a0dc2664e51d.png"), "all-or-nothing")),
+    "ITEM003": Item("ITEM003", "matching", {"pairs": [["A1", "B1"], ["A2", "B2"], ["A3", "B3"]]},
+                    stem="<p>Hoe heten een jong van dit dier?</p>", options=("Kalf", "Kuiken", "Kitten"),
+                    content={"shuffle": True, "targets": [{"id": "B1", "text": "Koe"}, {"id": "B2", "text": "Kip"},
+                                                          {"id": "B3", "text": "Kat"}]},
+                    notes=("feedback is not carried",)),
+    "ITEM004": Skip("ITEM004", "<qti-gap-match-interaction> (response RESPONSE) is not supported: LevelPath has no "
+                               "item type for dragging words into gaps (gap match)"),
+    "ITEM005": Skip("ITEM005", "<qti-select-point-interaction> (response RESPONSE) is not supported: LevelPath has "
+                               "no item type for pointing at a place in an image (select point)"),
+    "ITEM006": Item("ITEM006", "gap_fill", {"gaps": {"RESPONSE1": {"accepted": ["kat"]},
+                                                     "RESPONSE2": {"accepted": ["muizen"]}}},
+                    stem="<p>Als de {{RESPONSE1}} van huis is, dansen de {{RESPONSE2}} op tafel.</p>",
+                    content={"gaps": [{"id": "RESPONSE1"}, {"id": "RESPONSE2"}]},
+                    notes=("gap fill scored with partial credit",)),
+    "ITEM007": Item("ITEM007", "multiple_response", {"correct": ["CHOICE1", "CHOICE2", "CHOICE4"]},
+                    stem="<p>Welke letters worden gebruikt in Romeinse cijfers?</p>",
+                    options=("L", "C", "A", "M", "K", "G"), content={"shuffle": True},
+                    notes=("multiple response scored with all-or-nothing",)),
+    "ITEM008": Item("ITEM008", "essay", {"rubric": (
+        "De student moet drie specifieke technologische innovaties of ontwikkelingen noemen. Elk punt moet "
+        "vergezeld gaan van een uitleg over hoe deze technologie het onderwijs zal veranderen. De student moet "
+        "duidelijk maken hoe deze veranderingen het leerproces of de leerervaring van leerlingen zullen verbeteren. "
+        "Antwoorden moeten zowel realistisch als toekomstgericht zijn, met een focus op praktische toepassingen van "
+        "technologie in het onderwijs.")},
+        stem="<p>Hoe kan technologie het onderwijs in de komende tien jaar veranderen? Beschrijf drie specifieke "
+             "innovaties of ontwikkelingen en leg uit hoe deze het leerproces van leerlingen zullen verbeteren.</p>"),
+    "ITEM009": Item("ITEM009", "ordering", {"order": [
+        "_7277e44510f33087d07f4066d0ce308b", "_1295359046aa972a407e41a1350316e7", "_97094d4eb5162950ed0f771abed47e4d",
+        "_1815d0886d3fddd35b602bc0054b868d", "_ec46da4638d1a6bc9c7d601efcb88bd2"]},
+        stem="<p>Zet de volgende dagelijkse activiteiten in de juiste volgorde:</p>",
+        options=("Opstaan", "Aankleden", "Ontbijten", "Naar school gaan", "Naar bed gaan"), content={"shuffle": True}),
+}
+STIMULUS_REF_ITEM = Item(
+    "ITM-32hbhr", "single_choice", {"correct": "C"},
+    stem='<div class="content"><div class="qti-layout-row"><div class="qti-layout-col6"><div><p><strong>Placeholder '
+         "question text</strong></p></div></div></div></div>",
+    options=("Placeholder answer A", "Placeholder answer B", "Placeholder answer C"))
+TAO_Q01 = Item("Q01", "single_choice", {"correct": "tao"}, stem="<p>What is TAO?</p>",
+               options=("A metaphysical Chinese concept", "A commercial-grade, open-source assessment platform.",
+                        "A soft drink"))
+TAO_Q03 = Item("Q03", "single_choice", {"correct": "turismo"},
+               stem="<p>What does mean GT within the concept of racing cars?</p>",
+               options=("Great Turbo", "Gear Turbine", "Gran Turismo"))
+INTERLUDE = "no interaction: an information page, not a question"
+QTI_SDK = {
+    "Q01": TAO_Q01, "Q02": Skip("Q02", INTERLUDE), "Q03": TAO_Q03,
+    "Q04": Item("Q04", "true_false_not_given", {"correct": "TRUE"}, stem="<p>Planet Earth turns around the Sun</p>",
+                options=("True", "False"), content={"variant": "true_false"},
+                notes=("choice ids became LevelPath's: correct -> TRUE, incorrect -> FALSE",)),
+    "Q05": Skip("Q05", INTERLUDE),
+    "Q06": Item("Q06", "true_false_not_given", {"correct": "TRUE"},
+                stem="<p>The Sun is the star of our Solar System.</p>", options=("True", "False"),
+                content={"variant": "true_false"}),
+}
+ASSOCIATE = "<associateInteraction> (response RESPONSE) is not supported: LevelPath has no item type for free " \
+            "pairing of choices (associate)"
+
+EXPECTED: dict[str, list[Item | Skip | Error]] = {
+    **{f"qti3/citolab_kennisnet-1/{name}.xml": [expected] for name, expected in KENNISNET.items()},
+    "qti3/citolab_kennisnet-1/AssessmentTest.xml": list(KENNISNET.values()),
+    "qti3/citolab_kennisnet-1/imsmanifest.xml": list(KENNISNET.values()),
+    "qti3/citolab_kennisnet-2/ITEM005.xml": [Item(
+        "ITEM005", "essay", {"rubric": "Yes"},
+        stem='<p><audio controls="true"><source src="resources/2e78458788b0d83e696fd51068b0d641.mp3" '
+             'type="audio/mpeg" /></audio></p>',
+        notes=(missing("resources/2e78458788b0d83e696fd51068b0d641.mp3"),))],
+    "qti3/citolab_biologie/32cdqd.xml": [Item(
+        "ITM-32cdqd", "essay", {"rubric": "reflex(en)"},
+        stem_text=("Schrikken In het filmfragment zie je de training van paarden voor Prinsjesdag.",
+                   "Hoe noemen we zulke onbewuste reacties?"),
+        notes=(missing("../video/BIvmbo16-Cavalerie.webm"),))],
+    "qti3/citolab_biologie/32ckab.xml": [Item(
+        "ITM-32ckab", "single_choice", {"correct": "B"},
+        stem_text=("Zevenblad Zevenblad is een plant die in Nederland veel voorkomt.",
+                   "Hoe vermeerdert zevenblad zich in april volgens de informatie?"),
+        options=("alleen geslachtelijk", "alleen ongeslachtelijk", "geslachtelijk\xa0en ongeslachtelijk"),
+        notes=(missing("../img/itembank-cbt-67.jpg"),))],
+    "qti3/citolab_biologie/32eugm.xml": [Item(
+        "ITM-32eugm", "inline_choice", {"correct": {"RESPONSE": "C", "RESPONSE2": "E", "RESPONSE3": "D"}, "points": 2},
+        stem_text=("Langs welk weg verlaat urine het lichaam?", "{{RESPONSE}} → {{RESPONSE2}} → blaas → {{RESPONSE3}}"),
+        notes=("MathML was kept as plain text", "inline choice scored with partial credit"))],
+    "qti3/citolab_stimulus-ref/qb-stimulusref.xml": [STIMULUS_REF_ITEM],
+    "qti3/citolab_stimulus-ref/qb-stimulusref-test.xml": [STIMULUS_REF_ITEM],
+    "qti3/citolab_stimulus-ref/qb-stimulusref-stimulus.xml": [Skip(
+        "RES-Brontekst_KB-2020-A1-Traumberuf_Astronaut_xml",
+        "a stimulus on its own is not a question: it is imported with the items that refer to it")],
+    "qti2/extended-response-with-rubric.xml": [Item(
+        "extended-response-with-rubric", "essay",
+        {"rubric": "Scoring Guide: Points Criteria 4 Comprehensive explanation with multiple detailed examples and "
+                   "clear understanding of both causes and effects 3 Good explanation with some examples showing "
+                   "understanding of causes and effects 2 Basic explanation with limited examples, addresses either "
+                   "causes or effects 1 Minimal explanation with few or no examples 0 No response or completely "
+                   "off-topic"},
+        stem="<p>Explain the causes and effects of the Industrial Revolution. Provide specific examples to support "
+             "your answer.</p>")],
+    "qti2/inline_choice.xml": [Item(
+        "inline_choice", "inline_choice", {"correct": {"RESPONSE": "sun"}, "method": "all_or_nothing"},
+        stem="<p>The Earth orbits around the {{RESPONSE}} once every 365 days.</p>",
+        content={"gaps": [{"id": "RESPONSE", "options": [{"id": "moon", "text": "Moon"}, {"id": "sun", "text": "Sun"},
+                                                          {"id": "mars", "text": "Mars"}]}]})],
+    "qti2/match_interaction.xml": [Item(
+        "match_interaction", "matching", {"pairs": [["A", "B"], ["C", "D"], ["E", "F"]]},
+        stem="<p>Match each country with its capital city:</p><p>Drag items from the left to match with items on the "
+             "right:</p>", options=("France", "Germany", "Italy"))],
+    "qti2/media_audio.xml": [Skip("media-audio", "<mediaInteraction> is the only interaction: LevelPath has no item "
+                                                 "type that only plays media")],
+    "qti2/sample-history.xml": [Item(
+        "periods-of-history", "ordering", {"order": ["Prehistory", "Antiquity", "MiddleAges", "ModernEra",
+                                                     "ContemporaryEra"]},
+        stem_text=("The history of mankind is an unfailing source of inspiration",
+                   "click the Validate button."),
+        options=("Prehistory", "Antiquity", "Middle Ages", "Modern Era", "Contemporary Era"),
+        content={"shuffle": True})],
+    "qti2/sample-planet-moon.xml": [Skip("planet-moon", ASSOCIATE)],
+    "qti2/sample-space-shuttle.xml": [Item(
+        "space-shuttle-30-years-of-adventure", "single_choice", {"correct": "Atlantis"},
+        stem_text=("During more than 30 years, the American Space Shuttle transported 355 astronauts",
+                   "Which was the last Space Shuttle going into space during the STS-135 mission in July 2011?"),
+        options=("Discovery", "Challenger", "Pathfinder", "Atlantis", "Endeavour"))],
+    "qti2/selecttruestatements.xml": [Item(
+        "selecttruestatements", "multiple_response", {"correct": ["STMTB", "STMTC"], "method": "partial"},
+        stem="<p>Please select correct statements:</p>",
+        options=("This is an incorrect statement.", "This is a correct statement.", "This is a correct statement.",
+                 "This is an incorrect statement."),
+        content={"max_choices": 4},
+        notes=("correct response 'StmtB' matched choice 'STMTB' ignoring case",
+               "multiple response scored with partial credit (response processing: custom rules that give graded"))],
+    "qti2/textentry_response_special_chars.xml": [Item(
+        "i14870012947433323", "gap_fill",
+        {"gaps": {"RESPONSE": {"accepted": ['This is <strong>"bold"</strong> & this is <em>\'italic\'</em>'],
+                               "case_sensitive": True}}, "method": "all_or_nothing"},
+        stem_text=("Lorem ipsum dolor sit amet, consectetur adipisicing ...{{RESPONSE}}and stuff",
+                   '<strong>"bold"</strong> & this is <em>\'italic\'</em>'))],
+    "qti2/textentryinteraction.xml": [Item(
+        "res_AA-FIB_B13_CH1_geoc_f1f1", "gap_fill",
+        {"gaps": {"RESPONSE_2": {"accepted": ["OHMYGOD", "x7"]}, "RESPONSE": {"accepted": ["a", "b"]}}},
+        stem='<div>Level 1 CH1 Géoculture<br /><strong>A</strong>Match each letter in the map of the Paris region '
+             'with the name of the place it represents. (10 points)<br /><img src="L1_CH01101.gif" alt="" /><br />'
+             "le jardin de Giverny<br />{{RESPONSE_2}}</div><p>{{RESPONSE}}</p>",
+        notes=("RESPONSE_2: some answers are case-sensitive and some not", missing("L1_CH01101.gif")))],
+    "qti2/upload.xml": [Skip("upload", '<uploadInteraction> for image/png files: LevelPath only takes spoken answers '
+                                       '(audio recordings, or class="lp-speaking")')],
+    "qti2/tao_xinclude/embeded_stimulus.xml": [Skip("associate", ASSOCIATE)],
+    "qti2/tao_xinclude/stimulus.xml": [Error("<div> is not a QTI item, stimulus or test")],
+    **{f"qti2/qti-sdk_linear_nonLinear_multiple_testparts/{name}.xml": [expected]
+       for name, expected in QTI_SDK.items()},
+    "qti2/qti-sdk_linear_nonLinear_multiple_testparts/test.xml": list(QTI_SDK.values()),
+    "qti2/tao_qti22_package/imsmanifest.xml": [TAO_Q01, Item(
+        "Q02", "single_choice", {"correct": "lego"}, stem="<p>What are the favourite collectables of Jérôme</p>",
+        options=("A building-block game we are not allowed to say the name", "Basket-Ball cards",
+                 "Last century rainbow-stripped socks")), TAO_Q03],
+}
+for _folder, _expected in zip(("i147082986019725", "i147082986057477", "i147082986114469"),
+                              EXPECTED["qti2/tao_qti22_package/imsmanifest.xml"], strict=True):
+    EXPECTED[f"qti2/tao_qti22_package/items/{_folder}/qti.xml"] = [_expected]
+
+
+def _sample_files() -> set[str]:
+    return {path.relative_to(SAMPLES).as_posix() for folder in ("qti3", "qti2")
+            for path in (SAMPLES / folder).rglob("*") if path.is_file()}
+
+
+def _resolver(path: Path):
+    def resolve(href: str) -> bytes | None:
+        target = (path.parent / href).resolve()
+        return target.read_bytes() if target.is_relative_to(SAMPLES) and target.is_file() else None
+
+    return resolve
+
+
+def _read(relative: str) -> list[ReadResult]:
+    path = SAMPLES / relative
+    if path.name == "imsmanifest.xml":
+        files = {member.relative_to(path.parent).as_posix(): member.read_bytes()
+                 for member in path.parent.rglob("*") if member.is_file()}
+        return read_qti_package(path.parent.name, files)
+    return read_qti_document(relative, path.read_bytes(), resolve=_resolver(path))
+
+
+def test_every_sample_file_has_an_expectation():
+    assert _sample_files() == set(EXPECTED)
+
+
+def _check(result: ReadResult, expected: Item | Skip | Error) -> None:
+    if isinstance(expected, Error):
+        assert isinstance(result, ReadError), result
+        assert expected.reason in result.reason and not result.refused
+        return
+    if isinstance(expected, Skip):
+        assert isinstance(result, Unsupported), result
+        assert (result.identifier, result.reason) == (expected.identifier, expected.reason)
+        return
+    assert isinstance(result, ImportedItem), result
+    assert (result.identifier, result.type, result.scoring) == (expected.identifier, expected.type, expected.scoring)
+    item_types.get(result.type).validate(result.content, result.scoring)
+    if expected.stem is not None:
+        assert result.content["stem"] == expected.stem
+    for phrase in expected.stem_text:
+        assert phrase in text(result.content["stem"]), result.content["stem"]
+    if expected.options:
+        options = result.content.get("options") or result.content.get("sources")
+        assert tuple(option["text"] for option in options) == expected.options
+    for key, value in expected.content.items():
+        assert result.content[key] == value, key
+    for phrase in expected.notes:
+        assert any(phrase in note for note in result.notes), (phrase, result.notes)
+
+
+@pytest.mark.parametrize("relative", sorted(EXPECTED))
+def test_sample_reads_as_expected(relative):
+    results = _read(relative)
+    expected = EXPECTED[relative]
+    assert len(results) == len(expected), results
+    for result, wanted in zip(results, expected, strict=True):
+        _check(result, wanted)
+
+
+@pytest.mark.parametrize("relative", ["qti3/citolab_kennisnet-1/AssessmentTest.xml",
+                                      "qti3/citolab_stimulus-ref/qb-stimulusref-test.xml",
+                                      "qti2/qti-sdk_linear_nonLinear_multiple_testparts/test.xml"])
+def test_items_read_through_a_test_say_the_test_structure_is_not_imported(relative):
+    items = [result for result in _read(relative) if isinstance(result, ImportedItem)]
+    assert items and all(any(TEST_NOTE in note for note in item.notes) for item in items)
+    assert all(item.source.endswith(f"/{item.source.rsplit('/', 1)[-1]}") and "#" not in item.source for item in items)
+
+
+def test_kennisnet_package_items_come_in_manifest_order_with_the_test_noted():
+    results = _read("qti3/citolab_kennisnet-1/imsmanifest.xml")
+    assert [result.source for result in results] == [
+        f"citolab_kennisnet-1:{name}.xml" for name in ("INTRODUCTION", *(f"ITEM00{n}" for n in range(1, 10)))]
+    imported = [result for result in results if isinstance(result, ImportedItem)]
+    assert all(any("part of assessment test 'Demotoets'" in note for note in item.notes) for item in imported)
+
+
+def test_shared_stimulus_is_read_from_its_own_file():
+    (item,) = _read("qti3/citolab_stimulus-ref/qb-stimulusref.xml")
+    assert isinstance(item, ImportedItem) and item.stimulus is not None
+    assert item.stimulus.identifier == "RES-Brontekst_KB-2020-A1-Traumberuf_Astronaut_xml"
+    assert item.stimulus.title == "Brontekst_KB-2020-A1-Traumberuf_Astronaut"
+    assert text(item.stimulus.body) == (
+        "Placeholder stimulus content start Placeholder stimulus heading Placeholder stimulus paragraph one. (1) "
+        "Placeholder stimulus paragraph two. Placeholder stimulus content end")
+    assert item.language == "de-DE"
+    assert "Placeholder stimulus target" not in item.content["stem"]  # the placeholder is where delivery puts it
+
+
+def test_a_missing_stimulus_is_a_note_not_a_failure():
+    path = SAMPLES / "qti3/citolab_stimulus-ref/qb-stimulusref.xml"
+    (item,) = read_qti_document("item.xml", path.read_bytes(), resolve=lambda href: None)
+    assert isinstance(item, ImportedItem) and item.stimulus is None
+    assert any("qb-stimulusref-stimulus.xml" in note and "missing" in note for note in item.notes)
+
+
+def test_xinclude_pulls_the_tao_stimulus_into_the_stem():
+    stimulus = (SAMPLES / "qti2/tao_xinclude/stimulus.xml").read_bytes()
+    item = b"""<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1"
+        xmlns:xi="http://www.w3.org/2001/XInclude" identifier="x" title="x">
+      <responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier">
+        <correctResponse><value>b</value></correctResponse></responseDeclaration>
+      <itemBody><xi:include href="stimulus.xml"/>
+        <choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><prompt>Who?</prompt>
+          <simpleChoice identifier="a">Newton</simpleChoice><simpleChoice identifier="b">Einstein</simpleChoice>
+        </choiceInteraction></itemBody></assessmentItem>"""
+    (result,) = read_qti_document("item.xml", item, resolve={"stimulus.xml": stimulus}.get)
+    assert isinstance(result, ImportedItem)
+    assert "Which famous scientist is popularly associated with the equation E = m c 2" in \
+        text(result.content["stem"])
+    assert any("on another site" in note for note in result.notes)  # the remote logo is not fetched
+    assert any("MathML" in note for note in result.notes)
+
+
+# Shapes no sample above has, written here in a few lines each.
+
+def _item(body: str, declarations: str = "", processing: str = "") -> bytes:
+    return f"""<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="q" title="Q">
+      {declarations}<qti-item-body>{body}</qti-item-body>{processing}</qti-assessment-item>""".encode()
+
+
+CHOICE = ('<qti-choice-interaction response-identifier="R" max-choices="1"><qti-simple-choice identifier="A">a'
+          '</qti-simple-choice><qti-simple-choice identifier="B">b</qti-simple-choice></qti-choice-interaction>')
+DECLARE_R = ('<qti-response-declaration identifier="R" cardinality="single" base-type="identifier">'
+             "<qti-correct-response><qti-value>B</qti-value></qti-correct-response></qti-response-declaration>")
+
+
+def _read_one(data: bytes) -> ReadResult:
+    (result,) = read_qti_document("q.xml", data, resolve=lambda href: None)
+    return result
+
+
+def test_different_interactions_in_one_item_are_named():
+    result = _read_one(_item("<p>Q</p>" + CHOICE + '<p><qti-text-entry-interaction response-identifier="T"/></p>',
+                             DECLARE_R))
+    assert isinstance(result, Unsupported)
+    assert result.reason == ("several different interactions in one item (<qti-choice-interaction>, "
+                             "<qti-text-entry-interaction>): a LevelPath item has one kind of response")
+
+
+def test_two_questions_in_one_item_are_not_merged():
+    result = _read_one(_item("<p>Q</p>" + CHOICE + CHOICE, DECLARE_R))
+    assert isinstance(result, Unsupported)
+    assert result.reason == "2 <qti-choice-interaction> elements in one item: a LevelPath item asks one question"
+
+
+def test_custom_processing_that_cannot_be_read_is_replaced_by_match_correct_and_said_so():
+    processing = ('<qti-response-processing><qti-set-outcome-value identifier="FEEDBACK"><qti-base-value '
+                  'base-type="identifier">x</qti-base-value></qti-set-outcome-value></qti-response-processing>')
+    declare = DECLARE_R.replace('"single"', '"multiple"')
+    multiple = CHOICE.replace('max-choices="1"', 'max-choices="0"')
+    result = _read_one(_item("<p>Q</p>" + multiple, declare, processing))
+    assert isinstance(result, ImportedItem)
+    assert result.scoring == {"correct": ["B"]}
+    assert "custom response processing replaced by match-correct: scored against the correct response" in result.notes
+
+
+def test_an_audio_upload_is_a_speaking_task_with_a_default_time():
+    upload = '<qti-upload-interaction response-identifier="R" type="audio/webm"/>'
+    declare = '<qti-response-declaration identifier="R" cardinality="single" base-type="file"/>'
+    result = _read_one(_item("<p>Tell us about your town.</p>" + upload, declare))
+    assert isinstance(result, ImportedItem) and result.type == "speaking"
+    assert result.content == {"stem": "<p>Tell us about your town.</p>", "response_seconds": 120}
+    assert result.scoring == {"rubric": "imported-rubric"}
+    assert any("set to 120 seconds" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("paragraph", "expected_type"), [
+    ('<p>Answer: <qti-text-entry-interaction response-identifier="T"/></p>', "short_answer"),
+    ('<p><qti-text-entry-interaction response-identifier="T"/></p>', "short_answer"),
+    ('<p>The capital is <qti-text-entry-interaction response-identifier="T"/>.</p>', "gap_fill"),
+    ('<p>My name is <qti-text-entry-interaction response-identifier="T"/></p>', "gap_fill"),
+])
+def test_a_lone_answer_box_is_a_short_answer_and_a_gap_in_a_sentence_is_a_gap_fill(paragraph, expected_type):
+    declare = ('<qti-response-declaration identifier="T" cardinality="single" base-type="string"><qti-mapping>'
+               '<qti-map-entry map-key="Paris" mapped-value="1" case-sensitive="false"/></qti-mapping>'
+               "</qti-response-declaration>")
+    template = ('<qti-response-processing template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/'
+                'map_response.xml"/>')
+    result = _read_one(_item("<p>Where is the Louvre?</p>" + paragraph, declare, template))
+    assert isinstance(result, ImportedItem) and result.type == expected_type
+    if expected_type == "short_answer":
+        assert result.content == {"stem": "<p>Where is the Louvre?</p>"}
+        assert result.scoring == {"accepted": [{"text": "Paris"}]}
+    else:
+        assert "{{T}}" in result.content["stem"]
+
+
+def test_a_package_reports_item_files_its_manifest_does_not_list_and_reads_its_catalogue():
+    folder = SAMPLES / "qti2/tao_qti22_package"
+    files = {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    files["extra/forgotten.xml"] = (SAMPLES / "qti2/sample-space-shuttle.xml").read_bytes()
+    files["catalogue.csv"] = b"identifier,type,skill,level,topic\nQ02,single_choice,reading,3,hobbies\n"
+    results = read_qti_package("tao.zip", files)
+    assert [type(result).__name__ for result in results] == ["ImportedItem"] * 3 + ["Unsupported"]
+    assert results[-1].source == "tao.zip:extra/forgotten.xml"
+    assert "not listed in imsmanifest.xml" in results[-1].reason
+    assert (results[1].skill, results[1].level, results[1].topic) == ("reading", 3, "hobbies")
+    assert results[0].skill is None
