@@ -264,11 +264,9 @@ def write_qti3_item(item: ExportableItem) -> bytes:
 
 def write_qti3_stimulus(stimulus: ImportedStimulus) -> bytes:
     """A shared stimulus as a QTI 3.0 assessment stimulus; its body is kept exactly."""
-    root = _document("qti-assessment-stimulus", stimulus.identifier, stimulus.title, None)
+    root = _document("qti-assessment-stimulus", stimulus.identifier, stimulus.title, stimulus.language)
     box = SubElement(SubElement(root, "qti-stimulus-body"), "div", {"class": "lp-stimulus"})
     if stimulus.max_plays is not None:
         box.set("data-lp-max-plays", str(stimulus.max_plays))
-    if stimulus.language:
-        root.set("{http://www.w3.org/XML/1998/namespace}lang", stimulus.language)
     parse_fragment(stimulus.body, box)
     return _serialise(root)
