@@ -349,7 +349,7 @@ def read_stimulus(document: Document, notes: list[str], *, fallback_identifier: 
                             language=(root.get(XML_LANG) or root.get("lang") or "en").split("-")[0].lower())
 
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_LANG = "xml:lang"  # as names.rename spells it
 
 
 def _max_plays(container: Element) -> int | None:
