@@ -357,7 +357,7 @@ def find_mode(
     """
     lower, upper = bounds
     if start is None:
-        points = np.linspace(lower, upper, max(int(round((upper - lower) / 0.1)) + 1, 3))
+        points = np.linspace(lower, upper, max(round((upper - lower) / 0.1) + 1, 3))
         objective = log_likelihood_from_table(items.category_log_probabilities(points), responses)
         if prior is not None:
             objective = objective + prior.log_density(points)

@@ -59,39 +59,56 @@ class LevelScale:
         )
 
     def probabilities(self, grid: QuadratureGrid, log_likelihood: FloatArray) -> FloatArray:
-        """Posterior probability of each level, shape ``(..., n_levels)``.
+        """Posterior probability of each level, shape ``(..., n_levels)``; see :class:`LevelKernel`."""
+        return LevelKernel(self, grid)(log_likelihood)
 
-        The posterior is prior x likelihood on the grid. Its mass below each cut is the
-        trapezoid sum up to the grid point under the cut, with the Euler-Maclaurin end
-        correction, plus the partial cell integrated over a quadratic fit of the log density,
-        so the result does not depend on whether cuts fall on grid points.
-        """
+
+class LevelKernel:
+    """Posterior level probabilities on one grid, with the cut-dependent work done once.
+
+    The posterior is prior x likelihood on the grid. Its mass below each cut is the trapezoid
+    sum up to the grid point under the cut, with the Euler-Maclaurin end correction, plus the
+    partial cell integrated over a quadratic fit of the log density, so the result does not
+    depend on whether cuts fall on grid points. An adaptive test asks after every response.
+    """
+
+    def __init__(self, scale: LevelScale, grid: QuadratureGrid) -> None:
         points = grid.points
-        h = grid.spacing
-        log_post = log_likelihood + grid.log_prior
+        self.grid = grid
+        self.h = grid.spacing
+        cuts = np.asarray(scale.cuts)
+        self.inside = (cuts > points[0]) & (cuts < points[-1])
+        self.above_grid = cuts >= points[-1]
+        j = np.clip(np.floor((cuts - points[0]) / self.h).astype(np.intp), 1, points.size - 2)
+        self.j = j
+        self.neighbours = np.stack([j - 1, j, j + 1])
+        offset = np.where(self.inside, cuts - points[j], 0.0)
+        self.s = offset[:, np.newaxis] * (1.0 + _GL_NODES) / 2.0  # (cuts, 3)
+        self.half_s2 = 0.5 * self.s * self.s
+        self.weights = _GL_WEIGHTS * offset[:, np.newaxis] / 2.0 / self.h
+
+    def __call__(self, log_likelihood: FloatArray) -> FloatArray:
+        h = self.h
+        log_post = log_likelihood + self.grid.log_prior
         log_post = log_post - log_post.max(axis=-1, keepdims=True)
         density = np.exp(log_post)
-        total = density.sum(axis=-1)
+        total = density.sum(axis=-1, keepdims=True)
         below_node = np.cumsum(density, axis=-1) - 0.5 * density
-
-        cuts = np.asarray(self.cuts)
-        j = np.clip(np.floor((cuts - points[0]) / h).astype(np.intp), 1, points.size - 2)
-        left, mid, right = log_post[..., j - 1], log_post[..., j], log_post[..., j + 1]
+        left, mid, right = (
+            log_post[..., self.neighbours[0]],
+            log_post[..., self.neighbours[1]],
+            log_post[..., self.neighbours[2]],
+        )
         slope = (right - left) / (2.0 * h)
         curvature = (right - 2.0 * mid + left) / (h * h)
-        at_node = below_node[..., j] - h / 12.0 * density[..., j] * slope
-        offset = cuts - points[j]
-        s = offset[:, np.newaxis] * (1.0 + _GL_NODES) / 2.0  # (cuts, 3)
-        local = np.exp(slope[..., np.newaxis] * s + 0.5 * curvature[..., np.newaxis] * s * s)
-        partial = density[..., j] * (local @ _GL_WEIGHTS) * offset / 2.0 / h
-        below_cut = np.where(cuts <= points[0], 0.0, np.where(cuts >= points[-1], total[..., np.newaxis], 0.0))
-        inside = (cuts > points[0]) & (cuts < points[-1])
-        below_cut = np.where(inside, at_node + partial, below_cut)
-        below_cut = np.clip(np.maximum.accumulate(below_cut, axis=-1), 0.0, total[..., np.newaxis])
-        edges = np.concatenate(
-            [np.zeros((*total.shape, 1)), below_cut, total[..., np.newaxis]], axis=-1
-        )
-        return np.diff(edges, axis=-1) / total[..., np.newaxis]
+        f_j = density[..., self.j]
+        at_node = below_node[..., self.j] - h / 12.0 * f_j * slope
+        local = np.exp(slope[..., np.newaxis] * self.s + curvature[..., np.newaxis] * self.half_s2)
+        partial = f_j * (local * self.weights).sum(axis=-1)
+        below_cut = np.where(self.inside, at_node + partial, np.where(self.above_grid, total, 0.0))
+        below_cut = np.clip(np.maximum.accumulate(below_cut, axis=-1), 0.0, total)
+        edges = np.concatenate([np.zeros_like(total), below_cut, total], axis=-1)
+        return np.diff(edges, axis=-1) / total
 
 
 @dataclass(frozen=True)
@@ -134,9 +151,9 @@ def skill_profile(
     }
 
 
-def accuracy(true_levels: Sequence[int] | NDArray[np.intp], levels: Sequence[int] | NDArray[np.intp]) -> tuple[
-    float, float
-]:
+def accuracy(
+    true_levels: Sequence[int] | NDArray[np.intp], levels: Sequence[int] | NDArray[np.intp]
+) -> tuple[float, float]:
     """Exact and within-one-level agreement rates of two level vectors."""
     truth = np.asarray(true_levels)
     found = np.asarray(levels)

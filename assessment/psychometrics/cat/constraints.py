@@ -11,7 +11,7 @@ nothing eligible satisfies it, and then reported. Whatever cannot be met is repo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,22 +65,17 @@ class CompiledBlueprint:
     unit_counts: NDArray[np.int64]  # (units, skills): items of each skill in each unit
     unit_sizes: NDArray[np.int64]
     skill_names: tuple[str, ...]
-    _no_skill: BoolArray = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_no_skill", self.unit_counts.sum(axis=1) < self.unit_sizes)
 
     def blocked_units(self, counts: NDArray[np.int64], remaining: int) -> tuple[BoolArray, BoolArray]:
         """Units barred by hard limits, and units barred by the soft end-of-test steering."""
         hard = np.any(counts + self.unit_counts > self.maximum, axis=1) | (self.unit_sizes > remaining)
         deficit = np.maximum(self.minimum - counts, 0)
-        needed = int(deficit.sum())
-        if needed == 0 or remaining > needed:
+        if not deficit.any():
             return hard, np.zeros_like(hard)
-        # Every remaining slot is owed to a skill below its minimum: only units made wholly
-        # of such skills can still let all minimums be met.
-        wasted = np.any(self.unit_counts[:, deficit == 0] > 0, axis=1) | self._no_skill
-        return hard, wasted
+        # A unit is steered away when, after it, the slots left could no longer hold what
+        # the skills below their minimum still need.
+        still_needed = np.maximum(deficit - self.unit_counts, 0).sum(axis=1)
+        return hard, remaining - self.unit_sizes < still_needed
 
     def shortfalls(self, counts: NDArray[np.int64]) -> list[str]:
         """Skills still below their minimum, described for a report."""

@@ -31,11 +31,10 @@ from assessment.psychometrics.estimation import (
     MLE_BOUNDS,
     NormalPrior,
     QuadratureGrid,
-    find_mode,
     map_estimate,
     mle,
 )
-from assessment.psychometrics.levels import LevelResult, LevelScale, skill_profile
+from assessment.psychometrics.levels import LevelKernel, LevelResult, LevelScale, skill_profile
 from assessment.psychometrics.models import FloatArray
 
 Estimator = Literal["eap", "map", "mle"]
@@ -120,6 +119,9 @@ class CatEngine:
         lower, upper = self.config.mle_bounds
         self._mle_window = (self.grid.points >= lower) & (self.grid.points <= upper)
         self._zero_loglik = np.zeros(self.grid.points.size)
+        classification = stopping.classification
+        self._classified = classification.bind(self.grid) if classification is not None else None
+        self.level_kernel = LevelKernel(self.config.scale, self.grid)
 
     def with_selector(self, selector: Selector) -> CatEngine:
         """The same test with another selector, reusing the precomputed tables."""
@@ -134,9 +136,7 @@ class CatEngine:
         """A fresh attempt, starting at the prior mean."""
         return CatSession(self)
 
-    def resume(
-        self, item_ids: Sequence[str], responses: Sequence[float], set_aside: Sequence[str] = ()
-    ) -> CatSession:
+    def resume(self, item_ids: Sequence[str], responses: Sequence[float], set_aside: Sequence[str] = ()) -> CatSession:
         """Rebuild an attempt from its stored history. Raises CatStateError if the history breaks the rules."""
         if len(item_ids) != len(responses):
             raise CatStateError(f"{len(item_ids)} items but {len(responses)} responses")
@@ -277,15 +277,13 @@ class CatSession:
                 estimate = mle(items, responses, bounds=config.mle_bounds)
             theta, se, at_bound = float(estimate.theta), float(estimate.se), bool(estimate.at_bound)
         scale = config.scale
-        probabilities = scale.probabilities(engine.grid, self.log_likelihood)
+        probabilities = engine.level_kernel(self.log_likelihood)
         return CatResult(
             theta=float(theta),
             se=float(se),
             method=config.estimator,
             level=int(scale.level_of(theta)),
-            level_probabilities={
-                level: float(p) for level, p in zip(scale.levels, probabilities, strict=True)
-            },
+            level_probabilities={level: float(p) for level, p in zip(scale.levels, probabilities, strict=True)},
             skills=self._skills(),
             items=tuple(pool.item_ids[i] for i in self.administered),
             responses=tuple(self.responses),
@@ -306,9 +304,7 @@ class CatSession:
             return None
         if rule.se_threshold is not None and self.se <= rule.se_threshold:
             return "se_threshold"
-        if rule.classification is not None and rule.classification.decided(
-            engine.grid, self.log_likelihood, self.theta, self.se
-        ):
+        if engine._classified is not None and engine._classified(self.log_likelihood, self.theta, self.se):
             return "classified"
         return None
 

@@ -20,8 +20,8 @@ from assessment.psychometrics.models import FloatArray, info_gpcm, prob_gpcm
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 
-# exp() of a larger exponent overflows; information there is 0 to double precision anyway.
-_MAX_EXPONENT = 700.0
+# Past this exponent (1 + e)²(1 + ce) would overflow; information there is 0 in double precision.
+_MAX_EXPONENT = 200.0
 
 
 class InvalidItemPool(ValueError):

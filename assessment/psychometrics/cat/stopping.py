@@ -7,12 +7,14 @@ confidence, by one of three rules over the posterior on the quadrature grid:
   With a prior matching the population this is the Bayes rule, and its decisions are right
   about as often as the confidence says.
 - ``ci``: the interval theta ± z·SE (two-sided, at the confidence) lies inside one level.
-- ``sprt``: at every cut a sequential probability ratio test of cut-δ against cut+δ
-  (error rates 1-confidence each) has decided, and the decisions bracket a single level.
+- ``sprt``: at each cut a sequential probability ratio test of cut-δ against cut+δ (error
+  rates 1-confidence each); the level is decided once the highest cut the examinee is shown to
+  be above and the lowest cut they are shown to be below enclose a single level.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -20,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from assessment.psychometrics.estimation import QuadratureGrid
-from assessment.psychometrics.levels import LevelScale
+from assessment.psychometrics.levels import LevelKernel, LevelScale
 from assessment.psychometrics.models import FloatArray
 
 ClassificationMethod = Literal["posterior", "ci", "sprt"]
@@ -44,27 +46,39 @@ class ClassificationStop:
         if self.indifference <= 0:
             raise ValueError("the SPRT indifference half-width must be positive")
 
-    def decided(self, grid: QuadratureGrid, log_likelihood: FloatArray, theta: float, se: float) -> bool:
-        """Whether the responses so far decide the level."""
+    def bind(self, grid: QuadratureGrid) -> Callable[[FloatArray, float, float], bool]:
+        """A check ``decided(log_likelihood, theta, se)`` with the grid-dependent work done once."""
         if self.method == "posterior":
-            return float(self.scale.probabilities(grid, log_likelihood).max()) >= self.confidence
-        cuts = np.asarray(self.scale.cuts)
+            kernel = LevelKernel(self.scale, grid)
+            return lambda log_likelihood, theta, se: float(kernel(log_likelihood).max()) >= self.confidence
         if self.method == "ci":
-            half_width = NormalDist().inv_cdf(0.5 + self.confidence / 2.0) * se
-            return bool(np.all(self.scale.level_of([theta - half_width, theta + half_width]) == [
-                self.scale.level_of(theta)
-            ]))
-        # SPRT: the log-likelihood is smooth on the fine grid, so interpolating it at cut±δ
-        # is accurate far below the decision thresholds (log 9 and more).
-        ratio = np.interp(cuts + self.indifference, grid.points, log_likelihood) - np.interp(
-            cuts - self.indifference, grid.points, log_likelihood
-        )
+            z = NormalDist().inv_cdf(0.5 + self.confidence / 2.0)
+            level_of = self.scale.level_of
+            return lambda log_likelihood, theta, se: bool(level_of(theta - z * se) == level_of(theta + z * se))
+        # SPRT: the log-likelihood is smooth on the fine grid, so interpolating it at cut±δ is
+        # accurate far below the decision thresholds (log 9 and more).
+        cuts = np.asarray(self.scale.cuts)
+        upper, lower = cuts + self.indifference, cuts - self.indifference
         error = 1.0 - self.confidence
-        above = ratio >= np.log((1.0 - error) / error)
-        below = ratio <= np.log(error / (1.0 - error))
-        # Decided iff cuts read above...above, below...below with no undecided cut between.
-        n_above = int(np.argmin(above)) if not above.all() else above.size
-        return bool(np.all(below[n_above:]))
+        accept_above = np.log((1.0 - error) / error)
+        accept_below = np.log(error / (1.0 - error))
+
+        def sprt(log_likelihood: FloatArray, theta: float, se: float) -> bool:
+            ratio = np.interp(upper, grid.points, log_likelihood) - np.interp(lower, grid.points, log_likelihood)
+            # Being above a cut implies being above the lower ones (and below likewise), where
+            # the items given carry little information: decided once the highest cut passed
+            # and the lowest cut failed are neighbours.
+            passed = np.flatnonzero(ratio >= accept_above)
+            failed = np.flatnonzero(ratio <= accept_below)
+            highest_passed = int(passed[-1]) if passed.size else -1
+            lowest_failed = int(failed[0]) if failed.size else ratio.size
+            return lowest_failed == highest_passed + 1
+
+        return sprt
+
+    def decided(self, grid: QuadratureGrid, log_likelihood: FloatArray, theta: float, se: float) -> bool:
+        """Whether the responses so far decide the level (binds afresh: prefer :meth:`bind` in loops)."""
+        return self.bind(grid)(log_likelihood, theta, se)
 
 
 @dataclass(frozen=True)
