@@ -101,8 +101,8 @@ def seed_demo() -> None:
     """Load the organisation, targets, staff, starter items and one demo account per role."""
     from api.demo.seed import seed_demo_data
 
-    with _session() as session:
-        report = seed_demo_data(session)
+    with _session() as session, _app() as app:
+        report = seed_demo_data(session, media_store=app.extensions["levelpath.media"])
     click.echo(report.summary())
     click.echo("Demo accounts (passwords are new on every run):")
     for account in report.accounts:

@@ -10,20 +10,21 @@ from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.demo.starter_items import STARTER_ITEMS
 from assessment import services as assessment
 from assessment.models import Test
 from core.accounts import Role, User
 from core.accounts import services as accounts
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit, UnitGroup
 from learning.reference_data import load_targets, load_units
-from question_bank import services as question_bank
-from question_bank.models import Item
+from question_bank.media import MediaStore
+from question_bank.models import Item, ItemStatus
+from question_bank.starter import load_starter_bank, problems_in
 
 FAKER_SEED = 2026
 STAFF_PER_UNIT = 3
 DEMO_UNIT_GROUP = UnitGroup.VGCL_DEPARTMENT
 DEMO_TEST_TITLE = "Demo placement check (12 items)"
+DEMO_TEST_ITEMS_PER_LEVEL = 2
 
 POSITIONS = [
     ("Head of department", 4, True),
@@ -50,13 +51,16 @@ class SeedReport:
     items_added: int = 0
     tests_added: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
+    item_problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"seeded: {self.units_added} units, {self.targets_added} targets, {self.staff_added} staff, "
-                f"{self.items_added} items, {self.tests_added} tests (existing data kept)")
+        lines = [f"seeded: {self.units_added} units, {self.targets_added} targets, {self.staff_added} staff, "
+                 f"{self.items_added} items, {self.tests_added} tests (existing data kept)"]
+        lines += [f"  starter bank problem: {problem}" for problem in self.item_problems]
+        return "\n".join(lines)
 
 
-def seed_demo_data(session: Session) -> SeedReport:
+def seed_demo_data(session: Session, *, media_store: MediaStore) -> SeedReport:
     """Idempotent: adds what is missing and gives every demo account a fresh password."""
     report = SeedReport(units_added=load_units(session), targets_added=load_targets(session))
     positions = _ensure_positions(session)
@@ -65,8 +69,11 @@ def seed_demo_data(session: Session) -> SeedReport:
     assert demo_unit is not None, "units.csv has no VGCL department"
     users = {role: _ensure_account(session, role, demo_unit, report) for role in Role}
     _link_candidate_to_staff(session, users[Role.CANDIDATE], demo_unit)
-    report.items_added, item_ids = _ensure_items(session, users[Role.AUTHOR], users[Role.REVIEWER])
-    report.tests_added = _ensure_test(session, users[Role.TEST_ADMIN], item_ids)
+    starter = load_starter_bank(session, author=users[Role.AUTHOR].as_actor(),
+                                reviewer=users[Role.REVIEWER].as_actor(), store=media_store)
+    report.items_added = sum(entry.status == "created" for entry in starter)
+    report.item_problems = [f"{e.source}: {e.status}: {e.reason}" for e in problems_in(starter)]
+    report.tests_added = _ensure_test(session, users[Role.TEST_ADMIN])
     return report
 
 
@@ -128,25 +135,18 @@ def _link_candidate_to_staff(session: Session, candidate: User, unit: Unit) -> N
         session.flush()
 
 
-def _ensure_items(session: Session, author: User, reviewer: User) -> tuple[int, list[int]]:
-    mine = list(session.scalars(select(Item.id).where(Item.author_id == author.id).order_by(Item.id)))
-    if mine:
-        return 0, mine
-    author_actor, reviewer_actor = author.as_actor(), reviewer.as_actor()
-    ids = []
-    for spec in STARTER_ITEMS:
-        item = question_bank.create_item(session, author=author_actor, draft=question_bank.ItemDraft(**spec))
-        question_bank.submit_item(session, actor=author_actor, item_id=item.id)
-        question_bank.approve_item(session, actor=reviewer_actor, item_id=item.id,
-                                   comment="Checked key and distractors.")
-        ids.append(item.id)
-    return len(ids), ids
-
-
-def _ensure_test(session: Session, test_admin: User, item_ids: list[int]) -> int:
+def _ensure_test(session: Session, test_admin: User) -> int:
     if session.scalar(select(Test.id).where(Test.title == DEMO_TEST_TITLE)) is not None:
         return 0
-    # Two items per level, easiest first: each cut asks for the items up to that level.
+    item_ids = []
+    for level in range(1, 7):
+        item_ids += session.scalars(
+            select(Item.id).where(Item.status == ItemStatus.APPROVED, Item.type == "single_choice",
+                                  Item.level == level, Item.skill.in_(["grammar", "vocabulary"]))
+            .order_by(Item.identifier).limit(DEMO_TEST_ITEMS_PER_LEVEL)).all()
+    if len(item_ids) != 6 * DEMO_TEST_ITEMS_PER_LEVEL:
+        return 0
+    # Two items per level, easiest first: each cut asks for most of the items up to that level.
     cuts = [{"level": level, "min_score": 2 * level - 1} for level in range(1, 7)]
     test = assessment.create_test(session, actor=test_admin.as_actor(), draft=assessment.TestDraft(
         title=DEMO_TEST_TITLE, purpose="placement", item_ids=item_ids, cut_scores=cuts,

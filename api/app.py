@@ -1,0 +1,89 @@
+"""The Flask application: extensions, blueprints, error handling, pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+
+from api import auth, db, errors
+from api.config import from_environment
+from question_bank.interchange.safety import MAX_UPLOAD_BYTES
+from question_bank.media import MAX_MEDIA_BYTES, MediaStore
+
+SWAGGER_ASSETS_URL = "/api/docs/assets/"
+
+
+def build_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(from_environment(Path(app.instance_path), config))
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_ASSETS_URL)
+
+    db.init_app(app)
+    app.extensions["levelpath.media"] = MediaStore(Path(app.config["MEDIA_ROOT"]))
+    app.before_request(_allow_large_uploads)
+    auth.init_app(app)
+    _register_api(app)
+    errors.init_app(app)
+    _register_pages(app)
+    app.after_request(_security_headers)
+
+    from api.cli import register_flask_commands
+
+    register_flask_commands(app)
+    return app
+
+
+def _register_api(app: Flask) -> None:
+    from api.accounts.routes import blp as auth_blp
+    from api.assessment.routes import blp as tests_blp
+    from api.learning.routes import blp as organisation_blp
+    from api.question_bank.routes import blp as items_blp
+    from api.system.routes import blp as system_blp
+
+    api = errors.LevelPathApi(app, spec_kwargs={
+        "info": {"description": "LevelPath: item bank, tests, levels, learning paths and HR compliance."},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+        }},
+        "security": [{"bearer": []}, {"session": []}],
+    })
+    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, organisation_blp):
+        api.register_blueprint(blueprint)
+    app.extensions["levelpath.api"] = api
+
+
+def _register_pages(app: Flask) -> None:
+    @app.get(SWAGGER_ASSETS_URL + "<path:filename>")
+    def swagger_assets(filename: str) -> Response:
+        """Swagger UI served from the installed bundle, so the docs work offline."""
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+    @app.get("/")
+    def index() -> Response:
+        return Response(
+            "<!doctype html><html lang=en><meta charset=utf-8><title>LevelPath</title>"
+            "<h1>LevelPath</h1><p>Language assessment and learning paths.</p>"
+            "<ul><li><a href=/api/docs>API documentation</a></li>"
+            "<li><a href=/api/v1/openapi.json>OpenAPI document</a></li>"
+            "<li><a href=/api/v1/health>Health</a></li></ul></html>",
+            mimetype="text/html",
+        )
+
+
+def _allow_large_uploads() -> None:
+    """JSON bodies stay small; media uploads may be as large as the largest media kind allows."""
+    if request.endpoint == "items.MediaUpload":
+        request.max_content_length = MAX_MEDIA_BYTES + 64 * 1024
+    elif request.endpoint == "items.ItemImport":
+        request.max_content_length = MAX_UPLOAD_BYTES
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
