@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from alembic import context
 
-# Each import registers its tables on Base.metadata.
-import assessment.models  # noqa: F401
-import core.accounts.models  # noqa: F401
-import core.audit  # noqa: F401
-import learning.models  # noqa: F401
-import question_bank.models  # noqa: F401
 from core.db import Base, include_in_schema_comparison, make_engine
+
+# Importing each module registers its tables on Base.metadata.
+MODEL_MODULES = ("core.accounts.models", "core.audit", "learning.models", "question_bank.models",
+                 "assessment.models")
+for module in MODEL_MODULES:
+    importlib.import_module(module)
 
 config = context.config
 target_metadata = Base.metadata

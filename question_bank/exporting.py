@@ -93,7 +93,8 @@ def export_items(items: list[ExportableItem], fmt: str) -> ExportResult:
     if fmt == "qti3":
         return ExportResult(data=qti.write_qti3_package(items), exported=len(items))
     if fmt == "moodle":
-        return ExportResult(data=moodle.write_moodle_xml(items), exported=len(items))
+        data, skipped = moodle.write_moodle_xml_skipping(items)
+        return ExportResult(data=data, exported=len(items) - len(skipped), skipped=list(skipped))
     if fmt == "gift":
         text, skipped = gift.write_gift(items)
         return ExportResult(data=text.encode("utf-8"), exported=len(items) - len(skipped), skipped=list(skipped))

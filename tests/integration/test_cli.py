@@ -12,6 +12,8 @@ from api.cli import main
 from core.accounts import User
 from core.accounts import services as accounts
 from learning.models import StaffMember, Target, Unit
+from question_bank.models import Item, ItemEnemy, ItemStatistics, Stimulus
+from question_bank.starter import read_catalogue, starter_bank_files
 
 
 @pytest.fixture
@@ -48,6 +50,19 @@ def test_upgrade_then_seed_demo_loads_the_organisation_and_prints_working_accoun
                           "vgcl_department": 4}
         assert session.scalar(select(func.count()).select_from(Target)) == 6
         assert session.scalar(select(func.count()).select_from(StaffMember)) == 88 * 3
+        # the starter bank: every catalogued item approved, classified, with provisional parameters
+        catalogue = read_catalogue(starter_bank_files()["catalogue.csv"])
+        items = {item.identifier: item for item in session.scalars(select(Item))}
+        assert set(catalogue) <= set(items) and len(catalogue) >= 150
+        for identifier, row in catalogue.items():
+            item = items[identifier]
+            assert (item.status, item.type, item.skill, item.level) == ("approved", row.type, row.skill, row.level)
+        provisional = session.scalars(select(ItemStatistics)).all()
+        assert len(provisional) == sum(row.parameters is not None for row in catalogue.values())
+        assert all(stats.irt_provisional and stats.calibrated_at is None for stats in provisional)
+        assert session.scalar(select(func.count()).select_from(ItemEnemy)) == len(
+            {tuple(sorted((i, e))) for i, row in catalogue.items() for e in row.enemies})
+        assert session.scalar(select(func.count()).select_from(Stimulus).where(Stimulus.max_plays.is_not(None))) > 0
         printed = [line.split() for line in second.output.splitlines() if line.startswith("  ")]
         assert {row[0] for row in printed} == {"candidate", "author", "reviewer", "rater", "test_admin", "hr",
                                                "admin"}
@@ -66,7 +81,7 @@ def test_printed_demo_accounts_log_in_over_http(run, empty_database):
     client = app.test_client()
     assert client.post("/api/v1/auth/login", json={"username": username, "password": password}).status_code == 200
     tests = client.get("/api/v1/tests").json
-    assert [t["title"] for t in tests] == ["Demo placement check (12 items)"]
+    assert [(t["title"], t["item_count"]) for t in tests] == [("Demo placement check (12 items)", 12)]
     app.extensions["levelpath.engine"].dispose()
 
 

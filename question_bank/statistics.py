@@ -1,0 +1,43 @@
+"""The statistics slots of item versions, which assessment fills (exposure, classical, IRT)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from question_bank.models import ItemStatistics
+
+
+@dataclass(frozen=True, slots=True)
+class IrtParameters:
+    model: str  # rasch, 1pl, 2pl, 3pl, gpcm
+    a: float
+    b: float
+    c: float = 0.0
+    se_a: float | None = None
+    se_b: float | None = None
+    se_c: float | None = None
+
+
+def statistics_for(session: Session, item_version_id: int) -> ItemStatistics:
+    stats = session.get(ItemStatistics, item_version_id)
+    if stats is None:
+        stats = ItemStatistics(item_version_id=item_version_id, exposure_count=0, response_count=0,
+                               irt_provisional=True)
+        session.add(stats)
+    return stats
+
+
+def set_irt_parameters(session: Session, *, item_version_id: int, parameters: IrtParameters,
+                       calibrated_at: datetime | None) -> ItemStatistics:
+    """Record IRT parameters; without a calibration date they are an author's provisional estimate."""
+    stats = statistics_for(session, item_version_id)
+    stats.irt_model = parameters.model
+    stats.irt_a, stats.irt_b, stats.irt_c = parameters.a, parameters.b, parameters.c
+    stats.irt_se_a, stats.irt_se_b, stats.irt_se_c = parameters.se_a, parameters.se_b, parameters.se_c
+    stats.irt_provisional = calibrated_at is None
+    stats.calibrated_at = calibrated_at
+    session.flush()
+    return stats

@@ -1,0 +1,153 @@
+"""Importing over HTTP: a per-item report, dry runs, and hostile input refused whole (problem+json)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from question_bank.models import Item
+from tests.api.test_item_bank import png_bytes
+
+PROBLEM = "application/problem+json"
+
+GIFT = """// two questions LevelPath carries and one it does not
+::capital::What is the capital of Viet Nam? {=Hanoi =Ha Noi}
+
+::tense::She ___ to work every day. {~go =goes ~going}
+
+::number::How many days are in a week? {#7}
+"""
+
+QTI_ITEM = """<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="{identifier}"
+    title="Picture item" adaptive="false" time-dependent="false" xml:lang="en">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier">
+    <qti-correct-response><qti-value>B</qti-value></qti-correct-response>
+  </qti-response-declaration>
+  <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>
+  <qti-item-body>
+    <p>Look at the sign. <img src="sign.png" alt="a sign"/></p>
+    <qti-choice-interaction response-identifier="RESPONSE" max-choices="1">
+      <qti-prompt>What does it mean?</qti-prompt>
+      <qti-simple-choice identifier="A">No entry</qti-simple-choice>
+      <qti-simple-choice identifier="B">Exit</qti-simple-choice>
+      <qti-simple-choice identifier="C">Lift</qti-simple-choice>
+    </qti-choice-interaction>
+  </qti-item-body>
+  <qti-response-processing template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"/>
+</qti-assessment-item>
+"""
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE quiz [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<quiz><question type="shortanswer"><name><text>&secret;</text></name>
+<questiontext format="html"><text>x</text></questiontext><answer fraction="100"><text>a</text></answer>
+</question></quiz>
+"""
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<quiz><question type="description"><name><text>&lol3;</text></name></question></quiz>
+"""
+
+
+def upload(client, data: bytes, filename: str, query: str = ""):
+    return client.post(f"/api/v1/items/import{query}", data={"file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def item_count(db_session) -> int:
+    return db_session.scalar(select(func.count()).select_from(Item))
+
+
+@pytest.fixture
+def author(api_as):
+    return api_as("author")
+
+
+def test_gift_import_reports_every_question(author, db_session):
+    response = upload(author, GIFT.encode(), "quiz.gift", "?skill=grammar&level=2")
+    assert response.status_code == 200, response.json
+    entries = response.json["entries"]
+    assert [(e["type"], e["status"]) for e in entries] == [
+        ("short_answer", "created"), ("single_choice", "created"), (entries[2]["type"], "unsupported")]
+    assert "numer" in entries[2]["reason"].lower()
+    created = db_session.get(Item, entries[1]["item_id"])
+    assert (created.skill, created.level, created.status) == ("grammar", 2, "draft")
+    assert response.json["summary"]["created"] == 2
+
+
+def test_dry_run_reports_but_writes_nothing(author, db_session):
+    before = item_count(db_session)
+    response = upload(author, GIFT.encode(), "quiz.gift", "?dry_run=true")
+    assert response.status_code == 200
+    assert response.json["dry_run"] is True
+    assert [e["status"] for e in response.json["entries"]][:2] == ["created", "created"]
+    assert item_count(db_session) == before
+
+
+def test_reimport_updates_by_identifier(author, db_session):
+    first = upload(author, QTI_ITEM.format(identifier="sign-1").encode(), "item.xml")
+    assert first.status_code == 200, first.json
+    # a lone item file cannot reach its picture: the report says so, the item still imports
+    package = zip_of({"item.xml": QTI_ITEM.format(identifier="sign-1").replace("Exit", "Way out").encode(),
+                      "sign.png": png_bytes()})
+    second = upload(author, package, "items.zip")
+    statuses = [e["status"] for e in second.json["entries"]]
+    assert statuses == ["updated"], second.json
+
+
+@pytest.mark.parametrize(("payload", "filename"), [
+    (XXE.encode(), "xxe.xml"),
+    (BILLION_LAUGHS.encode(), "laughs.xml"),
+    (zip_of({"../../evil.xml": b"<quiz/>"}), "slip.zip"),
+    (zip_of({"/etc/cron.d/evil.xml": b"<quiz/>"}), "absolute.zip"),
+    (zip_of({"bomb.xml": b"<quiz>" + b" " * 5_000_000 + b"</quiz>"}), "bomb.zip"),
+])
+def test_hostile_input_is_refused_whole(author, db_session, payload, filename):
+    before = item_count(db_session)
+    response = upload(author, payload, filename)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.content_type == PROBLEM
+    assert response.json["errors"][0]["field"] == "file"
+    assert item_count(db_session) == before
+
+
+def test_a_package_with_a_good_item_and_a_disguised_file_writes_nothing(author, db_session):
+    before = item_count(db_session)
+    package = zip_of({"a.xml": QTI_ITEM.format(identifier="good-one").replace('<img src="sign.png" alt="a sign"/>',
+                                                                                "").encode(),
+                      "b.xml": QTI_ITEM.format(identifier="bad-one").encode(),
+                      "sign.png": b"#!/bin/sh\nrm -rf /\n"})
+    response = upload(author, package, "mixed.zip")
+    assert response.status_code == 422
+    assert "sign.png" in response.json["detail"]
+    assert item_count(db_session) == before
+
+
+def test_oversized_media_in_an_import_is_refused(author, db_session, monkeypatch):
+    from question_bank import media
+
+    monkeypatch.setitem(media.KINDS, "image/png", media.MediaKind("image/png", 40))
+    before = item_count(db_session)
+    response = upload(author, zip_of({"i.xml": QTI_ITEM.format(identifier="big-pic").encode(),
+                                      "sign.png": png_bytes(30, 30)}), "big.zip")
+    assert response.status_code == 422 and "at most" in response.json["detail"]
+    assert item_count(db_session) == before
+
+
+def test_unknown_file_kinds_and_non_authors_are_refused(author, api_as):
+    assert upload(author, b"%PDF-1.7", "quiz.pdf").status_code == 422
+    assert upload(api_as("candidate"), GIFT.encode(), "quiz.gift").status_code == 403

@@ -1,0 +1,109 @@
+"""``levelpath items import/export`` on the shipped starter bank, on each backend."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.cli import main
+from question_bank.models import Item, ItemVersion
+
+STARTER = Path(str(resources.files("question_bank") / "starter_bank"))
+
+
+@pytest.fixture
+def run(empty_database, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", empty_database.url)
+    monkeypatch.setenv("SECRET_KEY", "cli-test-secret")
+    monkeypatch.setenv("LEVELPATH_MEDIA_ROOT", str(tmp_path / "media"))
+    runner = CliRunner()
+
+    def invoke(*args: str, expect: int = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == expect, result.output
+        return result
+
+    invoke("db", "upgrade")
+    return invoke
+
+
+def _catalogue() -> dict[str, dict[str, str]]:
+    with (STARTER / "catalogue.csv").open(encoding="utf-8") as handle:
+        return {row["identifier"]: row for row in csv.DictReader(handle)}
+
+
+def test_starter_bank_imports_completely_with_its_types(run, empty_database):
+    result = run("items", "import", str(STARTER), "--json")
+    report = json.loads(result.stdout)
+    catalogue = _catalogue()
+    assert len(report) == len(catalogue) >= 150
+    assert {entry["status"] for entry in report} == {"created"}, [e for e in report if e["status"] != "created"]
+    with Session(empty_database.engine) as session:
+        stored = dict(session.execute(select(Item.identifier, Item.type)).all())
+    assert stored == {identifier: row["type"] for identifier, row in catalogue.items()}
+    assert all(set(entry) == {"source", "item_id", "type", "status", "reason"} for entry in report)
+
+    again = json.loads(run("items", "import", str(STARTER), "--json").stdout)
+    assert {entry["status"] for entry in again} == {"unchanged"}
+
+
+def test_dry_run_writes_nothing(run, empty_database):
+    report = json.loads(run("items", "import", str(STARTER), "--dry-run", "--json").stdout)
+    assert {entry["status"] for entry in report} == {"created"}
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def _contents(engine) -> dict[str, tuple]:
+    with Session(engine) as session:
+        return {identifier: (kind, skill, level, content, scoring) for identifier, kind, skill, level, content, scoring
+                in session.execute(select(Item.identifier, Item.type, Item.skill, Item.level, ItemVersion.content,
+                                          ItemVersion.scoring)
+                                   .join(ItemVersion, ItemVersion.id == Item.current_version_id))}
+
+
+def test_export_then_import_gives_the_same_content(run, empty_database, tmp_path, monkeypatch):
+    run("items", "import", str(STARTER), "--skill", "reading", "--level", "3")
+    package = tmp_path / "bank.zip"
+    assert "exported" in run("items", "export", "--format", "qti3", "--out", str(package)).output
+    with zipfile.ZipFile(package) as archive:
+        assert "imsmanifest.xml" in archive.namelist()
+    # into the same bank: nothing changes
+    report = json.loads(run("items", "import", str(package), "--json").stdout)
+    assert {entry["status"] for entry in report} == {"unchanged"}, [e for e in report if e["status"] != "unchanged"]
+    # into a fresh bank: the same items, field for field
+    other = tmp_path / "other.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{other}")
+    run("db", "upgrade")
+    run("items", "import", str(package))
+    from core.db import make_engine
+
+    engine = make_engine(f"sqlite:///{other}")
+    assert _contents(engine) == _contents(empty_database.engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "gift"])
+def test_export_to_moodle_and_gift_names_what_it_cannot_write(run, tmp_path, fmt):
+    run("items", "import", str(STARTER))
+    out = tmp_path / f"bank.{fmt}"
+    result = run("items", "export", "--format", fmt, "--out", str(out))
+    assert out.stat().st_size > 1000
+    assert "exported" in result.output
+
+
+def test_hostile_file_fails_the_command_and_writes_nothing(run, empty_database, tmp_path):
+    evil = tmp_path / "evil.xml"
+    evil.write_text('<?xml version="1.0"?><!DOCTYPE q [<!ENTITY x SYSTEM "file:///etc/passwd">]><quiz>&x;</quiz>')
+    result = run("items", "import", str(STARTER / "items"), str(evil), expect=1)
+    assert "DTD" in result.output or "entit" in result.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Item)) == 0
