@@ -15,7 +15,8 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
+# LEVELPATH_VENV puts the environment elsewhere (CI uses a fresh one without touching .venv).
+VENV = Path(os.environ.get("LEVELPATH_VENV") or ROOT / ".venv")
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".levelpath-installed"
 
