@@ -27,10 +27,12 @@ class PageMetaSchema(ma.Schema):
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
     total = ma.fields.Integer()
+    total_capped = ma.fields.Boolean(metadata={"description": "True when there are at least `total` matches"})
 
 
-def page_of(items: list, *, total: int, page: int, per_page: int) -> dict:
-    return {"items": items, "meta": {"page": page, "per_page": per_page, "total": total}}
+def page_of(items: list, *, total: int, page: int, per_page: int, total_capped: bool = False) -> dict:
+    return {"items": items, "meta": {"page": page, "per_page": per_page, "total": total,
+                                     "total_capped": total_capped}}
 
 
 class CommentSchema(StrictSchema):

@@ -13,6 +13,10 @@ from core.errors import PermissionDenied
 from question_bank import policies
 from question_bank.models import Item, ItemTag
 
+# Counting stops here: "10,000 or more" is all a person needs, and counting every match of a common
+# word in a large bank would cost more than finding the page itself.
+COUNT_LIMIT = 10_000
+
 SORTS = {
     "id": Item.id.asc(), "-id": Item.id.desc(),
     "level": Item.level.asc(), "-level": Item.level.desc(),
@@ -50,15 +54,23 @@ def _filtered(query: Select, filters: ItemFilter) -> Select:
     return query
 
 
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    items: list[Item]
+    total: int
+    total_capped: bool  # True: there are at least ``total`` matches (COUNT_LIMIT), maybe more
+
+
 def list_items(session: Session, *, actor: Actor, filters: ItemFilter, page: int, per_page: int,
-               sort: str = "id") -> tuple[list[Item], int]:
-    """A page of items and the total count. Raises PermissionDenied for non-examiners."""
+               sort: str = "id") -> ItemPage:
+    """A page of items and how many match (counted up to COUNT_LIMIT). Raises PermissionDenied."""
     if not policies.can_read_bank(actor):
         raise PermissionDenied("the item bank is for examiners and test administrators")
     query = _filtered(select(Item), filters)
-    total = session.scalar(_filtered(select(func.count(Item.id)), filters)) or 0
+    matches = _filtered(select(Item.id), filters).limit(COUNT_LIMIT + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(matches)) or 0
     items = session.scalars(
         query.options(selectinload(Item.tag_links))
         .order_by(SORTS[sort], Item.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return list(items), total
+    return ItemPage(items=list(items), total=min(counted, COUNT_LIMIT), total_capped=counted > COUNT_LIMIT)

@@ -50,9 +50,10 @@ class Items(MethodView):
         """Search the item bank by skill, level, type, status, tags, language and text."""
         page, per_page, sort = args.pop("page"), args.pop("per_page"), args.pop("sort")
         filters = queries.ItemFilter(tags=tuple(args.pop("tag", ())), text=args.pop("q", None), **args)
-        items, total = queries.list_items(db_session(), actor=current_actor(), filters=filters, page=page,
-                                          per_page=per_page, sort=sort)
-        return page_of(items, total=total, page=page, per_page=per_page)
+        found = queries.list_items(db_session(), actor=current_actor(), filters=filters, page=page,
+                                   per_page=per_page, sort=sort)
+        return page_of(found.items, total=found.total, page=page, per_page=per_page,
+                       total_capped=found.total_capped)
 
     @blp.arguments(ItemCreateSchema)
     @blp.response(201, ItemSchema)

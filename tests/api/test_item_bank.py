@@ -190,7 +190,7 @@ def test_search_filters_sorts_and_paginates(author, api_as):
         spec["content"]["stem"] = f"Where is the {marker} number {level}?"
         ids.append(create(author, **spec, tags=["roads"] if level == 3 else []).json["id"])
     found = reviewer.get(f"/api/v1/items?q={marker}&sort=-level&per_page=2").json
-    assert found["meta"] == {"page": 1, "per_page": 2, "total": 4}
+    assert found["meta"] == {"page": 1, "per_page": 2, "total": 4, "total_capped": False}
     assert [i["level"] for i in found["items"]] == [5, 3]
     assert reviewer.get(f"/api/v1/items?q={marker}&page=2&per_page=2&sort=-level").json["items"][1]["level"] == 2
     assert {i["id"] for i in reviewer.get(f"/api/v1/items?q={marker.upper()}&level=3").json["items"]} == set(ids[1:3])
@@ -256,3 +256,15 @@ def test_media_upload_without_a_file_is_a_clear_422(author):
     refused = author.post("/api/v1/media", data={}, content_type="multipart/form-data")
     assert refused.status_code == 422
     assert refused.json["errors"][0]["field"] == "file"
+
+
+def test_counts_stop_at_the_cap_and_say_so(author, api_as, monkeypatch):
+    from question_bank import queries
+
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 2)
+    for _ in range(3):
+        create(author, topic="capped-topic")
+    meta = api_as("reviewer").get("/api/v1/items?topic=capped-topic").json["meta"]
+    assert (meta["total"], meta["total_capped"]) == (2, True)
+    meta = api_as("reviewer").get("/api/v1/items?topic=capped-topic&per_page=1&page=3").json
+    assert len(meta["items"]) == 1  # pages beyond the counted total are still served
