@@ -42,8 +42,10 @@ class Test(Base):
     kind: Mapped[str] = mapped_column(String(20), default="fixed")
     purpose: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=TestStatus.DRAFT, index=True)
-    # Raw-score cut-offs: [{"level": 1, "min_score": 3}, ...], ascending in both.
+    # Raw-score cut-offs: [{"level": 1, "min_score": 3}, ...], ascending in both (fixed tests).
     cut_scores: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    # Adaptive tests: cuts on the ability scale, length and stopping rules, selector, blueprint.
+    config: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
@@ -87,8 +89,14 @@ class Attempt(Base):
     raw_score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     level: Mapped[int | None] = mapped_column(Integer)
+    # Adaptive attempts: the ability estimate, its SE, and the placement (level probabilities, skills).
+    theta: Mapped[float | None] = mapped_column(Float)
+    se: Mapped[float | None] = mapped_column(Float)
+    placement: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     test: Mapped[Test] = relationship()
+    administered: Mapped[list[AttemptItem]] = relationship(
+        order_by="AttemptItem.position", cascade="all, delete-orphan")
     responses: Mapped[list[Response]] = relationship(back_populates="attempt", cascade="all, delete-orphan")
 
     def ensure_open(self) -> None:
@@ -96,15 +104,33 @@ class Attempt(Base):
             raise Conflict("this attempt has been submitted; it takes no more answers", attempt_status=self.status)
 
 
+class AttemptItem(Base):
+    """An item an adaptive test gave, in order: chosen by the server, stored before it is shown."""
+
+    __tablename__ = "attempt_items"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
+    # Items Sympson-Hetter set aside before choosing this one (they stay out for the whole attempt).
+    set_aside: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    administered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    item_version: Mapped[ItemVersion] = relationship()
+
+
 class Response(Base):
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("attempt_id", "item_version_id"),)
+    __table_args__ = (UniqueConstraint("attempt_id", "item_version_id"),
+                      UniqueConstraint("attempt_id", "idempotency_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
     answer: Mapped[dict[str, Any]] = mapped_column(JsonType)
     points: Mapped[float | None] = mapped_column(Float)
+    # A client's key for this answer: a retried request with the same key is recorded once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")

@@ -6,14 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import policies, scoring
+from assessment import adaptive, policies, scoring
+from assessment.adaptive import AdaptiveSettings
 from assessment.models import (
     AssessedLevel,
     Attempt,
+    AttemptItem,
     AttemptStatus,
     Response,
     Test,
@@ -34,9 +37,11 @@ class TestDraft:
 
     title: str
     purpose: str
-    item_ids: Sequence[int]
-    cut_scores: Sequence[dict[str, Any]]
+    item_ids: Sequence[int] = ()
+    cut_scores: Sequence[dict[str, Any]] = ()
     description: str = ""
+    kind: str = "fixed"
+    adaptive: AdaptiveSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,10 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
         raise PermissionDenied("only test administrators can define tests")
     if draft.purpose not in set(TestPurpose):
         raise RuleViolation(f"unknown purpose {draft.purpose!r}", field="purpose")
+    if draft.kind == "adaptive":
+        return _create_adaptive_test(session, actor=actor, draft=draft)
+    if draft.kind != "fixed":
+        raise RuleViolation("kind must be fixed or adaptive", field="kind")
     if not draft.item_ids:
         raise RuleViolation("a test needs at least one item", field="item_ids")
     if len(set(draft.item_ids)) != len(draft.item_ids):
@@ -81,6 +90,24 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
     ]
     session.add(test)
     session.flush()
+    return test
+
+
+def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
+    """An adaptive test over today's calibrated, approved items (its pool is frozen with it)."""
+    settings = draft.adaptive or AdaptiveSettings()
+    adaptive.check_settings(settings)
+    pool = adaptive.calibrated_pool(session, settings)
+    if len(pool) < settings.max_items:
+        raise RuleViolation(f"only {len(pool)} approved items with IRT parameters match; the test needs at least "
+                            f"{settings.max_items} (its maximum length)", field="adaptive.skills")
+    test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind="adaptive",
+                cut_scores=[], config=settings.to_config(), created_by=actor.id)
+    test.entries = [TestItem(position=position, item_version_id=entry.item_version_id)
+                    for position, entry in enumerate(pool, start=1)]
+    session.add(test)
+    session.flush()
+    adaptive.build_engine(session, test)  # refuses pools whose constraints can never be met
     return test
 
 
@@ -137,7 +164,25 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     except IntegrityError:
         # A concurrent request started one between the check and the insert.
         raise Conflict("you already have an attempt in progress at this test") from None
+    if test.kind == "adaptive":
+        _administer_next(session, attempt, {})
     return attempt
+
+
+def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> bool:
+    """Give the engine's next item; False when the test is over (then the attempt is scored)."""
+    engine = adaptive.ENGINES.get(session, attempt.test)
+    step = adaptive.next_step(engine, list(attempt.administered), scores, np.random.default_rng())
+    if step.done:
+        return False
+    already_aside = {name for entry in attempt.administered for name in entry.set_aside}
+    session.add(AttemptItem(attempt_id=attempt.id, position=len(attempt.administered) + 1,
+                            item_version_id=int(step.item_id),
+                            set_aside=[name for name in step.set_aside if name not in already_aside],
+                            administered_at=clock.now()))
+    session.flush()
+    session.refresh(attempt, ["administered"])
+    return True
 
 
 def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:
@@ -151,47 +196,123 @@ def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int) -> Attem
 
 
 def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
-    """The attempt's items as the candidate sees them, with their saved answers."""
+    """The attempt's items as the candidate sees them, with their saved answers.
+
+    A fixed test shows all its items (review is allowed); an adaptive one only the item it is
+    waiting for, since answered adaptive items cannot be revisited.
+    """
     answers = {r.item_version_id: r.answer for r in attempt.responses}
-    rows = session.execute(
-        select(TestItem.position, ItemVersion, Item.type, Item.skill)
-        .join(ItemVersion, ItemVersion.id == TestItem.item_version_id)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .where(TestItem.test_id == attempt.test_id)
-        .order_by(TestItem.position)
-    ).all()
-    return [DeliveredItem(position=position, type=item_type, skill=skill, content=version.content,
-                          answer=answers.get(version.id))
-            for position, version, item_type, skill in rows]
+    if attempt.test.kind == "adaptive":
+        waiting = [entry for entry in attempt.administered if entry.item_version_id not in answers]
+        pairs = [(entry.position, entry.item_version) for entry in waiting]
+    else:
+        pairs = [(entry.position, entry.item_version) for entry in attempt.test.entries]
+    return [DeliveredItem(position=position, type=version.item.type, skill=version.item.skill or "",
+                          content=version.content, answer=answers.get(version.id))
+            for position, version in pairs]
 
 
-def _entry_at(session: Session, attempt: Attempt, position: int) -> TestItem:
-    entry = session.get(TestItem, (attempt.test_id, position))
-    if entry is None:
+def _version_at(session: Session, attempt: Attempt, position: int) -> ItemVersion:
+    if attempt.test.kind == "adaptive":
+        entry = session.get(AttemptItem, (attempt.id, position))
+        if entry is None:
+            raise NotFound(f"this attempt has not given an item at position {position}", field="position")
+        return entry.item_version
+    test_entry = session.get(TestItem, (attempt.test_id, position))
+    if test_entry is None:
         raise NotFound(f"this test has no item at position {position}", field="position")
-    return entry
+    return test_entry.item_version
 
 
-def save_response(session: Session, *, actor: Actor, attempt_id: int, position: int,
-                  answer: dict[str, Any]) -> Response:
-    """Record (or replace) the answer at one position. Raises Conflict once the attempt is submitted."""
+@dataclass(frozen=True, slots=True)
+class SavedAnswer:
+    response: Response
+    position: int
+    next_position: int | None  # adaptive: the item given next; None when the test has ended
+    finished: bool
+
+
+def save_response(session: Session, *, actor: Actor, attempt_id: int, position: int, answer: dict[str, Any],
+                  idempotency_key: str | None = None) -> SavedAnswer:
+    """Record the answer at one position; a retry with the same idempotency key is recorded once.
+
+    Raises Conflict once the attempt is submitted or for a revisited adaptive item, RuleViolation
+    for an answer of the wrong shape or a key reused for a different answer.
+    """
     attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id)
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can answer their attempt")
+    if idempotency_key is not None:
+        earlier = session.scalar(select(Response).where(Response.attempt_id == attempt.id,
+                                                        Response.idempotency_key == idempotency_key))
+        if earlier is not None:
+            return _replayed(session, attempt, earlier, position, answer)
     attempt.ensure_open()
-    entry = _entry_at(session, attempt, position)
-    version = entry.item_version
-    item_types.get(version.item.type).check_answer(version.content, answer)
+    version = _version_at(session, attempt, position)
+    item_type = item_types.get(version.item.type)
+    item_type.check_answer(version.content, answer)
     response = session.scalar(select(Response).where(
         Response.attempt_id == attempt.id, Response.item_version_id == version.id))
+    adaptive_test = attempt.test.kind == "adaptive"
+    if adaptive_test and response is not None:
+        raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
     if response is None:
-        response = Response(attempt_id=attempt.id, item_version_id=version.id, answer=answer,
-                            answered_at=clock.now())
+        response = Response(attempt_id=attempt.id, item_version_id=version.id, answer=answer, answered_at=clock.now(),
+                            idempotency_key=idempotency_key)
         session.add(response)
     else:
-        response.answer, response.answered_at = answer, clock.now()
+        response.answer, response.answered_at, response.idempotency_key = answer, clock.now(), idempotency_key
+    if not adaptive_test:
+        session.flush()
+        return SavedAnswer(response=response, position=position, next_position=None, finished=False)
+    response.points = item_type.score(version.content, version.scoring, answer).points
     session.flush()
-    return response
+    session.refresh(attempt, ["responses"])
+    if _administer_next(session, attempt, _scores(attempt)):
+        return SavedAnswer(response=response, position=position, next_position=len(attempt.administered),
+                           finished=False)
+    _finish_adaptive(session, attempt)
+    return SavedAnswer(response=response, position=position, next_position=None, finished=True)
+
+
+def _replayed(session: Session, attempt: Attempt, earlier: Response, position: int,
+              answer: dict[str, Any]) -> SavedAnswer:
+    if _position_of(session, attempt, earlier.item_version_id) != position or earlier.answer != answer:
+        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
+    waiting = [e.position for e in attempt.administered if e.item_version_id not in _scores(attempt)]
+    finished = attempt.status != AttemptStatus.IN_PROGRESS
+    return SavedAnswer(response=earlier, position=position, next_position=waiting[-1] if waiting else None,
+                       finished=finished and attempt.test.kind == "adaptive")
+
+
+def _position_of(session: Session, attempt: Attempt, item_version_id: int) -> int | None:
+    entries = attempt.administered if attempt.test.kind == "adaptive" else attempt.test.entries
+    return next((entry.position for entry in entries if entry.item_version_id == item_version_id), None)
+
+
+def _scores(attempt: Attempt) -> dict[int, float]:
+    return {r.item_version_id: r.points for r in attempt.responses if r.points is not None}
+
+
+def _award(session: Session, attempt: Attempt) -> None:
+    if attempt.level is not None and attempt.test.purpose in (TestPurpose.CERTIFICATION, TestPurpose.PLACEMENT):
+        session.add(AssessedLevel(user_id=attempt.candidate_id, level=attempt.level,
+                                  basis=attempt.test.purpose, attempt_id=attempt.id,
+                                  awarded_at=attempt.submitted_at))
+
+
+def _finish_adaptive(session: Session, attempt: Attempt) -> None:
+    """Close an adaptive attempt with the engine's placement; unanswered items given count as wrong."""
+    scores = _scores(attempt)
+    engine = adaptive.ENGINES.get(session, attempt.test)
+    answered = [entry for entry in attempt.administered if entry.item_version_id in scores]
+    result = adaptive.placement(engine, answered, scores)
+    attempt.theta, attempt.se, attempt.level = result.theta, result.se, result.level
+    attempt.placement = adaptive.placement_summary(result)
+    attempt.raw_score, attempt.max_score = float(sum(scores.values())), float(len(attempt.administered))
+    attempt.status, attempt.submitted_at = AttemptStatus.SCORED, clock.now()
+    _award(session, attempt)
+    session.flush()
 
 
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:
@@ -200,6 +321,9 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attemp
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can submit their attempt")
     attempt.ensure_open()
+    if attempt.test.kind == "adaptive":
+        _finish_adaptive(session, attempt)
+        return attempt
     responses = {r.item_version_id: r for r in attempt.responses}
     raw = maximum = 0.0
     for entry in attempt.test.entries:
@@ -209,15 +333,12 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attemp
             version.content, version.scoring, response.answer if response else None)
         if response is not None:
             response.points = result.points
-        raw += result.points
+        raw += result.points or 0.0
         maximum += result.max_points
     attempt.raw_score, attempt.max_score = raw, maximum
     attempt.level = scoring.level_for_raw_score(attempt.test.cut_scores, raw)
     attempt.status, attempt.submitted_at = AttemptStatus.SCORED, clock.now()
-    if attempt.level is not None and attempt.test.purpose in (TestPurpose.CERTIFICATION, TestPurpose.PLACEMENT):
-        session.add(AssessedLevel(user_id=attempt.candidate_id, level=attempt.level,
-                                  basis=attempt.test.purpose, attempt_id=attempt.id,
-                                  awarded_at=attempt.submitted_at))
+    _award(session, attempt)
     session.flush()
     return attempt
 

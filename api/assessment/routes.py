@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from api.assessment.schemas import (
@@ -16,6 +17,19 @@ from api.db import db_session
 from assessment import services
 from assessment.models import Attempt
 from assessment.services import TestDraft
+from core.errors import RuleViolation
+
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
+                   "schema": {"type": "string", "maxLength": 100},
+                   "description": "A key of the client's choosing; a retried request with it is recorded once"}
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 100:
+        raise RuleViolation("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
+    return key
+
 
 blp = Blueprint("tests", __name__, url_prefix="/api/v1", description="Tests, attempts and results")
 
@@ -77,11 +91,14 @@ class AttemptById(MethodView):
 class AttemptResponse(MethodView):
     @blp.arguments(AnswerSchema)
     @blp.response(200, ResponseSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY])
     def put(self, data, attempt_id, position):
-        """Save the answer to the item at a position; a later answer replaces it."""
-        response = services.save_response(db_session(), actor=current_actor(), attempt_id=attempt_id,
-                                          position=position, answer=data["answer"])
-        return {"position": position, "answer": response.answer, "answered_at": response.answered_at}
+        """Save the answer at a position (a retry with the same Idempotency-Key is recorded once)."""
+        saved = services.save_response(db_session(), actor=current_actor(), attempt_id=attempt_id, position=position,
+                                       answer=data["answer"], idempotency_key=idempotency_key())
+        return {"position": saved.position, "answer": saved.response.answer,
+                "answered_at": saved.response.answered_at, "next_position": saved.next_position,
+                "finished": saved.finished}
 
 
 @blp.route("/attempts/<int:attempt_id>/submit")

@@ -11,14 +11,61 @@ class CutScoreSchema(StrictSchema):
     min_score = ma.fields.Float(required=True, validate=ma.validate.Range(min=0))
 
 
+class QuotaSchema(StrictSchema):
+    min = ma.fields.Integer(strict=True, load_default=0, validate=ma.validate.Range(min=0, max=200))
+    max = ma.fields.Integer(strict=True, allow_none=True, load_default=None, validate=ma.validate.Range(min=0, max=200))
+
+
+class AdaptiveSettingsSchema(StrictSchema):
+    """How an adaptive test selects, stops and places; defaults suit a 6-level placement test."""
+
+    cuts = ma.fields.List(ma.fields.Float(allow_nan=False), validate=ma.validate.Length(equal=5),
+                          metadata={"description": "Five cuts on the ability scale separating levels 1-6"})
+    min_items = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=200))
+    max_items = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=200))
+    se_stop = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0.05, max=2))
+    classification_confidence = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0.5, max=0.999))
+    selector = ma.fields.String(validate=ma.validate.Regexp(r"^(maxinfo|randomesque:[1-9][0-9]?)$"))
+    skills = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(
+        ["listening", "reading", "grammar", "vocabulary", "writing", "speaking"])), validate=ma.validate.Length(max=6))
+    quotas = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(QuotaSchema))
+
+    @ma.post_load
+    def to_settings(self, data, **_kwargs):
+        from assessment.adaptive import AdaptiveSettings
+
+        if "cuts" in data:
+            data["cuts"] = tuple(data["cuts"])
+        if "skills" in data:
+            data["skills"] = tuple(data["skills"])
+        if "quotas" in data:
+            data["quotas"] = {skill: (q["min"], q["max"]) for skill, q in data["quotas"].items()}
+        return AdaptiveSettings(**data)
+
+
 class TestCreateSchema(StrictSchema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
     purpose = ma.fields.String(required=True, validate=ma.validate.OneOf([p.value for p in TestPurpose]))
-    item_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
-                              validate=ma.validate.Length(min=1, max=500))
-    cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema), required=True,
-                                validate=ma.validate.Length(min=1, max=6))
+    kind = ma.fields.String(load_default="fixed", validate=ma.validate.OneOf(["fixed", "adaptive"]))
+    item_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(min=1, max=500),
+                              metadata={"description": "Fixed tests: the approved items, in order"})
+    cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema), validate=ma.validate.Length(min=1, max=6),
+                                metadata={"description": "Fixed tests: raw-score cut-offs per level"})
+    adaptive = ma.fields.Nested(AdaptiveSettingsSchema, metadata={"description": "Adaptive tests: their rules"})
+
+    @ma.validates_schema
+    def fields_of_the_kind(self, data, **_kwargs):
+        if data.get("kind", "fixed") == "fixed":
+            missing = {name: ["Missing data for required field."] for name in ("item_ids", "cut_scores")
+                       if name not in data}
+            if missing:
+                raise ma.ValidationError(missing)
+            if "adaptive" in data:
+                raise ma.ValidationError({"adaptive": ["Only adaptive tests take adaptive settings."]})
+        elif "item_ids" in data or "cut_scores" in data:
+            raise ma.ValidationError({"item_ids": ["An adaptive test draws from the calibrated bank; "
+                                                   "give adaptive settings instead."]})
 
 
 class TestSchema(ma.Schema):
@@ -30,6 +77,7 @@ class TestSchema(ma.Schema):
     status = ma.fields.String()
     item_count = ma.fields.Function(lambda test: len(test.entries))
     cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema))
+    adaptive = ma.fields.Dict(attribute="config", metadata={"description": "Adaptive tests: their rules"})
     created_at = ma.fields.DateTime()
 
 
@@ -61,6 +109,9 @@ class ResponseSchema(ma.Schema):
     position = ma.fields.Integer()
     answer = ma.fields.Dict()
     answered_at = ma.fields.DateTime()
+    next_position = ma.fields.Integer(allow_none=True,
+                                      metadata={"description": "Adaptive tests: the position of the next item"})
+    finished = ma.fields.Boolean(metadata={"description": "Adaptive tests: the test ended with this answer"})
 
 
 class ResultSchema(ma.Schema):
@@ -71,3 +122,7 @@ class ResultSchema(ma.Schema):
     max_score = ma.fields.Float()
     level = ma.fields.Integer(allow_none=True, metadata={"description": "Level 1-6, or null below the lowest cut"})
     submitted_at = ma.fields.DateTime()
+    theta = ma.fields.Float(allow_none=True, metadata={"description": "Adaptive tests: the ability estimate"})
+    se = ma.fields.Float(allow_none=True)
+    placement = ma.fields.Dict(allow_none=True, metadata={
+        "description": "Adaptive tests: probability of each level, per-skill profile, items, why it stopped"})

@@ -1,0 +1,199 @@
+"""Adaptive placement tests: the CAT engine driven one answer at a time from stored state.
+
+Everything an attempt needs lives in the database (the items given, in order, and the answers),
+so any process can serve any request: the engine of a published test is built once per process
+and cached, and each request resumes a session from the stored rows in microseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessment.models import AttemptItem, Test
+from assessment.psychometrics.cat import (
+    Blueprint,
+    CatConfig,
+    CatEngine,
+    CatResult,
+    ClassificationStop,
+    InfeasibleConstraint,
+    InvalidItemPool,
+    ItemPool,
+    StoppingRule,
+    parse_selector,
+)
+from assessment.psychometrics.levels import LevelScale
+from core.errors import RuleViolation
+from question_bank import item_types
+from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion
+
+DEFAULT_CUTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
+WEB_SELECTORS = ("maxinfo", "randomesque")
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptiveSettings:
+    """What a test administrator sets for an adaptive test (stored as the test's config)."""
+
+    cuts: tuple[float, ...] = DEFAULT_CUTS
+    min_items: int = 10
+    max_items: int = 30
+    se_stop: float | None = None
+    classification_confidence: float | None = 0.8
+    selector: str = "randomesque:3"
+    skills: tuple[str, ...] = ()  # item pool: approved items of these skills (all skills if empty)
+    quotas: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # blueprint per skill
+
+    def to_config(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["cuts"], data["skills"] = list(self.cuts), list(self.skills)
+        data["quotas"] = {skill: list(bounds) for skill, bounds in self.quotas.items()}
+        return data
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> AdaptiveSettings:
+        values = dict(config)
+        values["cuts"] = tuple(values.get("cuts", DEFAULT_CUTS))
+        values["skills"] = tuple(values.get("skills", ()))
+        values["quotas"] = {skill: (low, high) for skill, (low, high) in values.get("quotas", {}).items()}
+        return cls(**values)
+
+    def cat_config(self, pool_size: int) -> CatConfig:
+        """Raises ValueError for settings the engine refuses (the caller names the field)."""
+        scale = LevelScale(self.cuts)
+        classification = (ClassificationStop(scale, self.classification_confidence)
+                          if self.classification_confidence is not None else None)
+        return CatConfig(
+            stopping=StoppingRule(self.min_items, self.max_items, self.se_stop, classification),
+            selector=parse_selector(self.selector, pool_size), scale=scale,
+            blueprint=Blueprint.of(self.quotas) if self.quotas else None)
+
+
+def check_settings(settings: AdaptiveSettings) -> None:
+    """Raises RuleViolation naming the setting the engine cannot work with."""
+    if settings.selector.split(":")[0] not in WEB_SELECTORS:
+        raise RuleViolation(f"selector must be one of {', '.join(WEB_SELECTORS)} (randomesque:K); Sympson-Hetter "
+                            "needs exposure parameters simulated with 'levelpath cat simulate' first",
+                            field="adaptive.selector")
+    try:
+        settings.cat_config(settings.max_items)
+    except ValueError as error:
+        raise RuleViolation(f"adaptive settings: {error}", field="adaptive") from None
+    if len(settings.cuts) != 5:
+        raise RuleViolation("give five cuts on the ability scale: they separate levels 1 to 6", field="adaptive.cuts")
+
+
+@dataclass(frozen=True, slots=True)
+class PoolItem:
+    item_version_id: int
+    skill: str | None
+    stimulus_id: int | None
+    a: float
+    b: float
+    c: float
+
+
+def calibrated_pool(session: Session, settings: AdaptiveSettings) -> list[PoolItem]:
+    """Approved, automatically scored items of the chosen skills that have IRT parameters."""
+    query = (select(Item, ItemStatistics)
+             .join(ItemStatistics, ItemStatistics.item_version_id == Item.current_version_id)
+             .where(Item.status == ItemStatus.APPROVED, ItemStatistics.irt_a.is_not(None),
+                    ItemStatistics.irt_b.is_not(None))
+             .order_by(Item.id))
+    if settings.skills:
+        query = query.where(Item.skill.in_(settings.skills))
+    pool = []
+    for item, stats in session.execute(query):
+        if item_types.get(item.type).rater_scored or item.current_version_id is None:
+            continue
+        pool.append(PoolItem(item_version_id=item.current_version_id, skill=item.skill, stimulus_id=item.stimulus_id,
+                             a=stats.irt_a, b=stats.irt_b, c=stats.irt_c or 0.0))
+    return pool
+
+
+def _enemy_pairs(session: Session, versions: dict[int, int]) -> list[tuple[str, str]]:
+    """Enemy pairs between pool items, named by item version (the pool's ids)."""
+    by_item = {item_id: version_id for version_id, item_id in versions.items()}
+    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
+        ItemEnemy.item_id.in_(list(by_item)), ItemEnemy.enemy_id.in_(list(by_item)))).all()
+    return [(str(by_item[a]), str(by_item[b])) for a, b in pairs]
+
+
+def build_engine(session: Session, test: Test) -> CatEngine:
+    """The engine over the pool frozen into the test at creation. Raises RuleViolation if unusable."""
+    settings = AdaptiveSettings.from_config(test.config)
+    rows = session.execute(
+        select(ItemVersion.id, ItemVersion.item_id, Item.skill, Item.stimulus_id, ItemStatistics)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .join(ItemStatistics, ItemStatistics.item_version_id == ItemVersion.id)
+        .where(ItemVersion.id.in_([entry.item_version_id for entry in test.entries]))
+        .order_by(ItemVersion.id)).all()
+    versions = {version_id: item_id for version_id, item_id, *_ in rows}
+    try:
+        pool = ItemPool.build(
+            [str(version_id) for version_id, *_ in rows],
+            [stats.irt_a for *_, stats in rows], [stats.irt_b for *_, stats in rows],
+            [stats.irt_c or 0.0 for *_, stats in rows],
+            skills=[skill for _, _, skill, _, _ in rows],
+            testlets=[f"stimulus-{stimulus}" if stimulus else None for _, _, _, stimulus, _ in rows],
+            enemy_pairs=_enemy_pairs(session, versions))
+        return CatEngine(pool, settings.cat_config(len(rows)))
+    except (InvalidItemPool, InfeasibleConstraint, ValueError) as error:
+        raise RuleViolation(f"the adaptive test cannot run on its pool: {error}", field="adaptive") from None
+
+
+class EngineCache:
+    """Engines of published tests, per process. A published test's pool never changes."""
+
+    def __init__(self) -> None:
+        self._engines: dict[tuple[int, str], CatEngine] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, test: Test) -> CatEngine:
+        # The creation time is part of the key: a restored or recreated database may reuse an id.
+        key = (test.id, test.created_at.isoformat())
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = build_engine(session, test)
+            with self._lock:
+                self._engines[key] = engine
+        return engine
+
+
+ENGINES = EngineCache()
+
+
+def _session_for(engine: CatEngine, administered: list[AttemptItem], scores: dict[int, float]):
+    answered = [entry for entry in administered if entry.item_version_id in scores]
+    set_aside = [name for entry in administered for name in entry.set_aside]
+    return engine.resume([str(e.item_version_id) for e in answered],
+                         [scores[e.item_version_id] for e in answered], set_aside=set_aside)
+
+
+def next_step(engine: CatEngine, administered: list[AttemptItem], scores: dict[int, float],
+              rng: np.random.Generator):
+    """The engine's decision after the answers so far: the next item, or the reason to stop."""
+    return _session_for(engine, administered, scores).next_item(rng)
+
+
+def placement(engine: CatEngine, administered: list[AttemptItem], scores: dict[int, float]) -> CatResult:
+    return _session_for(engine, administered, scores).result()
+
+
+def placement_summary(result: CatResult) -> dict[str, Any]:
+    """What the candidate and HR see of a placement: the level, its probabilities, the skill profile."""
+    return {
+        "level_probabilities": {str(level): round(p, 4) for level, p in result.level_probabilities.items()},
+        "skills": {skill: {"level": skill_result.level, "theta": round(skill_result.theta, 3),
+                           "se": round(skill_result.se, 3), "items": skill_result.n_items}
+                   for skill, skill_result in result.skills.items()},
+        "items": len(result.items),
+        "stop_reason": result.stop_reason,
+        "issues": [issue.message for issue in result.issues],
+    }

@@ -1,0 +1,139 @@
+"""An adaptive placement test over HTTP: one item at a time, no revisits, idempotent answers, a placement."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assessment.models import AttemptItem
+from question_bank.statistics import IrtParameters, set_irt_parameters
+from tests.factories import single_choice_spec
+
+SECRET_WORDS = ("scoring", "correct", "irt_", "calibrat")
+
+
+@pytest.fixture
+def calibrated_bank(factory, db_session):
+    """40 approved single-choice items with 2PL parameters spread over the ability scale."""
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    items = []
+    for index in range(40):
+        b = -2.5 + 5.0 * index / 39
+        skill = ("grammar", "vocabulary")[index % 2]
+        item = factory.approved_item(author, reviewer, **single_choice_spec(level=min(6, 1 + index // 7),
+                                                                            skill=skill, correct="B"))
+        set_irt_parameters(db_session, item_version_id=item.current_version_id,
+                           parameters=IrtParameters(model="2pl", a=1.6, b=b), calibrated_at=None)
+        items.append((item, b))
+    return items
+
+
+def _adaptive_test(api_as, **settings):
+    admin = api_as("test_admin")
+    body = {"title": "Placement", "purpose": "placement", "kind": "adaptive",
+            "adaptive": {"min_items": 5, "max_items": 12, "classification_confidence": 0.8,
+                         "selector": "randomesque:2", "skills": ["grammar", "vocabulary"], **settings}}
+    created = admin.post("/api/v1/tests", json=body)
+    assert created.status_code == 201, created.json
+    assert admin.post(f"/api/v1/tests/{created.json['id']}/publish").status_code == 200
+    return created.json
+
+
+def _item_b(db_session, bank, attempt_id, position) -> float:
+    version_id = db_session.get(AttemptItem, (attempt_id, position)).item_version_id
+    return next(b for item, b in bank if item.current_version_id == version_id)
+
+
+def _assert_no_secrets(response):
+    text = json.dumps(response.json).lower()
+    assert not any(word in text for word in SECRET_WORDS), text
+
+
+def test_a_candidate_is_placed_one_item_at_a_time(api_as, calibrated_bank, db_session, factory):
+    unit = factory.unit()
+    test = _adaptive_test(api_as)
+    assert test["kind"] == "adaptive" and test["item_count"] == 40
+    candidate = api_as("candidate", unit=unit)
+    attempt = candidate.post(f"/api/v1/tests/{test['id']}/attempts")
+    assert attempt.status_code == 201, attempt.json
+    _assert_no_secrets(attempt)
+    assert [item["position"] for item in attempt.json["items"]] == [1]
+    attempt_id, position, answered = attempt.json["id"], 1, 0
+    # a candidate of level 4: right on items easier than 0.5 on the ability scale, wrong above
+    while True:
+        b = _item_b(db_session, calibrated_bank, attempt_id, position)
+        saved = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/{position}",
+                              json={"answer": {"choice": "B" if b < 0.5 else "A"}},
+                              headers={"Idempotency-Key": f"answer-{position}"})
+        assert saved.status_code == 200, saved.json
+        _assert_no_secrets(saved)
+        answered += 1
+        if saved.json["finished"]:
+            assert saved.json["next_position"] is None
+            break
+        assert saved.json["next_position"] == position + 1
+        position += 1
+        current = candidate.get(f"/api/v1/attempts/{attempt_id}")
+        _assert_no_secrets(current)
+        assert [item["position"] for item in current.json["items"]] == [position]  # only the waiting item
+    assert 5 <= answered <= 12
+    result = candidate.get(f"/api/v1/attempts/{attempt_id}/result").json
+    assert result["status"] == "scored"
+    assert result["level"] == 4
+    probabilities = result["placement"]["level_probabilities"]
+    assert abs(sum(probabilities.values()) - 1) < 1e-3
+    assert max(probabilities, key=probabilities.get) == "4"
+    assert set(result["placement"]["skills"]) == {"grammar", "vocabulary"}
+    assert result["placement"]["items"] == answered
+    levels = api_as("hr", unit=unit).get(f"/api/v1/hr/levels?unit_id={unit.id}&basis=placement").json
+    assert [(row["user_id"], row["level"]) for row in levels] == [(candidate.user.id, 4)]
+
+
+def test_answers_are_idempotent_and_adaptive_items_cannot_be_revisited(api_as, calibrated_bank, db_session):
+    test = _adaptive_test(api_as, min_items=8, classification_confidence=None)
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
+    url = f"/api/v1/attempts/{attempt_id}/responses/1"
+    first = candidate.put(url, json={"answer": {"choice": "B"}}, headers={"Idempotency-Key": "k-1"})
+    again = candidate.put(url, json={"answer": {"choice": "B"}}, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.json["next_position"] == first.json["next_position"] == 2
+    assert len(db_session.get(AttemptItem, (attempt_id, 2)).set_aside) >= 0
+    assert db_session.get(AttemptItem, (attempt_id, 3)) is None  # the retry gave no extra item
+    reused = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/2", json={"answer": {"choice": "A"}},
+                           headers={"Idempotency-Key": "k-1"})
+    assert reused.status_code == 422 and reused.json["errors"][0]["field"] == "Idempotency-Key"
+    revisit = candidate.put(url, json={"answer": {"choice": "A"}})
+    assert revisit.status_code == 409
+    ahead = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/5", json={"answer": {"choice": "A"}})
+    assert ahead.status_code == 404
+
+
+def test_handing_in_early_places_on_what_was_answered(api_as, calibrated_bank):
+    test = _adaptive_test(api_as)
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
+    candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}})
+    result = candidate.post(f"/api/v1/attempts/{attempt_id}/submit").json
+    assert result["status"] == "scored" and 1 <= result["level"] <= 6
+    assert result["placement"]["items"] == 1
+    assert candidate.put(f"/api/v1/attempts/{attempt_id}/responses/2",
+                         json={"answer": {"choice": "B"}}).status_code == 409
+
+
+def test_an_adaptive_test_needs_enough_calibrated_items(api_as, calibrated_bank):
+    admin = api_as("test_admin")
+    too_long = admin.post("/api/v1/tests", json={"title": "P", "purpose": "placement", "kind": "adaptive",
+                                                  "adaptive": {"max_items": 60, "skills": ["grammar"]}})
+    assert too_long.status_code == 422
+    assert too_long.json["errors"][0]["field"] == "adaptive.skills"
+    bad_cuts = admin.post("/api/v1/tests", json={"title": "P", "purpose": "placement", "kind": "adaptive",
+                                                  "adaptive": {"cuts": [2, 1, 0, -1, -2]}})
+    assert bad_cuts.status_code == 422
+    mixed = admin.post("/api/v1/tests", json={"title": "P", "purpose": "placement", "kind": "adaptive",
+                                               "item_ids": [1], "adaptive": {}})
+    assert mixed.status_code == 422 and mixed.json["errors"][0]["field"] == "item_ids"
+    sympson = admin.post("/api/v1/tests", json={"title": "P", "purpose": "placement", "kind": "adaptive",
+                                                 "adaptive": {"selector": "sympson-hetter"}})
+    assert sympson.status_code == 422
