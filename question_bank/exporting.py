@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from question_bank.interchange.model import ExportableItem, ImportedStimulus, MediaFile, Unsupported
+from question_bank.interchange.model import ExportableItem, ImportedStimulus, MediaFile, Unsupported, map_strings
 from question_bank.media import MEDIA_URL_PREFIX, MediaStore
 from question_bank.models import Item, ItemStatus, MediaObject
 
@@ -49,16 +49,7 @@ class _MediaCollector:
 
             return MEDIA_REFERENCE.sub(replace, text)
 
-        def walk(item: Any) -> Any:
-            if isinstance(item, str):
-                return rewrite(item)
-            if isinstance(item, dict):
-                return {key: walk(inner) for key, inner in item.items()}
-            if isinstance(item, list):
-                return [walk(inner) for inner in item]
-            return item
-
-        return walk(value), tuple(found.values())
+        return map_strings(value, rewrite), tuple(found.values())
 
 
 def exportable_items(session: Session, store: MediaStore, *, statuses: Iterable[str] | None = None

@@ -24,6 +24,7 @@ from question_bank.interchange.model import (
     ReadError,
     ReadResult,
     Unsupported,
+    map_strings,
 )
 from question_bank.media import MediaStore, check_media, media_url, store_media
 from question_bank.models import Item, ItemStatus
@@ -85,15 +86,13 @@ def _rewrite(value: Any, urls: dict[str, str]) -> Any:
     """Replace media references (src="name") in every text of content with stored URLs."""
     if not urls:
         return value
-    if isinstance(value, str):
+
+    def replace(text: str) -> str:
         for name, url in urls.items():
-            value = value.replace(f'src="{name}"', f'src="{url}"').replace(f"src='{name}'", f"src='{url}'")
-        return value
-    if isinstance(value, dict):
-        return {key: _rewrite(item, urls) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rewrite(item, urls) for item in value]
-    return value
+            text = text.replace(f'src="{name}"', f'src="{url}"').replace(f"src='{name}'", f"src='{url}'")
+        return text
+
+    return map_strings(value, replace)
 
 
 def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 
 class EntryStatus(StrEnum):
@@ -106,3 +107,46 @@ class ExportableItem:
     category: str | None = None
     stimulus: ImportedStimulus | None = None
     media: tuple[MediaFile, ...] = field(default_factory=tuple)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every text inside a JSON-like value (content and scoring are such values)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from strings_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from strings_in(inner)
+
+
+def map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """A copy of a JSON-like value with every text passed through ``change``."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: map_strings(inner, change) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [map_strings(inner, change) for inner in value]
+    return value
+
+
+Written = TypeVar("Written")
+
+
+def write_each(items: list[ExportableItem] | tuple[ExportableItem, ...], write: Callable[[ExportableItem], Written],
+               *, category_of: Callable[[ExportableItem], str], refusal: type[Exception], format_name: str
+               ) -> tuple[dict[str, list[Written]], list[Unsupported]]:
+    """Write every item a format can carry, grouped by category; list the others with the reason."""
+    groups: dict[str, list[Written]] = {}
+    skipped: list[Unsupported] = []
+    for item in items:
+        try:
+            written = write(item)
+        except refusal as error:
+            skipped.append(Unsupported(source=item.identifier, identifier=item.identifier, type=item.type,
+                                       reason=f"cannot be written as {format_name}: {error}"))
+            continue
+        groups.setdefault(category_of(item), []).append(written)
+    return groups, skipped

@@ -11,7 +11,7 @@ from html import unescape
 from typing import Any
 
 from question_bank.interchange.gift.reader import CONTROL, FORMAT, RECORD_PREFIX, WEIGHT, chunks, parse_question
-from question_bank.interchange.model import ExportableItem, ReadError, Unsupported
+from question_bank.interchange.model import ExportableItem, ReadError, Unsupported, write_each
 from question_bank.interchange.moodle.levelpath import (
     CannotWrite,
     Draft,
@@ -148,16 +148,8 @@ def question_for(item: ExportableItem) -> str:
 
 def write_gift(items: Sequence[ExportableItem]) -> tuple[str, list[Unsupported]]:
     """GIFT text of the items it can carry, and an Unsupported entry saying why for each of the others."""
-    groups: dict[str, list[str]] = {}
-    skipped: list[Unsupported] = []
-    for item in items:
-        try:
-            question = question_for(item)
-        except CannotWrite as error:
-            skipped.append(Unsupported(source=item.identifier, identifier=item.identifier, type=item.type,
-                                       reason=f"cannot be written as GIFT: {error}"))
-            continue
-        groups.setdefault(category_of(item), []).append(question)
+    groups, skipped = write_each(items, question_for, category_of=category_of, refusal=CannotWrite,
+                                 format_name="GIFT")
     blocks = []
     for category, questions in groups.items():
         blocks.append(f"$CATEGORY: {category}")

@@ -21,7 +21,14 @@ from typing import Any
 
 from core.errors import RuleViolation
 from question_bank import item_types
-from question_bank.interchange.model import ExportableItem, ImportedItem, ImportedStimulus, MediaFile, ReadError
+from question_bank.interchange.model import (
+    ExportableItem,
+    ImportedItem,
+    ImportedStimulus,
+    MediaFile,
+    ReadError,
+    strings_in,
+)
 from question_bank.item_types.base import IDENTIFIER, gap_markers
 from question_bank.models import Skill
 
@@ -268,15 +275,6 @@ def read_speaking_note(stem: str) -> tuple[str, dict[str, int]]:
     return stem[:note.start()].strip(), timings
 
 
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from _strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _strings(inner)
 
 
 def _referenced(files: Iterable[MediaFile], html: str) -> tuple[MediaFile, ...]:
@@ -393,7 +391,7 @@ def finish(draft: Draft, record: dict[str, Any] | None, *, validate: bool = True
             details = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in error.errors.items())
             return ReadError(source=draft.source, reason=f"does not make a valid LevelPath "
                                                          f"{item_types.get(draft.type).label} item: {details}")
-    texts = "\n".join(_strings(content))
+    texts = "\n".join(strings_in(content))
     media = [m for m in draft.media if stimulus is None or m not in stimulus.media or f'src="{m.name}"' in texts]
     return ImportedItem(
         source=draft.source, identifier=draft.identifier, type=draft.type, content=content, scoring=scoring,

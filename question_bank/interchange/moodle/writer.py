@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from question_bank.interchange.model import ExportableItem, MediaFile, ReadError, Unsupported
+from question_bank.interchange.model import ExportableItem, MediaFile, ReadError, Unsupported, write_each
 from question_bank.interchange.moodle import cloze
 from question_bank.interchange.moodle.files import encode_media
 from question_bank.interchange.moodle.levelpath import (
@@ -229,16 +229,8 @@ def question_for(item: ExportableItem) -> Element:
 
 def write_moodle_xml_skipping(items: Sequence[ExportableItem]) -> tuple[bytes, list[Unsupported]]:
     """Moodle XML of the items it can carry, and an Unsupported entry saying why for each of the others."""
-    groups: dict[str, list[Element]] = {}
-    skipped: list[Unsupported] = []
-    for item in items:
-        try:
-            question = question_for(item)
-        except CannotWrite as error:
-            skipped.append(Unsupported(source=item.identifier, identifier=item.identifier, type=item.type,
-                                       reason=f"cannot be written as Moodle XML: {error}"))
-            continue
-        groups.setdefault(category_of(item), []).append(question)
+    groups, skipped = write_each(items, question_for, category_of=category_of, refusal=CannotWrite,
+                                 format_name="Moodle XML")
     quiz = Element("quiz")
     for category, questions in groups.items():
         entry = SubElement(quiz, "question", {"type": "category"})

@@ -9,13 +9,12 @@ the stem. Everything the model cannot carry is either a note on the item or an `
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from xml.etree.ElementTree import Element
 
 from core.errors import RuleViolation
 from question_bank import item_types
-from question_bank.interchange.model import ImportedItem, ImportedStimulus, Unsupported
+from question_bank.interchange.model import strings_in, ImportedItem, ImportedStimulus, Unsupported
 from question_bank.interchange.qti import interactions as mapping
 from question_bank.interchange.qti.documents import (
     Document,
@@ -203,7 +202,7 @@ class ItemReader:
             details = "; ".join(f"{field}: {', '.join(messages)}" for field, messages in (error.errors or {}).items())
             return self.unsupported(f"does not make a valid {type_name} item: {details or error.detail}", type_name)
         notes = self.document.notes + context.notes + self.serialiser.notes + self.notes
-        media = collect_media(_strings(content), self.document.resolve, notes)
+        media = collect_media(strings_in(content), self.document.resolve, notes)
         return ImportedItem(source=self.document.source, identifier=self.identifier, type=type_name, content=content,
                             scoring=scoring, title=(root.get("title") or "").strip(), language=self._language(body),
                             stimulus=stimulus, media=media, notes=tuple(dict.fromkeys(notes)))
@@ -369,15 +368,6 @@ def _number(text: str | None) -> int | float | None:
         return None
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from _strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _strings(inner)
 
 
 def read_item(document: Document, metadata: Metadata | None = None) -> ImportedItem | Unsupported:
