@@ -58,7 +58,7 @@ class AdaptiveSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AdaptiveSettings:
-        values = dict(config)
+        values = {key: value for key, value in config.items() if key != "left_out"}
         values["cuts"] = tuple(values.get("cuts", DEFAULT_CUTS))
         values["skills"] = tuple(values.get("skills", ()))
         values["quotas"] = {skill: (low, high) for skill, (low, high) in values.get("quotas", {}).items()}
@@ -97,6 +97,25 @@ class PoolItem:
     a: float
     b: float
     c: float
+
+
+def without_enemies_in_passages(session: Session, pool: list[PoolItem]) -> tuple[list[PoolItem], list[dict]]:
+    """Drop the later of two enemy items that share a passage: a passage's items come together.
+
+    Returns the pool kept and, for the test's record, each dropped item with the reason.
+    """
+    by_item = {session.get(ItemVersion, entry.item_version_id).item_id: entry for entry in pool}
+    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
+        ItemEnemy.item_id.in_(list(by_item)), ItemEnemy.enemy_id.in_(list(by_item)))).all()
+    dropped: dict[int, dict] = {}
+    for first, second in sorted(pairs):
+        if first in dropped or second in dropped:
+            continue
+        stimulus = by_item[first].stimulus_id
+        if stimulus is not None and stimulus == by_item[second].stimulus_id:
+            dropped[second] = {"item_id": second, "reason": f"an enemy of item {first} on the same passage"}
+    kept = [entry for item_id, entry in by_item.items() if item_id not in dropped]
+    return kept, list(dropped.values())
 
 
 def calibrated_pool(session: Session, settings: AdaptiveSettings) -> list[PoolItem]:

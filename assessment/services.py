@@ -97,12 +97,12 @@ def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -
     """An adaptive test over today's calibrated, approved items (its pool is frozen with it)."""
     settings = draft.adaptive or AdaptiveSettings()
     adaptive.check_settings(settings)
-    pool = adaptive.calibrated_pool(session, settings)
+    pool, left_out = adaptive.without_enemies_in_passages(session, adaptive.calibrated_pool(session, settings))
     if len(pool) < settings.max_items:
         raise RuleViolation(f"only {len(pool)} approved items with IRT parameters match; the test needs at least "
                             f"{settings.max_items} (its maximum length)", field="adaptive.skills")
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind="adaptive",
-                cut_scores=[], config=settings.to_config(), created_by=actor.id)
+                cut_scores=[], config={**settings.to_config(), "left_out": left_out}, created_by=actor.id)
     test.entries = [TestItem(position=position, item_version_id=entry.item_version_id)
                     for position, entry in enumerate(pool, start=1)]
     session.add(test)

@@ -27,7 +27,12 @@ from assessment.psychometrics.cat.simulation import (
     simulate as run_simulation,
     sympson_hetter_target,
 )
-from assessment.psychometrics.cat.stopping import CLASSIFICATION_METHODS, ClassificationStop, StoppingRule
+from assessment.psychometrics.cat.stopping import (
+    CLASSIFICATION_METHODS,
+    DEFAULT_CONFIDENCE,
+    ClassificationStop,
+    StoppingRule,
+)
 from assessment.psychometrics.estimation import NormalPrior
 from assessment.psychometrics.levels import LevelScale
 
@@ -262,16 +267,25 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--confidence",
     type=click.FloatRange(0.5, 1, max_open=True),
-    default=0.8,
+    default=DEFAULT_CONFIDENCE,
     show_default=True,
-    help="Confidence a --classify-stop decision needs.",
+    help="Confidence c a --classify-stop decision needs: the test stops once the level is right with "
+    "posterior probability >= c (posterior method), or once the items left before --max-items would "
+    "change the level with probability < 1 - c (curtailment). Higher c: longer, more accurate tests.",
 )
 @click.option(
     "--classify-method",
     type=click.Choice(CLASSIFICATION_METHODS),
     default="posterior",
     show_default=True,
-    help="posterior: level probability >= confidence; ci: theta ± z·SE inside one level; sprt: SPRT at each cut.",
+    help="posterior: level probability >= c; ci: theta ± z·SE (coverage c) inside one level; "
+    "sprt: SPRT at each cut (error rates 1 - c, indifference ±0.2).",
+)
+@click.option(
+    "--curtail/--no-curtail",
+    default=True,
+    show_default=True,
+    help="Also stop once the remaining items are unlikely (< 1 - c) to change the level.",
 )
 @click.option("--exposure-params", type=FILE, help="Sympson-Hetter parameters CSV: item_id,k (k in (0,1]).")
 @click.option(
@@ -302,6 +316,7 @@ def simulate(
     seed: int,
     confidence: float,
     classify_method: str,
+    curtail: bool,
     exposure_params: Path | None,
     r_max: float,
     sh_iterations: int,
@@ -335,7 +350,11 @@ def simulate(
         raise click.BadParameter(
             "only the sympson-hetter selector takes exposure parameters", param_hint="--exposure-params"
         )
-    classification = ClassificationStop(scale, confidence, classify_method) if classify_stop else None  # type: ignore[arg-type]
+    classification = (
+        ClassificationStop(scale, confidence, classify_method, curtail=curtail)  # type: ignore[arg-type]
+        if classify_stop
+        else None
+    )
     config = CatConfig(
         stopping=StoppingRule(min_items, max_items, se_stop, classification),
         estimator=estimator,  # type: ignore[arg-type]
@@ -357,6 +376,7 @@ def simulate(
         "classify_stop": classify_stop,
         "confidence": confidence if classify_stop else None,
         "classify_method": classify_method if classify_stop else None,
+        "curtail": curtail if classify_stop else None,
         "cuts": list(scale.cuts),
         "selector": selector,
         "estimator": estimator,

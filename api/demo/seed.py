@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assessment import services as assessment
+from assessment.adaptive import AdaptiveSettings
 from assessment.models import Test
 from core.accounts import Role, User
 from core.accounts import services as accounts
@@ -25,6 +26,7 @@ STAFF_PER_UNIT = 3
 DEMO_UNIT_GROUP = UnitGroup.VGCL_DEPARTMENT
 DEMO_TEST_TITLE = "Demo placement check (12 items)"
 DEMO_TEST_ITEMS_PER_LEVEL = 2
+DEMO_ADAPTIVE_TITLE = "Adaptive placement (grammar, vocabulary, reading, listening)"
 
 POSITIONS = [
     ("Head of department", 4, True),
@@ -73,7 +75,8 @@ def seed_demo_data(session: Session, *, media_store: MediaStore) -> SeedReport:
                                 reviewer=users[Role.REVIEWER].as_actor(), store=media_store)
     report.items_added = sum(entry.status == "created" for entry in starter)
     report.item_problems = [f"{e.source}: {e.status}: {e.reason}" for e in problems_in(starter)]
-    report.tests_added = _ensure_test(session, users[Role.TEST_ADMIN])
+    report.tests_added = _ensure_test(session, users[Role.TEST_ADMIN]) + _ensure_adaptive_test(
+        session, users[Role.TEST_ADMIN])
     return report
 
 
@@ -151,5 +154,18 @@ def _ensure_test(session: Session, test_admin: User) -> int:
     test = assessment.create_test(session, actor=test_admin.as_actor(), draft=assessment.TestDraft(
         title=DEMO_TEST_TITLE, purpose="placement", item_ids=item_ids, cut_scores=cuts,
         description="A short fixed placement check over the starter items."))
+    assessment.publish_test(session, actor=test_admin.as_actor(), test_id=test.id)
+    return 1
+
+
+def _ensure_adaptive_test(session: Session, test_admin: User) -> int:
+    """An adaptive placement test over the starter bank's provisional parameters."""
+    if session.scalar(select(Test.id).where(Test.title == DEMO_ADAPTIVE_TITLE)) is not None:
+        return 0
+    settings = AdaptiveSettings(min_items=10, max_items=25, classification_confidence=0.8,
+                                skills=("grammar", "vocabulary", "reading", "listening"))
+    test = assessment.create_test(session, actor=test_admin.as_actor(), draft=assessment.TestDraft(
+        title=DEMO_ADAPTIVE_TITLE, purpose="placement", kind="adaptive", adaptive=settings,
+        description="Ten to twenty-five items chosen for you one at a time; it stops once your level is clear."))
     assessment.publish_test(session, actor=test_admin.as_actor(), test_id=test.id)
     return 1

@@ -137,3 +137,24 @@ def test_an_adaptive_test_needs_enough_calibrated_items(api_as, calibrated_bank)
     sympson = admin.post("/api/v1/tests", json={"title": "P", "purpose": "placement", "kind": "adaptive",
                                                  "adaptive": {"selector": "sympson-hetter"}})
     assert sympson.status_code == 422
+
+
+def test_of_two_enemies_on_one_passage_only_the_first_joins_the_pool(api_as, calibrated_bank, factory, db_session):
+    from question_bank import services as bank
+    from question_bank.models import ItemEnemy
+
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    passage = bank.create_stimulus(db_session, actor=author.as_actor(), title="Notice", body="<p>Canteen news.</p>")
+    twins = []
+    for _ in range(2):
+        item = factory.approved_item(author, reviewer, **single_choice_spec(skill="grammar"))
+        item.stimulus_id = passage.id
+        set_irt_parameters(db_session, item_version_id=item.current_version_id,
+                           parameters=IrtParameters(model="2pl", a=1.2, b=0.0), calibrated_at=None)
+        twins.append(item)
+    db_session.add(ItemEnemy(item_id=twins[0].id, enemy_id=twins[1].id))
+    db_session.flush()
+    test = _adaptive_test(api_as)
+    assert test["item_count"] == 41
+    assert test["adaptive"]["left_out"] == [
+        {"item_id": twins[1].id, "reason": f"an enemy of item {twins[0].id} on the same passage"}]

@@ -43,6 +43,7 @@ def test_upgrade_then_seed_demo_loads_the_organisation_and_prints_working_accoun
     assert "88 units" in first.output
     second = run("seed-demo")
     assert "0 units, 0 targets, 0 staff, 0 items, 0 tests" in second.output
+    assert "2 tests" in first.output
     with Session(empty_database.engine) as session:
         assert session.scalar(select(func.count()).select_from(Unit)) == 88
         groups = dict(session.execute(select(Unit.group, func.count()).group_by(Unit.group)).all())
@@ -81,7 +82,24 @@ def test_printed_demo_accounts_log_in_over_http(run, empty_database):
     client = app.test_client()
     assert client.post("/api/v1/auth/login", json={"username": username, "password": password}).status_code == 200
     tests = client.get("/api/v1/tests").json
-    assert [(t["title"], t["item_count"]) for t in tests] == [("Demo placement check (12 items)", 12)]
+    assert [(t["title"], t["kind"]) for t in tests] == [("Demo placement check (12 items)", "fixed"),
+                                                        (tests[1]["title"], "adaptive")]
+    assert tests[0]["item_count"] == 12 and tests[1]["item_count"] >= 100
+    # the candidate can take the adaptive placement test to its end on the starter bank
+    attempt = client.post(f"/api/v1/tests/{tests[1]['id']}/attempts").json
+    position, finished = attempt["items"][0]["position"], False
+    for _ in range(40):
+        item = client.get(f"/api/v1/attempts/{attempt['id']}").json["items"][0]
+        saved = client.put(f"/api/v1/attempts/{attempt['id']}/responses/{position}",
+                           json={"answer": _some_answer(item)})
+        assert saved.status_code == 200, saved.json
+        if saved.json["finished"]:
+            finished = True
+            break
+        position = saved.json["next_position"]
+    assert finished
+    result = client.get(f"/api/v1/attempts/{attempt['id']}/result").json
+    assert 1 <= result["level"] <= 6 and 10 <= result["placement"]["items"] <= 25
     app.extensions["levelpath.engine"].dispose()
 
 
@@ -130,3 +148,21 @@ def test_app_commands_are_also_on_flask_cli(empty_database, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "created user via.flask" in result.output
     app.extensions["levelpath.engine"].dispose()
+
+
+def _some_answer(item: dict) -> dict:
+    """A well-formed (not necessarily right) answer to any automatically scored item."""
+    content = item["content"]
+    if item["type"] in ("single_choice", "true_false_not_given"):
+        return {"choice": content["options"][0]["id"]}
+    if item["type"] == "multiple_response":
+        return {"choices": [content["options"][0]["id"]]}
+    if item["type"] == "ordering":
+        return {"order": [option["id"] for option in content["options"]]}
+    if item["type"] == "matching":
+        return {"pairs": [[content["sources"][0]["id"], content["targets"][0]["id"]]]}
+    if item["type"] == "gap_fill":
+        return {"gaps": {gap["id"]: "x" for gap in content["gaps"]}}
+    if item["type"] == "inline_choice":
+        return {"gaps": {gap["id"]: gap["options"][0]["id"] for gap in content["gaps"]}}
+    return {"text": "answer"}

@@ -168,6 +168,7 @@ class CatSession:
         self.stop_reason: StopReason | None = None
         self.issues: list[ConstraintIssue] = []
         self._buffers: tuple[FloatArray, FloatArray, FloatArray] | None = None
+        self._information_at: tuple[float, int] | None = None
 
     # The public API speaks item ids; the simulation runner uses the position-based twins.
 
@@ -304,17 +305,42 @@ class CatSession:
             return None
         if rule.se_threshold is not None and self.se <= rule.se_threshold:
             return "se_threshold"
-        if engine._classified is not None and engine._classified(self.log_likelihood, self.theta, self.se):
+        if engine._classified is not None and engine._classified(
+            self.log_likelihood, self.theta, self.se, lambda: self._future_information(rule.max_items - n)
+        ):
             return "classified"
         return None
 
-    def _scores(self) -> FloatArray:
+    def _information(self) -> FloatArray:
+        """Information of every item at the current estimate, -inf where used or barred.
+
+        Kept from the stop check to the selection of the same step (the selector may then
+        overwrite it), so a classification stop that needs it does not cost a second pass.
+        """
         engine = self.engine
         pool = engine.pool
         if self._buffers is None:
             self._buffers = (np.empty(pool.size), np.empty(pool.size), np.empty(pool.size))
-        scores = pool.information_into(self.theta, *self._buffers)
-        np.putmask(scores, self.blocked, NOT_ELIGIBLE)
+        if self._information_at != (self.theta, len(self.administered)):
+            information = pool.information_into(self.theta, *self._buffers)
+            np.putmask(information, self.blocked, NOT_ELIGIBLE)
+            self._information_at = (self.theta, len(self.administered))
+        return self._buffers[0]
+
+    def _future_information(self, remaining: int) -> float:
+        """Information the remaining items can add: the most informative eligible ones at the estimate."""
+        information = self._information()
+        count = min(remaining, information.size)
+        if count <= 0:
+            return 0.0
+        best = np.partition(information, information.size - count)[-count:]
+        return float(best[best > 0].sum())
+
+    def _scores(self) -> FloatArray:
+        engine = self.engine
+        pool = engine.pool
+        scores = self._information()
+        self._information_at = None  # the selector and the constraints below write into it
         if not engine._constrained:
             return scores
         remaining = engine.config.stopping.max_items - len(self.administered)

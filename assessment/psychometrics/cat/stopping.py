@@ -1,19 +1,27 @@
 """When an adaptive test ends: length limits, a standard-error target, a classification decision.
 
 The classification stop ends the test once the level is decided with the configured
-confidence, by one of three rules over the posterior on the quadrature grid:
+confidence c. Each of its three rules reads the posterior on the quadrature grid:
 
-- ``posterior`` (default): the most probable level has posterior probability >= confidence.
-  With a prior matching the population this is the Bayes rule, and its decisions are right
-  about as often as the confidence says.
+- ``posterior`` (default): the most probable level has posterior probability >= c. With a
+  prior matching the population this is the Bayes rule, and its decisions are right about
+  as often as the confidence says.
 - ``ci``: the interval theta ± z·SE (two-sided, at the confidence) lies inside one level.
 - ``sprt``: at each cut a sequential probability ratio test of cut-δ against cut+δ (error
-  rates 1-confidence each); the level is decided once the highest cut the examinee is shown to
-  be above and the lowest cut they are shown to be below enclose a single level.
+  rates 1-c each); the level is decided once the highest cut the examinee is shown to be
+  above and the lowest cut they are shown to be below enclose a single level.
+
+With ``curtail`` (on by default) each rule also stops once the items left before the maximum
+length would leave the level unchanged with probability >= c (stochastic curtailment,
+Finkelman 2008): an examinee whose level a full-length test would confirm anyway is not
+given items that cannot pay for themselves. The confidence then bounds both the posterior
+probability of the level when the test stops and the chance that the full-length test
+would have placed the examinee elsewhere.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -27,16 +35,47 @@ from assessment.psychometrics.models import FloatArray
 
 ClassificationMethod = Literal["posterior", "ci", "sprt"]
 CLASSIFICATION_METHODS: tuple[ClassificationMethod, ...] = ("posterior", "ci", "sprt")
+DEFAULT_CONFIDENCE = 0.92
+
+# decided(log_likelihood, theta, se, future_information): the last argument is called only when
+# the rule itself has not decided, since the engine computes it from the whole pool.
+Decision = Callable[[FloatArray, float, float, Callable[[], float]], bool]
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def probability_level_holds(scale: LevelScale, theta: float, se: float, future_information: float) -> float:
+    """Probability that more items leave the level of the ability estimate unchanged.
+
+    Normal approximation: with the posterior N(theta, se²) and items adding Fisher information
+    J, the posterior mean after them is distributed N(theta, τ²) with τ² = se² - 1/(1/se² + J)
+    = se⁴J / (1 + se²J) (the preposterior distribution), so the level holds with probability
+    Φ((upper - theta)/τ) - Φ((lower - theta)/τ) for the bounds of the current level.
+    """
+    if future_information <= 0.0:
+        return 1.0
+    variance = se * se
+    tau = math.sqrt(variance * variance * future_information / (1.0 + variance * future_information))
+    if tau == 0.0:
+        return 1.0
+    cuts = scale.cuts
+    level = int(np.searchsorted(cuts, theta, side="right"))
+    above = _normal_cdf((cuts[level] - theta) / tau) if level < len(cuts) else 1.0
+    below = _normal_cdf((cuts[level - 1] - theta) / tau) if level > 0 else 0.0
+    return above - below
 
 
 @dataclass(frozen=True)
 class ClassificationStop:
-    """Stop once the examinee's level is decided with the given confidence."""
+    """Stop once the examinee's level is decided with the given confidence (see the module doc)."""
 
     scale: LevelScale
-    confidence: float = 0.9
+    confidence: float = DEFAULT_CONFIDENCE
     method: ClassificationMethod = "posterior"
     indifference: float = 0.2  # SPRT half-width δ around each cut
+    curtail: bool = True
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.confidence < 1.0:
@@ -46,8 +85,34 @@ class ClassificationStop:
         if self.indifference <= 0:
             raise ValueError("the SPRT indifference half-width must be positive")
 
-    def bind(self, grid: QuadratureGrid) -> Callable[[FloatArray, float, float], bool]:
-        """A check ``decided(log_likelihood, theta, se)`` with the grid-dependent work done once."""
+    def bind(self, grid: QuadratureGrid) -> Decision:
+        """A check ``decided(log_likelihood, theta, se, future_information)`` with the grid work done once.
+
+        ``future_information`` returns the Fisher information the items left before the
+        maximum length are expected to add (0 when none are left); it is called only for the
+        curtailment, after the rule itself has not decided.
+        """
+        rule = self._rule(grid)
+        if not self.curtail:
+            return lambda log_likelihood, theta, se, future_information: rule(log_likelihood, theta, se)
+        scale, confidence = self.scale, self.confidence
+
+        def decided(
+            log_likelihood: FloatArray, theta: float, se: float, future_information: Callable[[], float]
+        ) -> bool:
+            if rule(log_likelihood, theta, se):
+                return True
+            return probability_level_holds(scale, theta, se, future_information()) >= confidence
+
+        return decided
+
+    def decided(
+        self, grid: QuadratureGrid, log_likelihood: FloatArray, theta: float, se: float, future_information: float
+    ) -> bool:
+        """Whether the responses so far decide the level (binds afresh: prefer :meth:`bind` in loops)."""
+        return self.bind(grid)(log_likelihood, theta, se, lambda: future_information)
+
+    def _rule(self, grid: QuadratureGrid) -> Callable[[FloatArray, float, float], bool]:
         if self.method == "posterior":
             kernel = LevelKernel(self.scale, grid)
             return lambda log_likelihood, theta, se: float(kernel(log_likelihood).max()) >= self.confidence
@@ -76,14 +141,14 @@ class ClassificationStop:
 
         return sprt
 
-    def decided(self, grid: QuadratureGrid, log_likelihood: FloatArray, theta: float, se: float) -> bool:
-        """Whether the responses so far decide the level (binds afresh: prefer :meth:`bind` in loops)."""
-        return self.bind(grid)(log_likelihood, theta, se)
-
 
 @dataclass(frozen=True)
 class StoppingRule:
-    """Length limits plus optional precision and classification targets."""
+    """Length limits plus optional precision and classification targets.
+
+    The classification and SE stops are checked only once the minimum length and the
+    blueprint's skill minimums are met.
+    """
 
     min_items: int = 1
     max_items: int = 30
