@@ -29,6 +29,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import Item, ItemStatus, ItemVersion
+from question_bank.statistics import statistics_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,15 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
         raise Conflict("you already have an attempt in progress at this test") from None
     if test.kind == "adaptive":
         _administer_next(session, attempt, {})
+    else:
+        for entry in test.entries:
+            record_exposure(session, entry.item_version_id)
     return attempt
+
+
+def record_exposure(session: Session, item_version_id: int) -> None:
+    """Count a delivery in the bank's statistics (exposure control and calibration read it)."""
+    statistics_for(session, item_version_id).exposure_count += 1
 
 
 def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> bool:
@@ -176,6 +185,7 @@ def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float
     if step.done:
         return False
     already_aside = {name for entry in attempt.administered for name in entry.set_aside}
+    record_exposure(session, int(step.item_id))
     session.add(AttemptItem(attempt_id=attempt.id, position=len(attempt.administered) + 1,
                             item_version_id=int(step.item_id),
                             set_aside=[name for name in step.set_aside if name not in already_aside],

@@ -128,6 +128,7 @@ class ItemVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     item: Mapped[Item] = relationship(back_populates="versions", foreign_keys=[item_id])
+    statistics: Mapped[ItemStatistics | None] = relationship(viewonly=True)
 
 
 class ItemReview(Base):

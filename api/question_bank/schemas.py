@@ -45,15 +45,6 @@ class ItemUpdateSchema(ItemMetadataSchema):
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
-class ItemVersionSchema(ma.Schema):
-    id = ma.fields.Integer()
-    number = ma.fields.Integer()
-    content = ma.fields.Dict()
-    scoring = ma.fields.Dict()
-    created_by = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
-
-
 class ItemStatisticsSlotSchema(ma.Schema):
     exposure_count = ma.fields.Integer()
     response_count = ma.fields.Integer()
@@ -68,6 +59,17 @@ class ItemStatisticsSlotSchema(ma.Schema):
     irt_se_c = ma.fields.Float(allow_none=True)
     irt_provisional = ma.fields.Boolean()
     calibrated_at = ma.fields.DateTime(allow_none=True)
+
+
+class ItemVersionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.Integer()
+    content = ma.fields.Dict()
+    scoring = ma.fields.Dict()
+    created_by = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    statistics = ma.fields.Nested(ItemStatisticsSlotSchema, allow_none=True, metadata={
+        "description": "Exposure, classical statistics and IRT parameters of this version (null until filled)"})
 
 
 class ItemSchema(ma.Schema):

@@ -78,6 +78,10 @@ def test_a_candidate_is_placed_one_item_at_a_time(api_as, calibrated_bank, db_se
         _assert_no_secrets(current)
         assert [item["position"] for item in current.json["items"]] == [position]  # only the waiting item
     assert 5 <= answered <= 12
+    from question_bank.models import ItemStatistics
+
+    exposures = sum(stats.exposure_count for stats in db_session.query(ItemStatistics))
+    assert exposures == answered  # each administered item counted once in the bank's statistics
     result = candidate.get(f"/api/v1/attempts/{attempt_id}/result").json
     assert result["status"] == "scored"
     assert result["level"] == 4

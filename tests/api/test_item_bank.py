@@ -268,3 +268,15 @@ def test_counts_stop_at_the_cap_and_say_so(author, api_as, monkeypatch):
     assert (meta["total"], meta["total_capped"]) == (2, True)
     meta = api_as("reviewer").get("/api/v1/items?topic=capped-topic&per_page=1&page=3").json
     assert len(meta["items"]) == 1  # pages beyond the counted total are still served
+
+
+def test_examiners_see_the_statistics_of_each_version(author, db_session):
+    from question_bank.statistics import IrtParameters, set_irt_parameters
+
+    item = create(author).json
+    assert item["current_version"]["statistics"] is None
+    set_irt_parameters(db_session, item_version_id=item["current_version"]["id"],
+                       parameters=IrtParameters(model="3pl", a=1.2, b=-0.4, c=0.2), calibrated_at=None)
+    stats = author.get(f"/api/v1/items/{item['id']}").json["current_version"]["statistics"]
+    assert (stats["irt_model"], stats["irt_a"], stats["irt_b"], stats["irt_c"]) == ("3pl", 1.2, -0.4, 0.2)
+    assert stats["irt_provisional"] is True and stats["exposure_count"] == 0
