@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import Flask, Response, current_app, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import DomainError
@@ -134,6 +135,19 @@ def handle_domain_error(error: DomainError) -> Response:
                             errors=errors, headers=headers, **error.extra)
 
 
+def handle_integrity_error(error: IntegrityError) -> Response:
+    """A constraint the database enforces was hit by a concurrent change: the client may retry."""
+    current_app.logger.warning("integrity error: %s", error.orig)
+    return problem_response(409, title="Conflict with the current state", slug="conflict",
+                            detail="the change conflicts with data saved meanwhile; reload and retry")
+
+
+def handle_database_unavailable(error: OperationalError) -> Response:
+    current_app.logger.error("database unavailable: %s", error.orig)
+    return problem_response(503, title="Service unavailable", slug="service-unavailable",
+                            detail="the database is unavailable; retry shortly", headers={"Retry-After": "5"})
+
+
 def handle_unexpected(error: Exception) -> Response:
     current_app.logger.exception("unhandled error", exc_info=error)
     if not request.path.startswith("/api"):
@@ -145,4 +159,6 @@ def handle_unexpected(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

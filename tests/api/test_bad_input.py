@@ -132,3 +132,29 @@ def test_pages_outside_the_api_keep_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.content_type.startswith("text/html")
+
+
+def test_a_constraint_hit_by_a_concurrent_change_is_a_409_not_a_500(api_as, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from question_bank import services
+
+    def collide(*_args, **_kwargs):
+        raise IntegrityError("INSERT", {}, Exception("duplicate key value violates unique constraint"))
+
+    monkeypatch.setattr(services, "create_item", collide)
+    assert_problem(api_as("author").post("/api/v1/items", json=single_choice_spec()), 409)
+
+
+def test_an_unreachable_database_is_a_503(api_as, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from question_bank import services
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(services, "create_item", down)
+    response = api_as("author").post("/api/v1/items", json=single_choice_spec())
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
