@@ -41,7 +41,7 @@ def _commit_or_rollback(response: Response) -> Response:
     session: Session | None = g.get("db_session")
     if session is None:
         return response
-    if response.status_code >= 400:
+    if response.status_code >= 400 and not g.get("keep_changes"):
         session.rollback()
         return response
     try:

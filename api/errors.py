@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, current_app, json, request
+from flask import Flask, Response, current_app, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -125,6 +125,8 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_domain_error(error: DomainError) -> Response:
+    if error.keeps_changes:
+        g.keep_changes = True
     errors = None
     field_errors = getattr(error, "errors", None) or ({error.field: [error.detail]} if error.field else {})
     if field_errors:

@@ -46,6 +46,8 @@ class Test(Base):
     cut_scores: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     # Adaptive tests: cuts on the ability scale, length and stopping rules, selector, blueprint.
     config: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # The server's clock decides: an attempt ends this long after it starts (None: untimed).
+    time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
@@ -86,6 +88,9 @@ class Attempt(Base):
     status: Mapped[str] = mapped_column(String(20), default=AttemptStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # How it ended: submitted by the candidate, finished by the adaptive engine, or closed when time ran out.
+    closed_reason: Mapped[str | None] = mapped_column(String(20))
     raw_score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     level: Mapped[int | None] = mapped_column(Integer)
@@ -101,7 +106,11 @@ class Attempt(Base):
 
     def ensure_open(self) -> None:
         if self.status != AttemptStatus.IN_PROGRESS:
-            raise Conflict("this attempt has been submitted; it takes no more answers", attempt_status=self.status)
+            raise Conflict("this attempt has ended; it takes no more answers", attempt_status=self.status,
+                           closed_reason=self.closed_reason)
+
+    def time_is_up(self, now: datetime) -> bool:
+        return self.status == AttemptStatus.IN_PROGRESS and self.deadline is not None and now >= self.deadline
 
 
 class AttemptItem(Base):

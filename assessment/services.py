@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ class TestDraft:
     description: str = ""
     kind: str = "fixed"
     adaptive: AdaptiveSettings | None = None
+    time_limit_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
         raise PermissionDenied("only test administrators can define tests")
     if draft.purpose not in set(TestPurpose):
         raise RuleViolation(f"unknown purpose {draft.purpose!r}", field="purpose")
+    if draft.time_limit_seconds is not None and not 60 <= draft.time_limit_seconds <= 6 * 3600:
+        raise RuleViolation("a time limit is between 1 minute and 6 hours", field="time_limit_seconds")
     if draft.kind == "adaptive":
         return _create_adaptive_test(session, actor=actor, draft=draft)
     if draft.kind != "fixed":
@@ -84,7 +88,8 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
     max_score = sum(float(items[item_id].current_version.scoring.get("points", 1)) for item_id in draft.item_ids)
     scoring.check_cut_scores(draft.cut_scores, max_score=max_score)
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose,
-                cut_scores=[dict(cut) for cut in draft.cut_scores], created_by=actor.id)
+                time_limit_seconds=draft.time_limit_seconds, cut_scores=[dict(cut) for cut in draft.cut_scores],
+                created_by=actor.id)
     test.entries = [
         TestItem(position=position, item_version_id=items[item_id].current_version_id)
         for position, item_id in enumerate(draft.item_ids, start=1)
@@ -103,7 +108,8 @@ def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -
         raise RuleViolation(f"only {len(pool)} approved items with IRT parameters match; the test needs at least "
                             f"{settings.max_items} (its maximum length)", field="adaptive.skills")
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind="adaptive",
-                cut_scores=[], config={**settings.to_config(), "left_out": left_out}, created_by=actor.id)
+                time_limit_seconds=draft.time_limit_seconds, cut_scores=[],
+                config={**settings.to_config(), "left_out": left_out}, created_by=actor.id)
     test.entries = [TestItem(position=position, item_version_id=entry.item_version_id)
                     for position, entry in enumerate(pool, start=1)]
     session.add(test)
@@ -157,7 +163,9 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
         Attempt.status == AttemptStatus.IN_PROGRESS))
     if existing is not None:
         raise Conflict("you already have an attempt in progress at this test", attempt_id=existing)
-    attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=clock.now())
+    started = clock.now()
+    deadline = started + timedelta(seconds=test.time_limit_seconds) if test.time_limit_seconds else None
+    attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=started, deadline=deadline)
     session.add(attempt)
     try:
         with session.begin_nested():
@@ -195,14 +203,37 @@ def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float
     return True
 
 
+class TimeUp(Conflict):
+    """An answer arrived after the attempt's time ran out; the attempt is now closed and scored."""
+
+    slug, title = "time-up", "Time is up"
+    keeps_changes = True
+
+
 def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:
-    """Raises NotFound for a missing attempt, PermissionDenied for someone else's."""
+    """The attempt, closed and scored first if its time ran out. Raises NotFound or PermissionDenied."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
     if not policies.can_view_attempt(actor, attempt):
         raise PermissionDenied("this attempt belongs to another candidate")
+    close_if_time_is_up(session, attempt)
     return attempt
+
+
+def close_if_time_is_up(session: Session, attempt: Attempt) -> bool:
+    """Score an attempt whose deadline has passed, with the answers given in time."""
+    if not attempt.time_is_up(clock.now()):
+        return False
+    _score(session, attempt, reason="time_up")
+    return True
+
+
+def close_expired_attempts(session: Session) -> int:
+    """The periodic sweep: close every attempt whose time ran out. Returns how many were closed."""
+    expired = session.scalars(select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS,
+                                                    Attempt.deadline.is_not(None), Attempt.deadline <= clock.now()))
+    return sum(close_if_time_is_up(session, attempt) for attempt in expired)
 
 
 def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
@@ -257,6 +288,9 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
                                                         Response.idempotency_key == idempotency_key))
         if earlier is not None:
             return _replayed(session, attempt, earlier, position, answer)
+    if attempt.closed_reason == "time_up":
+        raise TimeUp("time is up: this answer came after the attempt's deadline and was not recorded",
+                     deadline=attempt.deadline.isoformat() if attempt.deadline else None)
     attempt.ensure_open()
     version = _version_at(session, attempt, position)
     item_type = item_types.get(version.item.type)
@@ -281,7 +315,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     if _administer_next(session, attempt, _scores(attempt)):
         return SavedAnswer(response=response, position=position, next_position=len(attempt.administered),
                            finished=False)
-    _finish_adaptive(session, attempt)
+    _finish_adaptive(session, attempt, "finished")
     return SavedAnswer(response=response, position=position, next_position=None, finished=True)
 
 
@@ -311,7 +345,7 @@ def _award(session: Session, attempt: Attempt) -> None:
                                   awarded_at=attempt.submitted_at))
 
 
-def _finish_adaptive(session: Session, attempt: Attempt) -> None:
+def _finish_adaptive(session: Session, attempt: Attempt, reason: str = "finished") -> None:
     """Close an adaptive attempt with the engine's placement; unanswered items given count as wrong."""
     scores = _scores(attempt)
     engine = adaptive.ENGINES.get(session, attempt.test)
@@ -320,7 +354,7 @@ def _finish_adaptive(session: Session, attempt: Attempt) -> None:
     attempt.theta, attempt.se, attempt.level = result.theta, result.se, result.level
     attempt.placement = adaptive.placement_summary(result)
     attempt.raw_score, attempt.max_score = float(sum(scores.values())), float(len(attempt.administered))
-    attempt.status, attempt.submitted_at = AttemptStatus.SCORED, clock.now()
+    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, clock.now(), reason
     _award(session, attempt)
     session.flush()
 
@@ -331,9 +365,14 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attemp
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can submit their attempt")
     attempt.ensure_open()
+    _score(session, attempt, reason="submitted")
+    return attempt
+
+
+def _score(session: Session, attempt: Attempt, *, reason: str) -> None:
     if attempt.test.kind == "adaptive":
-        _finish_adaptive(session, attempt)
-        return attempt
+        _finish_adaptive(session, attempt, reason)
+        return
     responses = {r.item_version_id: r for r in attempt.responses}
     raw = maximum = 0.0
     for entry in attempt.test.entries:
@@ -347,10 +386,9 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attemp
         maximum += result.max_points
     attempt.raw_score, attempt.max_score = raw, maximum
     attempt.level = scoring.level_for_raw_score(attempt.test.cut_scores, raw)
-    attempt.status, attempt.submitted_at = AttemptStatus.SCORED, clock.now()
+    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, clock.now(), reason
     _award(session, attempt)
     session.flush()
-    return attempt
 
 
 def get_result_for(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:

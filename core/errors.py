@@ -9,6 +9,9 @@ class DomainError(Exception):
     status: int = 400
     slug: str = "bad-request"
     title: str = "Bad request"
+    #: The error reports what the request found, but what the service changed on the way must be kept
+    #: (an attempt closed because its time ran out stays closed).
+    keeps_changes: bool = False
 
     def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)

@@ -17,6 +17,7 @@ from api.db import db_session
 from assessment import services
 from assessment.models import Attempt
 from assessment.services import TestDraft
+from core import clock
 from core.errors import RuleViolation
 
 IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
@@ -36,7 +37,10 @@ blp = Blueprint("tests", __name__, url_prefix="/api/v1", description="Tests, att
 
 def _attempt_view(attempt: Attempt) -> dict:
     view = {column: getattr(attempt, column)
-            for column in ("id", "test_id", "candidate_id", "status", "started_at", "submitted_at")}
+            for column in ("id", "test_id", "candidate_id", "status", "started_at", "submitted_at", "deadline",
+                           "closed_reason")}
+    view["seconds_left"] = (max(0, int((attempt.deadline - clock.now()).total_seconds()))
+                            if attempt.deadline is not None and attempt.status == "in_progress" else None)
     view["items"] = services.delivered_items(db_session(), attempt)
     return view
 

@@ -53,6 +53,8 @@ class TestCreateSchema(StrictSchema):
     cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema), validate=ma.validate.Length(min=1, max=6),
                                 metadata={"description": "Fixed tests: raw-score cut-offs per level"})
     adaptive = ma.fields.Nested(AdaptiveSettingsSchema, metadata={"description": "Adaptive tests: their rules"})
+    time_limit_seconds = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(min=60, max=21600),
+                                           metadata={"description": "Time for an attempt, kept by the server"})
 
     @ma.validates_schema
     def fields_of_the_kind(self, data, **_kwargs):
@@ -78,6 +80,7 @@ class TestSchema(ma.Schema):
     item_count = ma.fields.Function(lambda test: len(test.entries))
     cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema))
     adaptive = ma.fields.Dict(attribute="config", metadata={"description": "Adaptive tests: their rules"})
+    time_limit_seconds = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime()
 
 
@@ -98,6 +101,9 @@ class AttemptSchema(ma.Schema):
     status = ma.fields.String()
     started_at = ma.fields.DateTime()
     submitted_at = ma.fields.DateTime(allow_none=True)
+    deadline = ma.fields.DateTime(allow_none=True, metadata={"description": "When the server stops taking answers"})
+    seconds_left = ma.fields.Integer(allow_none=True, metadata={"description": "By the server's clock"})
+    closed_reason = ma.fields.String(allow_none=True)
     items = ma.fields.List(ma.fields.Nested(DeliveredItemSchema))
 
 
@@ -122,6 +128,7 @@ class ResultSchema(ma.Schema):
     max_score = ma.fields.Float()
     level = ma.fields.Integer(allow_none=True, metadata={"description": "Level 1-6, or null below the lowest cut"})
     submitted_at = ma.fields.DateTime()
+    closed_reason = ma.fields.String(allow_none=True, metadata={"description": "submitted, finished or time_up"})
     theta = ma.fields.Float(allow_none=True, metadata={"description": "Adaptive tests: the ability estimate"})
     se = ma.fields.Float(allow_none=True)
     placement = ma.fields.Dict(allow_none=True, metadata={

@@ -23,9 +23,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "seed-demo": "api.cli.app_commands:seed_demo",
     "users": "api.cli.app_commands:users",
     "items": "api.cli.items:items",
+    "attempts": "api.cli.attempts:attempts",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts")
 
 
 def _load(name: str) -> click.Command:

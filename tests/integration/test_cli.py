@@ -166,3 +166,8 @@ def _some_answer(item: dict) -> dict:
     if item["type"] == "inline_choice":
         return {"gaps": {gap["id"]: gap["options"][0]["id"] for gap in content["gaps"]}}
     return {"text": "answer"}
+
+
+def test_attempts_sweep_reports_what_it_closed(run):
+    run("db", "upgrade")
+    assert "closed 0 attempts whose time ran out" in run("attempts", "sweep").output
