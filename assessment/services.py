@@ -210,9 +210,13 @@ class TimeUp(Conflict):
     keeps_changes = True
 
 
-def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:
-    """The attempt, closed and scored first if its time ran out. Raises NotFound or PermissionDenied."""
-    attempt = session.get(Attempt, attempt_id)
+def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int, for_update: bool = False) -> Attempt:
+    """The attempt, closed and scored first if its time ran out. Raises NotFound or PermissionDenied.
+
+    ``for_update`` locks the attempt's row until the transaction ends (PostgreSQL), so that two
+    requests changing one attempt at once take turns instead of both acting on what they read.
+    """
+    attempt = session.get(Attempt, attempt_id, with_for_update=for_update, populate_existing=for_update)
     if attempt is None:
         raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
     if not policies.can_view_attempt(actor, attempt):
@@ -280,7 +284,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     Raises Conflict once the attempt is submitted or for a revisited adaptive item, RuleViolation
     for an answer of the wrong shape or a key reused for a different answer.
     """
-    attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id)
+    attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id, for_update=True)
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can answer their attempt")
     if idempotency_key is not None:
@@ -361,7 +365,7 @@ def _finish_adaptive(session: Session, attempt: Attempt, reason: str = "finished
 
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:
     """Score an attempt and award its level. Raises Conflict if it was already submitted."""
-    attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id)
+    attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id, for_update=True)
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can submit their attempt")
     attempt.ensure_open()

@@ -1,0 +1,98 @@
+"""Concurrent requests on one attempt, with real commits on PostgreSQL: each outcome happens once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import create_app
+from api.migrations import upgrade_database
+from assessment import services as assessment
+from assessment.models import AssessedLevel, Attempt, Response
+from core.accounts import services as accounts
+from core.accounts.types import Role
+from tests.factories import single_choice_spec
+
+THREADS = 8
+
+
+@pytest.fixture
+def live(empty_database, tmp_path):
+    if empty_database.backend != "postgresql":
+        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
+    upgrade_database(empty_database.url)
+    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+    with Session(empty_database.engine) as session:
+        made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
+                                           roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN,
+                                                                      Role.CANDIDATE)}
+        from question_bank import services as bank
+
+        item = bank.create_item(session, author=made[Role.AUTHOR].as_actor(),
+                                draft=bank.ItemDraft(**single_choice_spec(correct="B")))
+        bank.submit_item(session, actor=made[Role.AUTHOR].as_actor(), item_id=item.id)
+        bank.approve_item(session, actor=made[Role.REVIEWER].as_actor(), item_id=item.id)
+        test = assessment.create_test(session, actor=made[Role.TEST_ADMIN].as_actor(), draft=assessment.TestDraft(
+            title="Race", purpose="certification", item_ids=[item.id], cut_scores=[{"level": 3, "min_score": 1}]))
+        assessment.publish_test(session, actor=made[Role.TEST_ADMIN].as_actor(), test_id=test.id)
+        attempt = assessment.start_attempt(session, actor=made[Role.CANDIDATE].as_actor(), test_id=test.id)
+        _token, secret = accounts.issue_token(session, user=made[Role.CANDIDATE], name="race")
+        session.commit()
+        yield app, attempt.id, secret, empty_database.engine
+    app.extensions["levelpath.engine"].dispose()
+
+
+def _together(call) -> list:
+    """Run ``call`` on THREADS threads released at the same moment; their responses."""
+    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = call(index)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_the_same_answer_sent_many_times_with_one_key_is_recorded_once(live):
+    app, attempt_id, token, engine = live
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "tab-1-answer-1"}
+    responses = _together(lambda _i: app.test_client().put(
+        f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}}, headers=headers))
+    # the row lock makes the requests take turns: the first records, the others replay it
+    assert [r.status_code for r in responses] == [200] * THREADS
+    assert len({r.json["answered_at"] for r in responses}) == 1
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_two_tabs_answering_the_same_item_leave_one_answer(live):
+    app, attempt_id, token, engine = live
+    choices = "ABCDABCD"
+    responses = _together(lambda i: app.test_client().put(
+        f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": choices[i]}},
+        headers={"Authorization": f"Bearer {token}"}))
+    assert all(r.status_code in (200, 409) for r in responses), [r.status_code for r in responses]
+    with Session(engine) as session:
+        stored = session.scalars(select(Response)).all()
+        assert len(stored) == 1 and stored[0].answer["choice"] in "ABCD"
+
+
+def test_submitting_twice_at_once_scores_once(live):
+    app, attempt_id, token, engine = live
+    app.test_client().put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}},
+                          headers={"Authorization": f"Bearer {token}"})
+    responses = _together(lambda _i: app.test_client().post(
+        f"/api/v1/attempts/{attempt_id}/submit", headers={"Authorization": f"Bearer {token}"}))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(200) == 1 and statuses.count(409) == THREADS - 1, statuses
+    with Session(engine) as session:
+        assert session.get(Attempt, attempt_id).level == 3
+        assert session.scalar(select(func.count()).select_from(AssessedLevel)) == 1
