@@ -14,7 +14,7 @@ from api.assessment.schemas import (
 from api.auth import current_actor
 from api.schemas import Blueprint
 from api.db import db_session
-from assessment import services
+from assessment import policies, services
 from assessment.models import Attempt
 from assessment.services import TestDraft
 from core import clock
@@ -45,12 +45,21 @@ def _attempt_view(attempt: Attempt) -> dict:
     return view
 
 
+def _test_view(test):
+    """Candidates see what a test is, not how it scores: cut-offs and adaptive rules stay with admins."""
+    if policies.can_manage_tests(current_actor()):
+        return test
+    return {field: getattr(test, field) for field in ("id", "title", "description", "kind", "purpose", "status",
+                                                      "time_limit_seconds", "created_at")} | {
+        "item_count": len(test.entries) if test.kind == "fixed" else None}
+
+
 @blp.route("/tests")
 class Tests(MethodView):
     @blp.response(200, TestSchema(many=True))
     def get(self):
         """Tests: published ones for everyone, drafts too for test administrators."""
-        return services.list_tests(db_session(), actor=current_actor())
+        return [_test_view(test) for test in services.list_tests(db_session(), actor=current_actor())]
 
     @blp.arguments(TestCreateSchema)
     @blp.response(201, TestSchema)
@@ -64,7 +73,7 @@ class TestById(MethodView):
     @blp.response(200, TestSchema)
     def get(self, test_id):
         """One test."""
-        return services.get_test_for(db_session(), actor=current_actor(), test_id=test_id)
+        return _test_view(services.get_test_for(db_session(), actor=current_actor(), test_id=test_id))
 
 
 @blp.route("/tests/<int:test_id>/publish")

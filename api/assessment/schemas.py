@@ -77,9 +77,13 @@ class TestSchema(ma.Schema):
     kind = ma.fields.String()
     purpose = ma.fields.String()
     status = ma.fields.String()
-    item_count = ma.fields.Function(lambda test: len(test.entries))
-    cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema))
-    adaptive = ma.fields.Dict(attribute="config", metadata={"description": "Adaptive tests: their rules"})
+    item_count = ma.fields.Function(lambda test: test["item_count"] if isinstance(test, dict) else len(test.entries),
+                                    allow_none=True, metadata={"description": "Adaptive tests: the pool's size "
+                                                               "(test administrators only)"})
+    cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema),
+                                metadata={"description": "Test administrators only"})
+    adaptive = ma.fields.Dict(attribute="config", metadata={"description": "Adaptive tests' rules; test "
+                                                            "administrators only"})
     time_limit_seconds = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime()
 
