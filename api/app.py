@@ -9,7 +9,7 @@ from flask import Flask, Response, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, db, errors
-from api.config import from_environment
+from api.config import certificate_keys, from_environment
 from question_bank.interchange.safety import MAX_UPLOAD_BYTES
 from question_bank.media import MAX_MEDIA_BYTES, MediaStore
 
@@ -22,6 +22,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_ASSETS_URL)
 
     db.init_app(app)
+    _configure_certificates(app)
     app.extensions["levelpath.media"] = MediaStore(Path(app.config["MEDIA_ROOT"]))
     app.before_request(_allow_large_uploads)
     auth.init_app(app)
@@ -38,6 +39,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_api(app: Flask) -> None:
     from api.accounts.routes import blp as auth_blp
+    from api.assessment.certificate_routes import blp as certificates_blp
     from api.assessment.routes import blp as tests_blp
     from api.learning.routes import blp as organisation_blp
     from api.question_bank.routes import blp as items_blp
@@ -51,7 +53,7 @@ def _register_api(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
-    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, organisation_blp):
+    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, certificates_blp, organisation_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 
@@ -72,6 +74,15 @@ def _register_pages(app: Flask) -> None:
             "<li><a href=/api/v1/health>Health</a></li></ul></html>",
             mimetype="text/html",
         )
+
+
+def _configure_certificates(app: Flask) -> None:
+    from assessment.certificates import VerificationKeys
+    from assessment.certification import configure_issuer
+
+    signing, keys = certificate_keys(app.config)
+    configure_issuer(keys=VerificationKeys(signing_key_id=signing, keys=keys), centre_name=app.config["CENTRE_NAME"],
+                     verification_url=app.config["VERIFY_URL"])
 
 
 def _allow_large_uploads() -> None:

@@ -57,6 +57,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "system.Health",
     "auth.Login",
     "auth.Logout",
+    "certificates.VerifyCertificate",
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
 })

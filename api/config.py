@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -53,4 +54,17 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
     settings.update(overrides)
     if "SECRET_KEY" not in settings:
         settings["SECRET_KEY"] = load_secret_key(instance_path)
+    settings.setdefault("CERTIFICATE_KEYS", os.environ.get("LEVELPATH_CERTIFICATE_KEYS", ""))
+    settings.setdefault("CENTRE_NAME", os.environ.get("LEVELPATH_CENTRE_NAME", "LevelPath assessment centre"))
+    settings.setdefault("VERIFY_URL", os.environ.get("LEVELPATH_VERIFY_URL", "http://127.0.0.1:8000/api/v1/verify/"))
     return settings
+
+
+def certificate_keys(settings: dict[str, Any]) -> tuple[str, dict[str, bytes]]:
+    """Keys as ``ID:hex,ID:hex`` (the first one signs); without any, one derived from SECRET_KEY."""
+    text = settings.get("CERTIFICATE_KEYS") or ""
+    if not text:
+        derived = hashlib.sha256(b"levelpath certificate key\x00" + settings["SECRET_KEY"].encode()).digest()
+        return "K1", {"K1": derived}
+    pairs = [part.strip().split(":", 1) for part in text.split(",") if part.strip()]
+    return pairs[0][0], {key_id: bytes.fromhex(value) for key_id, value in pairs}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import adaptive, policies, scoring
+from assessment import adaptive, certification, policies, scoring
 from assessment.adaptive import AdaptiveSettings
 from assessment.models import (
     AssessedLevel,
@@ -343,10 +343,15 @@ def _scores(attempt: Attempt) -> dict[int, float]:
 
 
 def _award(session: Session, attempt: Attempt) -> None:
-    if attempt.level is not None and attempt.test.purpose in (TestPurpose.CERTIFICATION, TestPurpose.PLACEMENT):
-        session.add(AssessedLevel(user_id=attempt.candidate_id, level=attempt.level,
-                                  basis=attempt.test.purpose, attempt_id=attempt.id,
-                                  awarded_at=attempt.submitted_at))
+    """Record the level a placement or certification gave; a certified level also gets its certificate."""
+    if attempt.level is None or attempt.test.purpose not in (TestPurpose.CERTIFICATION, TestPurpose.PLACEMENT):
+        return
+    session.add(AssessedLevel(user_id=attempt.candidate_id, level=attempt.level, basis=attempt.test.purpose,
+                              attempt_id=attempt.id, awarded_at=attempt.submitted_at))
+    if attempt.test.purpose == TestPurpose.CERTIFICATION:
+        certification.issue_certificate(session, user_id=attempt.candidate_id, attempt_id=attempt.id,
+                                        test_title=attempt.test.title, test_kind=attempt.test.kind,
+                                        exam_date=attempt.started_at.date(), level=attempt.level)
 
 
 def _finish_adaptive(session: Session, attempt: Attempt, reason: str = "finished") -> None:

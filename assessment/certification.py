@@ -1,0 +1,201 @@
+"""Certificates of certification results: issued when a certification attempt is scored with a level,
+verified publicly by their code, revoked with a reason, rendered as PDF.
+
+The signing keys and the centre's name are process configuration, set once at start-up by
+``configure_issuer`` (the app factory does it from its settings), because every path that scores an
+attempt (answers, submission, time running out, the sweep) may issue a certificate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from assessment.certificates import (
+    CertificateData,
+    CertifiedLevel,
+    CodeCheck,
+    VerificationKeys,
+    issue_code,
+    lookup_digest,
+    make_serial,
+    public_view,
+    render_certificate_pdf,
+    verify_code,
+)
+from assessment.rules import framework
+from core import audit, clock
+from core.accounts import Actor, Role, User
+from core.db import Base, JsonType, UtcDateTime
+from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+
+SERIAL_ATTEMPTS = 5
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), unique=True)
+    # What the certificate says, as issued (the code signs exactly this).
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    key_id: Mapped[str] = mapped_column(String(8))
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass
+class Issuer:
+    keys: VerificationKeys | None = None
+    centre_name: str = "LevelPath assessment centre"
+    verification_url: str = "/verify/"
+
+
+ISSUER = Issuer()
+
+
+def configure_issuer(*, keys: VerificationKeys, centre_name: str, verification_url: str) -> None:
+    ISSUER.keys, ISSUER.centre_name, ISSUER.verification_url = keys, centre_name, verification_url
+
+
+def _keys() -> VerificationKeys:
+    if ISSUER.keys is None:
+        raise RuntimeError("certificate keys are not configured (configure_issuer at start-up)")
+    return ISSUER.keys
+
+
+def _to_json(data: CertificateData) -> dict[str, Any]:
+    level = data.level
+    return {
+        "serial": data.serial, "candidate_name": data.candidate_name, "candidate_id": data.candidate_id,
+        "test_title": data.test_title, "test_kind": data.test_kind, "exam_date": data.exam_date.isoformat(),
+        "issue_date": data.issue_date.isoformat(), "centre_name": data.centre_name,
+        "overall": str(data.overall) if data.overall is not None else None,
+        "valid_until": data.valid_until.isoformat() if data.valid_until else None,
+        "level": None if level is None else {"framework_id": level.framework_id, "code": level.code,
+                                             "cefr": level.cefr, "label_vi": level.label_vi,
+                                             "label_en": level.label_en},
+    }
+
+
+def certificate_data(certificate: Certificate) -> CertificateData:
+    stored = certificate.data
+    level = stored["level"]
+    return CertificateData(
+        serial=stored["serial"], candidate_name=stored["candidate_name"], candidate_id=stored["candidate_id"],
+        test_title=stored["test_title"], test_kind=stored["test_kind"],
+        exam_date=date.fromisoformat(stored["exam_date"]), issue_date=date.fromisoformat(stored["issue_date"]),
+        centre_name=stored["centre_name"], level=CertifiedLevel(**level) if level else None,
+        overall=Decimal(stored["overall"]) if stored["overall"] is not None else None,
+        valid_until=date.fromisoformat(stored["valid_until"]) if stored["valid_until"] else None,
+        revoked=certificate.revoked_at is not None, revocation_reason=certificate.revocation_reason)
+
+
+def issue_certificate(session: Session, *, user_id: int, attempt_id: int | None, test_title: str, test_kind: str,
+                      exam_date: date, level: int) -> Certificate:
+    """Issue the certificate of a certified level, with the next serial of the year and its code."""
+    user = session.get(User, user_id)
+    assert user is not None
+    today = clock.now().date()
+    level_info = framework("vn6").level(level)
+    for _ in range(SERIAL_ATTEMPTS):
+        sequence = (session.scalar(select(func.max(Certificate.sequence)).where(Certificate.year == today.year))
+                    or 0) + 1
+        data = CertificateData(serial=make_serial(today.year, sequence), candidate_name=user.full_name or user.username,
+                               candidate_id=str(user.id), test_title=test_title, test_kind=test_kind,
+                               exam_date=exam_date, issue_date=today, centre_name=ISSUER.centre_name,
+                               level=CertifiedLevel.of(level_info))
+        code = issue_code(data, _keys())
+        certificate = Certificate(serial=data.serial, year=today.year, sequence=sequence, user_id=user.id,
+                                  attempt_id=attempt_id, data=_to_json(data), key_id=_keys().signing_key_id,
+                                  code_digest=lookup_digest(code), issued_at=clock.now())
+        try:
+            with session.begin_nested():
+                session.add(certificate)
+                session.flush()
+        except IntegrityError:
+            continue  # another certificate took this serial meanwhile: take the next one
+        audit.record(session, actor=None, action="certificate.issued", entity_type="certificate",
+                     entity_id=certificate.id, serial=certificate.serial, attempt_id=attempt_id)
+        return certificate
+    raise Conflict("could not allocate a certificate serial; retry")
+
+
+def code_of(certificate: Certificate) -> str:
+    """The verification code, recomputed from what the certificate says (it is never stored)."""
+    data = certificate_data(certificate)
+    keys = _keys()
+    signing = VerificationKeys(signing_key_id=certificate.key_id, keys=keys.keys)
+    return issue_code(data, signing)
+
+
+def can_see_certificate(actor: Actor, certificate: Certificate, holder_unit_id: int | None) -> bool:
+    if certificate.user_id == actor.id or actor.has(Role.TEST_ADMIN):
+        return True
+    return Role.HR in actor.roles and (actor.unit_id is None or actor.unit_id == holder_unit_id)
+
+
+def get_certificate_for(session: Session, *, actor: Actor, certificate_id: int) -> Certificate:
+    """Raises NotFound or PermissionDenied."""
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        raise NotFound(f"certificate {certificate_id} does not exist", field="certificate_id")
+    holder = session.get(User, certificate.user_id)
+    if not can_see_certificate(actor, certificate, holder.unit_id if holder else None):
+        raise PermissionDenied("this certificate belongs to someone else")
+    return certificate
+
+
+def list_certificates(session: Session, *, actor: Actor) -> list[Certificate]:
+    """The actor's own certificates; all of them for test administrators."""
+    query = select(Certificate).order_by(Certificate.id)
+    if not actor.has(Role.TEST_ADMIN):
+        query = query.where(Certificate.user_id == actor.id)
+    return list(session.scalars(query))
+
+
+def verify_public(session: Session, code: str) -> dict[str, Any]:
+    """What the public may learn from a code: nothing unless the code is genuine. Raises NotFound."""
+    digest = lookup_digest(code)
+    certificate = session.scalar(select(Certificate).where(Certificate.code_digest == digest)) if digest else None
+    if certificate is None or verify_code(certificate_data(certificate), code, _keys()) != CodeCheck.VALID:
+        raise NotFound("no certificate has this code; check it letter by letter", field="code")
+    view = public_view(certificate_data(certificate), today=clock.now().date())
+    return {"serial": certificate.serial, "holder": view.holder, "test_title": view.test_title,
+            "level_vi": view.level_label_vi, "level_en": view.level_label_en, "cefr": view.cefr,
+            "issue_date": view.issue_date, "status": str(view.status)}
+
+
+def revoke_certificate(session: Session, *, actor: Actor, certificate_id: int, reason: str) -> Certificate:
+    """Revoke with a reason (audited). Raises PermissionDenied, Conflict if already revoked, RuleViolation."""
+    if not actor.has(Role.ADMIN):
+        raise PermissionDenied("only administrators revoke certificates")
+    certificate = get_certificate_for(session, actor=actor, certificate_id=certificate_id)
+    if certificate.revoked_at is not None:
+        raise Conflict("this certificate is already revoked")
+    if not reason.strip():
+        raise RuleViolation("a revocation needs its reason", field="reason")
+    certificate.revoked_at, certificate.revoked_by, certificate.revocation_reason = clock.now(), actor.id, reason
+    audit.record(session, actor=actor, action="certificate.revoked", entity_type="certificate",
+                 entity_id=certificate.id, reason=reason)
+    session.flush()
+    return certificate
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    code = code_of(certificate)
+    return render_certificate_pdf(certificate_data(certificate), ISSUER.verification_url + code.replace("-", ""),
+                                  verification_code=code)

@@ -1,0 +1,103 @@
+"""Certificates: issued with a certified level, verified publicly by code, revoked, rendered as PDF."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from tests.factories import single_choice_spec
+
+
+@pytest.fixture
+def certified(api_as, factory, db_session):
+    """A candidate who passed a short certification test, and what they received."""
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    items = [factory.approved_item(author, reviewer, **single_choice_spec(correct="B")) for _ in range(2)]
+    admin = api_as("test_admin")
+    test_id = admin.post("/api/v1/tests", json={"title": "Certification check", "purpose": "certification",
+                                                 "item_ids": [i.id for i in items],
+                                                 "cut_scores": [{"level": 3, "min_score": 1},
+                                                                {"level": 4, "min_score": 2}]}).json["id"]
+    admin.post(f"/api/v1/tests/{test_id}/publish")
+    candidate = api_as("candidate", username="nguyen.van.an")
+    candidate.user.full_name = "Nguyễn Văn An"
+    db_session.flush()
+    attempt_id = candidate.post(f"/api/v1/tests/{test_id}/attempts").json["id"]
+    for position in (1, 2):
+        candidate.put(f"/api/v1/attempts/{attempt_id}/responses/{position}", json={"answer": {"choice": "B"}})
+    candidate.post(f"/api/v1/attempts/{attempt_id}/submit")
+    (certificate,) = candidate.get("/api/v1/certificates").json
+    return candidate, certificate
+
+
+def test_a_certified_level_comes_with_a_certificate_that_verifies(certified, client):
+    _candidate, certificate = certified
+    assert certificate["data"]["level"]["label_en"] == "Level 4"
+    assert certificate["serial"].startswith("LP-")
+    public = client.get(f"/api/v1/verify/{certificate['verification_code']}")
+    assert public.status_code == 200, public.json
+    assert public.json == {"serial": certificate["serial"], "holder": "Nguyễn V. A.",
+                           "test_title": "Certification check", "level_vi": "Bậc 4", "level_en": "Level 4",
+                           "cefr": "B2",
+                           "issue_date": certificate["data"]["issue_date"], "status": "valid"}
+    lower = certificate["verification_code"].lower().replace("-", " ")
+    assert client.get(f"/api/v1/verify/{lower}").status_code == 200  # typed loosely, still found
+
+
+def test_forged_or_altered_codes_fail(certified, client):
+    _candidate, certificate = certified
+    code = certificate["verification_code"]
+    flipped = code[:-1] + ("A" if code[-1] != "A" else "B")
+    for wrong in (flipped, "K1AB-CDEF-GHJK-MNPQ-RSTV-WXYZ", "nonsense", code[:-5]):
+        response = client.get(f"/api/v1/verify/{wrong}")
+        assert response.status_code == 404 and response.content_type == "application/problem+json"
+
+
+def test_an_altered_certificate_no_longer_verifies(certified, client, db_session):
+    from assessment.certification import Certificate
+
+    _candidate, certificate = certified
+    stored = db_session.get(Certificate, certificate["id"])
+    stored.data = {**stored.data, "level": {**stored.data["level"], "code": "5", "cefr": "C1", "label_en": "Level 5"}}
+    db_session.flush()
+    assert client.get(f"/api/v1/verify/{certificate['verification_code']}").status_code == 404
+
+
+def test_a_revoked_certificate_shows_as_revoked(certified, client, api_as):
+    candidate, certificate = certified
+    assert candidate.post(f"/api/v1/certificates/{certificate['id']}/revoke",
+                          json={"reason": "x"}).status_code == 403
+    admin = api_as("admin")
+    refused = admin.post(f"/api/v1/certificates/{certificate['id']}/revoke", json={"reason": ""})
+    assert refused.status_code == 422
+    revoked = admin.post(f"/api/v1/certificates/{certificate['id']}/revoke",
+                         json={"reason": "impersonation found at the exam"})
+    assert revoked.status_code == 200 and revoked.json["revoked_at"]
+    assert client.get(f"/api/v1/verify/{certificate['verification_code']}").json["status"] == "revoked"
+    assert admin.post(f"/api/v1/certificates/{certificate['id']}/revoke",
+                      json={"reason": "again"}).status_code == 409
+    audit = admin.get("/api/v1/audit").json
+    assert any(e["action"] == "certificate.revoked" and e["detail"]["reason"] == "impersonation found at the exam"
+               for e in audit)
+
+
+def test_the_pdf_renders_and_reads_back(certified, api_as):
+    candidate, certificate = certified
+    pdf = candidate.get(f"/api/v1/certificates/{certificate['id']}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Nguyễn Văn An" in text and certificate["serial"] in text and certificate["verification_code"] in text
+    assert "REVOKED" not in text
+    api_as("admin").post(f"/api/v1/certificates/{certificate['id']}/revoke", json={"reason": "test"})
+    revoked_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(
+        candidate.get(f"/api/v1/certificates/{certificate['id']}/pdf").data)).pages)
+    assert "REVOKED" in revoked_text
+
+
+def test_others_cannot_read_someone_elses_certificate(certified, api_as):
+    _candidate, certificate = certified
+    assert api_as("candidate").get(f"/api/v1/certificates/{certificate['id']}").status_code == 403
+    assert api_as("candidate").get("/api/v1/certificates").json == []
+    assert api_as("test_admin").get(f"/api/v1/certificates/{certificate['id']}").status_code == 200
