@@ -24,9 +24,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "users": "api.cli.app_commands:users",
     "items": "api.cli.items:items",
     "attempts": "api.cli.attempts:attempts",
+    "bank": "api.cli.bank:bank",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank")
 
 
 def _load(name: str) -> click.Command:

@@ -171,3 +171,9 @@ def _some_answer(item: dict) -> dict:
 def test_attempts_sweep_reports_what_it_closed(run):
     run("db", "upgrade")
     assert "closed 0 attempts whose time ran out" in run("attempts", "sweep").output
+
+
+def test_bank_calibrate_says_when_there_is_nothing_to_estimate(run):
+    run("db", "upgrade")
+    result = run("bank", "calibrate", ok=False)
+    assert result.exit_code != 0 and "no item has enough right/wrong answers" in result.output

@@ -1,0 +1,87 @@
+"""Calibrating the bank from the answers candidates gave: stored responses in, item parameters out.
+
+Items already calibrated serve as anchors, so new and re-estimated items land on the existing scale;
+items with only an author's provisional estimate are estimated afresh once enough answers exist.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assessment.models import Attempt, Response
+from assessment.psychometrics.calibration import CalibrationError, ItemParameters, ResponseData, calibrate
+from core import audit, clock
+from core.accounts import Actor, Role
+from core.errors import PermissionDenied, RuleViolation
+from question_bank.models import ItemStatistics
+from question_bank.statistics import IrtParameters, set_irt_parameters, statistics_for
+
+DICHOTOMOUS_MODELS = ("rasch", "1pl", "2pl", "3pl")
+
+
+def finite(value: float | None) -> float | None:
+    """Standard errors of fixed parameters come back as NaN; stored as unknown."""
+    return None if value is None or math.isnan(value) else float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class BankCalibration:
+    model: str
+    estimated: int  # item versions given new parameters
+    anchors: int  # item versions held fixed
+    skipped: dict[int, str]  # item version -> why it was not estimated
+    responses: int
+    converged: bool
+
+
+def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_responses: int = 200) -> BankCalibration:
+    """Estimate the bank's right/wrong items from stored answers. Raises PermissionDenied or RuleViolation."""
+    if not actor.has(Role.TEST_ADMIN):
+        raise PermissionDenied("only test administrators calibrate the bank")
+    if model not in DICHOTOMOUS_MODELS:
+        raise RuleViolation(f"model must be one of {', '.join(DICHOTOMOUS_MODELS)}", field="model")
+    rows = session.execute(select(Attempt.candidate_id, Response.item_version_id, Response.points)
+                           .join(Attempt, Attempt.id == Response.attempt_id)
+                           .where(Response.points.is_not(None))).all()
+    counts = dict(session.execute(select(Response.item_version_id, func.count()).where(Response.points.is_not(None))
+                                  .group_by(Response.item_version_id)).all())
+    skipped: dict[int, str] = {}
+    usable = []
+    for person, version, points in rows:
+        if points not in (0.0, 1.0):
+            skipped[version] = "partial-credit scores: calibrate it with a polytomous model"
+        elif counts[version] < min_responses:
+            skipped[version] = f"{counts[version]} answers; {min_responses} needed"
+        else:
+            usable.append((person, version, points))
+    usable = [row for row in usable if row[1] not in skipped]
+    if not usable:
+        raise RuleViolation("no item has enough right/wrong answers to calibrate", field="min_responses")
+    anchors = {stats.item_version_id: ItemParameters(a=stats.irt_a, b=stats.irt_b, c=stats.irt_c or 0.0)
+               for stats in session.scalars(select(ItemStatistics).where(
+                   ItemStatistics.irt_provisional.is_(False), ItemStatistics.irt_a.is_not(None)))}
+    data = ResponseData.from_long([r[0] for r in usable], [r[1] for r in usable], [r[2] for r in usable])
+    try:
+        answered = {row[1] for row in usable}
+        result = calibrate(data, model, anchors={k: v for k, v in anchors.items() if k in answered})
+    except CalibrationError as error:
+        raise RuleViolation(f"calibration failed: {error}", field="model") from None
+    estimated = 0
+    when = clock.now()
+    for item in result.items:
+        statistics_for(session, item.item_id).response_count = counts[item.item_id]
+        if item.anchored:
+            continue
+        set_irt_parameters(session, item_version_id=int(item.item_id), calibrated_at=when, parameters=IrtParameters(
+            model=model, a=float(item.a), b=float(item.b), c=float(item.c), se_a=finite(item.se_a),
+            se_b=finite(item.se_b), se_c=finite(item.se_c)))
+        estimated += 1
+    audit.record(session, actor=actor, action="bank.calibrated", entity_type="bank", entity_id=model,
+                 estimated=estimated, anchors=len(result.items) - estimated, responses=len(usable))
+    session.flush()
+    return BankCalibration(model=model, estimated=estimated, anchors=len(result.items) - estimated,
+                           skipped=skipped, responses=len(usable), converged=result.converged)

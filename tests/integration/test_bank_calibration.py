@@ -1,0 +1,74 @@
+"""Calibrating the bank from stored answers: parameters recovered, provisional ones replaced, anchors kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assessment.bank_calibration import calibrate_bank
+from assessment.models import Attempt, AttemptStatus, Response, Test
+from core.errors import PermissionDenied, RuleViolation
+from question_bank.models import ItemStatistics
+from question_bank.statistics import IrtParameters, set_irt_parameters
+from tests.factories import single_choice_spec
+
+
+@pytest.fixture
+def answered_bank(factory, db_session):
+    """Ten items answered by 600 simulated candidates under known 2PL parameters."""
+    rng = np.random.default_rng(7)
+    author, reviewer, admin = factory.user("author"), factory.user("reviewer"), factory.user("test_admin")
+    a = rng.uniform(0.8, 2.0, 10)
+    b = np.linspace(-1.8, 1.8, 10)
+    items = [factory.approved_item(author, reviewer, **single_choice_spec()) for _ in range(10)]
+    for item in items:
+        set_irt_parameters(db_session, item_version_id=item.current_version_id,
+                           parameters=IrtParameters(model="2pl", a=1.0, b=0.0), calibrated_at=None)
+    test = Test(title="Field test", purpose="practice", cut_scores=[], created_by=admin.id)
+    db_session.add(test)
+    db_session.flush()
+    thetas = rng.normal(size=600)
+    for theta in thetas:
+        person = factory.user("candidate")
+        attempt = Attempt(test_id=test.id, candidate_id=person.id, status=AttemptStatus.SCORED)
+        db_session.add(attempt)
+        db_session.flush()
+        p = 1 / (1 + np.exp(-a * (theta - b)))
+        for item, right in zip(items, rng.random(10) < p, strict=True):
+            db_session.add(Response(attempt_id=attempt.id, item_version_id=item.current_version_id,
+                                    answer={"choice": "B"}, points=float(right)))
+    db_session.flush()
+    return admin, items, a, b
+
+
+def test_stored_answers_recover_the_parameters(answered_bank, db_session):
+    admin, items, _a, b = answered_bank
+    outcome = calibrate_bank(db_session, actor=admin.as_actor(), model="2pl", min_responses=100)
+    assert (outcome.estimated, outcome.anchors, outcome.responses) == (10, 0, 6000)
+    stats = [db_session.get(ItemStatistics, item.current_version_id) for item in items]
+    estimated_b = np.array([s.irt_b for s in stats])
+    assert np.corrcoef(estimated_b, b)[0, 1] > 0.97
+    assert all(not s.irt_provisional and s.calibrated_at is not None and s.irt_se_b > 0 for s in stats)
+    assert all(s.response_count == 600 for s in stats)
+
+
+def test_calibrated_items_anchor_the_next_run(answered_bank, db_session):
+    admin, items, _a, _b = answered_bank
+    calibrate_bank(db_session, actor=admin.as_actor(), min_responses=100)
+    anchored = db_session.get(ItemStatistics, items[0].current_version_id)
+    before = (anchored.irt_a, anchored.irt_b)
+    for item in items[5:]:
+        db_session.get(ItemStatistics, item.current_version_id).irt_provisional = True
+    outcome = calibrate_bank(db_session, actor=admin.as_actor(), min_responses=100)
+    assert (outcome.estimated, outcome.anchors) == (5, 5)
+    assert (anchored.irt_a, anchored.irt_b) == before
+
+
+def test_too_few_answers_and_wrong_callers_are_refused(answered_bank, db_session, factory):
+    admin, *_ = answered_bank
+    with pytest.raises(RuleViolation):
+        calibrate_bank(db_session, actor=admin.as_actor(), min_responses=10_000)
+    with pytest.raises(PermissionDenied):
+        calibrate_bank(db_session, actor=factory.user("author").as_actor())
+    with pytest.raises(RuleViolation):
+        calibrate_bank(db_session, actor=admin.as_actor(), model="gpcm")
