@@ -36,6 +36,7 @@ class Item(Base):
         # The filters examiners combine most; the id makes page order and counts index-only.
         Index("ix_items_status_skill_level", "status", "skill", "level", "id"),
         Index("ix_items_skill_level", "skill", "level", "id"),
+        Index("ix_items_level_id", "level", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -184,8 +185,10 @@ class ItemTag(Base):
 
     __tablename__ = "item_tags"
 
+    __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"),)  # tag filters read only the index
+
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 class ItemEnemy(Base):
