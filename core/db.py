@@ -20,12 +20,14 @@ NAMING_CONVENTION = {
 }
 
 
-# Indexes that migrations create for one backend only (outside the models): schema comparisons skip them.
-DATABASE_ONLY_INDEXES = frozenset({"ix_items_search_text_trgm"})
+# What migrations create for one backend only (outside the models): schema comparisons skip them.
+DATABASE_ONLY_INDEXES = frozenset({"ix_items_search_text_trgm", "ix_items_search_vector"})
+DATABASE_ONLY_COLUMNS = frozenset({"search_vector"})
 
 
 def include_in_schema_comparison(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+    return not ((type_ == "index" and name in DATABASE_ONLY_INDEXES)
+                or (type_ == "column" and name in DATABASE_ONLY_COLUMNS))
 
 
 class Base(DeclarativeBase):

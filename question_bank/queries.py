@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
 
 from core.accounts import Actor
@@ -38,7 +40,26 @@ class ItemFilter:
     ids: Sequence[int] = field(default_factory=tuple)
 
 
-def _filtered(query: Select, filters: ItemFilter) -> Select:
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _text_condition(dialect: str, text_query: str) -> ColumnElement[bool] | None:
+    """Every word of the query must occur in the item; punctuation is ignored.
+
+    PostgreSQL matches words and word beginnings through its full-text index; elsewhere the words
+    are looked for as substrings (which finds at least as much).
+    """
+    words = WORD.findall(text_query.casefold())
+    if not words:
+        return None
+    if dialect == "postgresql":
+        return sql_text("items.search_vector @@ to_tsquery('simple', :words)").bindparams(
+            words=" & ".join(f"{word}:*" for word in words))
+    # \w includes "_", LIKE's one-character wildcard: escape it.
+    return and_(*(Item.search_text.like("%" + word.replace("_", "\\_") + "%", escape="\\") for word in words))
+
+
+def _filtered(query: Select, filters: ItemFilter, dialect: str = "sqlite") -> Select:
     for column, value in (("status", filters.status), ("skill", filters.skill), ("level", filters.level),
                           ("type", filters.type), ("language", filters.language), ("topic", filters.topic),
                           ("author_id", filters.author_id)):
@@ -48,9 +69,10 @@ def _filtered(query: Select, filters: ItemFilter) -> Select:
         query = query.where(Item.id.in_(filters.ids))
     for tag in filters.tags:
         query = query.where(Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag == tag)))
-    for word in (filters.text or "").casefold().split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Item.search_text.like(f"%{escaped}%", escape="\\"))
+    if filters.text:
+        condition = _text_condition(dialect, filters.text)
+        if condition is not None:
+            query = query.where(condition)
     return query
 
 
@@ -66,8 +88,9 @@ def list_items(session: Session, *, actor: Actor, filters: ItemFilter, page: int
     """A page of items and how many match (counted up to COUNT_LIMIT). Raises PermissionDenied."""
     if not policies.can_read_bank(actor):
         raise PermissionDenied("the item bank is for examiners and test administrators")
-    query = _filtered(select(Item), filters)
-    matches = _filtered(select(Item.id), filters).limit(COUNT_LIMIT + 1).subquery()
+    dialect = session.get_bind().dialect.name
+    query = _filtered(select(Item), filters, dialect)
+    matches = _filtered(select(Item.id), filters, dialect).limit(COUNT_LIMIT + 1).subquery()
     counted = session.scalar(select(func.count()).select_from(matches)) or 0
     items = session.scalars(
         query.options(selectinload(Item.tag_links))

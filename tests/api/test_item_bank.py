@@ -197,7 +197,9 @@ def test_search_filters_sorts_and_paginates(author, api_as):
     assert reviewer.get(f"/api/v1/items?q={marker}&tag=roads").json["meta"]["total"] == 2
     assert reviewer.get(f"/api/v1/items?q={marker}&tag=roads&tag=none").json["meta"]["total"] == 0
     assert reviewer.get(f"/api/v1/items?q={marker}&skill=grammar").json["meta"]["total"] == 0
-    assert reviewer.get(f"/api/v1/items?q={marker}%25").json["meta"]["total"] == 0  # % is literal text
+    assert reviewer.get(f"/api/v1/items?q={marker}%25").json["meta"]["total"] == 4  # punctuation is not a wildcard
+    assert reviewer.get(f"/api/v1/items?q={marker}+nowhere").json["meta"]["total"] == 0  # every word must occur
+    assert reviewer.get("/api/v1/items?q=zebracross").json["meta"]["total"] == 4  # word beginnings match
     assert reviewer.get(f"/api/v1/items?q={marker}&status=draft&type=single_choice&language=en"
                         ).json["meta"]["total"] == 4
 
