@@ -28,6 +28,7 @@ from assessment.psychometrics.cat import (
     StoppingRule,
     parse_selector,
 )
+from assessment.psychometrics.cat.stopping import DEFAULT_CONFIDENCE
 from assessment.psychometrics.levels import LevelScale
 from core.errors import RuleViolation
 from question_bank import item_types
@@ -45,7 +46,7 @@ class AdaptiveSettings:
     min_items: int = 10
     max_items: int = 30
     se_stop: float | None = None
-    classification_confidence: float | None = 0.8
+    classification_confidence: float | None = DEFAULT_CONFIDENCE  # with curtailment: see cat.stopping
     selector: str = "randomesque:3"
     skills: tuple[str, ...] = ()  # item pool: approved items of these skills (all skills if empty)
     quotas: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # blueprint per skill

@@ -20,7 +20,7 @@ import numpy as np
 from assessment.psychometrics.cat.constraints import Blueprint, InfeasibleConstraint, SkillQuota
 from assessment.psychometrics.cat.engine import ESTIMATORS, CatConfig, CatEngine
 from assessment.psychometrics.cat.pool import InvalidItemPool, ItemPool
-from assessment.psychometrics.cat.selection import SympsonHetter, parse_selector
+from assessment.psychometrics.cat.selection import ExposureCap, SympsonHetter, parse_selector
 from assessment.psychometrics.cat.simulation import (
     Simulation,
     calibrate_sympson_hetter,
@@ -260,7 +260,9 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     default="maxinfo",
     show_default=True,
     help="maxinfo | randomesque:K | sympson-hetter (exposure parameters from --exposure-params, "
-    "or calibrated by iterated simulation of these examinees to keep exposure under --r-max).",
+    "or calibrated by iterated simulation of these examinees to keep exposure under --r-max) | "
+    "exposure-cap (examinees tested in order; an item whose running exposure rate would pass "
+    "--r-max is left out, so no rate ends above it; nothing to calibrate).",
 )
 @click.option("--estimator", type=click.Choice(ESTIMATORS), default="eap", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -293,8 +295,8 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     type=click.FloatRange(0, 1, min_open=True),
     default=0.25,
     show_default=True,
-    help="Maximum exposure rate for a calibrated sympson-hetter run; calibration aims 3 binomial SDs "
-    "below it for this many examinees so that the observed rates stay under it.",
+    help="Maximum exposure rate for sympson-hetter and exposure-cap. Sympson-Hetter calibration aims "
+    "3 binomial SDs below it for this many examinees so that the observed rates stay under it.",
 )
 @click.option("--sh-iterations", type=click.IntRange(min=1), default=12, show_default=True)
 @click.option("--save-exposure-params", type=click.Path(dir_okay=False, path_type=Path))
@@ -396,7 +398,14 @@ def simulate(
                 writer = csv.writer(handle)
                 writer.writerow(["item_id", "k"])
                 writer.writerows(zip(pool.item_ids, (f"{value:.6g}" for value in chosen.k), strict=True))
-    engine = engine.with_selector(chosen)
+    if isinstance(chosen, ExposureCap):
+        cap = chosen.r_max if ":" in selector else r_max  # a rate in the selector text wins
+        chosen = ExposureCap.start(pool.size, cap)
+        settings["r_max"] = cap
+    try:
+        engine = engine.with_selector(chosen)
+    except InfeasibleConstraint as error:
+        raise click.UsageError(f"the test cannot be delivered as configured: {error}") from None
 
     simulation = run_simulation(engine, thetas, examinee_ids=ids, seed=seed)
     out.write_text(json.dumps(result_document(simulation, settings), indent=1))

@@ -17,7 +17,7 @@ from assessment.psychometrics.cat.constraints import (
 )
 from assessment.psychometrics.cat.engine import CatConfig, CatEngine, CatResult, CatSession, Step
 from assessment.psychometrics.cat.pool import InvalidItemPool, ItemPool
-from assessment.psychometrics.cat.selection import MaxInfo, Randomesque, SympsonHetter, parse_selector
+from assessment.psychometrics.cat.selection import ExposureCap, MaxInfo, Randomesque, SympsonHetter, parse_selector
 from assessment.psychometrics.cat.stopping import ClassificationStop, StoppingRule
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "CatSession",
     "ClassificationStop",
     "ConstraintIssue",
+    "ExposureCap",
     "InfeasibleConstraint",
     "InvalidItemPool",
     "ItemPool",

@@ -9,6 +9,7 @@ request can rebuild a session from the stored items and responses in microsecond
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -24,7 +25,7 @@ from assessment.psychometrics.cat.constraints import (
     enemy_closure,
 )
 from assessment.psychometrics.cat.pool import ItemPool
-from assessment.psychometrics.cat.selection import NOT_ELIGIBLE, MaxInfo, Selector, SympsonHetter
+from assessment.psychometrics.cat.selection import NOT_ELIGIBLE, ExposureCap, MaxInfo, Selector, SympsonHetter
 from assessment.psychometrics.cat.stopping import StoppingRule
 from assessment.psychometrics.estimation import (
     MAP_BOUNDS,
@@ -92,6 +93,23 @@ class CatResult:
     at_bound: bool = False
 
 
+def _checked_selector(selector: Selector, pool: ItemPool, stopping: StoppingRule) -> Selector:
+    """The selector fitted to the pool; raises ValueError or InfeasibleConstraint when it cannot be."""
+    if isinstance(selector, SympsonHetter) and selector.k.size != pool.size:
+        raise ValueError(f"{selector.k.size} exposure parameters for a pool of {pool.size} items")
+    if isinstance(selector, ExposureCap):
+        if selector.given.size != pool.size:
+            raise ValueError(f"{selector.given.size} exposure counts for a pool of {pool.size} items")
+        if stopping.max_items > selector.r_max * pool.size:
+            raise InfeasibleConstraint(
+                f"an exposure cap of {selector.r_max} cannot hold for {stopping.max_items}-item tests from "
+                f"{pool.size} items: it needs at least {math.ceil(stopping.max_items / selector.r_max)}"
+            )
+        if pool.has_testlets and selector.unit_of is None:
+            return replace(selector, unit_of=pool.unit_of)
+    return selector
+
+
 class CatEngine:
     """A test's pool and rules with everything per-test precomputed; safe to share across requests."""
 
@@ -104,9 +122,9 @@ class CatEngine:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}")
         if stopping.min_items > pool.size:
             raise InfeasibleConstraint(f"the minimum length {stopping.min_items} exceeds the pool's {pool.size} items")
-        selector = self.config.selector
-        if isinstance(selector, SympsonHetter) and selector.k.size != pool.size:
-            raise ValueError(f"{selector.k.size} exposure parameters for a pool of {pool.size} items")
+        selector = _checked_selector(self.config.selector, pool, stopping)
+        if selector is not self.config.selector:
+            self.config = replace(self.config, selector=selector)
         prior = self.config.prior
         self.grid = self.config.grid or QuadratureGrid.normal(prior.mean, prior.sd)
         self.table = np.ascontiguousarray(pool.category_log_probabilities(self.grid.points))
@@ -125,11 +143,9 @@ class CatEngine:
 
     def with_selector(self, selector: Selector) -> CatEngine:
         """The same test with another selector, reusing the precomputed tables."""
-        if isinstance(selector, SympsonHetter) and selector.k.size != self.pool.size:
-            raise ValueError(f"{selector.k.size} exposure parameters for a pool of {self.pool.size} items")
         clone = object.__new__(CatEngine)
         clone.__dict__.update(self.__dict__)
-        clone.config = replace(self.config, selector=selector)
+        clone.config = replace(self.config, selector=_checked_selector(selector, self.pool, self.config.stopping))
         return clone
 
     def new_session(self) -> CatSession:

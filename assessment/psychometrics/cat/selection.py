@@ -3,15 +3,21 @@
 A selector receives the information of every item at the current ability with ineligible
 items already set to -inf, and returns the chosen item plus any items it set aside for the
 rest of this test (Sympson-Hetter). It may overwrite the scores: they are a scratch buffer.
+
+Exposure control comes in three kinds: randomesque (a draw among the best few, no cap),
+Sympson-Hetter (a lottery per item with parameters calibrated by simulation beforehand), and
+an exposure cap that works from the test's running counts (:class:`ExposureCap`: nothing to
+calibrate, and the cap holds over every run of examinees, not only in expectation).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from assessment.psychometrics.models import FloatArray
 
@@ -109,8 +115,62 @@ class SympsonHetter:
             scores[best] = NOT_ELIGIBLE
 
 
+@dataclass(frozen=True, eq=False)
+class ExposureCap:
+    """Maximum information over the items whose running exposure leaves room under a cap.
+
+    The "restricted" maximum-information rule (Revuelta & Ponsoda, 1998), the freeze of
+    Chen, Lei & Liao (2008): an item given in ``given[i]`` of the test's ``tests`` earlier
+    administrations is eligible for the next one only if giving it keeps its rate at or under
+    ``r_max``: ``given[i] + 1 <= max(1, r_max * (tests + 1))`` (so in the first 1/r_max tests
+    an item is given once at most). After any number n >= 1/r_max of tests no item's
+    exposure rate exceeds r_max, whatever the examinees: nothing to calibrate and no margin
+    for sampling error to keep. The best eligible item is given outright, so items are never
+    lost to a lottery. It needs at least max_items / r_max items in the pool.
+
+    A selector holds the counts of one moment: :meth:`after` gives the next test's. A
+    testlet is eligible only while all its items are.
+    """
+
+    r_max: float
+    given: FloatArray  # earlier tests that each item was given in
+    tests: int
+    unit_of: NDArray[np.intp] | None = None  # delivery unit of each item, when the pool has testlets
+    name: str = "exposure-cap"
+    frozen: NDArray[np.bool_] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.r_max <= 1:
+            raise ValueError("the maximum exposure rate must be in (0, 1]")
+        if self.tests < 0 or np.any(self.given < 0) or np.any(self.given > self.tests):
+            raise ValueError("exposure counts must be between 0 and the number of tests")
+        frozen = self.given + 1.0 > max(1.0, self.r_max * (self.tests + 1))
+        if self.unit_of is not None and frozen.any():
+            frozen_units = np.zeros(int(self.unit_of.max()) + 1, dtype=bool)
+            frozen_units[self.unit_of[frozen]] = True
+            frozen = frozen_units[self.unit_of]
+        object.__setattr__(self, "frozen", frozen)
+
+    @classmethod
+    def start(cls, n_items: int, r_max: float = 0.25, unit_of: NDArray[np.intp] | None = None) -> ExposureCap:
+        """The cap before the first test: every item eligible."""
+        return cls(r_max, np.zeros(n_items), 0, unit_of)
+
+    def after(self, administered: Sequence[int]) -> ExposureCap:
+        """The cap for the next test, once a test has given the items at ``administered``."""
+        given = self.given.copy()
+        given[np.asarray(administered, dtype=np.intp)] += 1.0
+        return replace(self, given=given, tests=self.tests + 1)
+
+    def choose(self, scores: FloatArray, rng: np.random.Generator) -> Choice:
+        np.putmask(scores, self.frozen, NOT_ELIGIBLE)
+        best = int(np.argmax(scores))
+        return Choice(None if scores[best] == NOT_ELIGIBLE else best)
+
+
 def parse_selector(text: str, n_items: int) -> Selector:
-    """Read ``maxinfo``, ``randomesque:K`` or ``sympson-hetter`` (parameters all 1 until calibrated)."""
+    """Read ``maxinfo``, ``randomesque:K``, ``sympson-hetter`` (parameters all 1 until calibrated)
+    or ``exposure-cap:R`` (running exposure rates kept under R, default 0.25)."""
     name, _, argument = text.strip().partition(":")
     if name == "maxinfo" and not argument:
         return MaxInfo()
@@ -121,4 +181,9 @@ def parse_selector(text: str, n_items: int) -> Selector:
             raise ValueError(f"randomesque needs a whole number k >= 1, got {argument!r}") from None
     if name == "sympson-hetter" and not argument:
         return SympsonHetter.unconstrained(n_items)
-    raise ValueError(f"unknown selector {text!r}: use maxinfo, randomesque:K or sympson-hetter")
+    if name == "exposure-cap":
+        try:
+            return ExposureCap.start(n_items, float(argument) if argument else 0.25)
+        except ValueError:
+            raise ValueError(f"exposure-cap needs a rate in (0, 1], got {argument!r}") from None
+    raise ValueError(f"unknown selector {text!r}: use maxinfo, randomesque:K, sympson-hetter or exposure-cap:R")

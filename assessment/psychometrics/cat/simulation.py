@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from assessment.psychometrics.cat.engine import CatEngine, CatResult
-from assessment.psychometrics.cat.selection import SympsonHetter
+from assessment.psychometrics.cat.selection import ExposureCap, SympsonHetter
 from assessment.psychometrics.levels import accuracy
 from assessment.psychometrics.models import FloatArray
 
@@ -91,7 +91,11 @@ def simulate(
     stream: int = 0,
     timer: StepTimer | None = None,
 ) -> Simulation:
-    """Run one adaptive test per true ability and summarise against the true levels."""
+    """Run one adaptive test per true ability and summarise against the true levels.
+
+    With an :class:`ExposureCap` selector the examinees are tested in the order given, each
+    under the exposure counts of those before, as they would be in operation.
+    """
     true_thetas = np.asarray(thetas, dtype=np.float64).reshape(-1)
     ids = list(examinee_ids) if examinee_ids is not None else [str(i + 1) for i in range(true_thetas.size)]
     if len(ids) != true_thetas.size:
@@ -131,6 +135,10 @@ def simulate(
         won[session.administered] += 1
         won[session.set_aside] += 1
         examinees.append(SimulatedExaminee(examinee_id, true_theta, int(true_levels[e]), session.result()))
+        selector = engine.config.selector
+        if isinstance(selector, ExposureCap):
+            # Examinees take the test one after another, each under the counts of those before.
+            engine = engine.with_selector(selector.after(session.administered))
     n = max(len(examinees), 1)
     return Simulation(tuple(examinees), summarise(examinees, given / n), given / n, won / n)
 
@@ -154,11 +162,19 @@ def summarise(examinees: Sequence[SimulatedExaminee], exposure: FloatArray) -> S
     )
 
 
-def sympson_hetter_target(r_max: float, n_examinees: int) -> float:
-    """The expected exposure to aim at so that observed rates over n examinees stay under r_max."""
+def sympson_hetter_target(r_max: float, n_examinees: int, *, calibration_examinees: int | None = None) -> float:
+    """The expected exposure to aim at so that observed rates over n examinees stay under r_max.
+
+    Parameters calibrated on the same examinees carry only the sampling error of the n observed
+    rates; calibrated on a separate sample of ``calibration_examinees``, they carry that
+    sample's error too, and the margin covers both.
+    """
     if not 0 < r_max <= 1:
         raise ValueError("the maximum exposure rate must be in (0, 1]")
-    margin = EXPOSURE_SAFETY_SDS * math.sqrt(r_max * (1.0 - r_max) / max(n_examinees, 1))
+    inverse_size = 1.0 / max(n_examinees, 1)
+    if calibration_examinees is not None:
+        inverse_size += 1.0 / max(calibration_examinees, 1)
+    margin = EXPOSURE_SAFETY_SDS * math.sqrt(r_max * (1.0 - r_max) * inverse_size)
     return max(r_max - margin, r_max / 2.0)
 
 

@@ -14,9 +14,11 @@ confidence c. Each of its three rules reads the posterior on the quadrature grid
 With ``curtail`` (on by default) each rule also stops once the items left before the maximum
 length would leave the level unchanged with probability >= c (stochastic curtailment,
 Finkelman 2008): an examinee whose level a full-length test would confirm anyway is not
-given items that cannot pay for themselves. The confidence then bounds both the posterior
-probability of the level when the test stops and the chance that the full-length test
-would have placed the examinee elsewhere.
+given items that cannot change it. So a test stops when its level is right with posterior
+probability >= c, or when the full-length test would give the same level with probability
+>= c; higher c means longer, more accurate tests. Without curtailment, examinees near a cut
+run to the maximum length whatever c is, which is where the posterior rule alone spends its
+items.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from assessment.psychometrics.models import FloatArray
 
 ClassificationMethod = Literal["posterior", "ci", "sprt"]
 CLASSIFICATION_METHODS: tuple[ClassificationMethod, ...] = ("posterior", "ci", "sprt")
+# With curtailment: 20-21 items of 30, within about a point of the 30-item accuracy, on simulated
+# 3PL banks of 1,000 and 10,000 items (bench/cat_vs_catsim.py prints the trade-off curve).
 DEFAULT_CONFIDENCE = 0.92
 
 # decided(log_likelihood, theta, se, future_information): the last argument is called only when

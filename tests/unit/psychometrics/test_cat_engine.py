@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -218,27 +220,62 @@ def test_minimum_length_holds_even_when_the_se_target_is_met_earlier() -> None:
 def test_classification_stop_ends_once_the_level_is_decided(method: str) -> None:
     pool = random_pool(300)
     scale = LevelScale()
-    stop = ClassificationStop(scale, confidence=0.9, method=method, indifference=0.3)  # type: ignore[arg-type]
+    stop = ClassificationStop(scale, confidence=0.9, method=method, indifference=0.3, curtail=False)  # type: ignore[arg-type]
     engine = CatEngine(pool, CatConfig(stopping=StoppingRule(max_items=60, classification=stop)))
     session = run(engine.new_session(), 1.5)  # mid-level: decidable well before 60 items
     assert session.stop_reason == "classified"
     assert len(session.administered) < 60
     decided = stop.bind(engine.grid)
-    assert decided(session.log_likelihood, session.theta, session.se)
+    never = lambda: pytest.fail("an uncurtailed rule does not ask for the future information")  # noqa: E731
+    assert decided(session.log_likelihood, session.theta, session.se, never)
     before = engine.resume([pool.item_ids[i] for i in session.administered[:-1]], session.responses[:-1])
-    assert not decided(before.log_likelihood, before.theta, before.se)
+    assert not decided(before.log_likelihood, before.theta, before.se, never)
     if method == "posterior":
         assert max(session.result().level_probabilities.values()) >= 0.9
 
 
+def best_remaining_information(session: CatSession, remaining: int) -> float:
+    """Brute force: the information of the ``remaining`` best unused items at the estimate."""
+    information = session.engine.pool.information(session.theta)
+    unused = np.setdiff1d(np.arange(information.size), session.administered)
+    return float(np.sort(information[unused])[::-1][:remaining].sum())
+
+
+def test_curtailment_stops_once_the_remaining_items_would_likely_keep_the_level() -> None:
+    pool = random_pool(300)
+    stop = ClassificationStop(LevelScale(), confidence=0.9)
+    rule = StoppingRule(max_items=30, classification=stop)
+    engine = CatEngine(pool, CatConfig(stopping=rule))
+    plain = CatEngine(pool, CatConfig(stopping=replace(rule, classification=replace(stop, curtail=False))))
+    # Just above a cut: the posterior rarely reaches 0.9 within 30 items, the curtailment can.
+    session = run(engine.new_session(), 0.35, seed=2)
+    uncurtailed = run(plain.new_session(), 0.35, seed=2)
+    n = len(session.administered)
+    assert session.stop_reason == "classified"
+    assert n < len(uncurtailed.administered)
+    assert session.administered == uncurtailed.administered[:n]  # same draws, same items until the stop
+    assert max(session.result().level_probabilities.values()) < 0.9  # stopped by the curtailment
+    left = rule.max_items - n
+    assert stop.decided(
+        engine.grid, session.log_likelihood, session.theta, session.se, best_remaining_information(session, left)
+    )
+    before = engine.resume([pool.item_ids[i] for i in session.administered[:-1]], session.responses[:-1])
+    assert not stop.decided(
+        engine.grid, before.log_likelihood, before.theta, before.se, best_remaining_information(before, left + 1)
+    )
+
+
 def test_sprt_decides_from_likelihood_ratios_at_the_cuts() -> None:
     grid = QuadratureGrid.normal()
-    stop = ClassificationStop(LevelScale((0.0,)), confidence=0.9, method="sprt", indifference=0.5)
-    decided = stop.bind(grid)
+    stop = ClassificationStop(LevelScale((0.0,)), confidence=0.9, method="sprt", indifference=0.5, curtail=False)
     slope = np.log(9.0) / 1.0  # log LR over cut ± 0.5 equals the threshold log(0.9/0.1)
-    assert decided(slope * 1.01 * grid.points, 0.0, 1.0)
-    assert decided(-slope * 1.01 * grid.points, 0.0, 1.0)
-    assert not decided(slope * 0.99 * grid.points, 0.0, 1.0)
+    assert stop.decided(grid, slope * 1.01 * grid.points, 0.0, 1.0, 5.0)
+    assert stop.decided(grid, -slope * 1.01 * grid.points, 0.0, 1.0, 5.0)
+    assert not stop.decided(grid, slope * 0.99 * grid.points, 0.0, 1.0, 5.0)
+    # With no items left the curtailment decides whatever the ratio; with items left, at the
+    # cut, the level is a coin flip.
+    assert replace(stop, curtail=True).decided(grid, slope * 0.99 * grid.points, 0.0, 1.0, 0.0)
+    assert not replace(stop, curtail=True).decided(grid, slope * 0.99 * grid.points, 0.0, 1.0, 5.0)
 
 
 def test_result_states_level_and_probabilities_that_sum_to_one() -> None:

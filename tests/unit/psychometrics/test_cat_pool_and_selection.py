@@ -8,6 +8,7 @@ import pytest
 from assessment.psychometrics.cat.pool import InvalidItemPool, ItemPool
 from assessment.psychometrics.cat.selection import (
     NOT_ELIGIBLE,
+    ExposureCap,
     MaxInfo,
     Randomesque,
     SympsonHetter,
@@ -120,6 +121,32 @@ def test_selector_text_is_parsed_or_refused() -> None:
     assert isinstance(parse_selector("maxinfo", 10), MaxInfo)
     assert parse_selector("randomesque:7", 10) == Randomesque(7)
     assert isinstance(parse_selector("sympson-hetter", 10), SympsonHetter)
-    for bad in ("best", "randomesque:x", "randomesque:0", "maxinfo:2"):
-        with pytest.raises(ValueError, match=r"randomesque|selector"):
+    cap = parse_selector("exposure-cap:0.3", 10)
+    assert isinstance(cap, ExposureCap)
+    assert (cap.r_max, cap.tests, cap.given.tolist()) == (0.3, 0, [0.0] * 10)
+    assert parse_selector("exposure-cap", 10).r_max == 0.25  # type: ignore[attr-defined]
+    for bad in ("best", "randomesque:x", "randomesque:0", "maxinfo:2", "exposure-cap:2", "exposure-cap:x"):
+        with pytest.raises(ValueError, match=r"randomesque|selector|exposure-cap"):
             parse_selector(bad, 10)
+
+
+def test_exposure_cap_leaves_out_items_whose_rate_would_pass_the_cap() -> None:
+    # After 8 tests a 0.25 cap allows 0.25 * 9 = 2.25 uses by the end of the 9th: items given
+    # twice or more already are left out, the others are not.
+    cap = ExposureCap(0.25, np.array([0.0, 1.0, 2.0, 3.0]), tests=8)
+    assert cap.frozen.tolist() == [False, False, True, True]
+    scores = np.array([0.2, 0.3, 0.9, 0.8])
+    assert cap.choose(scores, np.random.default_rng(0)).item == 1
+    # In the first 1/r_max tests an item may be given once.
+    assert ExposureCap(0.25, np.array([0.0, 1.0]), tests=2).frozen.tolist() == [False, True]
+    later = cap.after([0, 3])
+    assert (later.given.tolist(), later.tests) == ([1.0, 1.0, 2.0, 4.0], 9)
+    assert cap.given.tolist() == [0.0, 1.0, 2.0, 3.0]  # the earlier counts are kept as they were
+    with pytest.raises(ValueError, match="between 0 and the number of tests"):
+        ExposureCap(0.25, np.array([3.0]), tests=2)
+
+
+def test_exposure_cap_leaves_out_a_testlet_with_any_item_at_the_cap() -> None:
+    unit_of = np.array([0, 1, 1, 2])
+    cap = ExposureCap(0.5, np.array([0.0, 0.0, 3.0, 1.0]), tests=4, unit_of=unit_of)
+    assert cap.frozen.tolist() == [False, True, True, False]

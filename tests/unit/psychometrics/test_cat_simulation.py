@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from assessment.psychometrics.cat.engine import CatConfig, CatEngine
-from assessment.psychometrics.cat.selection import Randomesque, SympsonHetter
+from assessment.psychometrics.cat.constraints import InfeasibleConstraint
+from assessment.psychometrics.cat.selection import ExposureCap, Randomesque, SympsonHetter
 from assessment.psychometrics.cat.simulation import (
     calibrate_sympson_hetter,
     simulate,
@@ -89,3 +90,26 @@ def test_sympson_hetter_target_leaves_room_for_sampling_error() -> None:
     assert sympson_hetter_target(0.25, 1000) == pytest.approx(0.25 - 3 * np.sqrt(0.25 * 0.75 / 1000))
     assert sympson_hetter_target(0.25, 1) == 0.125
     assert sympson_hetter_target(0.25, 10**9) == pytest.approx(0.25, abs=1e-4)
+    # Parameters calibrated on other examinees carry that sample's error as well.
+    separate = sympson_hetter_target(0.25, 10_000, calibration_examinees=4000)
+    assert separate == pytest.approx(0.25 - 3 * np.sqrt(0.25 * 0.75 * (1 / 10_000 + 1 / 4000)))
+
+
+def test_exposure_cap_holds_after_every_examinee_and_spreads_the_pool() -> None:
+    base = engine(n_items=120, length=10)
+    run = simulate(base.with_selector(ExposureCap.start(120, 0.2)), THETAS, seed=3)
+    given = np.zeros(120)
+    for n, examinee in enumerate(run.examinees, start=1):
+        assert len(examinee.result.items) == 10
+        given[[base.pool.position(i) for i in examinee.result.items]] += 1
+        assert given.max() <= max(1.0, 0.2 * n)
+    assert run.summary.max_exposure <= 0.2
+    assert run.summary.items_used > simulate(base, THETAS, seed=3).summary.items_used
+
+
+def test_an_exposure_cap_the_pool_cannot_meet_is_refused() -> None:
+    base = engine(n_items=120, length=10)
+    with pytest.raises(InfeasibleConstraint, match="needs at least 125"):
+        base.with_selector(ExposureCap.start(120, 0.08))
+    with pytest.raises(ValueError, match="exposure counts for a pool"):
+        base.with_selector(ExposureCap.start(100, 0.5))

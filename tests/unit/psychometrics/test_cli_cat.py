@@ -111,6 +111,17 @@ def test_sympson_hetter_calibrates_saves_and_reuses_exposure_parameters(files: d
     assert invoke(files, "--max-items", "6", "--selector", "randomesque:3").exit_code == 0
 
 
+def test_exposure_cap_keeps_every_rate_under_r_max(files: dict[str, Path]) -> None:
+    result = invoke(files, "--max-items", "6", "--selector", "exposure-cap", "--r-max", "0.3")
+    assert result.exit_code == 0, result.output
+    document = json.loads(files["out"].read_text())
+    assert document["settings"]["r_max"] == 0.3
+    assert document["summary"]["max_exposure"] <= 0.3
+    refused = invoke(files, "--max-items", "30", "--selector", "exposure-cap", "--r-max", "0.3")
+    assert refused.exit_code == 2
+    assert "cannot be delivered" in refused.output
+
+
 def test_blueprint_and_enemies_files_constrain_the_tests(files: dict[str, Path]) -> None:
     blueprint = files["dir"] / "blueprint.csv"
     blueprint.write_text("skill,min_items,max_items\nlistening,4,5\nreading,0,\n")
