@@ -37,18 +37,20 @@ class Item(Base):
         Index("ix_items_status_skill_level", "status", "skill", "level", "id"),
         Index("ix_items_skill_level", "skill", "level", "id"),
         Index("ix_items_level_id", "level", "id"),
+        Index("ix_items_type_status_skill", "type", "status", "skill", "id"),
+        Index("ix_items_topic_updated_at", "topic", "updated_at", "id"),  # a topic's newest items
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # An identifier from outside (QTI identifier, Moodle idnumber), so a re-import updates, not duplicates.
     identifier: Mapped[str | None] = mapped_column(String(120), unique=True)
-    type: Mapped[str] = mapped_column(String(40), index=True)
+    type: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en", index=True)
     # Imported items may arrive unclassified; approval needs both.
     skill: Mapped[str | None] = mapped_column(String(20), index=True)
     level: Mapped[int | None] = mapped_column(Integer, index=True)
-    topic: Mapped[str | None] = mapped_column(String(80), index=True)
+    topic: Mapped[str | None] = mapped_column(String(80))
     category: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(255), default="")
     expected_seconds: Mapped[int | None] = mapped_column(Integer)

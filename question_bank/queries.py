@@ -5,19 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from core.accounts import Actor
 from core.errors import PermissionDenied
 from question_bank import policies
 from question_bank.models import Item, ItemTag
 
-# Counting stops here: "10,000 or more" is all a person needs, and counting every match of a common
-# word in a large bank would cost more than finding the page itself.
-COUNT_LIMIT = 10_000
+# Counting stops here: "1,000 or more" is all a person paging through results needs, and counting
+# every match of a common word in a large bank costs several times more than finding the page itself
+# (each match is a row to visit). Pages past the count still work: paging does not depend on it.
+COUNT_LIMIT = 1_000
 
 SORTS = {
     "id": Item.id.asc(), "-id": Item.id.desc(),
@@ -76,24 +78,70 @@ def _filtered(query: Select, filters: ItemFilter, dialect: str = "sqlite") -> Se
     return query
 
 
+SUMMARY_COLUMNS = (Item.id, Item.identifier, Item.type, Item.title, Item.preview, Item.skill, Item.level,
+                   Item.language, Item.topic, Item.status, Item.author_id, Item.stimulus_id, Item.revision,
+                   Item.updated_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSummary:
+    """An item as search results show it: metadata and a preview, read as plain rows (no ORM objects)."""
+
+    id: int
+    identifier: str | None
+    type: str
+    title: str
+    preview: str
+    skill: str | None
+    level: int | None
+    language: str
+    topic: str | None
+    status: str
+    author_id: int
+    stimulus_id: int | None
+    revision: int
+    updated_at: datetime
+    tags: list[str]
+
+
+def _sorted_after_matching(filters: ItemFilter, dialect: str) -> Select:
+    """Summaries of a filter known to match few rows, found first and sorted after.
+
+    With few matches PostgreSQL may still walk the sort column's index and test every row of the
+    bank against the filter (50 ms on 100,000 items for a topic sorted by date). A materialized
+    list of the matches keeps it to the filter's own index, then sorts at most COUNT_LIMIT rows.
+    """
+    matching = _filtered(select(Item.id), filters, dialect).cte("matching").prefix_with("MATERIALIZED")
+    return select(*SUMMARY_COLUMNS).join(matching, matching.c.id == Item.id)
+
+
 @dataclass(frozen=True, slots=True)
 class ItemPage:
-    items: list[Item]
+    items: list[ItemSummary]
     total: int
     total_capped: bool  # True: there are at least ``total`` matches (COUNT_LIMIT), maybe more
 
 
 def list_items(session: Session, *, actor: Actor, filters: ItemFilter, page: int, per_page: int,
                sort: str = "id") -> ItemPage:
-    """A page of items and how many match (counted up to COUNT_LIMIT). Raises PermissionDenied."""
+    """A page of item summaries and how many match (counted up to COUNT_LIMIT). Raises PermissionDenied."""
     if not policies.can_read_bank(actor):
         raise PermissionDenied("the item bank is for examiners and test administrators")
     dialect = session.get_bind().dialect.name
-    query = _filtered(select(Item), filters, dialect)
     matches = _filtered(select(Item.id), filters, dialect).limit(COUNT_LIMIT + 1).subquery()
     counted = session.scalar(select(func.count()).select_from(matches)) or 0
-    items = session.scalars(
-        query.options(selectinload(Item.tag_links))
-        .order_by(SORTS[sort], Item.id).limit(per_page).offset((page - 1) * per_page)
+    if dialect == "postgresql" and counted <= COUNT_LIMIT:
+        query = _sorted_after_matching(filters, dialect)
+    else:
+        query = _filtered(select(*SUMMARY_COLUMNS), filters, dialect)
+    rows = session.execute(
+        query.order_by(SORTS[sort], Item.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return ItemPage(items=list(items), total=min(counted, COUNT_LIMIT), total_capped=counted > COUNT_LIMIT)
+    tags: dict[int, list[str]] = {row.id: [] for row in rows}
+    if tags:
+        for item_id, tag in session.execute(
+            select(ItemTag.item_id, ItemTag.tag).where(ItemTag.item_id.in_(tags)).order_by(ItemTag.tag)
+        ):
+            tags[item_id].append(tag)
+    summaries = [ItemSummary(*row, tags=tags[row.id]) for row in rows]
+    return ItemPage(items=summaries, total=min(counted, COUNT_LIMIT), total_capped=counted > COUNT_LIMIT)

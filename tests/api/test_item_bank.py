@@ -272,6 +272,25 @@ def test_counts_stop_at_the_cap_and_say_so(author, api_as, monkeypatch):
     assert len(meta["items"]) == 1  # pages beyond the counted total are still served
 
 
+def test_few_and_many_matches_give_the_same_sorted_pages_with_tags(author, api_as, monkeypatch):
+    """Few matches are found first and sorted after (PostgreSQL); many walk the sort order: same pages."""
+    from question_bank import queries
+
+    for level, tags in ((4, ["b-tag", "a-tag"]), (2, []), (6, ["c-tag"]), (4, [])):
+        create(author, topic="sorted-topic", level=level, tags=tags)
+    reviewer = api_as("reviewer")
+    urls = [f"/api/v1/items?topic=sorted-topic&sort={sort}&per_page=3&page={page}"
+            for sort in ("-level", "level", "-updated_at", "id", "-id") for page in (1, 2)]
+    few = [reviewer.get(url).json for url in urls]
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 1)
+    many = [reviewer.get(url).json for url in urls]
+    assert [page["items"] for page in few] == [page["items"] for page in many]
+    assert [i["level"] for i in few[0]["items"]] == [6, 4, 4]
+    assert [i["level"] for i in few[1]["items"]] == [2]
+    assert {tuple(i["tags"]) for i in few[0]["items"]} == {("c-tag",), ("a-tag", "b-tag"), ()}
+    assert [i["id"] for i in few[6]["items"]] == sorted(i["id"] for i in few[6]["items"])
+
+
 def test_examiners_see_the_statistics_of_each_version(author, db_session):
     from question_bank.statistics import IrtParameters, set_irt_parameters
 
