@@ -162,7 +162,7 @@ def _ensure_adaptive_test(session: Session, test_admin: User) -> int:
     """An adaptive placement test over the starter bank's provisional parameters."""
     if session.scalar(select(Test.id).where(Test.title == DEMO_ADAPTIVE_TITLE)) is not None:
         return 0
-    settings = AdaptiveSettings(min_items=10, max_items=25, classification_confidence=0.8,
+    settings = AdaptiveSettings(min_items=10, max_items=25,  # the classification stop at its default confidence
                                 skills=("grammar", "vocabulary", "reading", "listening"))
     test = assessment.create_test(session, actor=test_admin.as_actor(), draft=assessment.TestDraft(
         title=DEMO_ADAPTIVE_TITLE, purpose="placement", kind="adaptive", adaptive=settings,
