@@ -8,6 +8,7 @@ attempt (answers, submission, time running out, the sweep) may issue a certifica
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from assessment.certificates import (
     CertificateData,
     CertifiedLevel,
     CodeCheck,
+    SkillScores,
     VerificationKeys,
     issue_code,
     lookup_digest,
@@ -29,6 +31,7 @@ from assessment.certificates import (
     render_certificate_pdf,
     verify_code,
 )
+from assessment.certificates.types import SKILLS
 from assessment.rules import framework
 from core import audit, clock
 from core.accounts import Actor, Role, User
@@ -77,6 +80,9 @@ def _keys() -> VerificationKeys:
     return ISSUER.keys
 
 
+SKILL_NAMES = tuple(name for name, _vi, _en in SKILLS)
+
+
 def _to_json(data: CertificateData) -> dict[str, Any]:
     level = data.level
     return {
@@ -84,11 +90,19 @@ def _to_json(data: CertificateData) -> dict[str, Any]:
         "test_title": data.test_title, "test_kind": data.test_kind, "exam_date": data.exam_date.isoformat(),
         "issue_date": data.issue_date.isoformat(), "centre_name": data.centre_name,
         "overall": str(data.overall) if data.overall is not None else None,
+        "scores": {name: str(value) for name in SKILL_NAMES if (value := getattr(data.scores, name)) is not None},
         "valid_until": data.valid_until.isoformat() if data.valid_until else None,
         "level": None if level is None else {"framework_id": level.framework_id, "code": level.code,
                                              "cefr": level.cefr, "label_vi": level.label_vi,
                                              "label_en": level.label_en},
     }
+
+
+def _months_after(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def certificate_data(certificate: Certificate) -> CertificateData:
@@ -100,13 +114,18 @@ def certificate_data(certificate: Certificate) -> CertificateData:
         exam_date=date.fromisoformat(stored["exam_date"]), issue_date=date.fromisoformat(stored["issue_date"]),
         centre_name=stored["centre_name"], level=CertifiedLevel(**level) if level else None,
         overall=Decimal(stored["overall"]) if stored["overall"] is not None else None,
+        scores=SkillScores(**{name: Decimal(value) for name, value in stored.get("scores", {}).items()}),
         valid_until=date.fromisoformat(stored["valid_until"]) if stored["valid_until"] else None,
         revoked=certificate.revoked_at is not None, revocation_reason=certificate.revocation_reason)
 
 
 def issue_certificate(session: Session, *, user_id: int, attempt_id: int | None, test_title: str, test_kind: str,
-                      exam_date: date, level: int) -> Certificate:
-    """Issue the certificate of a certified level, with the next serial of the year and its code."""
+                      exam_date: date, level: int, scores: SkillScores | None = None, overall: Decimal | None = None,
+                      valid_months: int | None = None) -> Certificate:
+    """Issue the certificate of a certified level, with the next serial of the year and its code.
+
+    ``valid_months`` counts from the exam date (None: no end date is printed).
+    """
     user = session.get(User, user_id)
     assert user is not None
     today = clock.now().date()
@@ -117,7 +136,8 @@ def issue_certificate(session: Session, *, user_id: int, attempt_id: int | None,
         data = CertificateData(serial=make_serial(today.year, sequence), candidate_name=user.full_name or user.username,
                                candidate_id=str(user.id), test_title=test_title, test_kind=test_kind,
                                exam_date=exam_date, issue_date=today, centre_name=ISSUER.centre_name,
-                               level=CertifiedLevel.of(level_info))
+                               level=CertifiedLevel.of(level_info), scores=scores or SkillScores(), overall=overall,
+                               valid_until=_months_after(exam_date, valid_months) if valid_months else None)
         code = issue_code(data, _keys())
         certificate = Certificate(serial=data.serial, year=today.year, sequence=sequence, user_id=user.id,
                                   attempt_id=attempt_id, data=_to_json(data), key_id=_keys().signing_key_id,

@@ -29,6 +29,7 @@ class TestStatus(StrEnum):
 
 class AttemptStatus(StrEnum):
     IN_PROGRESS = "in_progress"
+    AWAITING_RATING = "awaiting_rating"  # handed in; writing or speaking still to be marked: provisional
     SCORED = "scored"
 
 
@@ -98,6 +99,10 @@ class Attempt(Base):
     theta: Mapped[float | None] = mapped_column(Float)
     se: Mapped[float | None] = mapped_column(Float)
     placement: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # Sectioned exams: one record per section reached (start, end, why it ended, raw and 0-10 scores)
+    # and the overall score; ``deadline`` is then the end of the section running.
+    sections: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
+    overall_score: Mapped[float | None] = mapped_column(Float)
 
     test: Mapped[Test] = relationship()
     administered: Mapped[list[AttemptItem]] = relationship(

@@ -10,6 +10,10 @@ def can_manage_tests(actor: Actor) -> bool:
     return actor.has(Role.TEST_ADMIN)
 
 
+def can_enter_ratings(actor: Actor) -> bool:
+    return actor.has(Role.RATER, Role.TEST_ADMIN)
+
+
 def can_take_tests(actor: Actor) -> bool:
     return Role.CANDIDATE in actor.roles
 

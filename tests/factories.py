@@ -90,5 +90,27 @@ class Factory:
         question_bank.approve_item(self.session, actor=reviewer.as_actor(), item_id=item.id)
         return item
 
+    def vstep_items(self, author: User, reviewer: User) -> dict[str, list[int]]:
+        """Approved items for one VSTEP.3-5 form: 35 listening, 4 reading passages of 10, 2 essays, 3 talks.
+
+        Every objective item's key is "B".
+        """
+        listening = [self.approved_item(author, reviewer, **single_choice_spec(skill="listening")).id
+                     for _ in range(35)]
+        reading = []
+        for passage in range(4):
+            stimulus = question_bank.create_stimulus(
+                self.session, actor=author.as_actor(), title=f"Passage {passage + 1}",
+                body=f"<p>{_fake.paragraph(nb_sentences=6)} ({next(_sequence)})</p>")
+            reading += [self.approved_item(author, reviewer, **single_choice_spec(skill="reading"),
+                                           stimulus_id=stimulus.id).id for _ in range(10)]
+        writing = [self.approved_item(author, reviewer, type="essay", skill="writing", content={
+            "stem": f"Write task {task} ({next(_sequence)})", "min_words": 120 * task, "max_words": 200 * task},
+            scoring={"rubric": f"vstep-writing-task{task}"}).id for task in (1, 2)]
+        speaking = [self.approved_item(author, reviewer, type="speaking", skill="speaking", content={
+            "stem": f"Speaking part {part} ({next(_sequence)})", "preparation_seconds": 60, "response_seconds": 180},
+            scoring={"rubric": "vstep-speaking"}).id for part in (1, 2, 3)]
+        return {"listening": listening, "reading": reading, "writing": writing, "speaking": speaking}
+
     def units_by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.session.scalars(select(Unit))}

@@ -8,14 +8,16 @@ from api.assessment.schemas import (
     AttemptSchema,
     ResponseSchema,
     ResultSchema,
+    SectionScoreSchema,
     TestCreateSchema,
     TestSchema,
 )
 from api.auth import current_actor
 from api.schemas import Blueprint
 from api.db import db_session
-from assessment import policies, services
+from assessment import policies, sections, services
 from assessment.models import Attempt
+from assessment.sections import SECTIONED
 from assessment.services import TestDraft
 from core import clock
 from core.errors import RuleViolation
@@ -42,6 +44,14 @@ def _attempt_view(attempt: Attempt) -> dict:
     view["seconds_left"] = (max(0, int((attempt.deadline - clock.now()).total_seconds()))
                             if attempt.deadline is not None and attempt.status == "in_progress" else None)
     view["items"] = services.delivered_items(db_session(), attempt)
+    view["current_section"] = view["sections"] = None
+    if attempt.test.kind == SECTIONED:
+        states = sections.states(sections.sections_of(attempt.test.config), attempt.sections or [])
+        view["sections"] = [{"index": state.index, "skill": state.section.skill, "title": state.section.title,
+                             "status": state.status, "time_limit_seconds": state.section.time_limit_seconds,
+                             "item_positions": list(state.section.positions), "started_at": state.started_at,
+                             "ended_at": state.ended_at, "deadline": state.deadline} for state in states]
+        view["current_section"] = next((state.index for state in states if state.status == "current"), None)
     return view
 
 
@@ -49,9 +59,13 @@ def _test_view(test):
     """Candidates see what a test is, not how it scores: cut-offs and adaptive rules stay with admins."""
     if policies.can_manage_tests(current_actor()):
         return test
-    return {field: getattr(test, field) for field in ("id", "title", "description", "kind", "purpose", "status",
-                                                      "time_limit_seconds", "created_at")} | {
-        "item_count": len(test.entries) if test.kind == "fixed" else None}
+    view = {field: getattr(test, field) for field in ("id", "title", "description", "kind", "purpose", "status",
+                                                      "time_limit_seconds", "created_at")}
+    view["item_count"] = len(test.entries) if test.kind != "adaptive" else None
+    if test.kind == SECTIONED:
+        view["sections"] = [{key: spec[key] for key in ("skill", "title", "time_limit_seconds", "item_count")}
+                            for spec in test.config["sections"]]
+    return view
 
 
 @blp.route("/tests")
@@ -64,7 +78,7 @@ class Tests(MethodView):
     @blp.arguments(TestCreateSchema)
     @blp.response(201, TestSchema)
     def post(self, data):
-        """Define a fixed test from approved items, with raw-score cut-offs for levels."""
+        """Define a test: fixed (approved items, raw-score cut-offs), adaptive, or a sectioned VSTEP.3-5 exam."""
         return services.create_test(db_session(), actor=current_actor(), draft=TestDraft(**data))
 
 
@@ -112,6 +126,28 @@ class AttemptResponse(MethodView):
         return {"position": saved.position, "answer": saved.response.answer,
                 "answered_at": saved.response.answered_at, "next_position": saved.next_position,
                 "finished": saved.finished}
+
+
+@blp.route("/attempts/<int:attempt_id>/sections/<int:index>/finish")
+class FinishSection(MethodView):
+    @blp.response(200, AttemptSchema)
+    def post(self, attempt_id, index):
+        """Sectioned exams: end the running section now and go on to the next (the last hands the exam in).
+
+        Finishing a section that is already over changes nothing, so a retried request is harmless.
+        """
+        return _attempt_view(services.finish_section(db_session(), actor=current_actor(), attempt_id=attempt_id,
+                                                     index=index))
+
+
+@blp.route("/attempts/<int:attempt_id>/sections/<string:skill>/score")
+class SectionScore(MethodView):
+    @blp.arguments(SectionScoreSchema)
+    @blp.response(200, ResultSchema)
+    def put(self, data, attempt_id, skill):
+        """Raters and test administrators: enter the 0-10 score of a writing or speaking section."""
+        return services.record_section_score(db_session(), actor=current_actor(), attempt_id=attempt_id,
+                                             skill=skill, score=str(data["score"]))
 
 
 @blp.route("/attempts/<int:attempt_id>/submit")

@@ -43,11 +43,39 @@ class AdaptiveSettingsSchema(StrictSchema):
         return AdaptiveSettings(**data)
 
 
+class ConversionStepSchema(StrictSchema):
+    min_raw = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0))
+    score = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10))
+
+
+class SectionDraftSchema(StrictSchema):
+    """A section of a VSTEP.3-5 exam: its skill, items in order, time and (listening, reading) table."""
+
+    skill = ma.fields.String(required=True, validate=ma.validate.OneOf(["listening", "reading", "writing",
+                                                                        "speaking"]))
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    item_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True, validate=ma.validate.Length(min=1,
+                                                                                                     max=100))
+    time_limit_seconds = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=60, max=21600),
+                                           metadata={"description": "Default: the format's (40, 60, 60, 12 min)"})
+    conversion = ma.fields.List(ma.fields.Nested(ConversionStepSchema), validate=ma.validate.Length(max=101),
+                                metadata={"description": "This form's raw-score -> 0-10 table (listening, reading); "
+                                          "default: proportional, rounded half up to 0.5"})
+
+    @ma.post_load
+    def to_draft(self, data, **_kwargs):
+        from assessment.services import SectionDraft
+
+        data["conversion"] = [{"min_raw": step["min_raw"], "score": step["score"]}
+                              for step in data.get("conversion", ())]
+        return SectionDraft(**data)
+
+
 class TestCreateSchema(StrictSchema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
     purpose = ma.fields.String(required=True, validate=ma.validate.OneOf([p.value for p in TestPurpose]))
-    kind = ma.fields.String(load_default="fixed", validate=ma.validate.OneOf(["fixed", "adaptive"]))
+    kind = ma.fields.String(load_default="fixed", validate=ma.validate.OneOf(["fixed", "adaptive", "sectioned"]))
     item_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(min=1, max=500),
                               metadata={"description": "Fixed tests: the approved items, in order"})
     cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema), validate=ma.validate.Length(min=1, max=6),
@@ -55,10 +83,28 @@ class TestCreateSchema(StrictSchema):
     adaptive = ma.fields.Nested(AdaptiveSettingsSchema, metadata={"description": "Adaptive tests: their rules"})
     time_limit_seconds = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(min=60, max=21600),
                                            metadata={"description": "Time for an attempt, kept by the server"})
+    sections = ma.fields.List(ma.fields.Nested(SectionDraftSchema), validate=ma.validate.Length(equal=4),
+                              metadata={"description": "Sectioned (VSTEP.3-5) exams: listening, reading, writing "
+                                        "and speaking, in that order"})
+    certificate_valid_months = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=120),
+                                                 metadata={"description": "Sectioned certification exams: how long "
+                                                           "the certificate is valid (default 24 months)"})
 
     @ma.validates_schema
     def fields_of_the_kind(self, data, **_kwargs):
-        if data.get("kind", "fixed") == "fixed":
+        kind = data.get("kind", "fixed")
+        if kind != "sectioned":
+            extra = [name for name in ("sections", "certificate_valid_months") if name in data]
+            if extra:
+                raise ma.ValidationError({extra[0]: ["Only sectioned exams take sections."]})
+        if kind == "sectioned":
+            if "sections" not in data:
+                raise ma.ValidationError({"sections": ["Missing data for required field."]})
+            extra = [name for name in ("item_ids", "cut_scores", "adaptive", "time_limit_seconds") if name in data]
+            if extra:
+                raise ma.ValidationError({extra[0]: ["A sectioned exam takes its items and times per section and "
+                                                     "scores by the VSTEP rules."]})
+        elif kind == "fixed":
             missing = {name: ["Missing data for required field."] for name in ("item_ids", "cut_scores")
                        if name not in data}
             if missing:
@@ -82,10 +128,43 @@ class TestSchema(ma.Schema):
                                                                "(test administrators only)"})
     cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema),
                                 metadata={"description": "Test administrators only"})
-    adaptive = ma.fields.Dict(attribute="config", metadata={"description": "Adaptive tests' rules; test "
-                                                            "administrators only"})
+    adaptive = ma.fields.Function(lambda test: _admin_config(test) if _kind(test) == "adaptive" else None,
+                                  metadata={"description": "Adaptive tests' rules; test administrators only"})
+    sections = ma.fields.Function(lambda test: _sections(test), allow_none=True, metadata={
+        "description": "Sectioned exams: skill, title, time and item count of each section (and, for test "
+                       "administrators, its conversion table)"})
+    certificate_valid_months = ma.fields.Function(
+        lambda test: (_admin_config(test) or {}).get("certificate_valid_months") if _kind(test) == "sectioned"
+        else None,
+        metadata={"description": "Sectioned certification exams; test administrators only"})
     time_limit_seconds = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime()
+
+    @ma.post_dump
+    def without_other_kinds_fields(self, data, **_kwargs):
+        """A test shows the fields of its own kind only (and candidates never see the rules')."""
+        return {key: value for key, value in data.items() if key not in ADMIN_ONLY_WHEN_SET or value is not None}
+
+
+ADMIN_ONLY_WHEN_SET = ("adaptive", "sections", "certificate_valid_months")
+
+
+def _kind(test) -> str:
+    return test["kind"] if isinstance(test, dict) else test.kind
+
+
+def _admin_config(test) -> dict | None:
+    """A test's rules: a Test (test administrators) has them, a candidate's dict view does not."""
+    return None if isinstance(test, dict) else test.config
+
+
+def _sections(test) -> list | None:
+    """Candidates (who get a dict view) see the sections without the tables that score them."""
+    if _kind(test) != "sectioned":
+        return None
+    if isinstance(test, dict):
+        return test["sections"]
+    return test.config["sections"]
 
 
 class DeliveredItemSchema(ma.Schema):
@@ -108,7 +187,24 @@ class AttemptSchema(ma.Schema):
     deadline = ma.fields.DateTime(allow_none=True, metadata={"description": "When the server stops taking answers"})
     seconds_left = ma.fields.Integer(allow_none=True, metadata={"description": "By the server's clock"})
     closed_reason = ma.fields.String(allow_none=True)
+    current_section = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Sectioned exams: the index of the section running (its items are the ones listed)"})
+    sections = ma.fields.List(ma.fields.Nested(lambda: SectionStateSchema()), allow_none=True)
     items = ma.fields.List(ma.fields.Nested(DeliveredItemSchema))
+
+
+class SectionStateSchema(ma.Schema):
+    """Where a section of an attempt stands, by the server's clock."""
+
+    index = ma.fields.Integer()
+    skill = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "upcoming, current, finished, time_up or not_reached"})
+    time_limit_seconds = ma.fields.Integer()
+    item_positions = ma.fields.List(ma.fields.Integer())
+    started_at = ma.fields.DateTime(allow_none=True)
+    ended_at = ma.fields.DateTime(allow_none=True)
+    deadline = ma.fields.DateTime(allow_none=True)
 
 
 class AnswerSchema(StrictSchema):
@@ -137,3 +233,21 @@ class ResultSchema(ma.Schema):
     se = ma.fields.Float(allow_none=True)
     placement = ma.fields.Dict(allow_none=True, metadata={
         "description": "Adaptive tests: probability of each level, per-skill profile, items, why it stopped"})
+    provisional = ma.fields.Function(lambda attempt: attempt.status == "awaiting_rating", metadata={
+        "description": "True while writing or speaking wait for raters: no overall score or level yet"})
+    overall_score = ma.fields.Float(allow_none=True, metadata={"description": "Sectioned exams: 0-10, to 0.5"})
+    section_scores = ma.fields.Function(lambda attempt: _section_scores(attempt), allow_none=True, metadata={
+        "description": "Sectioned exams: each skill's raw points and 0-10 score (null: waiting for raters)"})
+
+
+def _section_scores(attempt) -> list | None:
+    if not attempt.sections:
+        return None
+    return [{"skill": record["skill"], "raw": record["raw"], "max": record["max"],
+             "score": float(record["score"]) if record["score"] is not None else None}
+            for record in attempt.sections]
+
+
+class SectionScoreSchema(StrictSchema):
+    score = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10),
+                            metadata={"description": "The raters' 0-10 section score, a multiple of 0.5"})

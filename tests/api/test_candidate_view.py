@@ -6,7 +6,8 @@ from question_bank.statistics import IrtParameters, set_irt_parameters
 from tests.factories import single_choice_spec
 
 FORBIDDEN_KEYS = {"scoring", "correct", "accepted", "pairs", "order", "cut_scores", "adaptive", "irt_a", "irt_b",
-                  "irt_c", "irt_model", "statistics", "rubric", "min_score", "theta_cuts", "cuts", "left_out"}
+                  "irt_c", "irt_model", "statistics", "rubric", "min_score", "theta_cuts", "cuts", "left_out",
+                  "conversion", "min_raw"}
 
 
 def _keys(value, found=None):

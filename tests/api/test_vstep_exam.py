@@ -1,0 +1,257 @@
+"""The VSTEP.3-5 exam over HTTP: four timed sections in order, resumable, scored onto the levels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from assessment.models import Attempt
+from assessment.services import close_expired_attempts
+from core import clock
+from tests.api.test_candidate_view import FORBIDDEN_KEYS, _keys
+from tests.factories import ApiClient
+
+OGG_RECORDING = b"OggS\x00\x02" + bytes(range(200))
+# This form's listening table (raw points out of 35 -> 0-10); reading is proportional, rounded half up.
+LISTENING_TABLE = [{"min_raw": 0, "score": 0}, {"min_raw": 10, "score": 4}, {"min_raw": 20, "score": 6},
+                   {"min_raw": 28, "score": 8}, {"min_raw": 33, "score": 9.5}]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def fake_clock():
+    fake = FakeClock()
+    previous = clock.set_source(fake)
+    yield fake
+    clock.set_source(previous)
+
+
+@pytest.fixture
+def vstep_items(factory):
+    return factory.vstep_items(factory.user("author"), factory.user("reviewer"))
+
+
+def _exam_payload(items: dict[str, list[int]], **overrides) -> dict:
+    sections = [
+        {"skill": "listening", "item_ids": items["listening"], "conversion": LISTENING_TABLE},
+        {"skill": "reading", "item_ids": items["reading"]},
+        {"skill": "writing", "item_ids": items["writing"]},
+        {"skill": "speaking", "item_ids": items["speaking"], "time_limit_seconds": 720},
+    ]
+    return {"title": "VSTEP.3-5 form 01", "purpose": "certification", "kind": "sectioned", "sections": sections,
+            **overrides}
+
+
+@pytest.fixture
+def exam(api_as, vstep_items):
+    admin = api_as("test_admin")
+    created = admin.post("/api/v1/tests", json=_exam_payload(vstep_items))
+    assert created.status_code == 201, created.json
+    assert admin.post(f"/api/v1/tests/{created.json['id']}/publish").status_code == 200
+    return created.json
+
+
+def _answer(candidate: ApiClient, attempt_id: int, position: int, answer: dict, key: str | None = None):
+    headers = {"Idempotency-Key": key} if key else {}
+    return candidate.put(f"/api/v1/attempts/{attempt_id}/responses/{position}", json={"answer": answer},
+                         headers=headers)
+
+
+def _no_secrets(response) -> None:
+    leaked = _keys(response.json) & FORBIDDEN_KEYS
+    assert not leaked, (response.request.path, leaked)
+
+
+def test_a_full_vstep_attempt_with_a_dropped_connection(api_as, exam, app, factory):
+    candidate = api_as("candidate")
+    seen = [candidate.get(f"/api/v1/tests/{exam['id']}")]
+    assert [s["skill"] for s in seen[0].json["sections"]] == ["listening", "reading", "writing", "speaking"]
+    started = candidate.post(f"/api/v1/tests/{exam['id']}/attempts")
+    assert started.status_code == 201, started.json
+    attempt = started.json
+    attempt_id = attempt["id"]
+    seen.append(started)
+    assert attempt["current_section"] == 0
+    assert [s["status"] for s in attempt["sections"]] == ["current", "upcoming", "upcoming", "upcoming"]
+    assert [i["position"] for i in attempt["items"]] == list(range(1, 36))  # the listening section only
+    assert attempt["seconds_left"] in (40 * 60 - 1, 40 * 60)
+
+    # Listening: 30 right, 5 wrong (table: 28+ -> 8.0). Half of it, then the connection drops.
+    for position in range(1, 18):
+        saved = _answer(candidate, attempt_id, position, {"choice": "B"}, key=f"l-{position}")
+        assert saved.status_code == 200, saved.json
+    assert _answer(candidate, attempt_id, 40, {"choice": "B"}).status_code == 409  # reading has not started
+
+    # A new browser, same candidate: every acknowledged answer is there, and the retry replays.
+    reconnected = ApiClient(app.test_client(), factory.token_for(candidate.user), candidate.user)
+    resumed = reconnected.get(f"/api/v1/attempts/{attempt_id}")
+    seen.append(resumed)
+    answers = {item["position"]: item["answer"] for item in resumed.json["items"]}
+    assert all(answers[p] == {"choice": "B"} for p in range(1, 18)) and answers[18] is None
+    assert _answer(reconnected, attempt_id, 17, {"choice": "B"}, key="l-17").status_code == 200
+    for position in range(18, 36):
+        assert _answer(reconnected, attempt_id, position, {"choice": "B" if position <= 30 else "C"}).status_code \
+            == 200
+    assert _answer(reconnected, attempt_id, 3, {"choice": "A"}).status_code == 200  # review within the section
+    assert _answer(reconnected, attempt_id, 3, {"choice": "B"}).status_code == 200
+
+    moved = reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/0/finish")
+    assert moved.status_code == 200 and moved.json["current_section"] == 1
+    seen.append(moved)
+    again = reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/0/finish")  # a retried request
+    assert again.json["current_section"] == 1
+    assert [i["position"] for i in moved.json["items"]] == list(range(36, 76))
+    late = _answer(reconnected, attempt_id, 5, {"choice": "B"})
+    assert late.status_code == 409 and "finished the listening section" in late.json["detail"]
+    assert reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/2/finish").status_code == 409
+
+    # Reading: 27 of 40 right -> 6.75 -> 7.0 (half up).
+    for position in range(36, 76):
+        assert _answer(reconnected, attempt_id, position, {"choice": "B" if position < 63 else "D"}).status_code \
+            == 200
+    assert reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/1/finish").json["current_section"] == 2
+
+    # Writing, then speaking with an uploaded recording.
+    for position, words in ((76, "Dear manager " * 70), (77, "In my opinion " * 90)):
+        assert _answer(reconnected, attempt_id, position, {"text": words}).status_code == 200
+    assert reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/2/finish").json["current_section"] == 3
+    missing = _answer(reconnected, attempt_id, 78, {"audio": "a" * 64})
+    assert missing.status_code == 422 and missing.json["errors"][0]["field"] == "answer.audio"
+    upload = reconnected.post("/api/v1/media", data={"file": (__import__("io").BytesIO(OGG_RECORDING), "part1.ogg")},
+                              content_type="multipart/form-data")
+    assert upload.status_code == 201, upload.json
+    for position in (78, 79, 80):
+        assert _answer(reconnected, attempt_id, position, {"audio": upload.json["sha256"]}).status_code == 200
+    finished = reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/3/finish")
+    assert finished.json["status"] == "awaiting_rating" and finished.json["items"] == []
+    seen.append(finished)
+
+    provisional = reconnected.get(f"/api/v1/attempts/{attempt_id}/result")
+    seen.append(provisional)
+    assert provisional.json["provisional"] is True
+    assert provisional.json["level"] is None and provisional.json["overall_score"] is None
+    assert [(s["skill"], s["raw"], s["score"]) for s in provisional.json["section_scores"]] == [
+        ("listening", 30.0, 8.0), ("reading", 27.0, 7.0), ("writing", 0.0, None), ("speaking", 0.0, None)]
+    for response in seen:
+        _no_secrets(response)
+
+    # Raters' scores come in (issue 6 builds their workflow): the last one settles the result.
+    rater = api_as("rater")
+    assert candidate.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6}).status_code \
+        == 403
+    bad = rater.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6.25})
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "score"
+    assert rater.put(f"/api/v1/attempts/{attempt_id}/sections/listening/score", json={"score": 6}).status_code == 422
+    assert rater.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6}).status_code == 200
+    assert rater.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 7}).status_code == 409
+    final = rater.put(f"/api/v1/attempts/{attempt_id}/sections/speaking/score", json={"score": 6.5}).json
+    # Mean of 8.0, 7.0, 6.0, 6.5 = 6.875 -> 7.0 -> level 4 (6.0-8.0).
+    assert (final["provisional"], final["overall_score"], final["level"]) == (False, 7.0, 4)
+
+    certificates = candidate.get("/api/v1/certificates").json
+    assert len(certificates) == 1
+    certificate = certificates[0]["data"]
+    assert certificate["level"]["code"] == "4"
+    assert certificate["scores"] == {"listening": "8.0", "reading": "7.0", "writing": "6.0", "speaking": "6.5"}
+    assert certificate["overall"] == "7.0"
+    exam_day = datetime.fromisoformat(attempt["started_at"]).date()
+    assert certificate["valid_until"] == exam_day.replace(year=exam_day.year + 2).isoformat()
+
+
+def test_sections_run_on_the_server_clock(api_as, exam, fake_clock, db_session):
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json["id"]
+    assert _answer(candidate, attempt_id, 1, {"choice": "B"}).status_code == 200
+    fake_clock.advance(minutes=40, seconds=1)  # listening is over; reading started when it ended
+    late = _answer(candidate, attempt_id, 2, {"choice": "B"})
+    assert late.status_code == 409 and late.json["type"].endswith("time-up")
+    assert "listening" in late.json["detail"]
+    view = candidate.get(f"/api/v1/attempts/{attempt_id}").json
+    assert view["current_section"] == 1
+    assert view["sections"][0]["status"] == "time_up"
+    assert view["sections"][1]["started_at"] == view["sections"][0]["deadline"]
+    assert view["seconds_left"] == 60 * 60 - 1
+    assert _answer(candidate, attempt_id, 36, {"choice": "B"}).status_code == 200
+
+    # The candidate walks away: the sweep closes the rest, each section at its own end.
+    fake_clock.advance(hours=3)
+    assert close_expired_attempts(db_session) == 1
+    stored = db_session.get(Attempt, attempt_id)
+    assert stored.closed_reason == "time_up"
+    assert [record["closed_reason"] for record in stored.sections] == ["time_up"] * 4
+    result = candidate.get(f"/api/v1/attempts/{attempt_id}/result").json
+    # Nothing written or said: those sections score 0 without raters, so the result is final.
+    assert result["provisional"] is False
+    assert [s["score"] for s in result["section_scores"]] == [0.0, 0.5, 0.0, 0.0]  # 1/35 -> 0; 1/40 -> 0.25 -> 0.5
+    assert result["level"] is None  # below 4.0: no level
+
+
+def test_handing_in_early_leaves_later_sections_unreached(api_as, exam):
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json["id"]
+    for position in range(1, 36):
+        _answer(candidate, attempt_id, position, {"choice": "B"})
+    result = candidate.post(f"/api/v1/attempts/{attempt_id}/submit").json
+    assert result["section_scores"][0]["score"] == 9.5
+    assert [s["score"] for s in result["section_scores"][1:]] == [0.0, 0.0, 0.0]
+    view = candidate.get(f"/api/v1/attempts/{attempt_id}").json
+    assert [s["status"] for s in view["sections"]] == ["finished", "not_reached", "not_reached", "not_reached"]
+    assert _answer(candidate, attempt_id, 36, {"choice": "B"}).status_code == 409
+
+
+def _field(response) -> str:
+    assert response.status_code == 422, response.json
+    return response.json["errors"][0]["field"]
+
+
+def test_the_format_is_checked_when_the_exam_is_defined(api_as, vstep_items, factory):
+    admin = api_as("test_admin")
+    create = lambda payload: admin.post("/api/v1/tests", json=payload)  # noqa: E731
+    swapped = _exam_payload(vstep_items)
+    swapped["sections"][0], swapped["sections"][1] = swapped["sections"][1], swapped["sections"][0]
+    assert _field(create(swapped)) == "sections"
+    short = _exam_payload(vstep_items)
+    short["sections"][1]["item_ids"] = vstep_items["reading"][:39]
+    assert _field(create(short)) == "sections.1.item_ids"
+    mixed = _exam_payload(vstep_items)
+    mixed["sections"][0]["item_ids"] = vstep_items["listening"][:34] + vstep_items["reading"][:1]
+    assert _field(create(mixed)) == "sections.0.item_ids.34"
+    split = _exam_payload(vstep_items)
+    reading = vstep_items["reading"]
+    split["sections"][1]["item_ids"] = reading[:5] + reading[10:15] + reading[5:10] + reading[15:]
+    assert _field(create(split)) == "sections.1.item_ids.10"
+    essay_table = _exam_payload(vstep_items)
+    essay_table["sections"][2]["conversion"] = LISTENING_TABLE
+    assert _field(create(essay_table)) == "sections.2.conversion"
+    falling = _exam_payload(vstep_items)
+    falling["sections"][0]["conversion"] = [{"min_raw": 0, "score": 0}, {"min_raw": 10, "score": 5},
+                                           {"min_raw": 20, "score": 4.5}]
+    assert _field(create(falling)) == "sections.0.conversion.2"
+    off_step = _exam_payload(vstep_items)
+    off_step["sections"][0]["conversion"] = [{"min_raw": 0, "score": 0.25}]
+    assert _field(create(off_step)) == "sections.0.conversion.0.score"
+    late_start = _exam_payload(vstep_items)
+    late_start["sections"][0]["conversion"] = [{"min_raw": 5, "score": 1}]
+    assert _field(create(late_start)) == "sections.0.conversion.0.min_raw"
+    assert _field(create({**_exam_payload(vstep_items), "item_ids": [1]})) == "item_ids"
+    assert _field(create({**_exam_payload(vstep_items), "kind": "fixed", "item_ids": [1],
+                          "cut_scores": [{"level": 1, "min_score": 0}]})) == "sections"
+    assert _field(create({key: value for key, value in _exam_payload(vstep_items).items()
+                          if key != "sections"})) == "sections"
+    months = create(_exam_payload(vstep_items, certificate_valid_months=0))
+    assert _field(months) == "certificate_valid_months"
+    # Candidates never see how a form is scored, test administrators do.
+    created = create(_exam_payload(vstep_items))
+    assert created.json["sections"][0]["conversion"][1] == {"min_raw": 10.0, "score": "4.0"}
+    assert created.json["certificate_valid_months"] == 24
