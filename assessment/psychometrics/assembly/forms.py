@@ -343,20 +343,25 @@ class _Assembler:
 
     def _describe_dead_end(self, state: _FormState, open_quota: BoolArray) -> str:
         if open_quota.any():
-            skills = ", ".join(
-                f"{self.skill_names[s]!r} ({int(state.units_left[s])} more units)" for s in np.flatnonzero(open_quota)
+            s = int(np.flatnonzero(open_quota)[0])
+            pool = self.usable & self.quota_skill_unit & (self.unit_skill == s)
+            return (
+                f"no usable unit can complete the {int(state.units_left[s])} more units of "
+                f"{self.skill_names[s]!r} with the cell counts left; {self._blocked(state, pool)}"
             )
-            return f"no usable unit can complete the unit counts of {skills} with the cell counts left"
         cell = int(np.flatnonzero(state.deficit)[0])
-        in_cell = self.usable & (self.cells[:, cell] > 0) & ~self.quota_skill_unit
-        blocked_overlap = in_cell & ~state.overlap_ok()
-        blocked_enemy = in_cell & (state.enemy_count > 0)
-        blocked_uses = in_cell & ~state.uses_ok()
+        pool = self.usable & (self.cells[:, cell] > 0) & ~self.quota_skill_unit
         return (
-            f"cell {self.blueprint.cells[cell].label} still needs {int(state.deficit[cell])} items; of its "
-            f"{int(in_cell.sum())} usable units {int(blocked_overlap.sum())} would break the overlap bound "
-            f"({self.allowed_shared} items), {int(blocked_enemy.sum())} are enemies of the form's items, "
-            f"{int(blocked_uses.sum())} reached the use cap"
+            f"cell {self.blueprint.cells[cell].label} still needs {int(state.deficit[cell])} items; "
+            f"{self._blocked(state, pool)}"
+        )
+
+    def _blocked(self, state: _FormState, pool: BoolArray) -> str:
+        return (
+            f"of its {int(pool.sum())} usable units {int((pool & state.taken).sum())} are in the form, "
+            f"{int((pool & (state.enemy_count > 0)).sum())} are enemies of the form's items, "
+            f"{int((pool & ~state.overlap_ok()).sum())} would break the overlap bound "
+            f"({self.allowed_shared} items), {int((pool & ~state.uses_ok()).sum())} reached the use cap"
         )
 
     def report(self, chosen: list[IntArray], tolerance: float) -> AssemblyReport:
