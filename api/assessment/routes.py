@@ -5,7 +5,9 @@ from flask.views import MethodView
 
 from api.assessment.schemas import (
     AnswerSchema,
+    AssemblyReportSchema,
     AttemptSchema,
+    FormRequestSchema,
     ResponseSchema,
     ResultSchema,
     SectionScoreSchema,
@@ -15,7 +17,7 @@ from api.assessment.schemas import (
 from api.auth import current_actor
 from api.schemas import Blueprint
 from api.db import db_session
-from assessment import policies, sections, services
+from assessment import forms, policies, sections, services
 from assessment.models import Attempt
 from assessment.sections import SECTIONED
 from assessment.services import TestDraft
@@ -80,6 +82,32 @@ class Tests(MethodView):
     def post(self, data):
         """Define a test: fixed (approved items, raw-score cut-offs), adaptive, or a sectioned VSTEP.3-5 exam."""
         return services.create_test(db_session(), actor=current_actor(), draft=TestDraft(**data))
+
+
+@blp.route("/tests/forms")
+class AssembleForms(MethodView):
+    @blp.arguments(FormRequestSchema)
+    @blp.response(201, AssemblyReportSchema)
+    def post(self, data):
+        """Assemble parallel VSTEP.3-5 forms from the bank: draft exams, each with its own conversion tables.
+
+        Forms meet the format exactly, share at most `max_overlap` of their items with any other form,
+        never hold two enemy items, and follow the bank's average test information curve; the report
+        says how close each came.
+        """
+        level_counts = {skill: {int(level): count for level, count in split.items()}
+                        for skill, split in data.pop("level_counts", {}).items()} or None
+        made = forms.assemble_vstep_forms(db_session(), actor=current_actor(),
+                                          request=forms.FormRequest(level_counts=level_counts, **data))
+        report = made.report
+        return {"forms": [{"test_id": test.id, "title": test.title,
+                           "max_relative_deviation": form.max_relative_deviation, "rmsd": form.rmsd,
+                           "within_tolerance": form.within_tolerance} for test, form in zip(made.tests, report.forms,
+                                                                                            strict=True)],
+                "target_thetas": report.target.thetas.tolist(), "target_information": report.target.values.tolist(),
+                "max_overlap": report.max_overlap, "most_uses": int(report.use_counts.max(initial=0)),
+                "excluded_for_exposure": int(report.excluded_for_exposure.size),
+                "issues": [issue.message for issue in report.issues]}
 
 
 @blp.route("/tests/<int:test_id>")

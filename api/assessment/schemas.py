@@ -251,3 +251,43 @@ def _section_scores(attempt) -> list | None:
 class SectionScoreSchema(StrictSchema):
     score = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10),
                             metadata={"description": "The raters' 0-10 section score, a multiple of 0.5"})
+
+
+class FormRequestSchema(StrictSchema):
+    """Parallel VSTEP.3-5 forms to assemble from the approved, calibrated bank."""
+
+    n_forms = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=200))
+    title = ma.fields.String(load_default="VSTEP.3-5 form", validate=ma.validate.Length(min=1, max=180))
+    purpose = ma.fields.String(load_default="certification",
+                               validate=ma.validate.OneOf([p.value for p in TestPurpose]))
+    max_overlap = ma.fields.Float(load_default=0.25, allow_nan=False, validate=ma.validate.Range(min=0, max=1),
+                                  metadata={"description": "Largest share of a form's items any other form may "
+                                            "hold"})
+    exposure_ceiling = ma.fields.Float(allow_none=True, load_default=None, allow_nan=False,
+                                       validate=ma.validate.Range(min=0),
+                                       metadata={"description": "Leave out items delivered more often than this"})
+    level_counts = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(["listening", "reading"])),
+        values=ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Regexp(r"^[1-6]$")),
+                              values=ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=40))),
+        metadata={"description": "Optional split of a section by intended level, e.g. "
+                                 "{\"listening\": {\"3\": 12, \"4\": 12, \"5\": 11}}"})
+    seed = ma.fields.Integer(strict=True, load_default=0, validate=ma.validate.Range(min=0, max=2**31 - 1))
+
+
+class AssembledFormSchema(ma.Schema):
+    test_id = ma.fields.Integer()
+    title = ma.fields.String()
+    max_relative_deviation = ma.fields.Float(metadata={"description": "Largest |I - T| / T over the thetas"})
+    rmsd = ma.fields.Float(metadata={"description": "Root mean squared distance to the target information"})
+    within_tolerance = ma.fields.Boolean()
+
+
+class AssemblyReportSchema(ma.Schema):
+    forms = ma.fields.List(ma.fields.Nested(AssembledFormSchema))
+    target_thetas = ma.fields.List(ma.fields.Float())
+    target_information = ma.fields.List(ma.fields.Float())
+    max_overlap = ma.fields.Float(metadata={"description": "Largest shared share of a form between two forms"})
+    most_uses = ma.fields.Integer(metadata={"description": "Forms the most used item appears in"})
+    excluded_for_exposure = ma.fields.Integer()
+    issues = ma.fields.List(ma.fields.String())

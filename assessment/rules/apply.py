@@ -82,6 +82,13 @@ def vstep_level(overall: Number, on: date, *, rulebook: RuleBook | None = None) 
     return bands.level_of(overall)
 
 
+def vstep_band_floors(on: date, *, rulebook: RuleBook | None = None) -> dict[int, Decimal]:
+    """The lowest VSTEP.3-5 overall score of each level it awards (level 3: 4.0, 4: 6.0, 5: 8.5)."""
+    _, bands = _book(rulebook).payload(VSTEP_3_5_BANDS, on, BandTable)
+    return {band.level: band.range.minimum for band in bands.bands
+            if band.level is not None and band.range.minimum is not None}
+
+
 def vstep2_level(overall: Number, on: date, *, rulebook: RuleBook | None = None) -> int | None:
     """Level 2 when a VSTEP.2 score reaches the pass mark, else None."""
     _, bands = _book(rulebook).payload(VSTEP_2_BANDS, on, BandTable)
