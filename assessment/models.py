@@ -98,6 +98,9 @@ class Attempt(Base):
     theta: Mapped[float | None] = mapped_column(Float)
     se: Mapped[float | None] = mapped_column(Float)
     placement: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The session it was sat in, for tests delivered in sessions (assessment.scheduling).
+    test_session_id: Mapped[int | None] = mapped_column(ForeignKey("test_sessions.id", ondelete="RESTRICT"),
+                                                        index=True)
 
     test: Mapped[Test] = relationship()
     administered: Mapped[list[AttemptItem]] = relationship(
