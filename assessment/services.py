@@ -25,6 +25,7 @@ from assessment.models import (
     TestPurpose,
     TestStatus,
 )
+from assessment.scheduling import admission
 from core import clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
@@ -152,7 +153,8 @@ def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
 
 
 def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
-    """Start an attempt at a published test. Raises Conflict if one is already in progress."""
+    """Start an attempt at a published test. Raises Conflict if one is already in progress, or the
+    errors of ``admission.admit`` when the test's sessions or eligibility rules refuse the candidate."""
     if not policies.can_take_tests(actor):
         raise PermissionDenied("only candidates can take tests")
     test = get_test(session, test_id)
@@ -166,6 +168,7 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     started = clock.now()
     deadline = started + timedelta(seconds=test.time_limit_seconds) if test.time_limit_seconds else None
     attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=started, deadline=deadline)
+    admission.admit(session, actor=actor, test=test, attempt=attempt)  # sessions and eligibility rules
     session.add(attempt)
     try:
         with session.begin_nested():
