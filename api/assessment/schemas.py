@@ -108,6 +108,7 @@ class AttemptSchema(ma.Schema):
     deadline = ma.fields.DateTime(allow_none=True, metadata={"description": "When the server stops taking answers"})
     seconds_left = ma.fields.Integer(allow_none=True, metadata={"description": "By the server's clock"})
     closed_reason = ma.fields.String(allow_none=True)
+    test_session_id = ma.fields.Integer(allow_none=True, metadata={"description": "The session it is sat in"})
     items = ma.fields.List(ma.fields.Nested(DeliveredItemSchema))
 
 
