@@ -129,6 +129,12 @@ def seats_taken(test_session: TestSession) -> int:
     return sum(registration.status in SEATED for registration in test_session.registrations)
 
 
+def _count_seats(session: Session, session_id: int) -> int:
+    """Seats held, counted in the database (after the session's row lock, so no one else is adding)."""
+    return session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.session_id == session_id, Registration.status.in_(SEATED))) or 0
+
+
 def update_session(session: Session, *, actor: Actor, session_id: int, changes: SessionChanges) -> TestSession:
     """Rename, move rooms, resize or cancel a session. Raises PermissionDenied, NotFound or Conflict."""
     _require_scheduler(actor, "change sessions")
@@ -136,7 +142,7 @@ def update_session(session: Session, *, actor: Actor, session_id: int, changes: 
     if test_session.cancelled:
         raise SessionCancelled("this session was cancelled; it can no longer be changed", session_id=session_id)
     if changes.capacity is not None:
-        taken = seats_taken(test_session)
+        taken = _count_seats(session, session_id)
         if changes.capacity < max(taken, 1):
             raise Conflict(f"{taken} candidates hold seats; the capacity cannot go below that", field="capacity",
                            seats_taken=taken)
@@ -194,8 +200,7 @@ def register_candidates(session: Session, *, actor: Actor, session_id: int,
         admission.check_eligibility(session, test=test, rules=rules, candidate_id=user_id,
                                     at=max(test_session.opens_at, now), subject=subject)
     _check_no_overlap(session, test_session, ids)
-    taken = session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.session_id == session_id, Registration.status.in_(SEATED))) or 0
+    taken = _count_seats(session, session_id)
     if taken + len(ids) > test_session.capacity:
         raise SessionFull(f"{test_session.capacity - taken} seat(s) left; {len(ids)} asked for",
                           seats_left=test_session.capacity - taken, capacity=test_session.capacity)
@@ -295,7 +300,8 @@ def list_my_registrations(session: Session, *, actor: Actor) -> list[Registratio
     """The actor's own registrations, soonest session first."""
     return list(session.scalars(
         select(Registration).join(TestSession, TestSession.id == Registration.session_id)
-        .where(Registration.candidate_id == actor.id).order_by(TestSession.opens_at, Registration.id)))
+        .where(Registration.candidate_id == actor.id).order_by(TestSession.opens_at, Registration.id)
+        .options(selectinload(Registration.test_session).selectinload(TestSession.registrations))))
 
 
 def get_rules(session: Session, *, actor: Actor, test_id: int) -> AdmissionRules:
