@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -82,6 +82,9 @@ def create_session(session: Session, *, actor: Actor, test_id: int, draft: Sessi
         raise Conflict(f"only a published test can be scheduled; this one is {test.status}")
     for field in ("opens_at", "closes_at", "registration_closes_at"):
         _aware(getattr(draft, field), field)
+    deadline = draft.registration_closes_at
+    draft = replace(draft, opens_at=draft.opens_at.astimezone(UTC), closes_at=draft.closes_at.astimezone(UTC),
+                    registration_closes_at=deadline.astimezone(UTC) if deadline is not None else None)
     if draft.closes_at <= draft.opens_at:
         raise RuleViolation("a session closes after it opens", field="closes_at")
     if draft.closes_at <= clock.now():

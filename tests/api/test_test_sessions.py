@@ -4,7 +4,7 @@ and the test's eligibility rules (retake wait, attempt limit) refuse with the da
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from assessment import services as assessment
 from assessment.models import Attempt
 from assessment.scheduling import services as scheduling
 from assessment.scheduling.models import Registration
-from core import clock
+from core import audit, clock
 from core.accounts import services as accounts
 from core.accounts.types import Role
 from tests.factories import single_choice_spec
@@ -116,6 +116,12 @@ def test_a_registered_candidate_starts_only_inside_the_session_window(admin, api
     assert (attempt.json["test_session_id"], attempt.json["deadline"]) == (sitting["id"], CLOSES.isoformat())
     mine = candidate.get("/api/v1/me/registrations").json
     assert [(r["session_id"], r["status"]) for r in mine] == [(sitting["id"], "attended")]
+
+
+def test_session_times_are_kept_in_utc(admin, test_id):
+    hanoi = timezone(timedelta(hours=7))
+    sitting = _session(admin, test_id, opens=OPENS.astimezone(hanoi), closes=CLOSES.astimezone(hanoi))
+    assert (sitting["opens_at"], sitting["closes_at"]) == (OPENS.isoformat(), CLOSES.isoformat())
 
 
 def test_after_the_session_closes_the_start_is_refused(admin, api_as, test_id, fake_clock):
@@ -403,3 +409,13 @@ def test_concurrent_registrations_never_exceed_the_capacity(live):
     assert sorted(results) == [201] * 3 + [409] * (THREADS - 3), results
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Registration)) == 3
+
+
+def test_sessions_can_be_moved_and_their_cancellation_is_audited(admin, test_id, db_session):
+    sitting = _session(admin, test_id)
+    moved = _patch(admin, f"/api/v1/sessions/{sitting['id']}", json={"room": "C4", "venue": "Da Nang centre"})
+    assert (moved.status_code, moved.json["room"], moved.json["venue"]) == (200, "C4", "Da Nang centre")
+    _patch(admin, f"/api/v1/sessions/{sitting['id']}", json={"cancelled": True, "cancellation_reason": "Flood"})
+    events = audit.list_events(db_session, entity_type="test_session", entity_id=sitting["id"])
+    assert [(e.action, e.detail.get("reason")) for e in events] == [("session.cancelled", "Flood"),
+                                                                    ("session.created", None)]
