@@ -41,6 +41,7 @@ def _register_api(app: Flask) -> None:
     from api.accounts.routes import blp as auth_blp
     from api.assessment.certificate_routes import blp as certificates_blp
     from api.assessment.routes import blp as tests_blp
+    from api.assessment.session_routes import blp as sessions_blp
     from api.learning.routes import blp as organisation_blp
     from api.question_bank.routes import blp as items_blp
     from api.system.routes import blp as system_blp
@@ -53,7 +54,7 @@ def _register_api(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
-    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, certificates_blp, organisation_blp):
+    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, sessions_blp, certificates_blp, organisation_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 

@@ -99,6 +99,9 @@ class Attempt(Base):
     theta: Mapped[float | None] = mapped_column(Float)
     se: Mapped[float | None] = mapped_column(Float)
     placement: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The session it was sat in, for tests delivered in sessions (assessment.scheduling).
+    test_session_id: Mapped[int | None] = mapped_column(ForeignKey("test_sessions.id", ondelete="RESTRICT"),
+                                                        index=True)
     # Sectioned exams: one record per section reached (start, end, why it ended, raw and 0-10 scores)
     # and the overall score; ``deadline`` is then the end of the section running.
     sections: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,6 +29,8 @@ from assessment.models import (
     TestPurpose,
     TestStatus,
 )
+from assessment.scheduling import admission
+from assessment.scheduling.models import TestSession
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
@@ -254,7 +256,8 @@ def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
 
 
 def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
-    """Start an attempt at a published test. Raises Conflict if one is already in progress."""
+    """Start an attempt at a published test. Raises Conflict if one is already in progress, or the
+    errors of ``admission.admit`` when the test's sessions or eligibility rules refuse the candidate."""
     if not policies.can_take_tests(actor):
         raise PermissionDenied("only candidates can take tests")
     test = get_test(session, test_id)
@@ -271,6 +274,7 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     if test.kind == SECTIONED:
         attempt.sections = [sections.start_record(started)]
         attempt.deadline = sections.deadline_of(sections_of(test.config)[0], attempt.sections[0])
+    admission.admit(session, actor=actor, test=test, attempt=attempt)  # sessions and eligibility rules
     session.add(attempt)
     try:
         with session.begin_nested():
@@ -339,12 +343,20 @@ def close_if_time_is_up(session: Session, attempt: Attempt) -> bool:
         records = [dict(record) for record in attempt.sections or ()]
         _, deadline = sections.catch_up(sections_of(attempt.test.config), records, now)
         attempt.sections = records
-        if deadline is not None:  # a later section is running now
-            attempt.deadline = deadline
+        closing = _session_closing(session, attempt)
+        if deadline is not None and (closing is None or now < closing):  # a later section is running now
+            attempt.deadline = min(deadline, closing) if closing is not None else deadline
             session.flush()
             return True
     _score(session, attempt, reason="time_up")
     return True
+
+
+def _session_closing(session: Session, attempt: Attempt) -> datetime | None:
+    """When the session the attempt is sat in closes: no section runs past it."""
+    if attempt.test_session_id is None:
+        return None
+    return session.scalar(select(TestSession.closes_at).where(TestSession.id == attempt.test_session_id))
 
 
 def close_expired_attempts(session: Session) -> int:
@@ -496,7 +508,8 @@ def finish_section(session: Session, *, actor: Actor, attempt_id: int, index: in
     if deadline is None:
         _score(session, attempt, reason="submitted")
     else:
-        attempt.deadline = deadline
+        closing = _session_closing(session, attempt)
+        attempt.deadline = min(deadline, closing) if closing is not None else deadline
     session.flush()
     return attempt
 

@@ -42,7 +42,7 @@ blp = Blueprint("tests", __name__, url_prefix="/api/v1", description="Tests, att
 def _attempt_view(attempt: Attempt) -> dict:
     view = {column: getattr(attempt, column)
             for column in ("id", "test_id", "candidate_id", "status", "started_at", "submitted_at", "deadline",
-                           "closed_reason")}
+                           "closed_reason", "test_session_id")}
     view["seconds_left"] = (max(0, int((attempt.deadline - clock.now()).total_seconds()))
                             if attempt.deadline is not None and attempt.status == "in_progress" else None)
     view["items"] = services.delivered_items(db_session(), attempt)

@@ -187,6 +187,7 @@ class AttemptSchema(ma.Schema):
     deadline = ma.fields.DateTime(allow_none=True, metadata={"description": "When the server stops taking answers"})
     seconds_left = ma.fields.Integer(allow_none=True, metadata={"description": "By the server's clock"})
     closed_reason = ma.fields.String(allow_none=True)
+    test_session_id = ma.fields.Integer(allow_none=True, metadata={"description": "The session it is sat in"})
     current_section = ma.fields.Integer(allow_none=True, metadata={
         "description": "Sectioned exams: the index of the section running (its items are the ones listed)"})
     sections = ma.fields.List(ma.fields.Nested(lambda: SectionStateSchema()), allow_none=True)

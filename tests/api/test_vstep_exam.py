@@ -255,3 +255,21 @@ def test_the_format_is_checked_when_the_exam_is_defined(api_as, vstep_items, fac
     created = create(_exam_payload(vstep_items))
     assert created.json["sections"][0]["conversion"][1] == {"min_raw": 10.0, "score": "4.0"}
     assert created.json["certificate_valid_months"] == 24
+
+
+def test_no_section_runs_past_the_session_it_is_sat_in(api_as, exam, fake_clock):
+    admin, candidate = api_as("test_admin"), api_as("candidate")
+    sitting = admin.post(f"/api/v1/tests/{exam['id']}/sessions", json={
+        "title": "Short sitting", "opens_at": fake_clock.now.isoformat(),
+        "closes_at": (fake_clock.now + timedelta(minutes=50)).isoformat(), "capacity": 10})
+    assert sitting.status_code == 201, sitting.json
+    assert admin.post(f"/api/v1/sessions/{sitting.json['id']}/registrations",
+                      json={"user_ids": [candidate.user.id]}).status_code == 201
+    attempt = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json
+    assert attempt["test_session_id"] == sitting.json["id"]
+    finished = candidate.post(f"/api/v1/attempts/{attempt['id']}/sections/0/finish").json
+    assert finished["current_section"] == 1 and finished["seconds_left"] == 50 * 60  # reading ends with the session
+    fake_clock.advance(minutes=50)
+    closed = candidate.get(f"/api/v1/attempts/{attempt['id']}").json
+    assert (closed["status"], closed["closed_reason"]) == ("scored", "time_up")
+    assert [s["status"] for s in closed["sections"]] == ["finished", "time_up", "not_reached", "not_reached"]
