@@ -38,6 +38,7 @@ _EXPOSURE_WEIGHT = 0.05  # a tie-break: fresher items among near-equal candidate
 _JITTER = 1e-3
 _ATTEMPTS = 4
 _SWAP_ROUNDS = 3
+_TRIES = 8  # candidates checked, best first, for not blocking the rest of the form
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,20 +215,43 @@ class _Assembler:
             available = int((self.usable & self.grouped & (self.unit_skill == s)).sum())
             if count > available:
                 raise InfeasibleConstraint(f"skill {skill!r} needs {count} units but the bank has {available} usable")
-        # Pigeonhole: uses spread as evenly as possible still give this many shared items in total.
-        pairs_shared = 0
-        for index, cell in enumerate(self.blueprint.cells):
-            uses, items = cell.count * n_forms, int(self.cell_available[index])
-            per_item, extra = divmod(uses, items)
-            pairs_shared += extra * math.comb(per_item + 1, 2) + (items - extra) * math.comb(per_item, 2)
         if n_forms > 1:
-            least = math.ceil(pairs_shared / math.comb(n_forms, 2))
-            if least > self.allowed_shared:
+            self._check_overlap_feasible()
+
+    def _check_overlap_feasible(self) -> None:
+        """Refuse overlap bounds that no assembly can meet, by counting (a lower bound, not a proof)."""
+        n_forms, allowed = self.n_forms, self.allowed_shared
+        for skill, count in self.blueprint.units:
+            s = self.skill_names.index(skill)
+            units = self.usable & self.grouped & (self.unit_skill == s)
+            # A unit longer than the bound can appear in one form only.
+            capacity = (
+                int((units & (self.size > allowed)).sum()) + int((units & (self.size <= allowed)).sum()) * n_forms
+            )
+            if count * n_forms > capacity:
                 raise InfeasibleConstraint(
-                    f"overlap bound: {n_forms} forms of {self.length} items share at least {least} items per pair "
-                    f"on average with this bank, but the bound allows {self.allowed_shared} "
-                    f"({self.allowed_shared / self.length:.0%} of a form)"
+                    f"overlap bound: {n_forms} forms need {count * n_forms} {skill} units but the bank's "
+                    f"{int(units.sum())} usable units allow {capacity} uses, as a unit of more than {allowed} "
+                    f"items may appear in only one form"
                 )
+        # Pigeonhole: uses spread as evenly as possible still share this many items over all pairs.
+        pairs_shared = 0
+        for s, skill in enumerate(self.skill_names):
+            by_items = sum(
+                _least_pairs(cell.count * n_forms, int(self.cell_available[index]))
+                for index, cell in enumerate(self.blueprint.cells)
+                if cell.skill == skill
+            )
+            count = dict(self.blueprint.units).get(skill, 0)
+            units = self.usable & self.grouped & (self.unit_skill == s)
+            by_units = _least_pairs(count * n_forms, int(units.sum())) * int(self.size[units].min()) if count else 0
+            pairs_shared += max(by_items, by_units)
+        least = math.ceil(pairs_shared / math.comb(n_forms, 2))
+        if least > allowed:
+            raise InfeasibleConstraint(
+                f"overlap bound: {n_forms} forms of {self.length} items share at least {least} items per pair "
+                f"on average with this bank, but the bound allows {allowed} ({allowed / self.length:.0%} of a form)"
+            )
 
     def build_form(self, index: int, rng: np.random.Generator) -> IntArray:
         """The units of form ``index``, built and improved, then recorded as used."""
@@ -246,23 +270,45 @@ class _Assembler:
 
     def _fill(self, state: _FormState, jitter: FloatArray) -> str:
         while state.deficit.any():
-            open_quota = (self.unit_quota >= 0) & (state.units_left > 0)
-            eligible = state.eligible()
-            base = eligible & np.all(self.cells <= state.deficit, axis=1)
-            if open_quota.any():
-                candidates = base & self.quota_skill_unit & open_quota[self.unit_skill]
-                candidates &= self._reachable(state, candidates, eligible)
-            else:
-                candidates = base & ~self.quota_skill_unit
-            found = np.flatnonzero(candidates)
+            found, open_quota = self._candidates(state)
             if found.size == 0:
                 return self._describe_dead_end(state, open_quota)
             # Spreading use is a rule, not a weight: past its fair share a unit waits for the others.
             fresh = found[self.uses[found] < self.fair_uses[found]]
             if fresh.size:
                 found = fresh
-            state.add(int(found[np.argmin(self._scores(state, found) + jitter[found])]))
+            ranked = found[np.argsort(self._scores(state, found) + jitter[found], kind="stable")]
+            # A unit with enemies, or already in earlier forms, may block what the form still
+            # needs: take the best of those that leave every open cell and unit count reachable.
+            for unit in ranked[:_TRIES].tolist():
+                state.add(unit)
+                if not (self.enemy_units[unit].size or self.uses[unit]) or self._completable(state):
+                    break
+                state.remove(unit)
+            else:
+                state.add(int(ranked[0]))
         return ""
+
+    def _candidates(self, state: _FormState) -> tuple[IntArray, BoolArray]:
+        """Units that may join the form now, and the skills whose unit counts are still open."""
+        open_quota = (self.unit_quota >= 0) & (state.units_left > 0)
+        eligible = state.eligible()
+        base = eligible & np.all(self.cells <= state.deficit, axis=1)
+        if open_quota.any():
+            candidates = base & self.quota_skill_unit & open_quota[self.unit_skill]
+            candidates &= self._reachable(state, candidates, eligible)
+        else:
+            candidates = base & ~self.quota_skill_unit
+        return np.flatnonzero(candidates), open_quota
+
+    def _completable(self, state: _FormState) -> bool:
+        """Whether each open skill still has a usable unit, and each open cell enough supply."""
+        if not state.deficit.any():
+            return True
+        found, open_quota = self._candidates(state)
+        if open_quota.any():
+            return bool(np.isin(np.flatnonzero(open_quota), self.unit_skill[found]).all())
+        return bool(np.all(self.cells[found].sum(axis=0) >= state.deficit))
 
     def _reachable(self, state: _FormState, candidates: BoolArray, eligible: BoolArray) -> BoolArray:
         """Candidates after which each skill's unit count and cell counts can still be met exactly."""
@@ -412,6 +458,12 @@ class _Assembler:
             self.excluded,
             issues,
         )
+
+
+def _least_pairs(uses: int, items: int) -> int:
+    """Fewest (form pair, shared item) incidences when ``uses`` are spread over ``items`` evenly."""
+    per_item, extra = divmod(uses, items)
+    return extra * math.comb(per_item + 1, 2) + (items - extra) * math.comb(per_item, 2)
 
 
 class _FormState:
