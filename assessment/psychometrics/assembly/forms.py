@@ -17,8 +17,6 @@ reported per form.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
 
 from assessment.psychometrics.assembly.bank import (
@@ -28,7 +26,8 @@ from assessment.psychometrics.assembly.bank import (
     IntArray,
     TargetInformation,
 )
-from assessment.psychometrics.cat.constraints import ConstraintIssue, InfeasibleConstraint
+from assessment.psychometrics.assembly.report import AssemblyReport, build_report
+from assessment.psychometrics.cat.constraints import InfeasibleConstraint
 from assessment.psychometrics.models import FloatArray
 
 # Score weights, on the scale of the squared relative information error per item (about 0.1-1).
@@ -39,32 +38,6 @@ _JITTER = 1e-3
 _ATTEMPTS = 4
 _SWAP_ROUNDS = 3
 _TRIES = 8  # candidates checked, best first, for not blocking the rest of the form
-
-
-@dataclass(frozen=True, eq=False)
-class AssembledForm:
-    """One form: its items (bank indices, ascending), its information and its distance to the target."""
-
-    items: IntArray
-    item_ids: tuple[str, ...]
-    information: FloatArray  # at the target thetas
-    max_relative_deviation: float  # max over thetas of |I - T| / T
-    rmsd: float  # root mean squared I - T over the thetas, in information units
-    within_tolerance: bool
-
-
-@dataclass(frozen=True, eq=False)
-class AssemblyReport:
-    """The forms, how far each is from the target, and what the bank could not give."""
-
-    forms: tuple[AssembledForm, ...]
-    target: TargetInformation
-    tolerance: float
-    shared_items: IntArray  # (forms, forms): items each pair of forms has in common
-    max_overlap: float  # largest shared fraction of a form observed between two forms
-    use_counts: IntArray  # per bank item: in how many forms it appears
-    excluded_for_exposure: IntArray  # items above the ceiling, and their unit mates
-    issues: tuple[ConstraintIssue, ...]
 
 
 def assemble_forms(
@@ -144,7 +117,6 @@ class _Assembler:
         unit_above = np.bincount(self.unit_of, weights=above, minlength=n_units) > 0
         self.excluded = np.flatnonzero(unit_above[self.unit_of])
         self.usable = fits_blueprint & ~unit_above
-        self.above_count = int(above.sum())
 
         info = bank.information(target.thetas)
         self.unit_info = np.zeros((n_units, target.thetas.size))
@@ -197,13 +169,16 @@ class _Assembler:
 
     def _check_feasible(self) -> None:
         bank, n_forms = self.bank, self.n_forms
+        excluded = np.zeros(bank.size, dtype=bool)
+        excluded[self.excluded] = True
         for index, cell in enumerate(self.blueprint.cells):
             available = int(self.cell_available[index])
             if cell.count > available:
+                in_cell = self.cell_of == index
                 raise InfeasibleConstraint(
-                    f"cell {cell.label} needs {cell.count} items but the bank has {available} usable "
-                    f"({int(cell.matches(bank).sum())} in the cell, {self.above_count} bank items above the "
-                    "exposure ceiling, units reaching outside the blueprint left out)"
+                    f"cell {cell.label} needs {cell.count} items but the bank has {available} usable: "
+                    f"{int(in_cell.sum())} in the cell, {int((in_cell & excluded).sum())} of them excluded by the "
+                    "exposure ceiling (with their unit mates), the rest in units reaching outside the blueprint"
                 )
             if self.max_uses is not None and cell.count * n_forms > available * self.max_uses:
                 raise InfeasibleConstraint(
@@ -411,53 +386,9 @@ class _Assembler:
         )
 
     def report(self, chosen: list[IntArray], tolerance: float) -> AssemblyReport:
-        bank, target = self.bank, self.target
-        membership = np.zeros((len(chosen), bank.size), dtype=np.intp)
-        forms = []
-        for f, units in enumerate(chosen):
-            items = np.sort(np.concatenate([self.members[u] for u in units]))
-            membership[f, items] = 1
-            info = self.unit_info[units].sum(axis=0)
-            deviation = info - target.values
-            worst = float(np.max(np.abs(deviation) / target.values))
-            forms.append(
-                AssembledForm(
-                    items,
-                    tuple(bank.ids[i] for i in items),
-                    info,
-                    worst,
-                    float(np.sqrt(np.mean(deviation**2))),
-                    worst <= tolerance,
-                )
-            )
-        shared = membership @ membership.T
-        np.fill_diagonal(shared, 0)
-        off = [
-            f"form {i + 1} ({form.max_relative_deviation:.1%})"
-            for i, form in enumerate(forms)
-            if not form.within_tolerance
-        ]
-        issues = (
-            (
-                ConstraintIssue(
-                    "information_off_target",
-                    f"{len(off)} forms deviate from the target information by more than "
-                    f"{tolerance:.0%}: {', '.join(off)}",
-                ),
-            )
-            if off
-            else ()
-        )
-        return AssemblyReport(
-            tuple(forms),
-            target,
-            tolerance,
-            shared,
-            float(shared.max()) / self.length,
-            membership.sum(axis=0),
-            self.excluded,
-            issues,
-        )
+        items = [np.sort(np.concatenate([self.members[u] for u in units])) for units in chosen]
+        information = [self.unit_info[units].sum(axis=0) for units in chosen]
+        return build_report(self.bank, self.target, items, information, tolerance, self.excluded)
 
 
 def _least_pairs(uses: int, items: int) -> int:

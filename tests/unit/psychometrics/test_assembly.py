@@ -224,7 +224,7 @@ def test_a_unit_count_the_bank_cannot_fill_is_refused() -> None:
         assemble_forms(bank, blueprint, target, 1)
 
 
-def standalone_bank(n: int) -> AssemblyBank:
+def standalone_bank(n: int, exposure: np.ndarray | None = None) -> AssemblyBank:
     return AssemblyBank(
         ids=tuple(f"s{i}" for i in range(n)),
         a=np.ones(n),
@@ -234,8 +234,43 @@ def standalone_bank(n: int) -> AssemblyBank:
         level=np.full(n, 4),
         item_type=np.array(["mcq"] * n),
         unit=np.full(n, -1),
-        exposure=np.zeros(n),
+        exposure=np.zeros(n) if exposure is None else exposure,
     )
+
+
+def test_among_equal_items_the_less_exposed_are_taken() -> None:
+    n = 20
+    bank = AssemblyBank(
+        ids=tuple(f"e{i}" for i in range(n)),
+        a=np.ones(n),
+        b=np.zeros(n),
+        c=np.zeros(n),
+        skill=np.array(["reading"] * n),
+        level=np.full(n, 4),
+        item_type=np.array(["mcq"] * n),
+        unit=np.full(n, -1),
+        exposure=np.random.default_rng(5).permutation(np.linspace(0.0, 0.5, n)),
+    )
+    blueprint = FormBlueprint.of({("reading", None, None): 5})
+    target = TargetInformation.mean_of_bank(bank, blueprint, THETAS)
+    form = assemble_forms(bank, blueprint, target, 1, seed=2).forms[0]
+    assert sorted(form.items.tolist()) == sorted(np.argsort(bank.exposure)[:5].tolist())
+
+
+def test_an_exposure_ceiling_that_empties_a_cell_is_refused_with_the_numbers() -> None:
+    bank = standalone_bank(10, exposure=np.linspace(0.0, 0.9, 10))
+    blueprint = FormBlueprint.of({("reading", None, None): 5})
+    target = TargetInformation.mean_of_bank(bank, blueprint, THETAS)
+    assert assemble_forms(bank, blueprint, target, 1, exposure_ceiling=0.4).excluded_for_exposure.tolist() == [
+        5,
+        6,
+        7,
+        8,
+        9,
+    ]
+    message = r"needs 5 items but the bank has 4 usable: 10 in the cell, 6 of them excluded by the exposure ceiling"
+    with pytest.raises(InfeasibleConstraint, match=message):
+        assemble_forms(bank, blueprint, target, 1, exposure_ceiling=0.35)
 
 
 def test_an_overlap_bound_the_bank_cannot_meet_is_refused_with_the_numbers() -> None:
