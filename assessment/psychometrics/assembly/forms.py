@@ -3,10 +3,11 @@
 Each form is built in turn. The greedy fill places shared-stimulus units first (their
 counts are fixed per skill, and a look-ahead keeps the remaining cell counts reachable),
 then standalone items; each step takes the unit whose information per item is closest to
-what the form still lacks per remaining slot (Luecht's normalized weighted absolute
-deviation heuristic), with penalties for earlier use, for concentrating overlap on one
-earlier form, and for exposure. A swap pass then trades units for like units (same cells,
-same skill) while the form's distance to the target shrinks.
+what the form still lacks per remaining slot (the idea of Luecht's normalized weighted
+absolute deviation heuristic, here with squared relative errors), with penalties for
+earlier use, for concentrating overlap on one earlier form, and for exposure. A swap
+pass then trades units for like units (same cells, same skill) while the form's distance
+to the target shrinks.
 
 Hard constraints (exact cells and unit counts, whole units, enemies, the overlap bound, the
 use cap, the exposure ceiling) are never relaxed: what the bank cannot meet is refused with
@@ -17,6 +18,7 @@ reported per form.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from assessment.psychometrics.assembly.bank import (
@@ -401,7 +403,7 @@ class _FormState:
     """The form under construction: its units, what its cells still need, its information."""
 
     def __init__(self, assembler: _Assembler, index: int) -> None:
-        self.a = assembler
+        self.owner = assembler
         self.index = index
         self.units: set[int] = set()
         self.deficit = assembler.need.copy()
@@ -418,7 +420,7 @@ class _FormState:
         self._apply(unit, -1)
 
     def _apply(self, unit: int, sign: int) -> None:
-        a = self.a
+        a = self.owner
         (self.units.add if sign > 0 else self.units.remove)(unit)
         self.taken[unit] = sign > 0
         self.deficit -= sign * a.cells[unit]
@@ -429,10 +431,14 @@ class _FormState:
         self.enemy_count[a.enemy_units[unit]] += sign
 
     def uses_ok(self) -> BoolArray:
-        return np.ones(self.taken.size, dtype=bool) if self.a.max_uses is None else self.a.uses < self.a.max_uses
+        return (
+            np.ones(self.taken.size, dtype=bool)
+            if self.owner.max_uses is None
+            else self.owner.uses < self.owner.max_uses
+        )
 
     def overlap_ok(self) -> BoolArray:
-        a = self.a
+        a = self.owner
         ok = np.ones(self.taken.size, dtype=bool)
         used = np.flatnonzero(a.uses > 0)
         if self.index and used.size:
@@ -441,7 +447,7 @@ class _FormState:
 
     def eligible(self, units: IntArray | None = None) -> BoolArray:
         """Which units (all, or those given) could join the form now without breaking a hard constraint."""
-        a = self.a
+        a = self.owner
         if units is None:
             return a.usable & ~self.taken & (self.enemy_count == 0) & self.uses_ok() & self.overlap_ok()
         ok = a.usable[units] & ~self.taken[units] & (self.enemy_count[units] == 0)
