@@ -370,3 +370,16 @@ def test_a_malformed_bank_is_refused(change: dict[str, object], message: str) ->
 def test_overlapping_cells_are_refused() -> None:
     with pytest.raises(ValueError, match="overlap; make them disjoint"):
         FormBlueprint.of({("reading", None, None): 40, ("reading", 4, None): 20})
+
+
+def test_without_unit_counts_passages_still_enter_whole_and_cells_stay_exact() -> None:
+    bank = vstep_bank(scale=0.5)
+    blueprint = FormBlueprint(VSTEP.cells)
+    target = TargetInformation.mean_of_bank(bank, blueprint, THETAS)
+    report = assemble_forms(bank, blueprint, target, 10, seed=4)
+    for form in report.forms:
+        for cell in blueprint.cells:
+            assert int(cell.matches(bank)[form.items].sum()) == cell.count
+        for unit in np.unique(bank.unit[form.items]):
+            if unit >= 0:
+                assert np.isin(np.flatnonzero(bank.unit == unit), form.items).all()
