@@ -9,7 +9,8 @@
 """
 
 from assessment.psychometrics.assembly.bank import AssemblyBank, BlueprintCell, FormBlueprint, TargetInformation
-from assessment.psychometrics.assembly.forms import AssembledForm, AssemblyReport, assemble_forms
+from assessment.psychometrics.assembly.forms import assemble_forms
+from assessment.psychometrics.assembly.report import AssembledForm, AssemblyReport
 from assessment.psychometrics.cat.constraints import InfeasibleConstraint
 
 __all__ = [

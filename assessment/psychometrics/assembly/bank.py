@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -224,7 +225,7 @@ class TargetInformation:
         return cls(np.asarray(thetas, dtype=np.float64), total)
 
 
-def _column(values: ArrayLike, n: int, name: str, dtype: type) -> NDArray:  # type: ignore[type-arg]
+def _column(values: ArrayLike, n: int, name: str, dtype: type) -> NDArray[Any]:
     column = np.asarray(values, dtype=dtype).reshape(-1)
     if column.size != n:
         raise ValueError(f"{name} has {column.size} values for {n} items")

@@ -3,10 +3,11 @@
 Each form is built in turn. The greedy fill places shared-stimulus units first (their
 counts are fixed per skill, and a look-ahead keeps the remaining cell counts reachable),
 then standalone items; each step takes the unit whose information per item is closest to
-what the form still lacks per remaining slot (Luecht's normalized weighted absolute
-deviation heuristic), with penalties for earlier use, for concentrating overlap on one
-earlier form, and for exposure. A swap pass then trades units for like units (same cells,
-same skill) while the form's distance to the target shrinks.
+what the form still lacks per remaining slot (the idea of Luecht's normalized weighted
+absolute deviation heuristic, here with squared relative errors), with penalties for
+earlier use, for concentrating overlap on one earlier form, and for exposure. A swap
+pass then trades units for like units (same cells, same skill) while the form's distance
+to the target shrinks.
 
 Hard constraints (exact cells and unit counts, whole units, enemies, the overlap bound, the
 use cap, the exposure ceiling) are never relaxed: what the bank cannot meet is refused with
@@ -17,7 +18,6 @@ reported per form.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +28,8 @@ from assessment.psychometrics.assembly.bank import (
     IntArray,
     TargetInformation,
 )
-from assessment.psychometrics.cat.constraints import ConstraintIssue, InfeasibleConstraint
+from assessment.psychometrics.assembly.report import AssemblyReport, build_report
+from assessment.psychometrics.cat.constraints import InfeasibleConstraint
 from assessment.psychometrics.models import FloatArray
 
 # Score weights, on the scale of the squared relative information error per item (about 0.1-1).
@@ -38,32 +39,7 @@ _EXPOSURE_WEIGHT = 0.05  # a tie-break: fresher items among near-equal candidate
 _JITTER = 1e-3
 _ATTEMPTS = 4
 _SWAP_ROUNDS = 3
-
-
-@dataclass(frozen=True, eq=False)
-class AssembledForm:
-    """One form: its items (bank indices, ascending), its information and its distance to the target."""
-
-    items: IntArray
-    item_ids: tuple[str, ...]
-    information: FloatArray  # at the target thetas
-    max_relative_deviation: float  # max over thetas of |I - T| / T
-    rmsd: float  # root mean squared I - T over the thetas, in information units
-    within_tolerance: bool
-
-
-@dataclass(frozen=True, eq=False)
-class AssemblyReport:
-    """The forms, how far each is from the target, and what the bank could not give."""
-
-    forms: tuple[AssembledForm, ...]
-    target: TargetInformation
-    tolerance: float
-    shared_items: IntArray  # (forms, forms): items each pair of forms has in common
-    max_overlap: float  # largest shared fraction of a form observed between two forms
-    use_counts: IntArray  # per bank item: in how many forms it appears
-    excluded_for_exposure: IntArray  # items above the ceiling, and their unit mates
-    issues: tuple[ConstraintIssue, ...]
+_TRIES = 8  # candidates checked, best first, for not blocking the rest of the form
 
 
 def assemble_forms(
@@ -143,7 +119,6 @@ class _Assembler:
         unit_above = np.bincount(self.unit_of, weights=above, minlength=n_units) > 0
         self.excluded = np.flatnonzero(unit_above[self.unit_of])
         self.usable = fits_blueprint & ~unit_above
-        self.above_count = int(above.sum())
 
         info = bank.information(target.thetas)
         self.unit_info = np.zeros((n_units, target.thetas.size))
@@ -196,13 +171,16 @@ class _Assembler:
 
     def _check_feasible(self) -> None:
         bank, n_forms = self.bank, self.n_forms
+        excluded = np.zeros(bank.size, dtype=bool)
+        excluded[self.excluded] = True
         for index, cell in enumerate(self.blueprint.cells):
             available = int(self.cell_available[index])
             if cell.count > available:
+                in_cell = self.cell_of == index
                 raise InfeasibleConstraint(
-                    f"cell {cell.label} needs {cell.count} items but the bank has {available} usable "
-                    f"({int(cell.matches(bank).sum())} in the cell, {self.above_count} bank items above the "
-                    "exposure ceiling, units reaching outside the blueprint left out)"
+                    f"cell {cell.label} needs {cell.count} items but the bank has {available} usable: "
+                    f"{int(in_cell.sum())} in the cell, {int((in_cell & excluded).sum())} of them excluded by the "
+                    "exposure ceiling (with their unit mates), the rest in units reaching outside the blueprint"
                 )
             if self.max_uses is not None and cell.count * n_forms > available * self.max_uses:
                 raise InfeasibleConstraint(
@@ -214,20 +192,43 @@ class _Assembler:
             available = int((self.usable & self.grouped & (self.unit_skill == s)).sum())
             if count > available:
                 raise InfeasibleConstraint(f"skill {skill!r} needs {count} units but the bank has {available} usable")
-        # Pigeonhole: uses spread as evenly as possible still give this many shared items in total.
-        pairs_shared = 0
-        for index, cell in enumerate(self.blueprint.cells):
-            uses, items = cell.count * n_forms, int(self.cell_available[index])
-            per_item, extra = divmod(uses, items)
-            pairs_shared += extra * math.comb(per_item + 1, 2) + (items - extra) * math.comb(per_item, 2)
         if n_forms > 1:
-            least = math.ceil(pairs_shared / math.comb(n_forms, 2))
-            if least > self.allowed_shared:
+            self._check_overlap_feasible()
+
+    def _check_overlap_feasible(self) -> None:
+        """Refuse overlap bounds that no assembly can meet, by counting (a lower bound, not a proof)."""
+        n_forms, allowed = self.n_forms, self.allowed_shared
+        for skill, count in self.blueprint.units:
+            s = self.skill_names.index(skill)
+            units = self.usable & self.grouped & (self.unit_skill == s)
+            # A unit longer than the bound can appear in one form only.
+            capacity = (
+                int((units & (self.size > allowed)).sum()) + int((units & (self.size <= allowed)).sum()) * n_forms
+            )
+            if count * n_forms > capacity:
                 raise InfeasibleConstraint(
-                    f"overlap bound: {n_forms} forms of {self.length} items share at least {least} items per pair "
-                    f"on average with this bank, but the bound allows {self.allowed_shared} "
-                    f"({self.allowed_shared / self.length:.0%} of a form)"
+                    f"overlap bound: {n_forms} forms need {count * n_forms} {skill} units but the bank's "
+                    f"{int(units.sum())} usable units allow {capacity} uses, as a unit of more than {allowed} "
+                    f"items may appear in only one form"
                 )
+        # Pigeonhole: uses spread as evenly as possible still share this many items over all pairs.
+        pairs_shared = 0
+        for s, skill in enumerate(self.skill_names):
+            by_items = sum(
+                _least_pairs(cell.count * n_forms, int(self.cell_available[index]))
+                for index, cell in enumerate(self.blueprint.cells)
+                if cell.skill == skill
+            )
+            count = dict(self.blueprint.units).get(skill, 0)
+            units = self.usable & self.grouped & (self.unit_skill == s)
+            by_units = _least_pairs(count * n_forms, int(units.sum())) * int(self.size[units].min()) if count else 0
+            pairs_shared += max(by_items, by_units)
+        least = math.ceil(pairs_shared / math.comb(n_forms, 2))
+        if least > allowed:
+            raise InfeasibleConstraint(
+                f"overlap bound: {n_forms} forms of {self.length} items share at least {least} items per pair "
+                f"on average with this bank, but the bound allows {allowed} ({allowed / self.length:.0%} of a form)"
+            )
 
     def build_form(self, index: int, rng: np.random.Generator) -> IntArray:
         """The units of form ``index``, built and improved, then recorded as used."""
@@ -246,23 +247,45 @@ class _Assembler:
 
     def _fill(self, state: _FormState, jitter: FloatArray) -> str:
         while state.deficit.any():
-            open_quota = (self.unit_quota >= 0) & (state.units_left > 0)
-            eligible = state.eligible()
-            base = eligible & np.all(self.cells <= state.deficit, axis=1)
-            if open_quota.any():
-                candidates = base & self.quota_skill_unit & open_quota[self.unit_skill]
-                candidates &= self._reachable(state, candidates, eligible)
-            else:
-                candidates = base & ~self.quota_skill_unit
-            found = np.flatnonzero(candidates)
+            found, open_quota = self._candidates(state)
             if found.size == 0:
                 return self._describe_dead_end(state, open_quota)
             # Spreading use is a rule, not a weight: past its fair share a unit waits for the others.
             fresh = found[self.uses[found] < self.fair_uses[found]]
             if fresh.size:
                 found = fresh
-            state.add(int(found[np.argmin(self._scores(state, found) + jitter[found])]))
+            ranked = found[np.argsort(self._scores(state, found) + jitter[found], kind="stable")]
+            # A unit with enemies, or already in earlier forms, may block what the form still
+            # needs: take the best of those that leave every open cell and unit count reachable.
+            for unit in ranked[:_TRIES].tolist():
+                state.add(unit)
+                if not (self.enemy_units[unit].size or self.uses[unit]) or self._completable(state):
+                    break
+                state.remove(unit)
+            else:
+                state.add(int(ranked[0]))
         return ""
+
+    def _candidates(self, state: _FormState) -> tuple[IntArray, BoolArray]:
+        """Units that may join the form now, and the skills whose unit counts are still open."""
+        open_quota = (self.unit_quota >= 0) & (state.units_left > 0)
+        eligible = state.eligible()
+        base = eligible & np.all(self.cells <= state.deficit, axis=1)
+        if open_quota.any():
+            candidates = base & self.quota_skill_unit & open_quota[self.unit_skill]
+            candidates &= self._reachable(state, candidates, eligible)
+        else:
+            candidates = base & ~self.quota_skill_unit
+        return np.flatnonzero(candidates), open_quota
+
+    def _completable(self, state: _FormState) -> bool:
+        """Whether each open skill still has a usable unit, and each open cell enough supply."""
+        if not state.deficit.any():
+            return True
+        found, open_quota = self._candidates(state)
+        if open_quota.any():
+            return bool(np.isin(np.flatnonzero(open_quota), self.unit_skill[found]).all())
+        return bool(np.all(self.cells[found].sum(axis=0) >= state.deficit))
 
     def _reachable(self, state: _FormState, candidates: BoolArray, eligible: BoolArray) -> BoolArray:
         """Candidates after which each skill's unit count and cell counts can still be met exactly."""
@@ -365,60 +388,22 @@ class _Assembler:
         )
 
     def report(self, chosen: list[IntArray], tolerance: float) -> AssemblyReport:
-        bank, target = self.bank, self.target
-        membership = np.zeros((len(chosen), bank.size), dtype=np.intp)
-        forms = []
-        for f, units in enumerate(chosen):
-            items = np.sort(np.concatenate([self.members[u] for u in units]))
-            membership[f, items] = 1
-            info = self.unit_info[units].sum(axis=0)
-            deviation = info - target.values
-            worst = float(np.max(np.abs(deviation) / target.values))
-            forms.append(
-                AssembledForm(
-                    items,
-                    tuple(bank.ids[i] for i in items),
-                    info,
-                    worst,
-                    float(np.sqrt(np.mean(deviation**2))),
-                    worst <= tolerance,
-                )
-            )
-        shared = membership @ membership.T
-        np.fill_diagonal(shared, 0)
-        off = [
-            f"form {i + 1} ({form.max_relative_deviation:.1%})"
-            for i, form in enumerate(forms)
-            if not form.within_tolerance
-        ]
-        issues = (
-            (
-                ConstraintIssue(
-                    "information_off_target",
-                    f"{len(off)} forms deviate from the target information by more than "
-                    f"{tolerance:.0%}: {', '.join(off)}",
-                ),
-            )
-            if off
-            else ()
-        )
-        return AssemblyReport(
-            tuple(forms),
-            target,
-            tolerance,
-            shared,
-            float(shared.max()) / self.length,
-            membership.sum(axis=0),
-            self.excluded,
-            issues,
-        )
+        items = [np.sort(np.concatenate([self.members[u] for u in units])) for units in chosen]
+        information = [self.unit_info[units].sum(axis=0) for units in chosen]
+        return build_report(self.bank, self.target, items, information, tolerance, self.excluded)
+
+
+def _least_pairs(uses: int, items: int) -> int:
+    """Fewest (form pair, shared item) incidences when ``uses`` are spread over ``items`` evenly."""
+    per_item, extra = divmod(uses, items)
+    return extra * math.comb(per_item + 1, 2) + (items - extra) * math.comb(per_item, 2)
 
 
 class _FormState:
     """The form under construction: its units, what its cells still need, its information."""
 
     def __init__(self, assembler: _Assembler, index: int) -> None:
-        self.a = assembler
+        self.owner = assembler
         self.index = index
         self.units: set[int] = set()
         self.deficit = assembler.need.copy()
@@ -435,7 +420,7 @@ class _FormState:
         self._apply(unit, -1)
 
     def _apply(self, unit: int, sign: int) -> None:
-        a = self.a
+        a = self.owner
         (self.units.add if sign > 0 else self.units.remove)(unit)
         self.taken[unit] = sign > 0
         self.deficit -= sign * a.cells[unit]
@@ -446,10 +431,14 @@ class _FormState:
         self.enemy_count[a.enemy_units[unit]] += sign
 
     def uses_ok(self) -> BoolArray:
-        return np.ones(self.taken.size, dtype=bool) if self.a.max_uses is None else self.a.uses < self.a.max_uses
+        return (
+            np.ones(self.taken.size, dtype=bool)
+            if self.owner.max_uses is None
+            else self.owner.uses < self.owner.max_uses
+        )
 
     def overlap_ok(self) -> BoolArray:
-        a = self.a
+        a = self.owner
         ok = np.ones(self.taken.size, dtype=bool)
         used = np.flatnonzero(a.uses > 0)
         if self.index and used.size:
@@ -458,7 +447,7 @@ class _FormState:
 
     def eligible(self, units: IntArray | None = None) -> BoolArray:
         """Which units (all, or those given) could join the form now without breaking a hard constraint."""
-        a = self.a
+        a = self.owner
         if units is None:
             return a.usable & ~self.taken & (self.enemy_count == 0) & self.uses_ok() & self.overlap_ok()
         ok = a.usable[units] & ~self.taken[units] & (self.enemy_count[units] == 0)
