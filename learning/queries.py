@@ -24,6 +24,7 @@ class LevelRecord:
     level: int
     basis: str
     awarded_at: datetime
+    external_certificate_id: int | None = None  # basis "external": the verified certificate
 
 
 CERTIFIED = "certified"  # certification tests and verified certificates issued elsewhere
@@ -47,7 +48,8 @@ def list_unit_levels(session: Session, *, actor: Actor, unit_id: int, basis: str
         .order_by(AssessedLevel.awarded_at.desc(), AssessedLevel.id.desc())
     ).all()
     return [LevelRecord(user_id=user.id, username=user.username, full_name=user.full_name, unit_id=unit_id,
-                        level=level.level, basis=level.basis, awarded_at=level.awarded_at)
+                        level=level.level, basis=level.basis, awarded_at=level.awarded_at,
+                        external_certificate_id=level.external_certificate_id)
             for level, user in rows]
 
 

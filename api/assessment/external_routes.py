@@ -42,6 +42,7 @@ blp = MultipartBlueprint("external_certificates", __name__, url_prefix="/api/v1"
                                      "centres), converted to the 6 levels by the documented tables and verified by HR")
 
 KIND_IDS = tuple(kind.id for kind in default_rulebook().certificate_kinds)
+KIND_NAMES = {kind.id: kind.name for kind in default_rulebook().certificate_kinds}
 PURPOSES = default_rulebook().purposes
 STATUSES = tuple(status.value for status in external.ExternalStatus)
 UPLOAD_SLACK = MIB  # room for the form fields; a larger document still gets the domain's clear refusal
@@ -120,7 +121,9 @@ class ExternalCertificateSchema(ma.Schema):
     id = ma.fields.Integer()
     holder_id = ma.fields.Integer()
     kind = ma.fields.String()
-    kind_name = ma.fields.Function(lambda c: default_rulebook().certificate_kind(c.kind).name)
+    holder_name = ma.fields.Function(lambda c: c.holder.full_name or c.holder.username)
+    holder_unit_id = ma.fields.Function(lambda c: c.holder.unit_id)
+    kind_name = ma.fields.Function(lambda c: KIND_NAMES.get(c.kind, c.kind))
     issuing_body = ma.fields.String()
     certificate_number = ma.fields.String()
     issued_on = ma.fields.Date()

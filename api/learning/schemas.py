@@ -31,3 +31,5 @@ class LevelRecordSchema(ma.Schema):
     level = ma.fields.Integer()
     basis = ma.fields.String()
     awarded_at = ma.fields.DateTime()
+    external_certificate_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "For basis external: the verified certificate (/api/v1/external-certificates/{id})"})

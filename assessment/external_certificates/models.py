@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
+from core.accounts import User
 from core.db import Base, JsonType, UtcDateTime
 from core.errors import Conflict, RuleViolation
 
@@ -69,6 +70,8 @@ class ExternalCertificate(Base):
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    holder: Mapped[User] = relationship(foreign_keys=[holder_id], lazy="selectin")
 
     def verify(self, *, by: int, at: datetime, today: date) -> None:
         """Raises Conflict unless recorded, RuleViolation if the certificate has expired."""

@@ -129,6 +129,7 @@ def test_a_recorded_certificate_is_converted_by_the_purposes_table(hr, holder, f
     assert body["conversion_explanation"]  # says why, level or not
     assert body["converted_on"] == TODAY.isoformat()
     assert body["recorded_by"] == hr.user.id and body["holder_id"] == holder.user.id
+    assert body["holder_name"] == holder.user.full_name and body["holder_unit_id"] == holder.user.unit_id
 
 
 def test_an_unconvertible_certificate_says_why(hr, holder):
@@ -177,7 +178,8 @@ def test_verification_makes_the_level_certified_for_learning_and_revocation_remo
     assert verified.status_code == 200, verified.json
     assert (verified.json["status"], verified.json["verified_by"]) == ("verified", hr.user.id)
     rows = hr.get(levels_url).json
-    assert [(row["user_id"], row["level"], row["basis"]) for row in rows] == [(holder.user.id, 4, "external")]
+    assert [(row["user_id"], row["level"], row["basis"], row["external_certificate_id"]) for row in rows] == [
+        (holder.user.id, 4, "external", body["id"])]
     assert [row["level"] for row in hr.get(levels_url + "&basis=external").json] == [4]
     assert hr.get(levels_url + "&basis=certification").json == []
     # learning/ reads it directly too, as a certified level of the unit.
