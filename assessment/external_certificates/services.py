@@ -204,12 +204,13 @@ def list_external_certificates(session: Session, *, actor: Actor, filters: Exter
     return list(rows), total
 
 
-def get_document_for(session: Session, *, actor: Actor, certificate_id: int) -> MediaObject:
-    """The certificate's document, for its holder and HR of the holder's unit. Raises NotFound."""
+def get_document_for(session: Session, *, actor: Actor,
+                     certificate_id: int) -> tuple[ExternalCertificate, MediaObject]:
+    """The certificate and its stored document, for its holder and HR of the holder's unit. Raises NotFound."""
     certificate = get_external_certificate_for(session, actor=actor, certificate_id=certificate_id)
     media = session.get(MediaObject, certificate.document_sha256)
     assert media is not None  # the foreign key keeps it
-    return media
+    return certificate, media
 
 
 # --- decisions ------------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def revoke_external_certificate(session: Session, *, actor: Actor, certificate_i
         raise RuleViolation("a revocation needs its reason", field="reason")
     certificate = _for_decision(session, actor, certificate_id, "revoke")
     certificate.revoke(by=actor.id, at=clock.now(), reason=reason.strip())
-    level = session.scalar(select(AssessedLevel).where(AssessedLevel.external_certificate_id == certificate.id))
+    level = certified_level_of(session, certificate)
     if level is not None:
         session.delete(level)
     audit.record(session, actor=actor, action="external_certificate.revoked", entity_type=ENTITY,

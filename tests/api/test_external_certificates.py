@@ -149,6 +149,19 @@ def test_the_table_of_the_chosen_day_applies_and_is_kept_as_made(hr, holder):
     assert again["conversion_rule"] == "conversion.masters@tt15-2014" and again["level"] == 3
 
 
+def test_verification_uses_the_stored_conversion_not_todays_tables(hr, holder, unit, monkeypatch):
+    from assessment.external_certificates import services
+
+    body = recorded(hr, holder.user.id, score="5.5")
+
+    def changed_tables(*args, **kwargs):
+        raise AssertionError("a recorded conversion is never made again")
+
+    monkeypatch.setattr(services, "convert", changed_tables)
+    assert hr.post(f"{URL}/{body['id']}/verify").status_code == 200
+    assert [row["level"] for row in hr.get(f"/api/v1/hr/levels?unit_id={unit.id}").json] == [4]
+
+
 def test_the_documented_tables_and_kinds_are_published(hr, holder):
     tables = hr.get(f"{URL}/conversions?purpose=masters").json
     assert len(tables) == 1 and tables[0]["rule_version"] == "conversion.masters@tt23-2021"
@@ -385,3 +398,12 @@ def test_the_endpoints_are_documented(client):
         assert path in spec["paths"], path
     body = spec["paths"][URL]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert body
+
+
+def test_the_document_is_not_served_as_item_media(hr, holder, api_as):
+    import hashlib
+
+    recorded(hr, holder.user.id)
+    sha256 = hashlib.sha256(PDF).hexdigest()
+    response = api_as("author").get(f"/api/v1/media/{sha256}")
+    assert response.status_code == 404, response.status_code
