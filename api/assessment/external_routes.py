@@ -146,6 +146,7 @@ class ExternalCertificateSchema(ma.Schema):
     recorded_at = ma.fields.DateTime()
     verified_by = ma.fields.Integer(allow_none=True)
     verified_at = ma.fields.DateTime(allow_none=True)
+    verification_note = ma.fields.String(allow_none=True)
     rejected_by = ma.fields.Integer(allow_none=True)
     rejected_at = ma.fields.DateTime(allow_none=True)
     rejection_reason = ma.fields.String(allow_none=True)
@@ -164,6 +165,11 @@ class ExternalCertificateQueryArgsSchema(PageArgsSchema):
     unit_id = ma.fields.Integer()
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
     kind = ma.fields.String(validate=ma.validate.OneOf(KIND_IDS))
+
+
+class VerifySchema(StrictSchema):
+    note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000), metadata={
+        "description": "How it was checked, e.g. \"IELTS TRF verified on the issuer's portal\""})
 
 
 class ReasonSchema(StrictSchema):
@@ -267,11 +273,12 @@ class ExternalCertificateById(MethodView):
 
 @blp.route("/external-certificates/<int:certificate_id>/verify")
 class VerifyExternalCertificate(MethodView):
+    @blp.arguments(VerifySchema, required=False)
     @blp.response(200, ExternalCertificateSchema)
-    def post(self, certificate_id):
+    def post(self, data, certificate_id):
         """Mark it verified (HR of the holder's unit): its level becomes a certified level."""
         return external.verify_external_certificate(db_session(), actor=current_actor(),
-                                                    certificate_id=certificate_id)
+                                                    certificate_id=certificate_id, note=data.get("note"))
 
 
 @blp.route("/external-certificates/<int:certificate_id>/reject")

@@ -64,6 +64,7 @@ class ExternalCertificate(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verification_note: Mapped[str | None] = mapped_column(Text)  # how HR checked it, e.g. the issuer's portal
     rejected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
@@ -73,13 +74,14 @@ class ExternalCertificate(Base):
 
     holder: Mapped[User] = relationship(foreign_keys=[holder_id], lazy="selectin")
 
-    def verify(self, *, by: int, at: datetime, today: date) -> None:
+    def verify(self, *, by: int, at: datetime, today: date, note: str | None = None) -> None:
         """Raises Conflict unless recorded, RuleViolation if the certificate has expired."""
         self._require(ExternalStatus.RECORDED, "verified")
         if self.expires_on is not None and self.expires_on < today:
             raise RuleViolation(f"this certificate expired on {self.expires_on.isoformat()}; reject it instead",
                                 field="expires_on")
         self.status, self.verified_by, self.verified_at = ExternalStatus.VERIFIED, by, at
+        self.verification_note = note or None
 
     def reject(self, *, by: int, at: datetime, reason: str) -> None:
         """Raises Conflict unless recorded (a verified certificate is revoked instead)."""

@@ -124,6 +124,8 @@ def _check_dates(draft: ExternalCertificateDraft, today: date) -> None:
         raise RuleViolation("a certificate expires after it is issued", field="expires_on")
     if draft.converted_on is not None and draft.converted_on > today:
         raise RuleViolation("a conversion date cannot be in the future", field="converted_on")
+    if draft.converted_on is not None and draft.converted_on < draft.issued_on:
+        raise RuleViolation("a certificate is converted on or after the day it was issued", field="converted_on")
 
 
 def _convert(draft: ExternalCertificateDraft, on: date) -> ConversionResult:
@@ -224,20 +226,22 @@ def _for_decision(session: Session, actor: Actor, certificate_id: int, what: str
     return certificate
 
 
-def verify_external_certificate(session: Session, *, actor: Actor, certificate_id: int) -> ExternalCertificate:
-    """Mark a recorded certificate verified; its level, if it has one, becomes a certified level.
+def verify_external_certificate(session: Session, *, actor: Actor, certificate_id: int,
+                                note: str | None = None) -> ExternalCertificate:
+    """Mark a recorded certificate verified (with how, if noted); its level, if any, becomes a certified level.
 
     Raises NotFound, PermissionDenied (not HR in scope, or the holder), Conflict (not recorded),
     RuleViolation (expired).
     """
     certificate = _for_decision(session, actor, certificate_id, "verify")
     now = clock.now()
-    certificate.verify(by=actor.id, at=now, today=today_in_vietnam(now))
+    certificate.verify(by=actor.id, at=now, today=today_in_vietnam(now), note=note.strip() if note else None)
     if certificate.level is not None:
         session.add(AssessedLevel(user_id=certificate.holder_id, level=certificate.level, basis=LevelBasis.EXTERNAL,
                                   external_certificate_id=certificate.id, awarded_at=now))
     audit.record(session, actor=actor, action="external_certificate.verified", entity_type=ENTITY,
-                 entity_id=certificate.id, holder_id=certificate.holder_id, level=certificate.level)
+                 entity_id=certificate.id, holder_id=certificate.holder_id, level=certificate.level,
+                 note=certificate.verification_note)
     session.flush()
     return certificate
 

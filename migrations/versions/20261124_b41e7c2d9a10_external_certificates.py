@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('recorded_at', core.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('verified_by', sa.Integer(), nullable=True),
     sa.Column('verified_at', core.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('verification_note', sa.Text(), nullable=True),
     sa.Column('rejected_by', sa.Integer(), nullable=True),
     sa.Column('rejected_at', core.db.UtcDateTime(timezone=True), nullable=True),
     sa.Column('rejection_reason', sa.Text(), nullable=True),

@@ -187,9 +187,10 @@ def test_verification_makes_the_level_certified_for_learning_and_revocation_remo
     levels_url = f"/api/v1/hr/levels?unit_id={unit.id}"
     assert hr.get(levels_url).json == []  # recorded is not verified
 
-    verified = hr.post(f"{URL}/{body['id']}/verify")
+    verified = hr.post(f"{URL}/{body['id']}/verify", json={"note": "TRF checked on the issuer's portal"})
     assert verified.status_code == 200, verified.json
-    assert (verified.json["status"], verified.json["verified_by"]) == ("verified", hr.user.id)
+    assert (verified.json["status"], verified.json["verified_by"], verified.json["verification_note"]) == (
+        "verified", hr.user.id, "TRF checked on the issuer's portal")
     rows = hr.get(levels_url).json
     assert [(row["user_id"], row["level"], row["basis"], row["external_certificate_id"]) for row in rows] == [
         (holder.user.id, 4, "external", body["id"])]
@@ -345,7 +346,8 @@ def _oversized_pdf(size: int) -> bytes:
     ({"issued_on": "2026-13-40"}, 422, "issued_on"),
     ({"issued_on": (TODAY + timedelta(days=3)).isoformat()}, 422, "issued_on"),
     ({"expires_on": "2020-01-01"}, 422, "expires_on"),
-    ({"converted_on": "2019-01-01", "purpose": "doctoral"}, 422, "converted_on"),
+    ({"converted_on": "2019-01-01", "issued_on": "2018-05-02", "purpose": "doctoral"}, 422, "converted_on"),
+    ({"converted_on": "2021-01-04", "issued_on": "2021-02-01"}, 422, "converted_on"),
     ({"holder_id": "abc"}, 422, "holder_id"),
     ({"holder_id": "99999999"}, 404, "holder_id"),
     ({"certificate_number": "---"}, 422, "certificate_number"),
