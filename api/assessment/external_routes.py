@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.auth import current_actor
 from api.db import db_session
-from api.errors import problem_response
+from api.errors import handle_http_exception, problem_response
 from api.schemas import Blueprint, PageArgsSchema, PageMetaSchema, StrictParser, StrictSchema, page_of
 from assessment import external_certificates as external
 from assessment.rules import default_rulebook
@@ -203,14 +203,20 @@ class CertificateKindSchema(ma.Schema):
     source = ma.fields.String(allow_none=True)
 
 
+def _is_upload() -> bool:
+    return request.endpoint == "external_certificates.ExternalCertificates" and request.method == "POST"
+
+
 @blp.before_request
 def _allow_document_uploads() -> None:
-    if request.endpoint == "external_certificates.ExternalCertificates" and request.method == "POST":
+    if _is_upload():
         request.max_content_length = external.MAX_DOCUMENT_BYTES + UPLOAD_SLACK
 
 
 @blp.errorhandler(413)
 def _document_too_large(error: RequestEntityTooLarge) -> Response:
+    if not _is_upload():
+        return handle_http_exception(error)
     limit = external.MAX_DOCUMENT_BYTES // MIB
     return problem_response(413, title="Content Too Large", detail=f"document: at most {limit} MiB",
                             errors=[{"field": "document", "location": "multipart",

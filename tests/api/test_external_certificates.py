@@ -409,3 +409,10 @@ def test_the_document_is_not_served_as_item_media(hr, holder, api_as):
     sha256 = hashlib.sha256(PDF).hexdigest()
     response = api_as("author").get(f"/api/v1/media/{sha256}")
     assert response.status_code == 404, response.status_code
+
+
+def test_an_oversized_decision_body_is_a_plain_413(hr, holder):
+    body = recorded(hr, holder.user.id)
+    response = hr.post(f"{URL}/{body['id']}/reject", json={"reason": "x" * (2 * 1024 * 1024)})
+    problem = assert_problem(response, 413)
+    assert "document" not in field_errors(problem)
