@@ -40,6 +40,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_api(app: Flask) -> None:
     from api.accounts.routes import blp as auth_blp
     from api.assessment.certificate_routes import blp as certificates_blp
+    from api.assessment.external_routes import blp as external_certificates_blp
     from api.assessment.routes import blp as tests_blp
     from api.assessment.session_routes import blp as sessions_blp
     from api.learning.routes import blp as organisation_blp
@@ -54,7 +55,8 @@ def _register_api(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
-    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, sessions_blp, certificates_blp, organisation_blp):
+    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, sessions_blp, certificates_blp,
+                      external_certificates_blp, organisation_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 

@@ -21,6 +21,18 @@ class TestPurpose(StrEnum):
     PRACTICE = "practice"
 
 
+class LevelBasis(StrEnum):
+    """What an assessed level rests on: one of our tests, or a certificate issued elsewhere and verified by HR."""
+
+    CERTIFICATION = "certification"
+    PLACEMENT = "placement"
+    EXTERNAL = "external"
+
+
+# Levels that count as certified (HR reports, targets): our certification tests and verified outside certificates.
+CERTIFIED_BASES = (LevelBasis.CERTIFICATION, LevelBasis.EXTERNAL)
+
+
 class TestStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -161,8 +173,13 @@ class AssessedLevel(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     level: Mapped[int] = mapped_column(Integer)
-    basis: Mapped[str] = mapped_column(String(20))  # a TestPurpose: certification or placement
+    basis: Mapped[str] = mapped_column(String(20))  # a LevelBasis: certification, placement or external
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), unique=True)
+    # basis "external": the verified certificate it comes from (assessment.external_certificates).
+    external_certificate_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("external_certificates.id", ondelete="RESTRICT",
+                            name="fk_assessed_levels_external_certificate"),  # the convention's name is > 63
+        unique=True)
     awarded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     attempt: Mapped[Attempt | None] = relationship()

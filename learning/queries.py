@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assessment.models import AssessedLevel, TestPurpose
+from assessment.models import CERTIFIED_BASES, AssessedLevel
 from core.accounts import Actor, User
 from core.errors import NotFound, PermissionDenied
 from learning import policies
@@ -24,11 +24,18 @@ class LevelRecord:
     level: int
     basis: str
     awarded_at: datetime
+    external_certificate_id: int | None = None  # basis "external": the verified certificate
 
 
-def list_unit_levels(session: Session, *, actor: Actor, unit_id: int,
-                     basis: str = TestPurpose.CERTIFICATION) -> list[LevelRecord]:
-    """Levels held by the people of one unit, newest first. Raises PermissionDenied outside the HR scope."""
+CERTIFIED = "certified"  # certification tests and verified certificates issued elsewhere
+
+
+def list_unit_levels(session: Session, *, actor: Actor, unit_id: int, basis: str = CERTIFIED) -> list[LevelRecord]:
+    """Levels held by the people of one unit, newest first. Raises PermissionDenied outside the HR scope.
+
+    ``basis`` "certified" (the default) counts our certification tests and verified external certificates
+    alike; a single basis (certification, external, placement) lists only that one.
+    """
     if session.get(Unit, unit_id) is None:
         raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
     if not policies.can_view_unit_people(actor, unit_id):
@@ -36,11 +43,13 @@ def list_unit_levels(session: Session, *, actor: Actor, unit_id: int,
     rows = session.execute(
         select(AssessedLevel, User)
         .join(User, User.id == AssessedLevel.user_id)
-        .where(User.unit_id == unit_id, AssessedLevel.basis == basis)
+        .where(User.unit_id == unit_id,
+               AssessedLevel.basis.in_(CERTIFIED_BASES) if basis == CERTIFIED else AssessedLevel.basis == basis)
         .order_by(AssessedLevel.awarded_at.desc(), AssessedLevel.id.desc())
     ).all()
     return [LevelRecord(user_id=user.id, username=user.username, full_name=user.full_name, unit_id=unit_id,
-                        level=level.level, basis=level.basis, awarded_at=level.awarded_at)
+                        level=level.level, basis=level.basis, awarded_at=level.awarded_at,
+                        external_certificate_id=level.external_certificate_id)
             for level, user in rows]
 
 

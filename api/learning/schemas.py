@@ -3,7 +3,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.schemas import StrictSchema
-from assessment.models import TestPurpose
+from assessment.models import LevelBasis
+from learning.queries import CERTIFIED
 
 
 class UnitSchema(ma.Schema):
@@ -16,9 +17,10 @@ class UnitSchema(ma.Schema):
 
 class LevelQueryArgsSchema(StrictSchema):
     unit_id = ma.fields.Integer(required=True)
-    basis = ma.fields.String(load_default=TestPurpose.CERTIFICATION.value,
-                             validate=ma.validate.OneOf([TestPurpose.CERTIFICATION.value,
-                                                         TestPurpose.PLACEMENT.value]))
+    basis = ma.fields.String(load_default=CERTIFIED,
+                             validate=ma.validate.OneOf([CERTIFIED, *(basis.value for basis in LevelBasis)]),
+                             metadata={"description": "certified (default): certification tests and verified "
+                                                      "external certificates; or one basis alone"})
 
 
 class LevelRecordSchema(ma.Schema):
@@ -29,3 +31,5 @@ class LevelRecordSchema(ma.Schema):
     level = ma.fields.Integer()
     basis = ma.fields.String()
     awarded_at = ma.fields.DateTime()
+    external_certificate_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "For basis external: the verified certificate (/api/v1/external-certificates/{id})"})

@@ -28,7 +28,7 @@ from api.question_bank.schemas import (
 from api.schemas import Blueprint, CommentSchema, page_of
 from core import audit
 from core.accounts import Role
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from question_bank import importing, media, policies, queries, services
 from question_bank.services import ItemChanges, ItemDraft
 
@@ -235,6 +235,8 @@ class MediaDownload(MethodView):
     def get(self, sha256):
         """Stream a stored media file."""
         stored = media.get_media(db_session(), sha256)
+        if not media_store().path_for(stored.sha256).is_file():  # e.g. a certificate document, kept apart
+            raise NotFound("no such media file", field="sha256")
         return send_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
                          max_age=86400, etag=stored.sha256)
 
