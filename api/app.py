@@ -41,6 +41,7 @@ def _register_api(app: Flask) -> None:
     from api.accounts.routes import blp as auth_blp
     from api.assessment.certificate_routes import blp as certificates_blp
     from api.assessment.external_routes import blp as external_certificates_blp
+    from api.assessment.rating_routes import blp as rating_blp
     from api.assessment.routes import blp as tests_blp
     from api.assessment.session_routes import blp as sessions_blp
     from api.learning.routes import blp as organisation_blp
@@ -56,7 +57,7 @@ def _register_api(app: Flask) -> None:
         "security": [{"bearer": []}, {"session": []}],
     })
     for blueprint in (system_blp, auth_blp, items_blp, tests_blp, sessions_blp, certificates_blp,
-                      external_certificates_blp, organisation_blp):
+                      external_certificates_blp, rating_blp, organisation_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 

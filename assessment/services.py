@@ -646,8 +646,11 @@ def _settle_sectioned(session: Session, attempt: Attempt) -> None:
     """The overall score and level once every section has its score; provisional until then."""
     scores = {record["skill"]: record["score"] for record in attempt.sections}
     if any(score is None for score in scores.values()):
+        from assessment.rating.services import open_marking
+
         attempt.status, attempt.level, attempt.overall_score = AttemptStatus.AWAITING_RATING, None, None
         session.flush()
+        open_marking(session, attempt)
         return
     result = score_vstep(**{skill: Decimal(score) for skill, score in scores.items()}, on=attempt.started_at.date())
     attempt.overall_score, attempt.level = float(result.overall), result.level_number
@@ -656,13 +659,26 @@ def _settle_sectioned(session: Session, attempt: Attempt) -> None:
     session.flush()
 
 
-def record_section_score(session: Session, *, actor: Actor, attempt_id: int, skill: str, score: str) -> Attempt:
-    """Enter the raters' 0-10 score of a writing or speaking section; the last one settles the result.
+def settle_rated_sections(session: Session, attempt: Attempt, scores: dict[str, Decimal]) -> None:
+    """The raters' section scores are in (assessment.rating): the result and certificate follow."""
+    records = [dict(record) for record in attempt.sections]
+    for record in records:
+        if record["skill"] in scores and record["score"] is None:
+            record["score"] = str(scores[record["skill"]])
+    attempt.sections = records
+    _settle_sectioned(session, attempt)
 
+
+def record_section_score(session: Session, *, actor: Actor, attempt_id: int, skill: str, score: str) -> Attempt:
+    """Override: a test administrator sets a writing or speaking section's 0-10 score (e.g. marked on paper).
+
+    The section's marking still open is withdrawn; the last missing score settles the result.
     Raises PermissionDenied, NotFound, Conflict (not awaiting that score) or RuleViolation.
     """
+    from assessment.rating.services import withdraw_open
+
     if not policies.can_enter_ratings(actor):
-        raise PermissionDenied("only raters and test administrators enter section scores")
+        raise PermissionDenied("only test administrators set section scores over the raters' marking")
     attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt is None:
         raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
@@ -683,8 +699,12 @@ def record_section_score(session: Session, *, actor: Actor, attempt_id: int, ski
         raise Conflict(f"the {skill} section already has its score", score=records[index]["score"])
     records[index]["score"] = str(value.quantize(Decimal("0.1")))
     attempt.sections = records
-    audit.record(session, actor=actor, action="attempt.section_scored", entity_type="attempt", entity_id=attempt.id,
-                 skill=skill, score=records[index]["score"])
+    spec = sections_of(attempt.test.config)[index]
+    versions = {entry.item_version_id for entry in attempt.test.entries if entry.position in spec.positions}
+    withdraw_open(session, [r.id for r in attempt.responses if r.item_version_id in versions],
+                  reason=f"{skill} score set by a test administrator")
+    audit.record(session, actor=actor, action="attempt.section_score_override", entity_type="attempt",
+                 entity_id=attempt.id, skill=skill, score=records[index]["score"])
     _settle_sectioned(session, attempt)
     return attempt
 

@@ -9,6 +9,7 @@ class Role(StrEnum):
     AUTHOR = "author"
     REVIEWER = "reviewer"
     RATER = "rater"
+    SENIOR_RATER = "senior_rater"  # adjudicates when two raters disagree beyond the threshold
     TEST_ADMIN = "test_admin"
     HR = "hr"
     ADMIN = "admin"

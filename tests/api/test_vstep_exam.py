@@ -146,8 +146,8 @@ def test_a_full_vstep_attempt_with_a_dropped_connection(api_as, exam, app, facto
     for response in seen:
         _no_secrets(response)
 
-    # Raters' scores come in (issue 6 builds their workflow): the last one settles the result.
-    rater = api_as("rater")
+    # A test administrator's override (raters' double marking: tests/api/test_rating.py).
+    rater = api_as("test_admin")
     assert candidate.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6}).status_code \
         == 403
     bad = rater.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6.25})

@@ -1,0 +1,147 @@
+"""Raters' queue and marking, rubrics, benchmark scripts, and the marking record for administrators."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.auth import current_actor
+from api.db import db_session
+from api.schemas import Blueprint, StrictSchema
+from assessment.rating import rubrics
+from assessment.rating import services as rating
+
+blp = Blueprint("rating", __name__, url_prefix="/api/v1", description="Rating writing and speaking")
+
+
+class BandSchema(StrictSchema):
+    min = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10))
+    descriptor = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+
+
+class CriterionSchema(StrictSchema):
+    key = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$"))
+    label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    bands = ma.fields.List(ma.fields.Nested(BandSchema), required=True, validate=ma.validate.Length(min=1, max=21))
+
+
+class RubricSchema(StrictSchema):
+    id = ma.fields.Integer(dump_only=True)
+    code = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,79}$"))
+    version = ma.fields.Integer(dump_only=True)
+    skill = ma.fields.String(required=True, validate=ma.validate.OneOf(["writing", "speaking"]))
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    criteria = ma.fields.List(ma.fields.Nested(CriterionSchema), required=True,
+                              validate=ma.validate.Length(min=1, max=10))
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class MarkingSchema(ma.Schema):
+    """An assignment as its rater sees it: the task, the answer and the rubric; never who wrote it."""
+
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    due_at = ma.fields.DateTime()
+    item_type = ma.fields.String()
+    skill = ma.fields.String()
+    task = ma.fields.Dict(metadata={"description": "The task as the candidate saw it"})
+    answer = ma.fields.Dict(metadata={"description": "The text, or the recording's sha256 and its audio_url"})
+    rubric = ma.fields.Dict()
+    criteria = ma.fields.Dict(allow_none=True, metadata={"description": "Your scores, once submitted"})
+    score = ma.fields.Float(allow_none=True)
+
+
+class MarkSchema(StrictSchema):
+    criteria = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(), required=True,
+                              metadata={"description": "A 0-10 score (multiple of 0.5) for every criterion"})
+    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+
+
+class BenchmarkSchema(StrictSchema):
+    id = ma.fields.Integer(dump_only=True)
+    item_id = ma.fields.Integer(required=True, strict=True, load_only=True)
+    item_version_id = ma.fields.Integer(dump_only=True)
+    answer = ma.fields.Dict(required=True)
+    agreed_score = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10))
+
+
+class RatingRecordSchema(ma.Schema):
+    round = ma.fields.Integer()
+    rater_id = ma.fields.Integer()
+    status = ma.fields.String()
+    score = ma.fields.Float(allow_none=True)
+    criteria = ma.fields.Dict(allow_none=True)
+    rubric = ma.fields.String()
+
+
+class MarkedResponseSchema(ma.Schema):
+    response_id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "double_marking, adjudication or final"})
+    final_score = ma.fields.Float(allow_none=True)
+    rule = ma.fields.String(allow_none=True, metadata={"description": rating.FINAL_SCORE_RULE})
+    ratings = ma.fields.List(ma.fields.Nested(RatingRecordSchema))
+
+
+@blp.route("/rating/queue")
+class Queue(MethodView):
+    @blp.response(200, MarkingSchema(many=True))
+    def get(self):
+        """Raters: your open assignments, earliest deadline first."""
+        return rating.my_queue(db_session(), actor=current_actor())
+
+
+@blp.route("/rating/assignments/<int:assignment_id>")
+class Assignment(MethodView):
+    @blp.response(200, MarkingSchema)
+    def get(self, assignment_id):
+        """Raters: one of your assignments."""
+        return rating.get_marking(db_session(), actor=current_actor(), assignment_id=assignment_id)
+
+
+@blp.route("/rating/assignments/<int:assignment_id>/submit")
+class SubmitMarking(MethodView):
+    @blp.arguments(MarkSchema)
+    @blp.response(200, MarkingSchema)
+    def post(self, data, assignment_id):
+        """Raters: submit your scores on every criterion of the rubric (once)."""
+        return rating.submit_marking(db_session(), actor=current_actor(), assignment_id=assignment_id,
+                                     criteria=data["criteria"], comment=data["comment"])
+
+
+@blp.route("/rubrics")
+class Rubrics(MethodView):
+    @blp.response(200, RubricSchema(many=True))
+    def get(self):
+        """The latest version of every rubric."""
+        return rubrics.list_rubrics(db_session())
+
+    @blp.arguments(RubricSchema)
+    @blp.response(201, RubricSchema)
+    def post(self, data):
+        """Test administrators: a new rubric, or the next version of one (earlier ratings keep theirs)."""
+        return rubrics.new_version(db_session(), actor=current_actor(), **data)
+
+
+@blp.route("/rubrics/<string:code>")
+class RubricVersions(MethodView):
+    @blp.response(200, RubricSchema(many=True))
+    def get(self, code):
+        """Every version of a rubric, oldest first."""
+        return rubrics.versions(db_session(), code)
+
+
+@blp.route("/rating/benchmarks")
+class Benchmarks(MethodView):
+    @blp.arguments(BenchmarkSchema)
+    @blp.response(201, BenchmarkSchema)
+    def post(self, data):
+        """Test administrators: a script with an agreed score, slipped into raters' queues now and then."""
+        return rating.create_benchmark(db_session(), actor=current_actor(), **data)
+
+
+@blp.route("/attempts/<int:attempt_id>/marking")
+class MarkingRecord(MethodView):
+    @blp.response(200, MarkedResponseSchema(many=True))
+    def get(self, attempt_id):
+        """Test administrators: every rating of an attempt's written and spoken answers, and the final scores."""
+        return rating.marking_record(db_session(), actor=current_actor(), attempt_id=attempt_id)

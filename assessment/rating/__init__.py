@@ -1,0 +1,1 @@
+"""Rating writing and speaking: rubrics, blind double marking, adjudication, rater quality."""

@@ -1,0 +1,92 @@
+"""Rubrics, raters' assignments, the final score of each rated response, and benchmark scripts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assessment.models import Response
+from core import clock
+from core.db import Base, JsonType, UtcDateTime
+
+
+class Rubric(Base):
+    """One version of a rubric: criteria with band descriptors. Versions never change once made."""
+
+    __tablename__ = "rubrics"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    skill: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    # [{"key": "grammar", "label": "Grammar", "bands": [{"min": 9, "descriptor": "..."}, ...]}, ...]
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class AssignmentStatus(StrEnum):
+    ASSIGNED = "assigned"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"  # overdue and handed to another rater, or made moot by an override
+
+
+class Benchmark(Base):
+    """A script with scores agreed by senior raters, slipped into queues to check raters against."""
+
+    __tablename__ = "rating_benchmarks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
+    answer: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    agreed_score: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+
+class RatingAssignment(Base):
+    """One rater's blind marking of one response (or of a benchmark script), in round 1, 2 or 3."""
+
+    __tablename__ = "rating_assignments"
+    __table_args__ = (
+        UniqueConstraint("response_id", "rater_id"),  # a response is never marked twice by one rater
+        UniqueConstraint("benchmark_id", "rater_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    benchmark_id: Mapped[int | None] = mapped_column(ForeignKey("rating_benchmarks.id", ondelete="CASCADE"))
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    round: Mapped[int] = mapped_column(Integer)  # 1 and 2: the blind pair; 3: the senior rater
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.ASSIGNED, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    criteria: Mapped[dict[str, float] | None] = mapped_column(JsonType)
+    score: Mapped[float | None] = mapped_column(Float)  # the mean of the criteria
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    response: Mapped[Response | None] = relationship()
+    rubric: Mapped[Rubric] = relationship()
+    benchmark: Mapped[Benchmark | None] = relationship()
+
+
+class RatedResponse(Base):
+    """Where the marking of one response stands, and its final score once the rule gives one."""
+
+    __tablename__ = "rated_responses"
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="double_marking")  # adjudication, final
+    final_score: Mapped[float | None] = mapped_column(Float)
+    rule: Mapped[str | None] = mapped_column(String(40))  # which part of the rule gave the final score
+    finalised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,388 @@
+"""Blind double marking of writing and speaking, adjudication, and the final score rule.
+
+When an exam with written or spoken answers is handed in, each such answer goes to two raters
+drawn at random among those eligible: never the candidate, never someone of the candidate's own
+unit, never twice the same person for one answer, the less loaded first. A rater sees the task,
+the answer and the rubric; never the candidate's identity nor the other rating. The rule
+(``FINAL_SCORE_RULE``): if the two scores differ by at most the policy's discrepancy, the final
+score is their mean; otherwise a senior rater marks it blind too, and the final score is the mean
+of the senior rater's score and the nearer of the first two (the senior score alone when both
+are equally near). Once every answer of an attempt is final the section scores follow (writing:
+the VSTEP composite of task 1 and task 2; speaking: the mean of its parts rounded half up to 0.5),
+and the attempt's result and certificate are settled. Work not done by its deadline goes to
+another rater. Every step is in the audit log.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assessment.models import Attempt, AttemptStatus, Response
+from assessment.rating import rubrics
+from assessment.rating.models import AssignmentStatus, Benchmark, RatedResponse, RatingAssignment
+from assessment.rules.apply import writing_composite
+from assessment.rules.numbers import round_half_up_to_half
+from assessment.sections import sections_of
+from core import audit, clock
+from core.accounts import Actor, Role, User
+from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from question_bank import item_types
+from question_bank.models import ItemVersion
+
+FINAL_SCORE_RULE = ("mean of two within the discrepancy; else mean of the senior rater's score and the nearer "
+                    "of the first two (the senior score alone on a tie)")
+
+
+@dataclass(frozen=True, slots=True)
+class RatingPolicy:
+    discrepancy: float = 1.0  # on 0-10; beyond it a senior rater adjudicates
+    due_hours: int = 48
+    benchmark_rate: float = 0.1  # chance that a rater given new work also gets a benchmark script
+
+
+POLICY = RatingPolicy()
+_random = random.SystemRandom()
+
+
+# Assignment ------------------------------------------------------------------------------------------
+
+
+def _eligible(session: Session, candidate: User, role: Role, excluded: set[int]) -> list[User]:
+    raters = [user for user in session.scalars(select(User).where(User.is_active.is_(True)))
+              if role.value in user.roles and user.id != candidate.id and user.id not in excluded
+              and (candidate.unit_id is None or user.unit_id != candidate.unit_id)]
+    return raters
+
+
+def _open_load(session: Session, rater_ids: Iterable[int]) -> dict[int, int]:
+    counts = dict(session.execute(select(RatingAssignment.rater_id, func.count()).where(
+        RatingAssignment.rater_id.in_(list(rater_ids)), RatingAssignment.status == AssignmentStatus.ASSIGNED)
+        .group_by(RatingAssignment.rater_id)).all())
+    return {rater_id: counts.get(rater_id, 0) for rater_id in rater_ids}
+
+
+def _pick(session: Session, raters: list[User]) -> User | None:
+    """A random rater among the least loaded."""
+    if not raters:
+        return None
+    load = _open_load(session, [rater.id for rater in raters])
+    least = min(load.values())
+    return _random.choice([rater for rater in raters if load[rater.id] == least])
+
+
+def _involved(session: Session, response_id: int) -> set[int]:
+    return set(session.scalars(select(RatingAssignment.rater_id).where(RatingAssignment.response_id == response_id)))
+
+
+def _assign(session: Session, response: Response, round_: int, policy: RatingPolicy) -> RatingAssignment | None:
+    """Give one round of one answer to an eligible rater; None while nobody eligible is free."""
+    attempt = response.attempt
+    candidate = session.get(User, attempt.candidate_id)
+    role = Role.SENIOR_RATER if round_ == 3 else Role.RATER
+    rater = _pick(session, _eligible(session, candidate, role, _involved(session, response.id)))
+    if rater is None:
+        return None
+    version = session.get(ItemVersion, response.item_version_id)
+    rubric = rubrics.for_item(session, version.scoring.get("rubric"), version.item.skill or "writing")
+    now = clock.now()
+    assignment = RatingAssignment(response_id=response.id, rater_id=rater.id, round=round_, rubric_id=rubric.id,
+                                  assigned_at=now, due_at=now + timedelta(hours=policy.due_hours))
+    session.add(assignment)
+    session.flush()
+    audit.record(session, actor=None, action="rating.assigned", entity_type="rating_assignment",
+                 entity_id=assignment.id, response_id=response.id, round=round_, rater_id=rater.id)
+    _maybe_benchmark(session, rater, policy)
+    return assignment
+
+
+def _maybe_benchmark(session: Session, rater: User, policy: RatingPolicy) -> None:
+    """Now and then a benchmark script the rater has not marked joins their queue, looking like any other."""
+    if policy.benchmark_rate <= 0 or _random.random() >= policy.benchmark_rate:
+        return
+    marked = select(RatingAssignment.benchmark_id).where(RatingAssignment.rater_id == rater.id,
+                                                         RatingAssignment.benchmark_id.is_not(None))
+    fresh = list(session.scalars(select(Benchmark).where(Benchmark.active.is_(True), Benchmark.id.not_in(marked))))
+    if not fresh:
+        return
+    benchmark = _random.choice(fresh)
+    version = session.get(ItemVersion, benchmark.item_version_id)
+    rubric = rubrics.for_item(session, version.scoring.get("rubric"), version.item.skill or "writing")
+    now = clock.now()
+    session.add(RatingAssignment(benchmark_id=benchmark.id, rater_id=rater.id, round=1, rubric_id=rubric.id,
+                                 assigned_at=now, due_at=now + timedelta(hours=policy.due_hours)))
+    session.flush()
+
+
+def open_marking(session: Session, attempt: Attempt, policy: RatingPolicy | None = None) -> int:
+    """Queue every written or spoken answer of a handed-in attempt for double marking; returns how many."""
+    policy = policy or POLICY
+    opened = 0
+    known = set(session.scalars(select(RatedResponse.response_id).where(RatedResponse.attempt_id == attempt.id)))
+    for response in attempt.responses:
+        version = session.get(ItemVersion, response.item_version_id)
+        if response.id in known or not item_types.get(version.item.type).rater_scored:
+            continue
+        session.add(RatedResponse(response_id=response.id, attempt_id=attempt.id))
+        session.flush()
+        for round_ in (1, 2):
+            _assign(session, response, round_, policy)
+        opened += 1
+    return opened
+
+
+# Marking ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MarkingView:
+    """What a rater sees of one assignment: the task, the answer and the rubric, nothing about who."""
+
+    id: int
+    status: str
+    due_at: Any
+    task: dict[str, Any]
+    item_type: str
+    skill: str
+    answer: dict[str, Any]
+    rubric: dict[str, Any]
+    criteria: dict[str, float] | None
+    score: float | None
+
+
+def _view(session: Session, assignment: RatingAssignment) -> MarkingView:
+    if assignment.benchmark is not None:
+        version, answer = session.get(ItemVersion, assignment.benchmark.item_version_id), assignment.benchmark.answer
+    else:
+        version, answer = session.get(ItemVersion, assignment.response.item_version_id), assignment.response.answer
+    if "audio" in answer:
+        answer = {**answer, "audio_url": f"/api/v1/media/{answer['audio']}"}
+    rubric = assignment.rubric
+    return MarkingView(assignment.id, assignment.status, assignment.due_at, version.content, version.item.type,
+                       version.item.skill or "", answer,
+                       {"code": rubric.code, "version": rubric.version, "title": rubric.title,
+                        "criteria": rubric.criteria}, assignment.criteria, assignment.score)
+
+
+def _check_rater(actor: Actor) -> None:
+    if not (Role.RATER in actor.roles or Role.SENIOR_RATER in actor.roles):
+        raise PermissionDenied("only raters mark answers")
+
+
+def my_queue(session: Session, *, actor: Actor) -> list[MarkingView]:
+    """The rater's open assignments, earliest deadline first."""
+    _check_rater(actor)
+    assignments = session.scalars(select(RatingAssignment).where(
+        RatingAssignment.rater_id == actor.id, RatingAssignment.status == AssignmentStatus.ASSIGNED)
+        .order_by(RatingAssignment.due_at, RatingAssignment.id))
+    return [_view(session, assignment) for assignment in assignments]
+
+
+def _own(session: Session, actor: Actor, assignment_id: int, *, for_update: bool = False) -> RatingAssignment:
+    assignment = session.get(RatingAssignment, assignment_id, with_for_update=for_update,
+                             populate_existing=for_update)
+    if assignment is None or assignment.rater_id != actor.id:
+        raise NotFound(f"assignment {assignment_id} is not yours", field="assignment_id")
+    return assignment
+
+
+def get_marking(session: Session, *, actor: Actor, assignment_id: int) -> MarkingView:
+    """One of the rater's own assignments. Raises NotFound for anyone else's."""
+    _check_rater(actor)
+    return _view(session, _own(session, actor, assignment_id))
+
+
+def _checked_criteria(criteria: dict[str, Any], rubric_criteria: list[dict[str, Any]]) -> dict[str, float]:
+    expected = [criterion["key"] for criterion in rubric_criteria]
+    for key in criteria:
+        if key not in expected:
+            raise RuleViolation(f"the rubric has no criterion {key!r}", field=f"criteria.{key}")
+    checked = {}
+    for key in expected:
+        value = criteria.get(key)
+        if value is None:
+            raise RuleViolation("every criterion of the rubric needs a score", field=f"criteria.{key}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10 \
+                or (value * 2) % 1 != 0:
+            raise RuleViolation("a criterion score is a multiple of 0.5 from 0 to 10", field=f"criteria.{key}")
+        checked[key] = float(value)
+    return checked
+
+
+def submit_marking(session: Session, *, actor: Actor, assignment_id: int, criteria: dict[str, Any],
+                   comment: str = "", policy: RatingPolicy | None = None) -> MarkingView:
+    """Record a rater's scores on every criterion; the answer's marking moves on when its round is complete.
+
+    Raises NotFound, Conflict (already submitted or withdrawn) or RuleViolation (naming the criterion).
+    """
+    _check_rater(actor)
+    assignment = _own(session, actor, assignment_id, for_update=True)
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        raise Conflict("this marking is already submitted")
+    if assignment.status == AssignmentStatus.WITHDRAWN:
+        raise Conflict("this assignment was withdrawn (its deadline passed or the score was set otherwise)")
+    checked = _checked_criteria(criteria, assignment.rubric.criteria)
+    assignment.criteria, assignment.comment = checked, comment
+    assignment.score = float(sum(Fraction(value) for value in checked.values()) / len(checked))
+    assignment.status, assignment.submitted_at = AssignmentStatus.SUBMITTED, clock.now()
+    session.flush()
+    audit.record(session, actor=actor, action="rating.submitted", entity_type="rating_assignment",
+                 entity_id=assignment.id, round=assignment.round, score=assignment.score, criteria=checked)
+    if assignment.response_id is not None:
+        _advance(session, assignment.response_id, policy or POLICY)
+    return _view(session, assignment)
+
+
+def _scores_by_round(session: Session, response_id: int) -> dict[int, float]:
+    return {a.round: a.score for a in session.scalars(select(RatingAssignment).where(
+        RatingAssignment.response_id == response_id, RatingAssignment.status == AssignmentStatus.SUBMITTED))}
+
+
+def final_score(first: float, second: float, senior: float | None, discrepancy: float) -> tuple[float | None, str]:
+    """FINAL_SCORE_RULE: (score, which part of the rule), or (None, "adjudication") when a senior is needed."""
+    if abs(first - second) <= discrepancy + 1e-9:
+        return (first + second) / 2, "mean_of_two"
+    if senior is None:
+        return None, "adjudication"
+    near_first, near_second = abs(senior - first), abs(senior - second)
+    if abs(near_first - near_second) <= 1e-9:
+        return senior, "senior_on_tie"
+    nearer = first if near_first < near_second else second
+    return (senior + nearer) / 2, "senior_and_nearer"
+
+
+def _advance(session: Session, response_id: int, policy: RatingPolicy) -> None:
+    rated = session.get(RatedResponse, response_id, with_for_update=True, populate_existing=True)
+    if rated is None or rated.status == "final":
+        return
+    scores = _scores_by_round(session, response_id)
+    if 1 not in scores or 2 not in scores:
+        return
+    score, rule = final_score(scores[1], scores[2], scores.get(3), policy.discrepancy)
+    if score is None:
+        if rated.status != "adjudication":
+            rated.status = "adjudication"
+            audit.record(session, actor=None, action="rating.adjudication", entity_type="response",
+                         entity_id=response_id, first=scores[1], second=scores[2])
+            _assign(session, session.get(Response, response_id), 3, policy)
+        return
+    rated.status, rated.final_score, rated.rule, rated.finalised_at = "final", score, rule, clock.now()
+    session.flush()
+    audit.record(session, actor=None, action="rating.final", entity_type="response", entity_id=response_id,
+                 score=score, rule=rule)
+    _settle_if_complete(session, rated.attempt_id)
+
+
+def _settle_if_complete(session: Session, attempt_id: int) -> None:
+    """When every rated answer of the attempt is final, its writing and speaking scores follow."""
+    from assessment.services import settle_rated_sections
+
+    attempt = session.get(Attempt, attempt_id)
+    if attempt.status != AttemptStatus.AWAITING_RATING:
+        return
+    rated = {r.response_id: r for r in session.scalars(select(RatedResponse).where(
+        RatedResponse.attempt_id == attempt_id))}
+    if any(r.status != "final" for r in rated.values()):
+        return
+    finals = {response.item_version_id: Fraction(str(rated[response.id].final_score))
+              for response in attempt.responses if response.id in rated}
+    versions = {entry.position: entry.item_version_id for entry in attempt.test.entries}
+    scores: dict[str, Decimal] = {}
+    for spec in sections_of(attempt.test.config):
+        if not spec.rater_scored:
+            continue
+        parts = [finals.get(versions[position], Fraction(0)) for position in spec.positions]
+        if spec.skill == "writing" and len(parts) == 2:
+            scores[spec.skill] = writing_composite(parts[0], parts[1], attempt.started_at.date())
+        else:
+            scores[spec.skill] = round_half_up_to_half(sum(parts, Fraction(0)) / len(parts))
+    settle_rated_sections(session, attempt, scores)
+
+
+def withdraw_open(session: Session, response_ids: Iterable[int], reason: str) -> int:
+    """Take open assignments back (an administrator set the score otherwise)."""
+    ids = list(response_ids)
+    if not ids:
+        return 0
+    open_ones = list(session.scalars(select(RatingAssignment).where(
+        RatingAssignment.response_id.in_(ids), RatingAssignment.status == AssignmentStatus.ASSIGNED)))
+    for assignment in open_ones:
+        assignment.status = AssignmentStatus.WITHDRAWN
+        audit.record(session, actor=None, action="rating.withdrawn", entity_type="rating_assignment",
+                     entity_id=assignment.id, reason=reason)
+    session.flush()
+    return len(open_ones)
+
+
+def sweep(session: Session, policy: RatingPolicy | None = None) -> tuple[int, int]:
+    """Hand overdue work to other raters and give unassigned rounds to raters now free.
+
+    Returns (withdrawn, assigned).
+    """
+    policy = policy or POLICY
+    now = clock.now()
+    overdue = list(session.scalars(select(RatingAssignment).where(
+        RatingAssignment.status == AssignmentStatus.ASSIGNED, RatingAssignment.due_at <= now)))
+    for assignment in overdue:
+        assignment.status = AssignmentStatus.WITHDRAWN
+        audit.record(session, actor=None, action="rating.overdue", entity_type="rating_assignment",
+                     entity_id=assignment.id, rater_id=assignment.rater_id)
+    session.flush()
+    assigned = 0
+    for rated in session.scalars(select(RatedResponse).where(RatedResponse.status != "final")):
+        live = {a.round for a in session.scalars(select(RatingAssignment).where(
+            RatingAssignment.response_id == rated.response_id, RatingAssignment.status != AssignmentStatus.WITHDRAWN))}
+        needed = {1, 2} if rated.status == "double_marking" else {3}
+        for round_ in sorted(needed - live):
+            assigned += _assign(session, session.get(Response, rated.response_id), round_, policy) is not None
+    return len(overdue), assigned
+
+
+# Administration --------------------------------------------------------------------------------------
+
+
+def marking_record(session: Session, *, actor: Actor, attempt_id: int) -> list[dict[str, Any]]:
+    """Test administrators: every rating of an attempt, with raters and the final scores."""
+    if not actor.has(Role.TEST_ADMIN):
+        raise PermissionDenied("only test administrators see the marking record")
+    record = []
+    for rated in session.scalars(select(RatedResponse).where(RatedResponse.attempt_id == attempt_id)
+                                 .order_by(RatedResponse.response_id)):
+        ratings = session.scalars(select(RatingAssignment).where(RatingAssignment.response_id == rated.response_id)
+                                  .order_by(RatingAssignment.round, RatingAssignment.id))
+        record.append({"response_id": rated.response_id, "status": rated.status, "final_score": rated.final_score,
+                       "rule": rated.rule, "ratings": [
+                           {"round": a.round, "rater_id": a.rater_id, "status": a.status, "score": a.score,
+                            "criteria": a.criteria, "rubric": f"{a.rubric.code} v{a.rubric.version}"}
+                           for a in ratings]})
+    return record
+
+
+def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: dict[str, Any],
+                     agreed_score: float) -> Benchmark:
+    """A script with an agreed score, to be slipped into raters' queues."""
+    from question_bank.models import Item
+
+    if not actor.has(Role.TEST_ADMIN):
+        raise PermissionDenied("only test administrators add benchmark scripts")
+    item = session.get(Item, item_id)
+    if item is None or not item_types.get(item.type).rater_scored:
+        raise RuleViolation("a benchmark is an answer to a writing or speaking task", field="item_id")
+    item_types.get(item.type).check_answer(item.current_version.content, answer)
+    if not 0 <= agreed_score <= 10:
+        raise RuleViolation("the agreed score is on 0-10", field="agreed_score")
+    benchmark = Benchmark(item_version_id=item.current_version_id, answer=answer, agreed_score=agreed_score,
+                          created_by=actor.id)
+    session.add(benchmark)
+    session.flush()
+    audit.record(session, actor=actor, action="rating.benchmark_added", entity_type="rating_benchmark",
+                 entity_id=benchmark.id, agreed_score=agreed_score)
+    return benchmark

@@ -1,0 +1,205 @@
+"""Writing and speaking marked blind by two raters, a senior rater when they disagree, then certified."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from assessment.rating import services as rating
+from tests.api.test_vstep_exam import OGG_RECORDING, FakeClock, _answer, _exam_payload
+from tests.factories import ApiClient
+
+WRITING_CRITERIA = ("task_fulfilment", "organisation", "vocabulary", "grammar")
+SPEAKING_CRITERIA = ("grammar", "vocabulary", "pronunciation", "fluency", "discourse_management")
+
+
+@pytest.fixture
+def fake_clock():
+    from core import clock
+
+    fake = FakeClock()
+    previous = clock.set_source(fake)
+    yield fake
+    clock.set_source(previous)
+
+
+@pytest.fixture
+def centre(api_as, factory):
+    """A published VSTEP form, a candidate of one unit, raters of other units, one of the same unit."""
+    home, other = factory.unit(), factory.unit()
+    admin = api_as("test_admin")
+    exam = admin.post("/api/v1/tests", json=_exam_payload(factory.vstep_items(factory.user("author"),
+                                                                              factory.user("reviewer"))))
+    assert exam.status_code == 201, exam.json
+    assert admin.post(f"/api/v1/tests/{exam.json['id']}/publish").status_code == 200
+    return {
+        "admin": admin, "exam_id": exam.json["id"],
+        "candidate": api_as("candidate", unit=home),
+        "raters": [api_as("rater", unit=other) for _ in range(2)],
+        "colleague": api_as("rater", unit=home),  # the candidate's own unit: never assigned
+        "senior": api_as("senior_rater", unit=other),
+    }
+
+
+def _hand_in(centre) -> int:
+    """The candidate skips to writing, writes both tasks, records three parts, and hands in."""
+    candidate = centre["candidate"]
+    attempt_id = candidate.post(f"/api/v1/tests/{centre['exam_id']}/attempts").json["id"]
+    for section in (0, 1):
+        candidate.post(f"/api/v1/attempts/{attempt_id}/sections/{section}/finish")
+    for position in (76, 77):
+        assert _answer(candidate, attempt_id, position, {"text": "My colleagues and I " * 40}).status_code == 200
+    candidate.post(f"/api/v1/attempts/{attempt_id}/sections/2/finish")
+    sha = candidate.post("/api/v1/media", data={"file": (io.BytesIO(OGG_RECORDING), "part.ogg")},
+                         content_type="multipart/form-data").json["sha256"]
+    for position in (78, 79, 80):
+        assert _answer(candidate, attempt_id, position, {"audio": sha}).status_code == 200
+    handed_in = candidate.post(f"/api/v1/attempts/{attempt_id}/sections/3/finish").json
+    assert handed_in["status"] == "awaiting_rating"
+    return attempt_id
+
+
+def _mark(rater: ApiClient, assignment: dict, value: float):
+    keys = WRITING_CRITERIA if assignment["skill"] == "writing" else SPEAKING_CRITERIA
+    return rater.post(f"/api/v1/rating/assignments/{assignment['id']}/submit",
+                      json={"criteria": {key: value for key in keys}})
+
+
+def test_two_raters_in_agreement_certify_the_attempt(centre):
+    attempt_id = _hand_in(centre)
+    first, second = centre["raters"]
+    queues = [first.get("/api/v1/rating/queue").json, second.get("/api/v1/rating/queue").json]
+    assert [len(queue) for queue in queues] == [5, 5]  # 2 writing tasks and 3 speaking parts each
+    assert centre["colleague"].get("/api/v1/rating/queue").json == []  # same unit as the candidate
+    assert centre["senior"].get("/api/v1/rating/queue").json == []
+    # Blind: nothing about the candidate, the attempt or the other rating.
+    text = json.dumps(queues).lower()
+    candidate = centre["candidate"].user
+    assert candidate.full_name.lower() not in text and candidate.username.lower() not in text
+    assert not {"candidate_id", "attempt_id", "user_id", "rater_id"} & {key for a in queues[0] for key in a}
+    assert first.get(f"/api/v1/rating/assignments/{queues[1][0]['id']}").status_code == 404
+    speaking = next(a for a in queues[0] if a["skill"] == "speaking")
+    assert speaking["answer"]["audio_url"].startswith("/api/v1/media/")
+    assert [c["key"] for c in speaking["rubric"]["criteria"]] == list(SPEAKING_CRITERIA)
+
+    # Writing: 6 and 7 (task 1), 6 and 7 (task 2) -> 6.5 each -> composite 6.5. Speaking 7 and 7.5 -> 7.25 -> 7.5.
+    for rater, writing, speaking_score in ((first, 6, 7), (second, 7, 7.5)):
+        for assignment in rater.get("/api/v1/rating/queue").json:
+            marked = _mark(rater, assignment, writing if assignment["skill"] == "writing" else speaking_score)
+            assert marked.status_code == 200, marked.json
+    assert _mark(first, queues[0][0], 6).status_code == 409  # once only
+
+    result = centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json
+    assert result["provisional"] is False
+    scores = {s["skill"]: s["score"] for s in result["section_scores"]}
+    assert (scores["writing"], scores["speaking"]) == (6.5, 7.5)
+    # Nothing answered in listening and reading: (0 + 0 + 6.5 + 7.5) / 4 = 3.5: below level 3.
+    assert (result["overall_score"], result["level"]) == (3.5, None)
+    record = centre["admin"].get(f"/api/v1/attempts/{attempt_id}/marking").json
+    assert {r["status"] for r in record} == {"final"} and {r["rule"] for r in record} == {"mean_of_two"}
+    assert all(len(r["ratings"]) == 2 and r["ratings"][0]["rubric"].endswith("v1") for r in record)
+    assert centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/marking").status_code == 403
+
+
+def test_a_senior_rater_settles_a_disagreement(centre, db_session):
+    attempt_id = _hand_in(centre)
+    first, second = centre["raters"]
+    for rater, score in ((first, 8), (second, 5)):  # 3 points apart: beyond the threshold
+        for assignment in rater.get("/api/v1/rating/queue").json:
+            assert _mark(rater, assignment, score).status_code == 200
+    assert centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json["provisional"] is True
+    senior_queue = centre["senior"].get("/api/v1/rating/queue").json
+    assert len(senior_queue) == 5 and "criteria" not in json.dumps([a["answer"] for a in senior_queue])
+    assert all(a["criteria"] is None and a["score"] is None for a in senior_queue)  # blind to rounds 1 and 2
+    for assignment in senior_queue:
+        assert _mark(centre["senior"], assignment, 7).status_code == 200
+    record = centre["admin"].get(f"/api/v1/attempts/{attempt_id}/marking").json
+    # Senior 7, nearer of 8 and 5 is 8: (7 + 8) / 2 = 7.5 for every answer.
+    assert {(r["rule"], r["final_score"]) for r in record} == {("senior_and_nearer", 7.5)}
+    result = centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json
+    assert {s["skill"]: s["score"] for s in result["section_scores"]}["writing"] == 7.5
+
+
+@pytest.mark.parametrize(("first", "second", "senior", "expected"), [
+    (6.0, 7.0, None, (6.5, "mean_of_two")),  # exactly at the threshold: no adjudication
+    (6.0, 7.5, None, (None, "adjudication")),
+    (4.0, 8.0, 6.0, (6.0, "senior_on_tie")),
+    (4.0, 8.0, 7.0, (7.5, "senior_and_nearer")),
+    (8.0, 4.0, 4.5, (4.25, "senior_and_nearer")),
+])
+def test_the_final_score_rule(first, second, senior, expected):
+    assert rating.final_score(first, second, senior, 1.0) == expected
+
+
+def test_overdue_work_goes_to_another_rater(centre, api_as, factory, fake_clock, db_session):
+    _hand_in(centre)
+    first, _second = centre["raters"]
+    spare = api_as("rater", unit=factory.unit())
+    fake_clock.advance(hours=49)
+    answered = first.get("/api/v1/rating/queue").json[0]
+    withdrawn, assigned = rating.sweep(db_session)
+    assert (withdrawn, assigned) == (10, 5)  # both raters' work withdrawn; only the spare rater is free for it
+    assert len(spare.get("/api/v1/rating/queue").json) == 5
+    assert first.get("/api/v1/rating/queue").json == []
+    late = _mark(first, answered, 6)
+    assert late.status_code == 409 and "withdrawn" in late.json["detail"]
+
+
+def test_markings_are_checked_against_the_rubric(centre, api_as):
+    _hand_in(centre)
+    rater = centre["raters"][0]
+    assignment = next(a for a in rater.get("/api/v1/rating/queue").json if a["skill"] == "writing")
+    url = f"/api/v1/rating/assignments/{assignment['id']}/submit"
+    full = dict.fromkeys(WRITING_CRITERIA, 6)
+    cases = [({**full, "grammar": 6.25}, "criteria.grammar"), ({**full, "grammar": 11}, "criteria.grammar"),
+             ({k: v for k, v in full.items() if k != "grammar"}, "criteria.grammar"),
+             ({**full, "charm": 5}, "criteria.charm"), ({**full, "grammar": "six"}, "criteria.grammar")]
+    for criteria, field in cases:
+        refused = rater.post(url, json={"criteria": criteria})
+        assert refused.status_code == 422 and refused.json["errors"][0]["field"] == field, refused.json
+    assert api_as("candidate").get("/api/v1/rating/queue").status_code == 403
+    assert rater.post(url, json={"criteria": full}).status_code == 200
+
+
+def test_rubrics_are_versioned_and_ratings_keep_theirs(centre, db_session):
+    admin = centre["admin"]
+    shipped = admin.get("/api/v1/rubrics").json
+    assert {r["code"] for r in shipped} >= {"vstep-writing-task1", "vstep-writing-task2", "vstep-speaking"}
+    attempt_id = _hand_in(centre)
+    writing = next(r for r in shipped if r["code"] == "vstep-writing-task2")
+    changed = admin.post("/api/v1/rubrics", json={
+        "code": writing["code"], "skill": "writing", "title": writing["title"] + " (2027)",
+        "criteria": writing["criteria"][:3]})
+    assert changed.status_code == 201 and changed.json["version"] == 2
+    assert [r["version"] for r in admin.get(f"/api/v1/rubrics/{writing['code']}").json] == [1, 2]
+    bad = admin.post("/api/v1/rubrics", json={"code": "new-one", "skill": "writing", "title": "T", "criteria": [
+        {"key": "x", "label": "X", "bands": [{"min": 5, "descriptor": "bands must reach down to 0"}]}]})
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "criteria.0.bands"
+    record = admin.get(f"/api/v1/attempts/{attempt_id}/marking").json
+    assert all(r["ratings"][0]["rubric"].endswith("v1") for r in record)  # assigned before the change
+    assert centre["raters"][0].post("/api/v1/rubrics", json={"code": "mine", "skill": "writing", "title": "T",
+                                                             "criteria": writing["criteria"]}).status_code == 403
+
+
+def test_benchmark_scripts_join_queues_unannounced(centre, db_session, monkeypatch):
+    admin = centre["admin"]
+    exam = admin.get(f"/api/v1/tests/{centre['exam_id']}").json
+    assert exam["sections"][2]["item_count"] == 2
+    from assessment.models import Test
+
+    essay_item_id = db_session.get(Test, centre["exam_id"]).entries[75].item_version.item_id
+    benchmark = admin.post("/api/v1/rating/benchmarks", json={
+        "item_id": essay_item_id, "answer": {"text": "An agreed script about training plans. " * 20},
+        "agreed_score": 6.5})
+    assert benchmark.status_code == 201, benchmark.json
+    assert admin.post("/api/v1/rating/benchmarks", json={"item_id": essay_item_id, "answer": {"audio": "x"},
+                                                         "agreed_score": 5}).status_code == 422
+    monkeypatch.setattr(rating, "POLICY", rating.RatingPolicy(benchmark_rate=1.0))
+    _hand_in(centre)
+    queue = centre["raters"][0].get("/api/v1/rating/queue").json
+    assert len(queue) == 6  # five answers and the benchmark script, shaped alike
+    assert len({tuple(sorted(a)) for a in queue}) == 1
+    scripts = [a for a in queue if a["answer"].get("text", "").startswith("An agreed script")]
+    assert len(scripts) == 1 and _mark(centre["raters"][0], scripts[0], 6).status_code == 200
