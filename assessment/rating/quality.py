@@ -66,7 +66,7 @@ class ScoreScale:
     discrepancy: float
 
     def __post_init__(self) -> None:
-        _categories(self.categories)
+        object.__setattr__(self, "categories", tuple(float(c) for c in _categories(self.categories)))
         if self.adjacent < 0 or self.discrepancy < 0:
             raise ValueError("adjacent and discrepancy are distances and cannot be negative")
 
@@ -132,6 +132,7 @@ class QualityThresholds:
     """When a rater is flagged to admins. A statistic below its minimum flags the rater (a value
     equal to the minimum does not); None switches a check off. Nothing is flagged on fewer than
     ``min_ratings`` comparisons, since a handful of ratings says little, nor on an undefined QWK.
+    Live and benchmark ratings are judged apart, each against the same thresholds and count.
     """
 
     min_ratings: int = 10
@@ -263,10 +264,10 @@ def _flags(label: str, agreement: Agreement | None, thresholds: QualityThreshold
     for name, value, minimum in checks:
         # NaN < minimum is False: an undefined kappa flags nobody.
         if minimum is not None and value < minimum:
-            reasons.append(f"{label} {name} {value:.2f} below {minimum:.2f}")
+            reasons.append(f"{label} {name} {value:.3g} below {minimum:.3g}")
     limit = thresholds.max_abs_severity
     if limit is not None and abs(agreement.mean_difference) > limit:
-        reasons.append(f"{label} severity {agreement.mean_difference:+.2f} beyond ±{limit:.2f}")
+        reasons.append(f"{label} severity {agreement.mean_difference:+.3g} beyond ±{limit:.3g}")
     return reasons
 
 
