@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import marshmallow as ma
 from flask.views import MethodView
 
@@ -145,3 +147,60 @@ class MarkingRecord(MethodView):
     def get(self, attempt_id):
         """Test administrators: every rating of an attempt's written and spoken answers, and the final scores."""
         return rating.marking_record(db_session(), actor=current_actor(), attempt_id=attempt_id)
+
+
+class AgreementSchema(ma.Schema):
+    n = ma.fields.Integer()
+    exact = ma.fields.Float(metadata={"description": "Share of scores equal to the reference"})
+    adjacent = ma.fields.Float(metadata={"description": "Share within one step (0.5) of the reference"})
+    qwk = ma.fields.Function(lambda agreement: None if math.isnan(agreement.qwk) else agreement.qwk,
+                             allow_none=True, metadata={"description": "Quadratic weighted kappa; null when "
+                                                        "undefined (no variance)"})
+    severity = ma.fields.Float(attribute="mean_difference", metadata={
+        "description": "Mean of rater minus reference: positive lenient, negative severe"})
+    mean_absolute_difference = ma.fields.Float()
+    discrepant = ma.fields.Integer(metadata={"description": "Scores further than the discrepancy threshold"})
+
+
+class RaterQualitySchema(ma.Schema):
+    rater_id = ma.fields.Integer()
+    n = ma.fields.Integer()
+    flagged = ma.fields.Boolean()
+    reasons = ma.fields.List(ma.fields.String())
+    live = ma.fields.Nested(AgreementSchema, allow_none=True, metadata={"description": "Against final scores"})
+    benchmark = ma.fields.Nested(AgreementSchema, allow_none=True,
+                                 metadata={"description": "Against benchmark scripts' agreed scores"})
+
+
+class QualityPeriodSchema(ma.Schema):
+    period_start = ma.fields.DateTime()
+    quality = ma.fields.Nested(RaterQualitySchema)
+
+
+class QualityReportSchema(ma.Schema):
+    raters = ma.fields.List(ma.fields.Nested(RaterQualitySchema))
+    over_time = ma.fields.Function(lambda report: {
+        str(rater): [{"period_start": start, "quality": entry} for start, entry in periods]
+        for rater, periods in report.get("over_time", {}).items()} if "over_time" in report else None,
+        allow_none=True, metadata={"description": "Per rater (by id), one entry per period with ratings"})
+
+    @ma.post_dump
+    def periods_dumped(self, data, **_kwargs):
+        if data.get("over_time"):
+            period = QualityPeriodSchema(many=True)
+            data["over_time"] = {rater: period.dump(entries) for rater, entries in data["over_time"].items()}
+        return data
+
+
+class QualityArgsSchema(StrictSchema):
+    period = ma.fields.String(validate=ma.validate.OneOf(["day", "week", "month"]),
+                              metadata={"description": "Also show each rater's quality per period"})
+
+
+@blp.route("/rating/quality")
+class Quality(MethodView):
+    @blp.arguments(QualityArgsSchema, location="query")
+    @blp.response(200, QualityReportSchema)
+    def get(self, args):
+        """Test administrators: raters' agreement and severity, flags below the thresholds, and drift."""
+        return rating.quality_report(db_session(), actor=current_actor(), period=args.get("period"))

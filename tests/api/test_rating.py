@@ -102,6 +102,16 @@ def test_two_raters_in_agreement_certify_the_attempt(centre):
     assert all(len(r["ratings"]) == 2 and r["ratings"][0]["rubric"].endswith("v1") for r in record)
     assert centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/marking").status_code == 403
 
+    # Rater quality against the final scores (on the 0.5 grid: 6.5 writing, 7.25 -> 7.5 speaking).
+    report = centre["admin"].get("/api/v1/rating/quality?period=month").json
+    by_rater = {r["rater_id"]: r for r in report["raters"]}
+    one, two = by_rater[first.user.id]["live"], by_rater[second.user.id]["live"]
+    assert (one["n"], one["exact"], one["adjacent"], one["severity"]) == (5, 0.0, 1.0, -0.5)  # 6,6,7,7,7
+    assert (two["exact"], two["adjacent"], round(two["severity"], 9)) == (0.6, 1.0, 0.2)  # 7,7,7.5,7.5,7.5
+    assert not by_rater[first.user.id]["flagged"]  # five ratings are too few to judge anyone by
+    assert [entry["quality"]["n"] for entry in report["over_time"][str(first.user.id)]] == [5]
+    assert first.get("/api/v1/rating/quality").status_code == 403
+
 
 def test_a_senior_rater_settles_a_disagreement(centre, db_session):
     attempt_id = _hand_in(centre)

@@ -173,6 +173,11 @@ def test_attempts_sweep_reports_what_it_closed(run):
     assert "closed 0 attempts whose time ran out" in run("attempts", "sweep").output
 
 
+def test_rating_sweep_reports_what_it_moved(run):
+    run("db", "upgrade")
+    assert "withdrew 0 overdue assignments, assigned 0 rounds" in run("rating", "sweep").output
+
+
 def test_bank_calibrate_says_when_there_is_nothing_to_estimate(run):
     run("db", "upgrade")
     result = run("bank", "calibrate", ok=False)
