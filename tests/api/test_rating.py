@@ -43,11 +43,14 @@ def centre(api_as, factory):
     }
 
 
-def _hand_in(centre) -> int:
-    """The candidate skips to writing, writes both tasks, records three parts, and hands in."""
+def _hand_in(centre, *, objective: bool = False) -> int:
+    """The candidate writes both tasks, records three parts, and hands in; listening and reading all
+    right with ``objective``, else skipped."""
     candidate = centre["candidate"]
     attempt_id = candidate.post(f"/api/v1/tests/{centre['exam_id']}/attempts").json["id"]
-    for section in (0, 1):
+    for section, positions in ((0, range(1, 36)), (1, range(36, 76))):
+        for position in positions if objective else ():
+            assert _answer(candidate, attempt_id, position, {"choice": "B"}).status_code == 200
         candidate.post(f"/api/v1/attempts/{attempt_id}/sections/{section}/finish")
     for position in (76, 77):
         assert _answer(candidate, attempt_id, position, {"text": "My colleagues and I " * 40}).status_code == 200
@@ -67,8 +70,8 @@ def _mark(rater: ApiClient, assignment: dict, value: float):
                       json={"criteria": {key: value for key in keys}})
 
 
-def test_two_raters_in_agreement_certify_the_attempt(centre):
-    attempt_id = _hand_in(centre)
+def test_two_raters_in_agreement_certify_the_attempt(centre, db_session):
+    attempt_id = _hand_in(centre, objective=True)
     first, second = centre["raters"]
     queues = [first.get("/api/v1/rating/queue").json, second.get("/api/v1/rating/queue").json]
     assert [len(queue) for queue in queues] == [5, 5]  # 2 writing tasks and 3 speaking parts each
@@ -95,8 +98,17 @@ def test_two_raters_in_agreement_certify_the_attempt(centre):
     assert result["provisional"] is False
     scores = {s["skill"]: s["score"] for s in result["section_scores"]}
     assert (scores["writing"], scores["speaking"]) == (6.5, 7.5)
-    # Nothing answered in listening and reading: (0 + 0 + 6.5 + 7.5) / 4 = 3.5: below level 3.
-    assert (result["overall_score"], result["level"]) == (3.5, None)
+    # Listening 35/35 -> 9.5 by the form's table, reading 40/40 -> 10: (9.5 + 10 + 6.5 + 7.5) / 4 = 8.375 -> 8.5.
+    assert (result["overall_score"], result["level"]) == (8.5, 5)
+    certificates = centre["candidate"].get("/api/v1/certificates").json
+    assert len(certificates) == 1 and certificates[0]["attempt_id"] == attempt_id  # one, from delivery
+    assert certificates[0]["data"]["scores"] == {"listening": "9.5", "reading": "10.0", "writing": "6.5",
+                                                 "speaking": "7.5"}
+    from core.audit import AuditEvent
+
+    actions = [event.action for event in db_session.query(AuditEvent).order_by(AuditEvent.id)]
+    assert actions.count("rating.assigned") == 10 and actions.count("rating.submitted") == 10
+    assert actions.count("rating.final") == 5 and "certificate.issued" in actions
     record = centre["admin"].get(f"/api/v1/attempts/{attempt_id}/marking").json
     assert {r["status"] for r in record} == {"final"} and {r["rule"] for r in record} == {"mean_of_two"}
     assert all(len(r["ratings"]) == 2 and r["ratings"][0]["rubric"].endswith("v1") for r in record)
