@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import create_app
 from api.db import SESSIONMAKER_KEY
 from api.migrations import upgrade_database
+from core import clock
 from core.db import make_engine
-from tests.factories import ApiClient, Factory
+from tests.factories import ApiClient, Factory, FakeClock
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -134,6 +135,15 @@ def factory(db_session: Session) -> Factory:
 @pytest.fixture
 def client(app: Flask, db_session: Session):
     return app.test_client()
+
+
+@pytest.fixture
+def fake_clock() -> Iterator[FakeClock]:
+    """Time stands still at CLOCK_START until the test advances it."""
+    fake = FakeClock()
+    previous = clock.set_source(fake)
+    yield fake
+    clock.set_source(previous)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
@@ -59,6 +60,25 @@ def single_choice_spec(level: int = 3, skill: str = "grammar", correct: str = "B
         },
         "scoring": {"correct": correct},
     }
+
+
+CLOCK_START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """The server's clock under a test's control (install it with the ``fake_clock`` fixture)."""
+
+    def __init__(self, start: datetime = CLOCK_START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
 
 
 class Factory:

@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from assessment.models import Attempt
 from assessment.services import close_expired_attempts
-from core import clock
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def fake_clock():
-    fake = FakeClock()
-    previous = clock.set_source(fake)
-    yield fake
-    clock.set_source(previous)
 
 
 @pytest.fixture

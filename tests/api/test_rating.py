@@ -8,21 +8,11 @@ import json
 import pytest
 
 from assessment.rating import services as rating
-from tests.api.test_vstep_exam import OGG_RECORDING, FakeClock, _answer, _exam_payload
+from tests.api.test_vstep_exam import OGG_RECORDING, _answer, _exam_payload
 from tests.factories import ApiClient
 
 WRITING_CRITERIA = ("task_fulfilment", "organisation", "vocabulary", "grammar")
 SPEAKING_CRITERIA = ("grammar", "vocabulary", "pronunciation", "fluency", "discourse_management")
-
-
-@pytest.fixture
-def fake_clock():
-    from core import clock
-
-    fake = FakeClock()
-    previous = clock.set_source(fake)
-    yield fake
-    clock.set_source(previous)
 
 
 @pytest.fixture

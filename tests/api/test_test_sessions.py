@@ -4,7 +4,7 @@ and the test's eligibility rules (retake wait, attempt limit) refuse with the da
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -19,33 +19,11 @@ from assessment.scheduling.models import Registration
 from core import audit, clock
 from core.accounts import services as accounts
 from core.accounts.types import Role
-from tests.factories import single_choice_spec
+from tests.factories import CLOCK_START, single_choice_spec
 
 PROBLEM = "application/problem+json"
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+START = CLOCK_START
 OPENS, CLOSES = START + timedelta(days=2), START + timedelta(days=2, hours=3)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment
-
-
-@pytest.fixture
-def fake_clock():
-    fake = FakeClock()
-    previous = clock.set_source(fake)
-    yield fake
-    clock.set_source(previous)
 
 
 @pytest.fixture

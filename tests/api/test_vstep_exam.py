@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from assessment.models import Attempt
 from assessment.services import close_expired_attempts
-from core import clock
 from tests.api.test_candidate_view import FORBIDDEN_KEYS, _keys
 from tests.factories import ApiClient
 
@@ -16,25 +15,6 @@ OGG_RECORDING = b"OggS\x00\x02" + bytes(range(200))
 # This form's listening table (raw points out of 35 -> 0-10); reading is proportional, rounded half up.
 LISTENING_TABLE = [{"min_raw": 0, "score": 0}, {"min_raw": 10, "score": 4}, {"min_raw": 20, "score": 6},
                    {"min_raw": 28, "score": 8}, {"min_raw": 33, "score": 9.5}]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def fake_clock():
-    fake = FakeClock()
-    previous = clock.set_source(fake)
-    yield fake
-    clock.set_source(previous)
 
 
 @pytest.fixture
