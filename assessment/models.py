@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -181,5 +181,8 @@ class AssessedLevel(Base):
                             name="fk_assessed_levels_external_certificate"),  # the convention's name is > 63
         unique=True)
     awarded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The last day the level counts (its certificate's validity); None: no end.
+    valid_until: Mapped[date | None] = mapped_column(Date)
 
     attempt: Mapped[Attempt | None] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -537,8 +537,9 @@ def _award(session: Session, attempt: Attempt) -> None:
     """Record the level a placement or certification gave; a certified level also gets its certificate."""
     if attempt.level is None or attempt.test.purpose not in (TestPurpose.CERTIFICATION, TestPurpose.PLACEMENT):
         return
-    session.add(AssessedLevel(user_id=attempt.candidate_id, level=attempt.level, basis=attempt.test.purpose,
-                              attempt_id=attempt.id, awarded_at=attempt.submitted_at))
+    level = AssessedLevel(user_id=attempt.candidate_id, level=attempt.level, basis=attempt.test.purpose,
+                          attempt_id=attempt.id, awarded_at=attempt.submitted_at)
+    session.add(level)
     if attempt.test.purpose != TestPurpose.CERTIFICATION:
         return
     scores, overall, valid_months = SkillScores(), None, None
@@ -546,10 +547,12 @@ def _award(session: Session, attempt: Attempt) -> None:
         scores = SkillScores(**{record["skill"]: Decimal(record["score"]) for record in attempt.sections})
         overall = Decimal(str(attempt.overall_score))
         valid_months = attempt.test.config.get("certificate_valid_months", DEFAULT_CERTIFICATE_VALID_MONTHS)
-    certification.issue_certificate(session, user_id=attempt.candidate_id, attempt_id=attempt.id,
-                                    test_title=attempt.test.title, test_kind=attempt.test.kind,
-                                    exam_date=attempt.started_at.date(), level=attempt.level,
-                                    scores=scores, overall=overall, valid_months=valid_months)
+    certificate = certification.issue_certificate(
+        session, user_id=attempt.candidate_id, attempt_id=attempt.id, test_title=attempt.test.title,
+        test_kind=attempt.test.kind, exam_date=attempt.started_at.date(), level=attempt.level, scores=scores,
+        overall=overall, valid_months=valid_months)
+    valid_until = certificate.data.get("valid_until")
+    level.valid_until = date.fromisoformat(valid_until) if valid_until else None
 
 
 def _finish_adaptive(session: Session, attempt: Attempt, reason: str = "finished") -> None:

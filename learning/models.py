@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
-from core.db import Base, UtcDateTime
+from core.db import Base, JsonType, UtcDateTime
 
 
 class UnitGroup(StrEnum):
@@ -60,6 +60,10 @@ class StaffMember(Base):
     position_id: Mapped[int | None] = mapped_column(ForeignKey("job_positions.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # e.g. "division_head" for the civil-servant focus group (managers from division head up); None: no role.
+    leadership_role: Mapped[str | None] = mapped_column(String(40))
+    languages: Mapped[list[str]] = mapped_column(JsonType, default=list)  # foreign languages used at work
+    is_language_teacher: Mapped[bool] = mapped_column(Boolean, default=False)  # out of the targets' scope
 
     unit: Mapped[Unit] = relationship()
     position: Mapped[JobPosition | None] = relationship()

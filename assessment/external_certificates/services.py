@@ -238,7 +238,8 @@ def verify_external_certificate(session: Session, *, actor: Actor, certificate_i
     certificate.verify(by=actor.id, at=now, today=today_in_vietnam(now), note=note.strip() if note else None)
     if certificate.level is not None:
         session.add(AssessedLevel(user_id=certificate.holder_id, level=certificate.level, basis=LevelBasis.EXTERNAL,
-                                  external_certificate_id=certificate.id, awarded_at=now))
+                                  external_certificate_id=certificate.id, awarded_at=now,
+                                  valid_until=certificate.expires_on))
     audit.record(session, actor=actor, action="external_certificate.verified", entity_type=ENTITY,
                  entity_id=certificate.id, holder_id=certificate.holder_id, level=certificate.level,
                  note=certificate.verification_note)

@@ -94,7 +94,12 @@ def test_two_raters_in_agreement_certify_the_attempt(centre, db_session):
     assert len(certificates) == 1 and certificates[0]["attempt_id"] == attempt_id  # one, from delivery
     assert certificates[0]["data"]["scores"] == {"listening": "9.5", "reading": "10.0", "writing": "6.5",
                                                  "speaking": "7.5"}
+    from assessment.models import AssessedLevel
     from core.audit import AuditEvent
+
+    held = db_session.query(AssessedLevel).filter_by(attempt_id=attempt_id).one()
+    assert (held.level, held.language, held.valid_until.isoformat()) == (5, "en",
+                                                                         certificates[0]["data"]["valid_until"])
 
     actions = [event.action for event in db_session.query(AuditEvent).order_by(AuditEvent.id)]
     assert actions.count("rating.assigned") == 10 and actions.count("rating.submitted") == 10
