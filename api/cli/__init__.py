@@ -25,9 +25,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "items": "api.cli.items:items",
     "attempts": "api.cli.attempts:attempts",
     "bank": "api.cli.bank:bank",
+    "uploads": "api.cli.uploads:uploads",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "uploads")
 
 
 def _load(name: str) -> click.Command:
