@@ -138,6 +138,14 @@ def get_upload(session: Session, *, actor: Actor, upload_id: str, for_update: bo
     return upload
 
 
+def get_resumable_upload(session: Session, *, actor: Actor, upload_id: str) -> Upload:
+    """The actor's upload, to resume. Raises NotFound, or UploadGone for an expired or refused upload."""
+    upload = get_upload(session, actor=actor, upload_id=upload_id)
+    if upload.current_status in (UploadStatus.EXPIRED, UploadStatus.REFUSED):
+        raise _gone(upload)
+    return upload
+
+
 def append_chunk(session: Session, area: UploadArea, *, actor: Actor, upload_id: str, offset: int,
                  chunk: bytes) -> Upload:
     """Append ``chunk`` at ``offset``; the last chunk completes the upload (see ``complete_upload``).
@@ -217,14 +225,18 @@ def _check_receiving(session: Session, area: UploadArea, upload: Upload) -> None
         upload.status = UploadStatus.EXPIRED
         area.path_for(upload.id).unlink(missing_ok=True)
         session.flush()
-    if upload.status == UploadStatus.EXPIRED:
-        raise UploadGone(f"the upload expired at {upload.expires_at.isoformat()}; start a new one",
-                         field="upload_id")
-    if upload.status == UploadStatus.REFUSED:
-        raise UploadGone(f"the upload was refused ({upload.refusal}); start a new one", field="upload_id")
+    if upload.status in (UploadStatus.EXPIRED, UploadStatus.REFUSED):
+        raise _gone(upload)
     if upload.status == UploadStatus.COMPLETE:
         raise Conflict(f"the upload is complete: {upload.size} bytes, sha256 {upload.sha256}",
                        field="Upload-Offset", offset=upload.received, sha256=upload.sha256)
+
+
+def _gone(upload: Upload) -> UploadGone:
+    if upload.current_status == UploadStatus.EXPIRED:
+        return UploadGone(f"the upload expired at {upload.expires_at.isoformat()}; start a new one",
+                          field="upload_id")
+    return UploadGone(f"the upload was refused ({upload.refusal}); start a new one", field="upload_id")
 
 
 def _check_head(session: Session, area: UploadArea, upload: Upload) -> None:

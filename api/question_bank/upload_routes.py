@@ -85,9 +85,10 @@ class UploadResource(MethodView):
         return upload, _offset_headers(upload)
 
     @blp.response(200, description="The offset to resume from, in headers only", headers=OFFSET_HEADERS)
+    @_problem(410, "The upload expired or was refused: start a new one")
     def head(self, upload_id):
         """The offset to resume an interrupted upload from (Upload-Offset header)."""
-        upload = uploads.get_upload(db_session(), actor=current_actor(), upload_id=upload_id)
+        upload = uploads.get_resumable_upload(db_session(), actor=current_actor(), upload_id=upload_id)
         return None, _offset_headers(upload)
 
     @blp.doc(parameters=[UPLOAD_OFFSET], requestBody=CHUNK_BODY)

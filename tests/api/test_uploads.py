@@ -133,6 +133,7 @@ def test_content_that_is_not_the_declared_type_is_refused_and_its_partial_file_d
     assert not _partial(app, upload_id).exists()
     status = candidate.get(f"/api/v1/uploads/{upload_id}").json
     assert status["status"] == "refused" and message in status["refusal"]
+    assert _head(candidate, upload_id).status_code == 410
     gone = _send(candidate, upload_id, 100, content[100:])
     assert gone.status_code == 410 and "refused" in gone.json["detail"]
 
@@ -208,6 +209,7 @@ def test_an_expired_upload_is_gone_and_the_sweep_deletes_its_partial_file(candid
     previous = clock.set_source(lambda: later)
     try:
         assert candidate.get(f"/api/v1/uploads/{kept_id}").json["status"] == "expired"
+        assert _head(candidate, kept_id).status_code == 410
         assert _send(candidate, kept_id, 0, RECORDING[:100]).status_code == 410
         assert _partial(app, upload_id).exists()
         assert sweep_uploads(db_session, UploadArea(app.extensions["levelpath.media"])) == 1
