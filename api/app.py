@@ -46,6 +46,7 @@ def _register_api(app: Flask) -> None:
     from api.assessment.session_routes import blp as sessions_blp
     from api.learning.routes import blp as organisation_blp
     from api.question_bank.routes import blp as items_blp
+    from api.question_bank.upload_routes import blp as uploads_blp
     from api.system.routes import blp as system_blp
 
     api = errors.LevelPathApi(app, spec_kwargs={
@@ -56,7 +57,7 @@ def _register_api(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
-    for blueprint in (system_blp, auth_blp, items_blp, tests_blp, sessions_blp, certificates_blp,
+    for blueprint in (system_blp, auth_blp, items_blp, uploads_blp, tests_blp, sessions_blp, certificates_blp,
                       external_certificates_blp, rating_blp, organisation_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api

@@ -479,7 +479,8 @@ def _check_recording(session: Session, sha256: Any) -> None:
     """A spoken answer names a recording the candidate uploaded first. Raises RuleViolation."""
     stored = session.get(MediaObject, sha256) if isinstance(sha256, str) else None
     if stored is None or not stored.mime_type.startswith("audio/"):
-        raise RuleViolation("upload the recording first (POST /api/v1/media) and give its sha256",
+        raise RuleViolation("upload the recording first (POST /api/v1/uploads, resumable; or POST /api/v1/media) "
+                            "and give its sha256",
                             field="answer.audio")
 
 
