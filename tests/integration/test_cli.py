@@ -65,8 +65,8 @@ def test_upgrade_then_seed_demo_loads_the_organisation_and_prints_working_accoun
             {tuple(sorted((i, e))) for i, row in catalogue.items() for e in row.enemies})
         assert session.scalar(select(func.count()).select_from(Stimulus).where(Stimulus.max_plays.is_not(None))) > 0
         printed = [line.split() for line in second.output.splitlines() if line.startswith("  ")]
-        assert {row[0] for row in printed} == {"candidate", "author", "reviewer", "rater", "test_admin", "hr",
-                                               "admin"}
+        assert {row[0] for row in printed} == {"candidate", "author", "reviewer", "rater", "senior_rater",
+                                               "test_admin", "hr", "admin"}
         for _role, username, password, *_unit in printed:
             assert accounts.authenticate(session, username=username, password=password) is not None, username
         # the passwords printed by the first run no longer work: every run sets new ones
