@@ -49,6 +49,9 @@ def _register_api(app: Flask) -> None:
     from api.question_bank.upload_routes import blp as uploads_blp
     from api.system.routes import blp as system_blp
 
+    from api.schemas import IdConverter, id_parameter_schema
+
+    app.url_map.converters["int"] = IdConverter
     api = errors.LevelPathApi(app, spec_kwargs={
         "info": {"description": "LevelPath: item bank, tests, levels, learning paths and HR compliance."},
         "components": {"securitySchemes": {
@@ -57,6 +60,7 @@ def _register_api(app: Flask) -> None:
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
+    api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in (system_blp, auth_blp, items_blp, uploads_blp, tests_blp, sessions_blp, certificates_blp,
                       external_certificates_blp, rating_blp, organisation_blp):
         api.register_blueprint(blueprint)

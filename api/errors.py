@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import Flask, Response, current_app, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.errors import DomainError
@@ -26,7 +26,11 @@ class FieldErrorSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error under /api is reported."""
+    """RFC 9457 problem details, as every error under /api is reported; extension members (e.g. the
+    current ETag of a stale write, the attempt already in progress) add what the client needs next."""
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
@@ -137,6 +141,14 @@ def handle_domain_error(error: DomainError) -> Response:
                             errors=errors, headers=headers, **error.extra)
 
 
+def handle_value_out_of_range(error: Exception) -> Response:
+    """A value the database cannot hold (a safety net: schemas and routes bound what they take)."""
+    current_app.logger.warning("value out of range: %s", error)
+    return problem_response(422, title="Unprocessable Content", slug="unprocessable-content",
+                            detail="a value in the request is out of range or too long for what it names "
+                                   "(numbers at most 2147483647)")
+
+
 def handle_integrity_error(error: IntegrityError) -> Response:
     """A constraint the database enforces was hit by a concurrent change: the client may retry."""
     current_app.logger.warning("integrity error: %s", error.orig)
@@ -162,5 +174,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OverflowError, handle_value_out_of_range)
+    app.register_error_handler(DataError, handle_value_out_of_range)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import flask_smorest
 import marshmallow as ma
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 MAX_PER_PAGE = 200
 
@@ -21,6 +22,29 @@ class StrictSchema(ma.Schema):
 class PageArgsSchema(StrictSchema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+INT32_MAX = 2**31 - 1  # the database's integer columns
+
+
+class Id(ma.fields.Integer):
+    """An id in a request body or query: a whole number from 1 to the database's largest."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", ma.validate.Range(min=1, max=INT32_MAX))
+        super().__init__(strict=True, **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """Integers in paths as the database stores them: a larger one matches no route (404), never a 500."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", INT32_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def id_parameter_schema(_converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
 
 
 class PageMetaSchema(ma.Schema):

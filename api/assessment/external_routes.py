@@ -16,7 +16,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from api.auth import current_actor
 from api.db import db_session
 from api.errors import handle_http_exception, problem_response
-from api.schemas import Blueprint, PageArgsSchema, PageMetaSchema, StrictParser, StrictSchema, page_of
+from api.schemas import (
+    INT32_MAX,
+    Blueprint,
+    PageArgsSchema,
+    PageMetaSchema,
+    StrictParser,
+    StrictSchema,
+    page_of,
+)
 from assessment import external_certificates as external
 from assessment.rules import default_rulebook
 from question_bank.media import MIB, MediaStore
@@ -82,7 +90,8 @@ class UploadedFile(ma.fields.Field):
 
 
 class ExternalCertificateCreateSchema(StrictSchema):
-    holder_id = ma.fields.Integer(required=True, metadata={"description": "The user who holds the certificate"})
+    holder_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=INT32_MAX),
+                                  metadata={"description": "The user who holds the certificate"})
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KIND_IDS),
                             metadata={"description": "A certificate kind (GET /external-certificates/kinds)"})
     issuing_body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api.auth import current_actor
 from api.db import db_session
-from api.schemas import Blueprint, StrictSchema
+from api.schemas import Blueprint, Id, StrictSchema
 from assessment.rating import rubrics
 from assessment.rating import services as rating
 
@@ -61,7 +61,7 @@ class MarkSchema(StrictSchema):
 
 class BenchmarkSchema(StrictSchema):
     id = ma.fields.Integer(dump_only=True)
-    item_id = ma.fields.Integer(required=True, strict=True, load_only=True)
+    item_id = Id(required=True, load_only=True)
     item_version_id = ma.fields.Integer(dump_only=True)
     answer = ma.fields.Dict(required=True)
     agreed_score = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import StrictSchema
+from api.schemas import Id, StrictSchema
 from assessment.models import TestPurpose
 
 
@@ -54,7 +54,7 @@ class SectionDraftSchema(StrictSchema):
     skill = ma.fields.String(required=True, validate=ma.validate.OneOf(["listening", "reading", "writing",
                                                                         "speaking"]))
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
-    item_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True, validate=ma.validate.Length(min=1,
+    item_ids = ma.fields.List(Id(), required=True, validate=ma.validate.Length(min=1,
                                                                                                      max=100))
     time_limit_seconds = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=60, max=21600),
                                            metadata={"description": "Default: the format's (40, 60, 60, 12 min)"})
@@ -76,7 +76,7 @@ class TestCreateSchema(StrictSchema):
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
     purpose = ma.fields.String(required=True, validate=ma.validate.OneOf([p.value for p in TestPurpose]))
     kind = ma.fields.String(load_default="fixed", validate=ma.validate.OneOf(["fixed", "adaptive", "sectioned"]))
-    item_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(min=1, max=500),
+    item_ids = ma.fields.List(Id(), validate=ma.validate.Length(min=1, max=500),
                               metadata={"description": "Fixed tests: the approved items, in order"})
     cut_scores = ma.fields.List(ma.fields.Nested(CutScoreSchema), validate=ma.validate.Length(min=1, max=6),
                                 metadata={"description": "Fixed tests: raw-score cut-offs per level"})

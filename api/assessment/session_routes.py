@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from api.auth import current_actor
 from api.db import db_session
-from api.schemas import Blueprint, StrictSchema
+from api.schemas import Blueprint, Id, StrictSchema
 from assessment.scheduling import services
 from assessment.scheduling.models import RetakeScope
 
@@ -71,7 +71,7 @@ class TestSessionSchema(ma.Schema):
 
 
 class RegistrationCreateSchema(StrictSchema):
-    user_ids = ma.fields.List(ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1)),
+    user_ids = ma.fields.List(Id(),
                               validate=ma.validate.Length(min=1, max=services.MAX_BULK),
                               metadata={"description": "Test administrators: the candidates to register, all or "
                                         "none. Candidates leave it out to register themselves."})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import PageArgsSchema, PageMetaSchema, StrictSchema
+from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema
 from question_bank.item_types import REGISTRY
 from question_bank.models import ItemStatus, Skill
 from question_bank.queries import SORTS
@@ -22,7 +22,7 @@ class ItemMetadataSchema(StrictSchema):
     tags = Tags
     source = ma.fields.String(validate=ma.validate.Length(max=255))
     expected_seconds = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=7200))
-    stimulus_id = ma.fields.Integer(strict=True)
+    stimulus_id = Id()
 
 
 class ItemCreateSchema(ItemMetadataSchema):
@@ -105,7 +105,7 @@ class ItemQueryArgsSchema(PageArgsSchema):
     tag = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
                          metadata={"description": "Repeat for several; items must have all of them"})
     q = ma.fields.String(validate=ma.validate.Length(min=1, max=200), metadata={"description": "Words in the text"})
-    author_id = ma.fields.Integer()
+    author_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=INT32_MAX))
     sort = ma.fields.String(load_default="id", validate=ma.validate.OneOf(sorted(SORTS)))
 
 
@@ -159,7 +159,7 @@ class ChangeSchema(ma.Schema):
 
 
 class EnemiesSchema(StrictSchema):
-    enemy_ids = ma.fields.List(ma.fields.Integer(strict=True), required=True,
+    enemy_ids = ma.fields.List(Id(), required=True,
                                validate=ma.validate.Length(max=200))
 
 

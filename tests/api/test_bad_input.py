@@ -158,3 +158,25 @@ def test_an_unreachable_database_is_a_503(api_as, monkeypatch):
     response = api_as("author").post("/api/v1/items", json=single_choice_spec())
     assert_problem(response, 503)
     assert response.headers["Retry-After"] == "5"
+
+
+HUGE = 2**80  # larger than any database integer (found by schemathesis as 500s, kept as regressions)
+
+
+def test_ids_too_large_for_the_database_are_4xx_not_500(api_as):
+    admin = api_as("admin")
+    assert_problem(admin.get(f"/api/v1/certificates/{HUGE}"), 404)
+    assert_problem(admin.get(f"/api/v1/items/1/versions/{HUGE}"), 404)
+    assert_problem(admin.get(f"/api/v1/tests/{HUGE}/admission-rules"), 404)
+    assert_problem(admin.post(f"/api/v1/certificates/{HUGE}/revoke", json={"reason": "typo"}), 404)
+    item = admin.post("/api/v1/items", json=single_choice_spec()).json
+    assert "enemy_ids.0" in field_errors(assert_problem(
+        admin.put(f"/api/v1/items/{item['id']}/enemies", json={"enemy_ids": [HUGE]}), 422))
+    assert "author_id" in field_errors(assert_problem(admin.get(f"/api/v1/items?author_id={HUGE}"), 422))
+    assert "item_ids.0" in field_errors(assert_problem(admin.post("/api/v1/tests", json={
+        "title": "T", "purpose": "practice", "item_ids": [HUGE], "cut_scores": [{"level": 1, "min_score": 0}]}), 422))
+
+
+def test_problems_may_carry_extension_members_as_documented(app):
+    problem = app.test_client().get("/api/v1/openapi.json").json["components"]["schemas"]["Problem"]
+    assert problem.get("additionalProperties") is True  # e.g. current_etag on a 412
