@@ -285,11 +285,12 @@ def _settle_if_complete(session: Session, attempt_id: int) -> None:
     """When every rated answer of the attempt is final, its writing and speaking scores follow."""
     from assessment.services import settle_rated_sections
 
-    attempt = session.get(Attempt, attempt_id)
+    # Locked, then read: two answers becoming final at once must not each miss the other's final score.
+    attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt.status != AttemptStatus.AWAITING_RATING:
         return
     rated = {r.response_id: r for r in session.scalars(select(RatedResponse).where(
-        RatedResponse.attempt_id == attempt_id))}
+        RatedResponse.attempt_id == attempt_id).execution_options(populate_existing=True))}
     if any(r.status != "final" for r in rated.values()):
         return
     finals = {response.item_version_id: Fraction(str(rated[response.id].final_score))
