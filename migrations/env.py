@@ -12,7 +12,8 @@ from core.db import Base, include_in_schema_comparison, make_engine
 # Importing each module registers its tables on Base.metadata.
 MODEL_MODULES = ("core.accounts.models", "core.audit", "learning.models", "question_bank.models",
                  "assessment.models", "assessment.certification", "assessment.scheduling.models",
-                 "assessment.external_certificates.models", "assessment.rating.models")
+                 "assessment.external_certificates.models", "assessment.rating.models",
+                 "learning.training_models")
 for module in MODEL_MODULES:
     importlib.import_module(module)
 
