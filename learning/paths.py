@@ -295,3 +295,19 @@ def _check_ready_for_retest(path: LearningPath) -> None:
         path.status = PathStatus.READY_FOR_RETEST
         path.reason = "every course of the path is completed: re-test to show the new level"
 
+
+
+def refresh_all_paths(session: Session) -> tuple[int, int]:
+    """Refresh every path that is not closed, and closed ones whose person's standing may have changed.
+
+    A sweep for new results and position changes nobody has read yet. Returns (paths checked, paths changed).
+    """
+    checked = changed = 0
+    for path in list(session.scalars(select(LearningPath).order_by(LearningPath.id))):
+        before = (path.status, path.verdict, path.planned_at)
+        staff = session.get(StaffMember, path.staff_member_id)
+        refresh_path(session, staff, path)
+        checked += 1
+        changed += (path.status, path.verdict, path.planned_at) != before
+    session.flush()
+    return checked, changed

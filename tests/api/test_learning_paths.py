@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from assessment.models import AssessedLevel, Attempt, Test
 from learning.models import JobPosition, StaffMember
@@ -381,3 +382,29 @@ def test_survey_bad_input_names_the_field(api_as, factory, db_session):
     body = problem(person.post(url, json={"target_group": "driver", "answers": {"language": "english"}}), 422)
     assert fields_of(body) == {"target_group"}
     problem(person.post("/api/v1/surveys", json={"title": "T", "target_groups": ["x"], "questions": QUESTIONS}), 403)
+
+
+def test_refresh_paths_after_a_new_result_and_the_sweep(hr, learner, catalogue, db_session):
+    from learning.paths import refresh_all_paths, refresh_paths
+    from learning.training_models import LearningPath
+
+    placement(db_session, learner.user, 2, {})
+    path_id = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json["id"]
+    assert refresh_all_paths(db_session) == (1, 0)  # nothing new
+    certify(db_session, learner.user, 5)
+    [path] = refresh_paths(db_session, learner.user.id)
+    assert (path.id, path.status) == (path_id, "closed")
+    assert refresh_paths(db_session, 999999) == []
+    db_session.delete(db_session.scalars(select(AssessedLevel).where(AssessedLevel.level == 5)).one())
+    db_session.flush()
+    assert refresh_all_paths(db_session) == (1, 1)  # the certificate is gone: the path re-opens
+    assert db_session.get(LearningPath, path_id).status == "open"
+
+
+def test_the_training_endpoints_are_documented(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in ("/api/v1/courses", "/api/v1/courses/{course_id}", "/api/v1/courses/{course_id}/offerings",
+                 "/api/v1/staff/{staff_id}/path", "/api/v1/me/path", "/api/v1/offerings/{offering_id}/enrolments",
+                 "/api/v1/enrolments/{enrolment_id}", "/api/v1/surveys", "/api/v1/surveys/{survey_id}/responses",
+                 "/api/v1/surveys/{survey_id}/results"):
+        assert path in paths, path
