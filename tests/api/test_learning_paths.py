@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from api import create_app
+from api.migrations import upgrade_database
 from assessment.models import AssessedLevel, Attempt, Test
-from learning.models import JobPosition, StaffMember
+from core.accounts import Role
+from core.accounts import services as accounts
+from learning import catalogue as catalogue_services
+from learning.models import JobPosition, StaffMember, Unit
+from learning.training_models import Enrolment
 
 # The fake clock starts on 2026-11-23 (09:00 UTC, 16:00 in Vietnam); offerings run from December on.
 MONTHS = [(2026, 12), (2027, 1), (2027, 2), (2027, 3), (2027, 4), (2027, 5)]
@@ -408,3 +416,54 @@ def test_the_training_endpoints_are_documented(client):
                  "/api/v1/enrolments/{enrolment_id}", "/api/v1/surveys", "/api/v1/surveys/{survey_id}/responses",
                  "/api/v1/surveys/{survey_id}/results"):
         assert path in paths, path
+
+
+THREADS = 8
+
+
+@pytest.fixture
+def live(empty_database, tmp_path):
+    if empty_database.backend != "postgresql":
+        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
+    upgrade_database(empty_database.url)
+    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+    with Session(empty_database.engine) as session:
+        unit = Unit(code="RACE", name="Race unit", group="vgcl_department")
+        session.add(unit)
+        session.flush()
+        hr_user = accounts.create_user(session, username="hr.race", password="long-enough-pw", roles=[Role.HR])
+        draft = catalogue_services.CourseDraft(code="RACE-1", title="Race", hours=10, capacity=3, language="en",
+                                               from_level=2, to_level=3)
+        course = catalogue_services.create_course(session, actor=hr_user.as_actor(), draft=draft)
+        offering = catalogue_services.create_offering(session, actor=hr_user.as_actor(), course_id=course.id,
+                                                      starts_on=date(2027, 1, 1), ends_on=date(2027, 1, 20))
+        people = []
+        for index in range(THREADS):
+            user = accounts.create_user(session, username=f"learner.{index}", password="long-enough-pw",
+                                        roles=[Role.CANDIDATE])
+            staff = add_staff(session, unit, user, None)
+            people.append((staff.id, accounts.issue_token(session, user=user, name="race")[1]))
+        session.commit()
+        yield app, offering.id, people, empty_database.engine
+    app.extensions["levelpath.engine"].dispose()
+
+
+def test_concurrent_enrolments_never_exceed_the_seats(live):
+    app, offering_id, people, engine = live
+    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+
+    def run(index: int) -> None:
+        staff_id, token = people[index]
+        barrier.wait()
+        results[index] = app.test_client().post(f"/api/v1/offerings/{offering_id}/enrolments",
+                                                json={"staff_member_id": staff_id},
+                                                headers={"Authorization": f"Bearer {token}"}).status_code
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [201] * 3 + [409] * (THREADS - 3), results
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Enrolment)) == 3
