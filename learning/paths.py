@@ -20,7 +20,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import catalogue, planner
 from learning import training_policies as policies
-from learning.models import StaffMember
+from learning.models import StaffMember, Unit
 from learning.training_models import (
     SEATED,
     Course,
@@ -218,6 +218,22 @@ def get_my_path(session: Session, *, actor: Actor) -> LearningPath:
     if staff is None:
         raise NotFound("your account is not linked to a staff member")
     return get_path_for(session, actor=actor, staff_id=staff.id)
+
+
+def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | None = None) -> list[LearningPath]:
+    """The paths of one unit's people as last planned or refreshed (the sweep keeps them current).
+
+    Raises NotFound, PermissionDenied (outside the HR scope).
+    """
+    if session.get(Unit, unit_id) is None:
+        raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
+    if not policies.can_list_unit_paths(actor, unit_id):
+        raise PermissionDenied("HR of one unit sees only that unit's people", field="unit_id")
+    query = (select(LearningPath).join(StaffMember, StaffMember.id == LearningPath.staff_member_id)
+             .where(StaffMember.unit_id == unit_id).order_by(LearningPath.id))
+    if status is not None:
+        query = query.where(LearningPath.status == status)
+    return list(session.scalars(query))
 
 
 # --- enrolments and progress -----------------------------------------------------------------------------

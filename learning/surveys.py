@@ -54,6 +54,17 @@ def get_survey(session: Session, survey_id: int) -> Survey:
     return survey
 
 
+def set_survey_open(session: Session, *, actor: Actor, survey_id: int, is_open: bool) -> Survey:
+    """Close a survey to further responses, or open it again. Raises PermissionDenied, NotFound."""
+    if not policies.can_define_surveys(actor):
+        raise PermissionDenied("only HR and admins open and close surveys")
+    survey = get_survey(session, survey_id)
+    survey.is_open = is_open
+    audit.record(session, actor=actor, action="survey.opened" if is_open else "survey.closed",
+                 entity_type="survey", entity_id=survey.id)
+    return survey
+
+
 def list_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.id.desc())))
 

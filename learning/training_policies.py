@@ -31,3 +31,7 @@ def can_read_survey_results(actor: Actor, unit_id: int | None) -> bool:
     if unit_id is None:
         return Role.ADMIN in actor.roles or (Role.HR in actor.roles and actor.unit_id is None)
     return can_view_unit_people(actor, unit_id)
+
+
+def can_list_unit_paths(actor: Actor, unit_id: int) -> bool:
+    return can_view_unit_people(actor, unit_id)

@@ -22,12 +22,14 @@ from api.learning.training_schemas import (
     OfferingCreateSchema,
     OfferingSchema,
     PathPlanSchema,
+    PathQueryArgsSchema,
     SurveyCreateSchema,
     SurveyResponseCreateSchema,
     SurveyResponseSchema,
     SurveyResultsArgsSchema,
     SurveyResultsSchema,
     SurveySchema,
+    SurveyUpdateSchema,
 )
 from api.schemas import Blueprint
 from learning import catalogue, paths, surveys
@@ -101,6 +103,15 @@ class StaffPath(MethodView):
         return paths.plan_path_for(db_session(), actor=current_actor(), staff_id=staff_id, **data)
 
 
+@blp.route("/paths")
+class UnitPaths(MethodView):
+    @blp.arguments(PathQueryArgsSchema, location="query")
+    @blp.response(200, LearningPathSchema(many=True))
+    def get(self, args):
+        """The learning paths of one unit's people, e.g. those ready for re-testing (HR of that unit)."""
+        return paths.list_paths(db_session(), actor=current_actor(), **args)
+
+
 @blp.route("/me/path")
 class MyPath(MethodView):
     @blp.response(200, LearningPathSchema)
@@ -141,6 +152,21 @@ class Surveys(MethodView):
     def post(self, data):
         """Define a training-needs survey: questions and target groups (HR, admins)."""
         return surveys.create_survey(db_session(), actor=current_actor(), **data)
+
+
+@blp.route("/surveys/<int:survey_id>")
+class SurveyDetail(MethodView):
+    @blp.response(200, SurveySchema)
+    def get(self, survey_id):
+        """One survey: its questions and target groups."""
+        current_actor()
+        return surveys.get_survey(db_session(), survey_id)
+
+    @blp.arguments(SurveyUpdateSchema)
+    @blp.response(200, SurveySchema)
+    def patch(self, data, survey_id):
+        """Close a survey to responses, or open it again (HR, admins)."""
+        return surveys.set_survey_open(db_session(), actor=current_actor(), survey_id=survey_id, **data)
 
 
 @blp.route("/surveys/<int:survey_id>/responses")

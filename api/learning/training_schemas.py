@@ -146,6 +146,12 @@ class LearningPathSchema(ma.Schema):
     steps = ma.fields.List(ma.fields.Nested(PathStepSchema))
 
 
+class PathQueryArgsSchema(StrictSchema):
+    unit_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in PathStatus]),
+                              metadata={"description": "e.g. ready_for_retest: who should sit a test again"})
+
+
 class EnrolmentCreateSchema(StrictSchema):
     staff_member_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
 
@@ -200,6 +206,10 @@ class SurveySchema(ma.Schema):
     target_groups = ma.fields.List(ma.fields.String())
     is_open = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
+
+
+class SurveyUpdateSchema(StrictSchema):
+    is_open = ma.fields.Boolean(required=True, metadata={"description": "false closes the survey to responses"})
 
 
 class SurveyResponseCreateSchema(StrictSchema):

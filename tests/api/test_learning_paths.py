@@ -412,7 +412,8 @@ def test_refresh_paths_after_a_new_result_and_the_sweep(hr, learner, catalogue, 
 def test_the_training_endpoints_are_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for path in ("/api/v1/courses", "/api/v1/courses/{course_id}", "/api/v1/courses/{course_id}/offerings",
-                 "/api/v1/staff/{staff_id}/path", "/api/v1/me/path", "/api/v1/offerings/{offering_id}/enrolments",
+                 "/api/v1/staff/{staff_id}/path", "/api/v1/me/path", "/api/v1/paths", "/api/v1/surveys/{survey_id}",
+                 "/api/v1/offerings/{offering_id}/enrolments",
                  "/api/v1/enrolments/{enrolment_id}", "/api/v1/surveys", "/api/v1/surveys/{survey_id}/responses",
                  "/api/v1/surveys/{survey_id}/results"):
         assert path in paths, path
@@ -467,3 +468,28 @@ def test_concurrent_enrolments_never_exceed_the_seats(live):
     assert sorted(results) == [201] * 3 + [409] * (THREADS - 3), results
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Enrolment)) == 3
+
+
+def test_hr_lists_its_units_paths_by_status(hr, api_as, factory, learner, catalogue, db_session, unit):
+    placement(db_session, learner.user, 2, {})
+    hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={})
+    listed = hr.get(f"/api/v1/paths?unit_id={unit.id}").json
+    assert [p["staff_member_id"] for p in listed] == [learner.staff.id]
+    assert hr.get(f"/api/v1/paths?unit_id={unit.id}&status=ready_for_retest").json == []
+    problem(api_as("hr", unit=factory.unit()).get(f"/api/v1/paths?unit_id={unit.id}"), 403)
+    body = problem(hr.get(f"/api/v1/paths?unit_id={unit.id}&status=done"), 422)
+    assert fields_of(body) == {"status"}
+
+
+def test_a_closed_survey_takes_no_responses(api_as, factory, db_session):
+    org_hr = api_as("hr")
+    survey = org_hr.post("/api/v1/surveys", json={"title": "T", "target_groups": ["leader"],
+                                                  "questions": QUESTIONS}).json
+    assert patch(org_hr, f"/api/v1/surveys/{survey['id']}", {"is_open": False}).json["is_open"] is False
+    assert org_hr.get(f"/api/v1/surveys/{survey['id']}").json["questions"][0]["id"] == "language"
+    unit = factory.unit()
+    person = api_as("candidate", unit=unit)
+    add_staff(db_session, unit, person.user, None)
+    problem(person.post(f"/api/v1/surveys/{survey['id']}/responses",
+                        json={"target_group": "leader", "answers": {"language": "english"}}), 409)
+    problem(patch(person, f"/api/v1/surveys/{survey['id']}", {"is_open": True}), 403)
