@@ -493,3 +493,21 @@ def test_a_closed_survey_takes_no_responses(api_as, factory, db_session):
     problem(person.post(f"/api/v1/surveys/{survey['id']}/responses",
                         json={"target_group": "leader", "answers": {"language": "english"}}), 409)
     problem(patch(person, f"/api/v1/surveys/{survey['id']}", {"is_open": True}), 403)
+
+
+def test_a_certified_exam_orders_the_path_by_its_section_scores(hr, learner, catalogue, db_session):
+    test = Test(title="VSTEP.3-5", purpose="certification", kind="sectioned", cut_scores=[],
+                created_by=learner.user.id)
+    db_session.add(test)
+    db_session.flush()
+    sections = [{"skill": skill, "score": score} for skill, score in
+                (("listening", "6.0"), ("reading", "4.0"), ("writing", "5.0"), ("speaking", "6.5"))]
+    attempt = Attempt(test_id=test.id, candidate_id=learner.user.id, status="scored", level=3, sections=sections,
+                      overall_score=5.5)
+    db_session.add(attempt)
+    db_session.flush()
+    certify(db_session, learner.user, 3, attempt_id=attempt.id)
+    body = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert (body["current_level"], body["level_basis"]) == (3, "certification")
+    assert body["skill_profile"] == {"listening": 6.0, "reading": 4.0, "writing": 5.0, "speaking": 6.5}
+    assert steps(body) == ["EN34-R", "EN34-S"]  # reading 4.0 is weaker than speaking 6.5
