@@ -45,6 +45,7 @@ def _register_api(app: Flask) -> None:
     from api.assessment.routes import blp as tests_blp
     from api.assessment.session_routes import blp as sessions_blp
     from api.learning.routes import blp as organisation_blp
+    from api.learning.training_routes import blp as training_blp
     from api.question_bank.routes import blp as items_blp
     from api.question_bank.upload_routes import blp as uploads_blp
     from api.system.routes import blp as system_blp
@@ -62,7 +63,7 @@ def _register_api(app: Flask) -> None:
     })
     api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in (system_blp, auth_blp, items_blp, uploads_blp, tests_blp, sessions_blp, certificates_blp,
-                      external_certificates_blp, rating_blp, organisation_blp):
+                      external_certificates_blp, rating_blp, organisation_blp, training_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 

@@ -13,7 +13,7 @@ from core.db import Base, include_in_schema_comparison, make_engine
 MODEL_MODULES = ("core.accounts.models", "core.audit", "learning.models", "question_bank.models",
                  "assessment.models", "assessment.certification", "assessment.scheduling.models",
                  "assessment.external_certificates.models", "assessment.rating.models",
-                 "question_bank.uploads")
+                 "question_bank.uploads", "learning.training_models")
 for module in MODEL_MODULES:
     importlib.import_module(module)
 

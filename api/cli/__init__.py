@@ -27,9 +27,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "bank": "api.cli.bank:bank",
     "rating": "api.cli.rating:rating",
     "uploads": "api.cli.uploads:uploads",
+    "paths": "api.cli.paths:paths",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "uploads")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "uploads", "paths")
 
 
 def _load(name: str) -> click.Command:

@@ -1,0 +1,187 @@
+"""Courses and their offerings, learning paths, enrolments and progress, training-needs surveys.
+
+A path is refreshed whenever it is read: a new certified level at or above the requirement closes it, a higher
+requirement (a new position) or a new result re-plans it (see learning.paths).
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.auth import current_actor
+from api.db import db_session
+from api.learning.training_schemas import (
+    CourseCreateSchema,
+    CoursePatchSchema,
+    CourseQueryArgsSchema,
+    CourseSchema,
+    EnrolmentCreateSchema,
+    EnrolmentSchema,
+    EnrolmentUpdateSchema,
+    LearningPathSchema,
+    OfferingCreateSchema,
+    OfferingSchema,
+    PathPlanSchema,
+    PathQueryArgsSchema,
+    SurveyCreateSchema,
+    SurveyResponseCreateSchema,
+    SurveyResponseSchema,
+    SurveyResultsArgsSchema,
+    SurveyResultsSchema,
+    SurveySchema,
+    SurveyUpdateSchema,
+)
+from api.schemas import Blueprint
+from learning import catalogue, paths, surveys
+
+blp = Blueprint("training", __name__, url_prefix="/api/v1",
+                description="Courses, learning paths, enrolments and training-needs surveys")
+
+
+@blp.route("/courses")
+class Courses(MethodView):
+    @blp.arguments(CourseQueryArgsSchema, location="query")
+    @blp.response(200, CourseSchema(many=True))
+    def get(self, args):
+        """The course catalogue (language, professional and external-affairs courses)."""
+        current_actor()
+        return catalogue.list_courses(db_session(), **args)
+
+    @blp.arguments(CourseCreateSchema)
+    @blp.response(201, CourseSchema)
+    def post(self, data):
+        """Add a course to the catalogue (HR, admins)."""
+        return catalogue.create_course(db_session(), actor=current_actor(), draft=catalogue.CourseDraft(**data))
+
+
+@blp.route("/courses/<int:course_id>")
+class CourseDetail(MethodView):
+    @blp.response(200, CourseSchema)
+    def get(self, course_id):
+        """One course."""
+        current_actor()
+        return catalogue.get_course(db_session(), course_id)
+
+    @blp.arguments(CoursePatchSchema)
+    @blp.response(200, CourseSchema)
+    def patch(self, data, course_id):
+        """Change a course (HR, admins); its code stays."""
+        return catalogue.update_course(db_session(), actor=current_actor(), course_id=course_id, changes=data)
+
+    @blp.response(204)
+    def delete(self, course_id):
+        """Remove a course that has no offerings and is no other course's prerequisite (HR, admins)."""
+        catalogue.delete_course(db_session(), actor=current_actor(), course_id=course_id)
+
+
+@blp.route("/courses/<int:course_id>/offerings")
+class Offerings(MethodView):
+    @blp.response(200, OfferingSchema(many=True))
+    def get(self, course_id):
+        """A course's offerings (cohorts), with the seats left in each."""
+        current_actor()
+        return catalogue.list_offerings(db_session(), course_id=course_id)
+
+    @blp.arguments(OfferingCreateSchema)
+    @blp.response(201, OfferingSchema)
+    def post(self, data, course_id):
+        """Schedule an offering of a course: its dates and seats (HR, admins)."""
+        return catalogue.create_offering(db_session(), actor=current_actor(), course_id=course_id, **data)
+
+
+@blp.route("/staff/<int:staff_id>/path")
+class StaffPath(MethodView):
+    @blp.response(200, LearningPathSchema)
+    def get(self, staff_id):
+        """A staff member's learning path, brought up to date with their results and position."""
+        return paths.get_path_for(db_session(), actor=current_actor(), staff_id=staff_id)
+
+    @blp.arguments(PathPlanSchema)
+    @blp.response(200, LearningPathSchema)
+    def post(self, data, staff_id):
+        """Plan or re-plan a staff member's path towards their position's level (HR of their unit)."""
+        return paths.plan_path_for(db_session(), actor=current_actor(), staff_id=staff_id, **data)
+
+
+@blp.route("/paths")
+class UnitPaths(MethodView):
+    @blp.arguments(PathQueryArgsSchema, location="query")
+    @blp.response(200, LearningPathSchema(many=True))
+    def get(self, args):
+        """The learning paths of one unit's people, e.g. those ready for re-testing (HR of that unit)."""
+        return paths.list_paths(db_session(), actor=current_actor(), **args)
+
+
+@blp.route("/me/path")
+class MyPath(MethodView):
+    @blp.response(200, LearningPathSchema)
+    def get(self):
+        """Your own learning path (through the staff record linked to your account)."""
+        return paths.get_my_path(db_session(), actor=current_actor())
+
+
+@blp.route("/offerings/<int:offering_id>/enrolments")
+class Enrolments(MethodView):
+    @blp.arguments(EnrolmentCreateSchema)
+    @blp.response(201, EnrolmentSchema)
+    def post(self, data, offering_id):
+        """Enrol a staff member in an offering (HR of their unit, or the person); 409 when it is full."""
+        return paths.enrol(db_session(), actor=current_actor(), offering_id=offering_id,
+                           staff_id=data["staff_member_id"])
+
+
+@blp.route("/enrolments/<int:enrolment_id>")
+class EnrolmentDetail(MethodView):
+    @blp.arguments(EnrolmentUpdateSchema)
+    @blp.response(200, EnrolmentSchema)
+    def patch(self, data, enrolment_id):
+        """Report progress or completion; completing the last step makes the path ready for re-testing."""
+        return paths.update_enrolment(db_session(), actor=current_actor(), enrolment_id=enrolment_id, **data)
+
+
+@blp.route("/surveys")
+class Surveys(MethodView):
+    @blp.response(200, SurveySchema(many=True))
+    def get(self):
+        """Training-needs surveys."""
+        current_actor()
+        return surveys.list_surveys(db_session())
+
+    @blp.arguments(SurveyCreateSchema)
+    @blp.response(201, SurveySchema)
+    def post(self, data):
+        """Define a training-needs survey: questions and target groups (HR, admins)."""
+        return surveys.create_survey(db_session(), actor=current_actor(), **data)
+
+
+@blp.route("/surveys/<int:survey_id>")
+class SurveyDetail(MethodView):
+    @blp.response(200, SurveySchema)
+    def get(self, survey_id):
+        """One survey: its questions and target groups."""
+        current_actor()
+        return surveys.get_survey(db_session(), survey_id)
+
+    @blp.arguments(SurveyUpdateSchema)
+    @blp.response(200, SurveySchema)
+    def patch(self, data, survey_id):
+        """Close a survey to responses, or open it again (HR, admins)."""
+        return surveys.set_survey_open(db_session(), actor=current_actor(), survey_id=survey_id, **data)
+
+
+@blp.route("/surveys/<int:survey_id>/responses")
+class SurveyResponses(MethodView):
+    @blp.arguments(SurveyResponseCreateSchema)
+    @blp.response(201, SurveyResponseSchema)
+    def post(self, data, survey_id):
+        """Answer a survey, once, as the staff member linked to your account."""
+        return surveys.submit_response(db_session(), actor=current_actor(), survey_id=survey_id, **data)
+
+
+@blp.route("/surveys/<int:survey_id>/results")
+class SurveyResults(MethodView):
+    @blp.arguments(SurveyResultsArgsSchema, location="query")
+    @blp.response(200, SurveyResultsSchema)
+    def get(self, args, survey_id):
+        """Results by target group and by unit: counts per option, means for scales (HR)."""
+        return surveys.survey_results(db_session(), actor=current_actor(), survey_id=survey_id, **args)

@@ -1,0 +1,329 @@
+"""Learning paths: planned from a person's level and their position's requirement; enrolments and progress.
+
+New results reach paths without assessment knowing of learning (the layer contract): a path is refreshed
+whenever it is read (``get_path_for``, ``get_my_path``) and by ``refresh_paths(session, user_id)``, which
+the API layer may call after recording a result. Refreshing closes the path when a valid certified level
+meets the requirement, and re-plans it when the requirement, the language or the level it rests on changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from assessment.external_certificates.services import today_in_vietnam
+from assessment.models import CERTIFIED_BASES, AssessedLevel, LevelBasis
+from core import audit, clock
+from core.accounts import Actor
+from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from learning import catalogue, planner
+from learning import training_policies as policies
+from learning.models import StaffMember, Unit
+from learning.training_models import (
+    SEATED,
+    Course,
+    CourseKind,
+    CourseOffering,
+    Enrolment,
+    LearningPath,
+    PathStatus,
+    PathStep,
+    PathVerdict,
+    StepStatus,
+)
+
+
+def get_staff(session: Session, staff_id: int) -> StaffMember:
+    """Raises NotFound."""
+    staff = session.get(StaffMember, staff_id)
+    if staff is None:
+        raise NotFound(f"staff member {staff_id} does not exist", field="staff_id")
+    return staff
+
+
+def _staff_for(session: Session, actor: Actor, staff_id: int, *, self_allowed: bool) -> StaffMember:
+    staff = get_staff(session, staff_id)
+    if policies.can_manage_staff_training(actor, staff):
+        return staff
+    if self_allowed and policies.can_follow_own_training(actor, staff):
+        return staff
+    raise PermissionDenied("HR of one unit sees and plans only that unit's people")
+
+
+# --- the level a plan rests on ---------------------------------------------------------------------------
+
+def standing_level(session: Session, *, user_id: int | None, language: str, on: date) -> AssessedLevel | None:
+    """The best certified level valid on ``on`` in ``language``; else the latest placement level; else None."""
+    if user_id is None:
+        return None
+    mine = select(AssessedLevel).where(AssessedLevel.user_id == user_id, AssessedLevel.language == language)
+    certified = session.scalar(mine.where(
+        AssessedLevel.basis.in_(CERTIFIED_BASES),
+        or_(AssessedLevel.valid_until.is_(None), AssessedLevel.valid_until >= on),
+    ).order_by(AssessedLevel.level.desc(), AssessedLevel.awarded_at.desc(), AssessedLevel.id.desc()).limit(1))
+    if certified is not None:
+        return certified
+    return session.scalar(mine.where(AssessedLevel.basis == LevelBasis.PLACEMENT)
+                          .order_by(AssessedLevel.awarded_at.desc(), AssessedLevel.id.desc()).limit(1))
+
+
+def skill_profile(level: AssessedLevel | None) -> dict[str, float]:
+    """Per-skill values behind a level: placement skill levels, or an exam's 0-10 section scores."""
+    attempt = level.attempt if level is not None else None
+    if attempt is None:
+        return {}
+    if attempt.placement and attempt.placement.get("skills"):
+        return {skill: float(data["level"]) for skill, data in attempt.placement["skills"].items()
+                if data.get("level") is not None}
+    return {record["skill"]: float(record["score"]) for record in attempt.sections or ()
+            if record.get("score") is not None}
+
+
+# --- planning ----------------------------------------------------------------------------------------------
+
+def plan_path_for(session: Session, *, actor: Actor, staff_id: int, deadline: date | None = None) -> LearningPath:
+    """Plan (or re-plan) a staff member's path. Raises NotFound, PermissionDenied, RuleViolation (no position)."""
+    staff = _staff_for(session, actor, staff_id, self_allowed=False)
+    path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
+    if deadline is not None and deadline < today_in_vietnam():
+        raise RuleViolation("the deadline is in the past", field="deadline")
+    path = _replan(session, staff, path, deadline=deadline if deadline is not None else (path and path.deadline))
+    audit.record(session, actor=actor, action="path.planned", entity_type="learning_path", entity_id=path.id,
+                 staff_member_id=staff.id, status=path.status, verdict=path.verdict)
+    return path
+
+
+def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
+            deadline: date | None) -> LearningPath:
+    position = staff.position
+    if position is None:
+        raise RuleViolation("the staff member holds no position, so there is no level to reach", field="staff_id")
+    today = today_in_vietnam()
+    level = standing_level(session, user_id=staff.user_id, language=position.language, on=today)
+    if path is None:
+        path = LearningPath(staff_member_id=staff.id)
+        session.add(path)
+    current = level.level if level is not None else 0
+    path.language, path.target_level, path.deadline = position.language, position.required_level, deadline
+    path.current_level, path.level_basis = current, level.basis if level is not None else None
+    path.assessed_level_id = level.id if level is not None else None
+    path.skill_profile = skill_profile(level)
+    path.planned_at, path.closed_at, path.earliest_finish = clock.now(), None, None
+    path.steps.clear()
+    session.flush()  # old steps go before new ones take their positions
+    if level is not None and level.basis in CERTIFIED_BASES and current >= position.required_level:
+        _close(path, level)
+        return path
+
+    enrolments = list(session.scalars(select(Enrolment).join(CourseOffering).join(Course).where(
+        Enrolment.staff_member_id == staff.id, Enrolment.status.in_(SEATED))))
+    completed = {e.offering.course.code for e in enrolments if e.status == StepStatus.COMPLETED}
+    held = {e.offering.course.code: e for e in enrolments if e.status != StepStatus.COMPLETED}
+    courses = list(session.scalars(select(Course).where(
+        or_(Course.language == position.language, Course.kind != CourseKind.LANGUAGE))))
+    offerings = list(session.scalars(select(CourseOffering).where(
+        CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today)))
+    taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
+    by_id = {c.id: c for c in courses}
+    try:
+        plan = planner.plan_path(
+            current_level=current, required_level=position.required_level, start=today, deadline=deadline,
+            skill_profile=path.skill_profile, completed=completed,
+            courses=[_course_spec(c) for c in courses],
+            offerings=[planner.OfferingSpec(o.id, by_id[o.course_id].code, o.starts_on, o.ends_on,
+                                            o.seats - taken.get(o.id, 0)) for o in offerings],
+            held={code: _offering_spec(e.offering) for code, e in held.items()})
+    except planner.PlanningError as error:
+        raise RuleViolation(str(error), field="prerequisites") from error
+    code_to_course = {c.code: c for c in courses}
+    for position_no, step in enumerate(plan.steps, start=1):
+        enrolment = held.get(step.course_code)
+        path.steps.append(PathStep(
+            position=position_no, course_id=code_to_course[step.course_code].id, offering_id=step.offering_id,
+            starts_on=step.starts_on, ends_on=step.ends_on, enrolment_id=enrolment.id if enrolment else None,
+            status=enrolment.status if enrolment else StepStatus.PLANNED,
+            progress=enrolment.progress if enrolment else 0))
+    path.verdict, path.reason, path.earliest_finish = plan.verdict, plan.reason, plan.earliest_finish
+    path.status = PathStatus.OPEN
+    if not plan.steps and plan.verdict == planner.NO_GAP:  # a placement level meets it: certify it
+        path.status = PathStatus.READY_FOR_RETEST
+        path.reason = f"{plan.reason}, but only a certification test or a verified certificate closes the path"
+    elif not plan.steps and plan.verdict == planner.ON_TRACK:
+        path.status = PathStatus.READY_FOR_RETEST
+        path.reason = "every course of the path is completed: re-test to show the new level"
+    session.flush()
+    return path
+
+
+def _course_spec(course: Course) -> planner.CourseSpec:
+    return planner.CourseSpec(code=course.code, from_level=course.from_level, to_level=course.to_level,
+                              skill_focus=tuple(course.skill_focus or ()), hours=course.hours,
+                              prerequisites=tuple(course.prerequisites or ()),
+                              language=course.kind == CourseKind.LANGUAGE)
+
+
+def _offering_spec(offering: CourseOffering) -> planner.OfferingSpec:
+    return planner.OfferingSpec(offering.id, offering.course.code, offering.starts_on, offering.ends_on, 1)
+
+
+def _close(path: LearningPath, level: AssessedLevel) -> None:
+    path.status, path.verdict, path.closed_at = PathStatus.CLOSED, PathVerdict.NO_GAP, clock.now()
+    path.reason = (f"certified level {level.level} ({level.basis}, awarded {level.awarded_at.date().isoformat()}) "
+                   f"meets the required level {path.target_level}")
+
+
+def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> LearningPath:
+    """Bring a path up to date with the person's results and position (see the module docstring)."""
+    position = staff.position
+    if position is None:
+        return path
+    level = standing_level(session, user_id=staff.user_id, language=position.language, on=today_in_vietnam())
+    certified_enough = (level is not None and level.basis in CERTIFIED_BASES
+                        and level.level >= position.required_level)
+    if certified_enough and path.status == PathStatus.CLOSED and path.target_level == position.required_level:
+        return path
+    if (certified_enough or path.status == PathStatus.CLOSED
+            or path.target_level != position.required_level or path.language != position.language
+            or path.assessed_level_id != (level.id if level is not None else None)):
+        path = _replan(session, staff, path, deadline=path.deadline)
+        audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
+                     staff_member_id=staff.id, status=path.status, verdict=path.verdict)
+    return path
+
+
+def refresh_paths(session: Session, user_id: int) -> list[LearningPath]:
+    """Refresh the paths of the staff member(s) linked to a user, e.g. after a new result is recorded."""
+    refreshed = []
+    for staff in session.scalars(select(StaffMember).where(StaffMember.user_id == user_id)):
+        path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
+        if path is not None:
+            refreshed.append(refresh_path(session, staff, path))
+    return refreshed
+
+
+def get_path_for(session: Session, *, actor: Actor, staff_id: int) -> LearningPath:
+    """A staff member's path, refreshed. Raises NotFound (no path yet), PermissionDenied."""
+    staff = _staff_for(session, actor, staff_id, self_allowed=True)
+    path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
+    if path is None:
+        raise NotFound(f"staff member {staff_id} has no learning path yet", field="staff_id")
+    return refresh_path(session, staff, path)
+
+
+def get_my_path(session: Session, *, actor: Actor) -> LearningPath:
+    """The acting user's own path. Raises NotFound when they are no staff member or have no path."""
+    staff = session.scalar(select(StaffMember).where(StaffMember.user_id == actor.id))
+    if staff is None:
+        raise NotFound("your account is not linked to a staff member")
+    return get_path_for(session, actor=actor, staff_id=staff.id)
+
+
+def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | None = None) -> list[LearningPath]:
+    """The paths of one unit's people as last planned or refreshed (the sweep keeps them current).
+
+    Raises NotFound, PermissionDenied (outside the HR scope).
+    """
+    if session.get(Unit, unit_id) is None:
+        raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
+    if not policies.can_list_unit_paths(actor, unit_id):
+        raise PermissionDenied("HR of one unit sees only that unit's people", field="unit_id")
+    query = (select(LearningPath).join(StaffMember, StaffMember.id == LearningPath.staff_member_id)
+             .where(StaffMember.unit_id == unit_id).order_by(LearningPath.id))
+    if status is not None:
+        query = query.where(LearningPath.status == status)
+    return list(session.scalars(query))
+
+
+# --- enrolments and progress -----------------------------------------------------------------------------
+
+def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) -> Enrolment:
+    """Take a seat in an offering (HR in scope, or the person). Raises Conflict when full or enrolled already."""
+    staff = _staff_for(session, actor, staff_id, self_allowed=True)
+    offering = catalogue.get_offering(session, offering_id, for_update=True)
+    enrolment = session.scalar(select(Enrolment).where(Enrolment.offering_id == offering.id,
+                                                       Enrolment.staff_member_id == staff.id))
+    if enrolment is not None and enrolment.status in SEATED:
+        raise Conflict("the staff member is already enrolled in this offering", field="staff_member_id")
+    taken = catalogue.seats_taken(session, offering.id)
+    if taken >= offering.seats:
+        raise Conflict("no seats left in this offering", field="offering_id", seats=offering.seats,
+                       seats_taken=taken)
+    if enrolment is None:
+        enrolment = Enrolment(offering_id=offering.id, staff_member_id=staff.id)
+        session.add(enrolment)
+    enrolment.status, enrolment.progress, enrolment.completed_at = StepStatus.ENROLLED, 0, None
+    enrolment.enrolled_at = clock.now()
+    session.flush()
+    step = _step_for(session, staff.id, offering.course_id)
+    if step is not None:
+        step.offering_id, step.enrolment_id = offering.id, enrolment.id
+        step.starts_on, step.ends_on, step.status, step.progress = offering.starts_on, offering.ends_on, \
+            StepStatus.ENROLLED, 0
+    audit.record(session, actor=actor, action="enrolment.created", entity_type="enrolment", entity_id=enrolment.id,
+                 offering_id=offering.id, staff_member_id=staff.id)
+    return enrolment
+
+
+def _step_for(session: Session, staff_id: int, course_id: int) -> PathStep | None:
+    return session.scalar(select(PathStep).join(LearningPath).where(
+        LearningPath.staff_member_id == staff_id, PathStep.course_id == course_id,
+        PathStep.status != StepStatus.COMPLETED).order_by(PathStep.position).limit(1))
+
+
+_NEXT: dict[str, set[str]] = {
+    StepStatus.ENROLLED: {StepStatus.IN_PROGRESS, StepStatus.COMPLETED, StepStatus.DROPPED},
+    StepStatus.IN_PROGRESS: {StepStatus.IN_PROGRESS, StepStatus.COMPLETED, StepStatus.DROPPED},
+}
+
+
+def update_enrolment(session: Session, *, actor: Actor, enrolment_id: int, progress: int | None = None,
+                     status: str | None = None) -> Enrolment:
+    """Report progress (0-100) or a new status; completing the last step makes the path ready for re-testing.
+
+    Raises NotFound, PermissionDenied, Conflict (the enrolment is completed or dropped).
+    """
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        raise NotFound(f"enrolment {enrolment_id} does not exist", field="enrolment_id")
+    staff = _staff_for(session, actor, enrolment.staff_member_id, self_allowed=True)
+    target = status or (StepStatus.COMPLETED if progress == 100 else StepStatus.IN_PROGRESS)
+    if target not in _NEXT.get(enrolment.status, set()):
+        raise Conflict(f"an enrolment that is {enrolment.status} cannot become {target}", field="status")
+    enrolment.status = target
+    if progress is not None:
+        enrolment.progress = progress
+    if target == StepStatus.COMPLETED:
+        enrolment.progress, enrolment.completed_at = 100, clock.now()
+    step = session.scalar(select(PathStep).where(PathStep.enrolment_id == enrolment.id))
+    if step is not None:
+        step.status, step.progress = enrolment.status, enrolment.progress
+        _check_ready_for_retest(step.path)
+    audit.record(session, actor=actor, action="enrolment.updated", entity_type="enrolment", entity_id=enrolment.id,
+                 staff_member_id=staff.id, status=enrolment.status, progress=enrolment.progress)
+    session.flush()
+    return enrolment
+
+
+def _check_ready_for_retest(path: LearningPath) -> None:
+    if path.status == PathStatus.OPEN and path.steps and all(s.status == StepStatus.COMPLETED for s in path.steps):
+        path.status = PathStatus.READY_FOR_RETEST
+        path.reason = "every course of the path is completed: re-test to show the new level"
+
+
+
+def refresh_all_paths(session: Session) -> tuple[int, int]:
+    """Refresh every path that is not closed, and closed ones whose person's standing may have changed.
+
+    A sweep for new results and position changes nobody has read yet. Returns (paths checked, paths changed).
+    """
+    checked = changed = 0
+    for path in list(session.scalars(select(LearningPath).order_by(LearningPath.id))):
+        before = (path.status, path.verdict, path.planned_at)
+        staff = session.get(StaffMember, path.staff_member_id)
+        refresh_path(session, staff, path)
+        checked += 1
+        changed += (path.status, path.verdict, path.planned_at) != before
+    session.flush()
+    return checked, changed

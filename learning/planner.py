@@ -1,0 +1,198 @@
+"""The learning-path planner: pure functions over plain values, no ORM.
+
+Rules, in order:
+
+1. The gap is closed level by level: for every band L -> L+1 from the current level to the required one, every
+   language course of that band (``from_level == L``, ``to_level == L + 1``) is on the path. A band with no
+   course makes the verdict ``no_course``.
+2. Within a band, the course aimed at the weakest skill comes first: a course's weakness is the lowest profile
+   value among its skills (a course with no skill focus covers all skills: the profile's mean). A skill the
+   profile lacks counts as the profile's mean; no profile at all makes every course equal. Ties: course code.
+3. Prerequisites come before the courses that need them (a topological order that otherwise keeps rules 1-2).
+   A prerequisite not on the path and not completed is added to it; an unknown one makes the verdict
+   ``no_course``; a cycle is an error.
+4. Steps run one after another: each uses an offering with a free seat that starts on or after the plan's
+   start (the first) or after the previous step ends, choosing the one that ends first (then starts first,
+   then lowest id): for a fixed order this gives the earliest finish. A course with no such offering makes the
+   verdict ``no_offering``. A course the learner already holds a seat in keeps that offering.
+5. Completed courses are skipped. If the last step ends after the deadline the verdict is
+   ``cannot_meet_deadline`` and ``earliest_finish`` says when the path could end at the soonest.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import fmean
+
+ON_TRACK = "on_track"
+CANNOT_MEET_DEADLINE = "cannot_meet_deadline"
+NO_COURSE = "no_course"
+NO_OFFERING = "no_offering"
+NO_GAP = "no_gap"
+
+
+class PlanningError(ValueError):
+    """The catalogue cannot be planned over (a prerequisite cycle)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CourseSpec:
+    code: str
+    from_level: int | None
+    to_level: int | None
+    skill_focus: tuple[str, ...] = ()
+    hours: int = 0
+    prerequisites: tuple[str, ...] = ()
+    language: bool = True  # False: professional and external-affairs courses, never chosen for a level band
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingSpec:
+    id: int
+    course_code: str
+    starts_on: date
+    ends_on: date
+    seats_left: int
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    course_code: str
+    offering_id: int | None
+    starts_on: date | None
+    ends_on: date | None
+    band: tuple[int, int] | None  # None: a prerequisite pulled in from outside the gap's bands
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    steps: tuple[Step, ...]
+    verdict: str
+    earliest_finish: date | None = None
+    reason: str = ""
+    problems: tuple[str, ...] = field(default=())
+
+
+def plan_path(*, current_level: int, required_level: int, courses: Iterable[CourseSpec],
+              offerings: Iterable[OfferingSpec], start: date, deadline: date | None = None,
+              skill_profile: Mapping[str, float] | None = None, completed: Iterable[str] = (),
+              held: Mapping[str, OfferingSpec] | None = None) -> Plan:
+    """An ordered path from ``current_level`` to ``required_level`` (rules in the module docstring).
+
+    ``held`` maps a course code to the offering the learner already has a seat in. Raises PlanningError on a
+    prerequisite cycle.
+    """
+    if current_level >= required_level:
+        return Plan((), NO_GAP, reason=f"level {current_level} meets the required level {required_level}")
+    catalogue = {course.code: course for course in courses}
+    done = set(completed)
+    problems: list[str] = []
+    band_of: dict[str, tuple[int, int] | None] = {}
+    for level in range(current_level, required_level):
+        band = [c for c in catalogue.values() if c.language and c.from_level == level and c.to_level == level + 1]
+        if not band:
+            problems.append(f"no course takes a learner from level {level} to {level + 1}")
+        for course in band:
+            if course.code not in done:
+                band_of[course.code] = (level, level + 1)
+    problems += _pull_in_prerequisites(catalogue, band_of, done)
+    if problems:
+        return Plan((), NO_COURSE, reason="; ".join(problems), problems=tuple(problems))
+
+    weakness = _weakness(skill_profile or {})
+    order = _topological(catalogue, band_of, done, lambda code: (
+        _band_rank(band_of[code]), weakness(catalogue[code].skill_focus), code))
+    return _schedule(order, band_of, offerings, start=start, deadline=deadline, held=held or {})
+
+
+def _pull_in_prerequisites(catalogue: Mapping[str, CourseSpec], band_of: dict[str, tuple[int, int] | None],
+                           done: set[str]) -> list[str]:
+    problems = []
+    pending = list(band_of)
+    while pending:
+        code = pending.pop()
+        for prerequisite in catalogue[code].prerequisites:
+            if prerequisite in done or prerequisite in band_of:
+                continue
+            if prerequisite not in catalogue:
+                problems.append(f"course {code} needs {prerequisite}, which is not in the catalogue")
+                continue
+            band_of[prerequisite] = None
+            pending.append(prerequisite)
+    return problems
+
+
+def _band_rank(band: tuple[int, int] | None) -> int:
+    # A pulled-in prerequisite sorts with the lowest band; the topological pass still puts it before its users.
+    return band[0] if band else -1
+
+
+def _weakness(profile: Mapping[str, float]):
+    values = {skill: float(value) for skill, value in profile.items() if value is not None}
+    mean = fmean(values.values()) if values else 0.0
+
+    def weakness(skills: tuple[str, ...]) -> float:
+        if not skills:
+            return mean
+        return min(values.get(skill, mean) for skill in skills)
+
+    return weakness
+
+
+def _topological(catalogue: Mapping[str, CourseSpec], band_of: Mapping[str, object], done: set[str],
+                 key) -> list[str]:
+    """Kahn's algorithm, always taking the preferred course among those whose prerequisites are placed."""
+    waiting = {code: {p for p in catalogue[code].prerequisites if p not in done} for code in band_of}
+    users: dict[str, list[str]] = {}
+    for code, needs in waiting.items():
+        for prerequisite in needs:
+            users.setdefault(prerequisite, []).append(code)
+    ready = [(key(code), code) for code, needs in waiting.items() if not needs]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, code = heapq.heappop(ready)
+        order.append(code)
+        for user in users.get(code, ()):
+            waiting[user].discard(code)
+            if not waiting[user]:
+                heapq.heappush(ready, (key(user), user))
+    if len(order) < len(waiting):
+        stuck = sorted(code for code in waiting if code not in order)
+        raise PlanningError(f"prerequisites form a cycle among {', '.join(stuck)}")
+    return order
+
+
+def _schedule(order: list[str], band_of: Mapping[str, tuple[int, int] | None], offerings: Iterable[OfferingSpec],
+              *, start: date, deadline: date | None, held: Mapping[str, OfferingSpec]) -> Plan:
+    by_course: dict[str, list[OfferingSpec]] = {}
+    for offering in offerings:
+        if offering.seats_left > 0:
+            by_course.setdefault(offering.course_code, []).append(offering)
+    steps: list[Step] = []
+    problems: list[str] = []
+    previous_end: date | None = None
+    for code in order:
+        chosen = held.get(code)
+        if chosen is None:
+            usable = [o for o in by_course.get(code, ())
+                      if (o.starts_on > previous_end if previous_end else o.starts_on >= start)]
+            chosen = min(usable, key=lambda o: (o.ends_on, o.starts_on, o.id), default=None)
+        if chosen is None:
+            after = f"after {previous_end.isoformat()}" if previous_end else f"from {start.isoformat()}"
+            problems.append(f"course {code} has no offering with a free seat starting {after}")
+            steps.append(Step(code, None, None, None, band_of[code]))
+            continue
+        steps.append(Step(code, chosen.id, chosen.starts_on, chosen.ends_on, band_of[code]))
+        previous_end = max(previous_end, chosen.ends_on) if previous_end else chosen.ends_on
+    if problems:
+        return Plan(tuple(steps), NO_OFFERING, reason="; ".join(problems), problems=tuple(problems))
+    if deadline is not None and previous_end is not None and previous_end > deadline:
+        return Plan(tuple(steps), CANNOT_MEET_DEADLINE, earliest_finish=previous_end,
+                    reason=f"the deadline {deadline.isoformat()} cannot be met: the earliest finish with the "
+                           f"offerings available is {previous_end.isoformat()}")
+    return Plan(tuple(steps), ON_TRACK, earliest_finish=previous_end,
+                reason=f"{len(steps)} courses, finishing on {previous_end.isoformat()}" if previous_end else "")

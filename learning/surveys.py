@@ -1,0 +1,160 @@
+"""Training-needs surveys of external-relations staff: definitions, responses, results by group and unit."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from statistics import fmean
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, clock
+from core.accounts import Actor
+from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from learning import training_policies as policies
+from learning.models import StaffMember
+from learning.training_models import Survey, SurveyResponse
+
+QUESTION_TYPES = ("choice", "multi", "scale", "text")
+
+
+def _check_questions(questions: list[dict[str, Any]]) -> None:
+    seen = set()
+    for index, question in enumerate(questions):
+        where = f"questions.{index}"
+        if question["id"] in seen:
+            raise RuleViolation(f"question id {question['id']!r} is used twice", field=f"{where}.id")
+        seen.add(question["id"])
+        if question["type"] in ("choice", "multi") and len(question.get("options") or ()) < 2:
+            raise RuleViolation("a choice question offers at least two options", field=f"{where}.options")
+        if question["type"] == "scale" and not question.get("min", 1) < question.get("max", 5):
+            raise RuleViolation("a scale runs from min up to a larger max", field=f"{where}.max")
+
+
+def create_survey(session: Session, *, actor: Actor, title: str, questions: list[dict[str, Any]],
+                  target_groups: list[str], description: str = "") -> Survey:
+    """Define a survey. Raises PermissionDenied, RuleViolation (a question at fault)."""
+    if not policies.can_define_surveys(actor):
+        raise PermissionDenied("only HR and admins define surveys")
+    _check_questions(questions)
+    survey = Survey(title=title, description=description, questions=questions, target_groups=target_groups,
+                    created_by=actor.id, created_at=clock.now())
+    session.add(survey)
+    session.flush()
+    audit.record(session, actor=actor, action="survey.created", entity_type="survey", entity_id=survey.id)
+    return survey
+
+
+def get_survey(session: Session, survey_id: int) -> Survey:
+    """Raises NotFound."""
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound(f"survey {survey_id} does not exist", field="survey_id")
+    return survey
+
+
+def set_survey_open(session: Session, *, actor: Actor, survey_id: int, is_open: bool) -> Survey:
+    """Close a survey to further responses, or open it again. Raises PermissionDenied, NotFound."""
+    if not policies.can_define_surveys(actor):
+        raise PermissionDenied("only HR and admins open and close surveys")
+    survey = get_survey(session, survey_id)
+    survey.is_open = is_open
+    audit.record(session, actor=actor, action="survey.opened" if is_open else "survey.closed",
+                 entity_type="survey", entity_id=survey.id)
+    return survey
+
+
+def list_surveys(session: Session) -> list[Survey]:
+    return list(session.scalars(select(Survey).order_by(Survey.id.desc())))
+
+
+def _check_answers(survey: Survey, answers: dict[str, Any]) -> None:
+    questions = {q["id"]: q for q in survey.questions}
+    for key in answers:
+        if key not in questions:
+            raise RuleViolation(f"the survey has no question {key!r}", field=f"answers.{key}")
+    for key, question in questions.items():
+        value, where = answers.get(key), f"answers.{key}"
+        if value is None:
+            if question.get("required", False):
+                raise RuleViolation("this question needs an answer", field=where)
+            continue
+        kind = question["type"]
+        options = question.get("options") or []
+        if kind == "choice" and value not in options:
+            raise RuleViolation(f"choose one of {options}", field=where)
+        if kind == "multi" and (not isinstance(value, list) or any(v not in options for v in value)):
+            raise RuleViolation(f"choose a list among {options}", field=where)
+        if kind == "scale" and (isinstance(value, bool) or not isinstance(value, int)
+                                or not question.get("min", 1) <= value <= question.get("max", 5)):
+            raise RuleViolation(f"a whole number from {question.get('min', 1)} to {question.get('max', 5)}",
+                                field=where)
+        if kind == "text" and not isinstance(value, str):
+            raise RuleViolation("a text answer", field=where)
+
+
+def submit_response(session: Session, *, actor: Actor, survey_id: int, target_group: str,
+                    answers: dict[str, Any]) -> SurveyResponse:
+    """The acting staff member answers a survey, once. Raises NotFound, RuleViolation, Conflict."""
+    survey = get_survey(session, survey_id)
+    if not survey.is_open:
+        raise Conflict("the survey is closed", field="survey_id")
+    staff = session.scalar(select(StaffMember).where(StaffMember.user_id == actor.id))
+    if staff is None:
+        raise PermissionDenied("only staff members answer surveys; your account is not linked to one")
+    if target_group not in survey.target_groups:
+        raise RuleViolation(f"the survey is for {survey.target_groups}", field="target_group")
+    _check_answers(survey, answers)
+    if session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id,
+                                                      SurveyResponse.staff_member_id == staff.id)):
+        raise Conflict("you have answered this survey already", field="survey_id")
+    response = SurveyResponse(survey_id=survey.id, staff_member_id=staff.id, target_group=target_group,
+                              unit_id=staff.unit_id, answers=answers, submitted_at=clock.now())
+    session.add(response)
+    session.flush()
+    return response
+
+
+def _summarise(survey: Survey, responses: list[SurveyResponse]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    for question in survey.questions:
+        values = [r.answers.get(question["id"]) for r in responses if r.answers.get(question["id"]) is not None]
+        entry: dict[str, Any] = {"answered": len(values)}
+        if question["type"] in ("choice", "multi"):
+            counts = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
+            entry["counts"] = {option: counts.get(option, 0) for option in question.get("options", [])}
+        elif question["type"] == "scale":
+            entry["mean"] = round(fmean(values), 2) if values else None
+            entry["counts"] = {str(k): v for k, v in sorted(Counter(values).items())}
+        summary[question["id"]] = entry
+    return summary
+
+
+def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: int | None = None) -> dict[str, Any]:
+    """Counts per option and means for scales: overall, by target group, by unit, by group within unit.
+
+    Unit-scoped HR must ask for its own unit. Raises NotFound, PermissionDenied.
+    """
+    survey = get_survey(session, survey_id)
+    if not policies.can_read_survey_results(actor, unit_id):
+        raise PermissionDenied("HR of one unit reads the results of that unit only (give unit_id)",
+                               field="unit_id")
+    query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)
+    if unit_id is not None:
+        query = query.where(SurveyResponse.unit_id == unit_id)
+    responses = list(session.scalars(query))
+    by_group: dict[str, list[SurveyResponse]] = defaultdict(list)
+    by_unit: dict[int, list[SurveyResponse]] = defaultdict(list)
+    for response in responses:
+        by_group[response.target_group].append(response)
+        by_unit[response.unit_id].append(response)
+    return {
+        "survey_id": survey.id, "responses": len(responses), "overall": _summarise(survey, responses),
+        "by_target_group": [{"target_group": group, "responses": len(rs), "questions": _summarise(survey, rs)}
+                            for group, rs in sorted(by_group.items())],
+        "by_unit": [{"unit_id": unit, "responses": len(rs), "questions": _summarise(survey, rs),
+                     "by_target_group": {g: len([r for r in rs if r.target_group == g])
+                                         for g in sorted({r.target_group for r in rs})}}
+                    for unit, rs in sorted(by_unit.items())],
+    }

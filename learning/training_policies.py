@@ -1,0 +1,37 @@
+"""Who may do what with courses, paths, enrolments and surveys (pure functions)."""
+
+from __future__ import annotations
+
+from core.accounts import Actor, Role
+from learning.models import StaffMember
+from learning.policies import can_view_unit_people
+
+
+def can_manage_catalogue(actor: Actor) -> bool:
+    """HR (of any unit) and admins keep the course catalogue and its offerings."""
+    return actor.has(Role.HR)
+
+
+def can_manage_staff_training(actor: Actor, staff: StaffMember) -> bool:
+    """HR of the person's unit, organisation-wide HR and admins plan paths and enrol people."""
+    return can_view_unit_people(actor, staff.unit_id)
+
+
+def can_follow_own_training(actor: Actor, staff: StaffMember) -> bool:
+    """The person themself: sees their path, enrols, reports progress."""
+    return staff.user_id is not None and staff.user_id == actor.id
+
+
+def can_define_surveys(actor: Actor) -> bool:
+    return actor.has(Role.HR)
+
+
+def can_read_survey_results(actor: Actor, unit_id: int | None) -> bool:
+    """Results of every unit: organisation-wide HR and admins; unit-scoped HR gets its own unit's only."""
+    if unit_id is None:
+        return Role.ADMIN in actor.roles or (Role.HR in actor.roles and actor.unit_id is None)
+    return can_view_unit_people(actor, unit_id)
+
+
+def can_list_unit_paths(actor: Actor, unit_id: int) -> bool:
+    return can_view_unit_people(actor, unit_id)

@@ -1,0 +1,513 @@
+"""Courses, learning paths, enrolments and training-needs surveys over HTTP (both databases)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import create_app
+from api.migrations import upgrade_database
+from assessment.models import AssessedLevel, Attempt, Test
+from core.accounts import Role
+from core.accounts import services as accounts
+from learning import catalogue as catalogue_services
+from learning.models import JobPosition, StaffMember, Unit
+from learning.training_models import Enrolment
+
+# The fake clock starts on 2026-11-23 (09:00 UTC, 16:00 in Vietnam); offerings run from December on.
+MONTHS = [(2026, 12), (2027, 1), (2027, 2), (2027, 3), (2027, 4), (2027, 5)]
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    return response.json
+
+
+def fields_of(body: dict) -> set[str]:
+    return {error["field"] for error in body.get("errors", [])}
+
+
+@pytest.fixture
+def unit(factory):
+    return factory.unit()
+
+
+@pytest.fixture
+def hr(api_as, unit, fake_clock):
+    return api_as("hr", unit=unit)
+
+
+@pytest.fixture
+def positions(db_session):
+    made = {level: JobPosition(title=f"Officer needing level {level}", language="en", required_level=level)
+            for level in (4, 5)}
+    db_session.add_all(made.values())
+    db_session.flush()
+    return made
+
+
+def add_staff(session, unit, user, position) -> StaffMember:
+    staff = StaffMember(full_name=user.full_name, unit_id=unit.id, category="civil_servant",
+                        position_id=position.id if position else None, user_id=user.id)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def placement(session, user, level: int, skills: dict[str, int]) -> AssessedLevel:
+    test = Test(title="Placement", purpose="placement", kind="adaptive", cut_scores=[], created_by=user.id)
+    session.add(test)
+    session.flush()
+    attempt = Attempt(test_id=test.id, candidate_id=user.id, status="scored", level=level,
+                      placement={"skills": {skill: {"level": value} for skill, value in skills.items()}})
+    session.add(attempt)
+    session.flush()
+    assessed = AssessedLevel(user_id=user.id, level=level, basis="placement", attempt_id=attempt.id, language="en")
+    session.add(assessed)
+    session.flush()
+    return assessed
+
+
+def certify(session, user, level: int, **fields) -> AssessedLevel:
+    assessed = AssessedLevel(user_id=user.id, level=level, basis="certification", language="en", **fields)
+    session.add(assessed)
+    session.flush()
+    return assessed
+
+
+COURSES = [  # code, band, skills
+    ("EN23-W", (2, 3), ["writing"]),
+    ("EN23-L", (2, 3), ["listening"]),
+    ("EN34-S", (3, 4), ["speaking"]),
+    ("EN34-R", (3, 4), ["reading"]),
+    ("EN45-G", (4, 5), []),
+]
+
+
+@pytest.fixture
+def catalogue(hr):
+    """Five English courses, each offered monthly from December 2026 to May 2027 (1st to 20th)."""
+    offerings = {}
+    for code, (low, high), skills in COURSES:
+        response = hr.post("/api/v1/courses", json={
+            "code": code, "title": f"English {low} to {high} {' '.join(skills)}", "language": "en",
+            "from_level": low, "to_level": high, "skill_focus": skills, "hours": 60, "capacity": 20,
+            "format": "blended", "provider": "Trade Union University"})
+        assert response.status_code == 201, response.json
+        course_id = response.json["id"]
+        offerings[code] = []
+        for year, month in MONTHS:
+            made = hr.post(f"/api/v1/courses/{course_id}/offerings", json={
+                "starts_on": date(year, month, 1).isoformat(), "ends_on": date(year, month, 20).isoformat()})
+            assert made.status_code == 201, made.json
+            offerings[code].append(made.json)
+    return offerings
+
+
+@pytest.fixture
+def learner(api_as, db_session, unit, positions):
+    client = api_as("candidate", unit=unit)
+    client.staff = add_staff(db_session, unit, client.user, positions[4])
+    return client
+
+
+def patch(client, url: str, body: dict):
+    return client.client.patch(url, json=body, headers={"Authorization": f"Bearer {client.token}"})
+
+
+def steps(body: dict) -> list[str]:
+    return [step["course_code"] for step in body["steps"]]
+
+
+def test_placement_2_against_level_4_gives_an_ordered_path_a_certificate_closes_it_level_5_reopens_it(
+        hr, learner, catalogue, db_session, positions):
+    placement(db_session, learner.user, 2, {"writing": 1, "speaking": 2, "reading": 3, "listening": 3})
+    planned = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={})
+    assert planned.status_code == 200, planned.json
+    body = planned.json
+    assert (body["status"], body["verdict"], body["ready_for_retest"]) == ("open", "on_track", False)
+    assert (body["current_level"], body["level_basis"], body["target_level"]) == (2, "placement", 4)
+    # Band 2->3 then 3->4; weakest skill first in each: writing (1) before listening (3), speaking (2) before
+    # reading (3). One course a month from December.
+    assert steps(body) == ["EN23-W", "EN23-L", "EN34-S", "EN34-R"]
+    assert [step["band"] for step in body["steps"]] == [[2, 3], [2, 3], [3, 4], [3, 4]]
+    assert [step["starts_on"] for step in body["steps"]] == ["2026-12-01", "2027-01-01", "2027-02-01", "2027-03-01"]
+    assert body["earliest_finish"] == "2027-03-20"
+    assert learner.get("/api/v1/me/path").json["steps"] == body["steps"]
+
+    certify(db_session, learner.user, 4)
+    closed = hr.get(f"/api/v1/staff/{learner.staff.id}/path").json
+    assert closed["status"] == "closed"
+    assert "certified level 4" in closed["reason"]
+    assert learner.get("/api/v1/me/path").json["status"] == "closed"
+
+    learner.staff.position_id = positions[5].id
+    db_session.flush()
+    db_session.expire_all()
+    reopened = hr.get(f"/api/v1/staff/{learner.staff.id}/path").json
+    assert (reopened["status"], reopened["target_level"], reopened["current_level"]) == ("open", 5, 4)
+    assert reopened["level_basis"] == "certification"
+    assert steps(reopened) == ["EN45-G"]
+
+
+def test_a_new_placement_result_replans_the_path(hr, learner, catalogue, db_session):
+    placement(db_session, learner.user, 2, {})
+    assert steps(hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json) == [
+        "EN23-L", "EN23-W", "EN34-R", "EN34-S"]  # no profile: code order within each band
+    placement(db_session, learner.user, 3, {"reading": 2, "speaking": 4})
+    replanned = learner.get("/api/v1/me/path").json
+    assert replanned["current_level"] == 3
+    assert steps(replanned) == ["EN34-R", "EN34-S"]
+
+
+def test_a_deadline_that_cannot_be_met_is_said(hr, learner, catalogue, db_session):
+    placement(db_session, learner.user, 2, {})
+    body = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={"deadline": "2027-01-31"}).json
+    assert body["verdict"] == "cannot_meet_deadline"
+    assert body["status"] == "open"
+    assert body["earliest_finish"] == "2027-03-20"
+    assert "2027-01-31" in body["reason"]
+    assert "2027-03-20" in body["reason"]
+    # The deadline is kept when re-planning without one.
+    assert hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json["deadline"] == "2027-01-31"
+
+
+def test_a_band_without_courses_is_said(hr, learner, db_session):
+    placement(db_session, learner.user, 2, {})
+    body = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert body["verdict"] == "no_course"
+    assert "from level 2 to 3" in body["reason"]
+
+
+def test_capacity_is_enforced(hr, api_as, learner, catalogue, db_session, unit, positions):
+    course_id = catalogue["EN34-S"][0]["course_id"]
+    small = hr.post(f"/api/v1/courses/{course_id}/offerings",
+                    json={"starts_on": "2027-06-01", "ends_on": "2027-06-20", "seats": 1}).json
+    other = add_staff(db_session, unit, api_as("candidate", unit=unit).user, positions[4])
+    first = learner.post(f"/api/v1/offerings/{small['id']}/enrolments", json={"staff_member_id": learner.staff.id})
+    assert first.status_code == 201, first.json
+    again = problem(learner.post(f"/api/v1/offerings/{small['id']}/enrolments",
+                                 json={"staff_member_id": learner.staff.id}), 409)
+    assert "already enrolled" in again["detail"]
+    full = problem(hr.post(f"/api/v1/offerings/{small['id']}/enrolments",
+                           json={"staff_member_id": other.id}), 409)
+    assert fields_of(full) == {"offering_id"}
+    assert full["seats"] == 1
+    listed = hr.get(f"/api/v1/courses/{course_id}/offerings").json
+    assert next(o for o in listed if o["id"] == small["id"])["seats_left"] == 0
+    # A dropped seat frees the place.
+    dropped = patch(learner, f"/api/v1/enrolments/{first.json['id']}", {"status": "dropped"})
+    assert dropped.status_code == 200, dropped.json
+    assert hr.post(f"/api/v1/offerings/{small['id']}/enrolments",
+                   json={"staff_member_id": other.id}).status_code == 201
+
+
+def test_completing_the_last_step_opens_re_testing(hr, learner, catalogue, db_session):
+    placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
+    path = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert steps(path) == ["EN34-S", "EN34-R"]
+    for step in path["steps"]:
+        enrolment = learner.post(f"/api/v1/offerings/{step['offering_id']}/enrolments",
+                                 json={"staff_member_id": learner.staff.id})
+        assert enrolment.status_code == 201, enrolment.json
+        halfway = patch(learner, f"/api/v1/enrolments/{enrolment.json['id']}", {"progress": 50})
+        assert (halfway.json["status"], halfway.json["progress"]) == ("in_progress", 50)
+        mine = learner.get("/api/v1/me/path").json
+        assert mine["status"] == "open"
+        done = patch(hr, f"/api/v1/enrolments/{enrolment.json['id']}", {"status": "completed"})
+        assert (done.json["status"], done.json["progress"]) == ("completed", 100)
+        assert done.json["completed_at"]
+    final = learner.get("/api/v1/me/path").json
+    assert (final["status"], final["ready_for_retest"]) == ("ready_for_retest", True)
+    assert [step["status"] for step in final["steps"]] == ["completed", "completed"]
+    assert hr.get(f"/api/v1/staff/{learner.staff.id}/path").json["ready_for_retest"] is True
+    # Completed is final.
+    late = problem(patch(learner, f"/api/v1/enrolments/{final['steps'][0]['enrolment_id']}", {"progress": 10}), 409)
+    assert fields_of(late) == {"status"}
+    # A new certified level at the requirement closes the path.
+    certify(db_session, learner.user, 4)
+    assert learner.get("/api/v1/me/path").json["status"] == "closed"
+
+
+def test_an_expired_certificate_does_not_close_the_path(hr, learner, catalogue, db_session):
+    certify(db_session, learner.user, 4, valid_until=date(2026, 11, 1))
+    body = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert body["status"] == "open"
+    assert body["current_level"] == 0  # no valid level, no placement: from the start
+    assert body["verdict"] == "no_course"  # the catalogue has nothing below level 2
+
+
+def test_hr_of_another_unit_sees_and_plans_no_one_here(api_as, factory, learner, catalogue, db_session):
+    placement(db_session, learner.user, 2, {})
+    stranger = api_as("hr", unit=factory.unit())
+    problem(stranger.post(f"/api/v1/staff/{learner.staff.id}/path", json={}), 403)
+    problem(stranger.get(f"/api/v1/staff/{learner.staff.id}/path"), 403)
+    offering = catalogue["EN23-W"][0]["id"]
+    problem(stranger.post(f"/api/v1/offerings/{offering}/enrolments", json={"staff_member_id": learner.staff.id}),
+            403)
+    # Organisation-wide HR may; the person cannot plan their own path, only read it.
+    assert api_as("hr").post(f"/api/v1/staff/{learner.staff.id}/path", json={}).status_code == 200
+    problem(learner.post(f"/api/v1/staff/{learner.staff.id}/path", json={}), 403)
+    assert learner.get(f"/api/v1/staff/{learner.staff.id}/path").status_code == 200
+    problem(api_as("candidate").get("/api/v1/me/path"), 404)
+
+
+def test_bad_input_is_a_problem_naming_the_field(hr, api_as, learner, catalogue, db_session):
+    body = problem(hr.post("/api/v1/courses", json={"code": "X1", "title": "X", "hours": "many", "capacity": 5,
+                                                    "colour": "red"}), 422)
+    assert {"hours", "colour"} <= fields_of(body)
+    body = problem(hr.post("/api/v1/courses", json={"code": "X2", "title": "X", "hours": 10, "capacity": 5,
+                                                    "language": "en", "to_level": 3}), 422)
+    assert fields_of(body) == {"from_level"}
+    body = problem(hr.post("/api/v1/courses", json={"code": "X3", "title": "X", "hours": 10, "capacity": 5,
+                                                    "language": "en", "from_level": 3, "to_level": 4,
+                                                    "prerequisites": ["NOPE"]}), 422)
+    assert fields_of(body) == {"prerequisites"}
+    problem(hr.post("/api/v1/courses", json={"code": "EN23-W", "title": "X", "hours": 10, "capacity": 5,
+                                             "language": "en", "from_level": 2, "to_level": 3}), 409)
+    problem(api_as("candidate").post("/api/v1/courses", json={"code": "X4", "title": "X", "hours": 10,
+                                                              "capacity": 5, "kind": "professional"}), 403)
+    course_id = catalogue["EN23-W"][0]["course_id"]
+    body = problem(hr.post(f"/api/v1/courses/{course_id}/offerings",
+                           json={"starts_on": "2027-02-01", "ends_on": "2027-01-01"}), 422)
+    assert fields_of(body) == {"ends_on"}
+    body = problem(hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={"deadline": "2020-01-01"}), 422)
+    assert fields_of(body) == {"deadline"}
+    body = problem(hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={"deadline": "soon"}), 422)
+    assert fields_of(body) == {"deadline"}
+    enrolment = learner.post(f"/api/v1/offerings/{catalogue['EN23-W'][0]['id']}/enrolments",
+                             json={"staff_member_id": learner.staff.id}).json
+    body = problem(patch(learner, f"/api/v1/enrolments/{enrolment['id']}", {"progress": 150}), 422)
+    assert fields_of(body) == {"progress"}
+    problem(hr.get("/api/v1/staff/999999/path"), 404)
+    problem(hr.post("/api/v1/offerings/999999/enrolments", json={"staff_member_id": learner.staff.id}), 404)
+
+
+def test_a_person_without_a_position_has_no_path_to_plan(hr, api_as, db_session, unit):
+    staff = add_staff(db_session, unit, api_as("candidate", unit=unit).user, None)
+    body = problem(hr.post(f"/api/v1/staff/{staff.id}/path", json={}), 422)
+    assert fields_of(body) == {"staff_id"}
+
+
+def test_courses_crud_and_non_language_courses(hr, api_as):
+    made = hr.post("/api/v1/courses", json={"code": "EXT-PROTOCOL", "title": "Diplomatic protocol",
+                                            "kind": "external_affairs", "hours": 24, "capacity": 30,
+                                            "format": "classroom"})
+    assert made.status_code == 201, made.json
+    assert made.json["from_level"] is None
+    course_id = made.json["id"]
+    changed = patch(hr, f"/api/v1/courses/{course_id}", {"hours": 32, "format": "online"})
+    assert (changed.json["hours"], changed.json["format"]) == (32, "online")
+    listed = api_as("candidate").get("/api/v1/courses?kind=external_affairs").json
+    assert [c["code"] for c in listed] == ["EXT-PROTOCOL"]
+    problem(patch(hr, f"/api/v1/courses/{course_id}", {"from_level": 2}), 422)
+    assert hr.delete(f"/api/v1/courses/{course_id}").status_code == 204
+    problem(hr.get(f"/api/v1/courses/{course_id}"), 404)
+
+
+# --- surveys ----------------------------------------------------------------------------------------------
+
+QUESTIONS = [
+    {"id": "language", "text": "Which language do you need most?", "type": "choice",
+     "options": ["english", "chinese", "russian"], "required": True},
+    {"id": "confidence", "text": "How confident are you in meetings with foreign partners?", "type": "scale",
+     "min": 1, "max": 5},
+    {"id": "topics", "text": "Which training do you need?", "type": "multi",
+     "options": ["protocol", "negotiation", "interpreting"]},
+    {"id": "comment", "text": "Anything else?", "type": "text"},
+]
+
+
+def test_survey_results_by_target_group_and_unit(api_as, factory, db_session, fake_clock):
+    org_hr = api_as("hr")
+    survey = org_hr.post("/api/v1/surveys", json={"title": "External-relations training needs 2027",
+                                                  "questions": QUESTIONS,
+                                                  "target_groups": ["leader", "specialist"]})
+    assert survey.status_code == 201, survey.json
+    url = f"/api/v1/surveys/{survey.json['id']}"
+    north, south = factory.unit(), factory.unit()
+    answers = [
+        (north, "leader", {"language": "english", "confidence": 4, "topics": ["protocol", "negotiation"]}),
+        (north, "specialist", {"language": "chinese", "confidence": 2, "topics": ["interpreting"]}),
+        (south, "specialist", {"language": "english", "confidence": 3, "comment": "evening classes"}),
+    ]
+    for unit, group, answer in answers:
+        person = api_as("candidate", unit=unit)
+        add_staff(db_session, unit, person.user, None)
+        sent = person.post(f"{url}/responses", json={"target_group": group, "answers": answer})
+        assert sent.status_code == 201, sent.json
+    problem(person.post(f"{url}/responses", json={"target_group": "specialist", "answers": {"language": "english"}}),
+            409)
+
+    results = org_hr.get(f"{url}/results").json
+    assert results["responses"] == 3
+    assert results["overall"]["language"]["counts"] == {"english": 2, "chinese": 1, "russian": 0}
+    assert results["overall"]["confidence"]["mean"] == 3.0
+    assert results["overall"]["topics"]["counts"] == {"protocol": 1, "negotiation": 1, "interpreting": 1}
+    by_group = {g["target_group"]: g for g in results["by_target_group"]}
+    assert by_group["specialist"]["responses"] == 2
+    assert by_group["specialist"]["questions"]["confidence"]["mean"] == 2.5
+    assert by_group["leader"]["questions"]["language"]["counts"]["english"] == 1
+    by_unit = {u["unit_id"]: u for u in results["by_unit"]}
+    assert by_unit[north.id]["responses"] == 2
+    assert by_unit[north.id]["by_target_group"] == {"leader": 1, "specialist": 1}
+    assert by_unit[south.id]["questions"]["language"]["counts"]["english"] == 1
+
+    north_hr = api_as("hr", unit=north)
+    problem(north_hr.get(f"{url}/results"), 403)
+    problem(north_hr.get(f"{url}/results?unit_id={south.id}"), 403)
+    mine = north_hr.get(f"{url}/results?unit_id={north.id}").json
+    assert mine["responses"] == 2
+    assert [u["unit_id"] for u in mine["by_unit"]] == [north.id]
+
+
+def test_survey_bad_input_names_the_field(api_as, factory, db_session):
+    org_hr = api_as("hr")
+    body = problem(org_hr.post("/api/v1/surveys", json={"title": "T", "target_groups": ["leader"], "questions": [
+        {"id": "q", "text": "Pick", "type": "choice", "options": ["only one"]}]}), 422)
+    assert fields_of(body) == {"questions.0.options"}
+    body = problem(org_hr.post("/api/v1/surveys", json={"title": "T", "target_groups": [], "questions": [
+        {"id": "q", "text": "Pick", "type": "colour"}]}), 422)
+    assert {"target_groups", "questions.0.type"} <= fields_of(body)
+    survey = org_hr.post("/api/v1/surveys", json={"title": "T", "target_groups": ["leader"],
+                                                  "questions": QUESTIONS}).json
+    unit = factory.unit()
+    person = api_as("candidate", unit=unit)
+    problem(person.post(f"/api/v1/surveys/{survey['id']}/responses",
+                        json={"target_group": "leader", "answers": {"language": "english"}}), 403)  # not staff
+    add_staff(db_session, unit, person.user, None)
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+    body = problem(person.post(url, json={"target_group": "leader", "answers": {"language": "english",
+                                                                                "confidence": 9}}), 422)
+    assert fields_of(body) == {"answers.confidence"}
+    body = problem(person.post(url, json={"target_group": "leader", "answers": {"confidence": 3}}), 422)
+    assert fields_of(body) == {"answers.language"}
+    body = problem(person.post(url, json={"target_group": "driver", "answers": {"language": "english"}}), 422)
+    assert fields_of(body) == {"target_group"}
+    problem(person.post("/api/v1/surveys", json={"title": "T", "target_groups": ["x"], "questions": QUESTIONS}), 403)
+
+
+def test_refresh_paths_after_a_new_result_and_the_sweep(hr, learner, catalogue, db_session):
+    from learning.paths import refresh_all_paths, refresh_paths
+    from learning.training_models import LearningPath
+
+    placement(db_session, learner.user, 2, {})
+    path_id = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json["id"]
+    assert refresh_all_paths(db_session) == (1, 0)  # nothing new
+    certify(db_session, learner.user, 5)
+    [path] = refresh_paths(db_session, learner.user.id)
+    assert (path.id, path.status) == (path_id, "closed")
+    assert refresh_paths(db_session, 999999) == []
+    db_session.delete(db_session.scalars(select(AssessedLevel).where(AssessedLevel.level == 5)).one())
+    db_session.flush()
+    assert refresh_all_paths(db_session) == (1, 1)  # the certificate is gone: the path re-opens
+    assert db_session.get(LearningPath, path_id).status == "open"
+
+
+def test_the_training_endpoints_are_documented(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in ("/api/v1/courses", "/api/v1/courses/{course_id}", "/api/v1/courses/{course_id}/offerings",
+                 "/api/v1/staff/{staff_id}/path", "/api/v1/me/path", "/api/v1/paths", "/api/v1/surveys/{survey_id}",
+                 "/api/v1/offerings/{offering_id}/enrolments",
+                 "/api/v1/enrolments/{enrolment_id}", "/api/v1/surveys", "/api/v1/surveys/{survey_id}/responses",
+                 "/api/v1/surveys/{survey_id}/results"):
+        assert path in paths, path
+
+
+THREADS = 8
+
+
+@pytest.fixture
+def live(empty_database, tmp_path):
+    if empty_database.backend != "postgresql":
+        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
+    upgrade_database(empty_database.url)
+    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+    with Session(empty_database.engine) as session:
+        unit = Unit(code="RACE", name="Race unit", group="vgcl_department")
+        session.add(unit)
+        session.flush()
+        hr_user = accounts.create_user(session, username="hr.race", password="long-enough-pw", roles=[Role.HR])
+        draft = catalogue_services.CourseDraft(code="RACE-1", title="Race", hours=10, capacity=3, language="en",
+                                               from_level=2, to_level=3)
+        course = catalogue_services.create_course(session, actor=hr_user.as_actor(), draft=draft)
+        offering = catalogue_services.create_offering(session, actor=hr_user.as_actor(), course_id=course.id,
+                                                      starts_on=date(2027, 1, 1), ends_on=date(2027, 1, 20))
+        people = []
+        for index in range(THREADS):
+            user = accounts.create_user(session, username=f"learner.{index}", password="long-enough-pw",
+                                        roles=[Role.CANDIDATE])
+            staff = add_staff(session, unit, user, None)
+            people.append((staff.id, accounts.issue_token(session, user=user, name="race")[1]))
+        session.commit()
+        yield app, offering.id, people, empty_database.engine
+    app.extensions["levelpath.engine"].dispose()
+
+
+def test_concurrent_enrolments_never_exceed_the_seats(live):
+    app, offering_id, people, engine = live
+    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+
+    def run(index: int) -> None:
+        staff_id, token = people[index]
+        barrier.wait()
+        results[index] = app.test_client().post(f"/api/v1/offerings/{offering_id}/enrolments",
+                                                json={"staff_member_id": staff_id},
+                                                headers={"Authorization": f"Bearer {token}"}).status_code
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [201] * 3 + [409] * (THREADS - 3), results
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Enrolment)) == 3
+
+
+def test_hr_lists_its_units_paths_by_status(hr, api_as, factory, learner, catalogue, db_session, unit):
+    placement(db_session, learner.user, 2, {})
+    hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={})
+    listed = hr.get(f"/api/v1/paths?unit_id={unit.id}").json
+    assert [p["staff_member_id"] for p in listed] == [learner.staff.id]
+    assert hr.get(f"/api/v1/paths?unit_id={unit.id}&status=ready_for_retest").json == []
+    problem(api_as("hr", unit=factory.unit()).get(f"/api/v1/paths?unit_id={unit.id}"), 403)
+    body = problem(hr.get(f"/api/v1/paths?unit_id={unit.id}&status=done"), 422)
+    assert fields_of(body) == {"status"}
+
+
+def test_a_closed_survey_takes_no_responses(api_as, factory, db_session):
+    org_hr = api_as("hr")
+    survey = org_hr.post("/api/v1/surveys", json={"title": "T", "target_groups": ["leader"],
+                                                  "questions": QUESTIONS}).json
+    assert patch(org_hr, f"/api/v1/surveys/{survey['id']}", {"is_open": False}).json["is_open"] is False
+    assert org_hr.get(f"/api/v1/surveys/{survey['id']}").json["questions"][0]["id"] == "language"
+    unit = factory.unit()
+    person = api_as("candidate", unit=unit)
+    add_staff(db_session, unit, person.user, None)
+    problem(person.post(f"/api/v1/surveys/{survey['id']}/responses",
+                        json={"target_group": "leader", "answers": {"language": "english"}}), 409)
+    problem(patch(person, f"/api/v1/surveys/{survey['id']}", {"is_open": True}), 403)
+
+
+def test_a_certified_exam_orders_the_path_by_its_section_scores(hr, learner, catalogue, db_session):
+    test = Test(title="VSTEP.3-5", purpose="certification", kind="sectioned", cut_scores=[],
+                created_by=learner.user.id)
+    db_session.add(test)
+    db_session.flush()
+    sections = [{"skill": skill, "score": score} for skill, score in
+                (("listening", "6.0"), ("reading", "4.0"), ("writing", "5.0"), ("speaking", "6.5"))]
+    attempt = Attempt(test_id=test.id, candidate_id=learner.user.id, status="scored", level=3, sections=sections,
+                      overall_score=5.5)
+    db_session.add(attempt)
+    db_session.flush()
+    certify(db_session, learner.user, 3, attempt_id=attempt.id)
+    body = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert (body["current_level"], body["level_basis"]) == (3, "certification")
+    assert body["skill_profile"] == {"listening": 6.0, "reading": 4.0, "writing": 5.0, "speaking": 6.5}
+    assert steps(body) == ["EN34-R", "EN34-S"]  # reading 4.0 is weaker than speaking 6.5

@@ -1,0 +1,194 @@
+"""The pure planner: orders checked by hand against the rules in learning.planner's docstring."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from learning.planner import (
+    CANNOT_MEET_DEADLINE,
+    NO_COURSE,
+    NO_GAP,
+    NO_OFFERING,
+    ON_TRACK,
+    CourseSpec,
+    OfferingSpec,
+    PlanningError,
+    plan_path,
+)
+
+START = date(2027, 1, 1)
+# listening strongest, writing weakest; the mean (4.5) stands for a course with no skill focus.
+PROFILE = {"listening": 6.0, "reading": 5.0, "writing": 3.0, "speaking": 4.0}
+
+
+def course(code: str, band: tuple[int, int], *skills: str, needs: tuple[str, ...] = ()) -> CourseSpec:
+    return CourseSpec(code=code, from_level=band[0], to_level=band[1], skill_focus=skills, hours=40,
+                      prerequisites=needs)
+
+
+def catalogue(**needs: tuple[str, ...]) -> list[CourseSpec]:
+    return [
+        course("E23-L", (2, 3), "listening", needs=needs.get("E23_L", ())),
+        course("E23-W", (2, 3), "writing", needs=needs.get("E23_W", ())),
+        course("E23-G", (2, 3), needs=needs.get("E23_G", ())),
+        course("E34-S", (3, 4), "speaking", needs=needs.get("E34_S", ())),
+        course("E34-R", (3, 4), "reading", needs=needs.get("E34_R", ())),
+        course("E34-W", (3, 4), "writing", needs=needs.get("E34_W", ())),
+        course("E45-G", (4, 5)),
+    ]
+
+
+def monthly(courses: list[CourseSpec], *, seats: int = 5) -> list[OfferingSpec]:
+    """Every course starts on the 1st of each month of 2027 and ends on the 20th."""
+    offerings = []
+    for index, spec in enumerate(courses):
+        for month in range(1, 13):
+            offerings.append(OfferingSpec(index * 100 + month, spec.code, date(2027, month, 1),
+                                          date(2027, month, 20), seats))
+    return offerings
+
+
+def codes(plan) -> list[str]:
+    return [step.course_code for step in plan.steps]
+
+
+def test_a_level_2_learner_goes_band_by_band_weakest_skill_first():
+    courses = catalogue()
+    plan = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE)
+    # 2->3: writing 3.0 < general 4.5 < listening 6.0; 3->4: writing 3.0 < speaking 4.0 < reading 5.0.
+    assert codes(plan) == ["E23-W", "E23-G", "E23-L", "E34-W", "E34-S", "E34-R"]
+    assert [step.band for step in plan.steps] == [(2, 3)] * 3 + [(3, 4)] * 3
+    assert plan.verdict == ON_TRACK
+    # One step a month, each starting after the previous one ended: January to June.
+    assert [step.starts_on.month for step in plan.steps] == [1, 2, 3, 4, 5, 6]
+    assert plan.earliest_finish == date(2027, 6, 20)
+
+
+def test_without_a_profile_every_skill_counts_the_same_and_codes_break_ties():
+    courses = catalogue()
+    plan = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START)
+    assert codes(plan) == ["E23-G", "E23-L", "E23-W", "E34-R", "E34-S", "E34-W"]
+
+
+def test_a_skill_missing_from_the_profile_counts_as_the_profile_mean():
+    courses = catalogue()
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile={"reading": 2.0, "writing": 8.0})  # speaking unknown: the mean, 5.0
+    assert codes(plan) == ["E34-R", "E34-S", "E34-W"]
+
+
+def test_prerequisites_come_first_even_against_the_weakness_order():
+    courses = catalogue(E23_W=("E23-L",))
+    plan = plan_path(current_level=2, required_level=3, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE)
+    # Writing is weakest but needs listening: general (4.5) is free first, then listening, then writing.
+    assert codes(plan) == ["E23-G", "E23-L", "E23-W"]
+
+
+def test_a_prerequisite_outside_the_gap_is_pulled_in_unless_completed():
+    courses = catalogue(E34_S=("E23-L",))
+    offerings = monthly(courses)
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=offerings, start=START,
+                     skill_profile=PROFILE)
+    assert codes(plan) == ["E23-L", "E34-W", "E34-S", "E34-R"]
+    assert plan.steps[0].band is None
+    done = plan_path(current_level=3, required_level=4, courses=courses, offerings=offerings, start=START,
+                     skill_profile=PROFILE, completed={"E23-L"})
+    assert codes(done) == ["E34-W", "E34-S", "E34-R"]
+
+
+def test_completed_courses_are_skipped():
+    courses = catalogue()
+    plan = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE, completed={"E23-W", "E34-S"})
+    assert codes(plan) == ["E23-G", "E23-L", "E34-W", "E34-R"]
+
+
+def test_full_offerings_are_passed_over_and_a_step_starts_only_after_the_previous_one_ends():
+    courses = [course("A", (2, 3)), course("B", (2, 3))]
+    offerings = [
+        OfferingSpec(1, "A", date(2027, 1, 1), date(2027, 1, 31), seats_left=0),  # full
+        OfferingSpec(2, "A", date(2027, 2, 1), date(2027, 2, 28), seats_left=1),
+        OfferingSpec(3, "B", date(2027, 2, 28), date(2027, 3, 20), seats_left=9),  # starts the day A ends
+        OfferingSpec(4, "B", date(2027, 3, 1), date(2027, 4, 30), seats_left=9),
+        OfferingSpec(5, "B", date(2027, 3, 10), date(2027, 3, 31), seats_left=9),  # later start, earlier end
+    ]
+    plan = plan_path(current_level=2, required_level=3, courses=courses, offerings=offerings, start=START)
+    assert [(s.course_code, s.offering_id) for s in plan.steps] == [("A", 2), ("B", 5)]
+    assert plan.earliest_finish == date(2027, 3, 31)
+
+
+def test_offerings_before_the_start_day_are_not_used():
+    courses = [course("A", (2, 3))]
+    offerings = [OfferingSpec(1, "A", date(2026, 12, 1), date(2027, 1, 5), 3),
+                 OfferingSpec(2, "A", date(2027, 1, 1), date(2027, 1, 25), 3)]
+    plan = plan_path(current_level=2, required_level=3, courses=courses, offerings=offerings, start=START)
+    assert plan.steps[0].offering_id == 2
+
+
+def test_a_deadline_that_cannot_be_met_is_said_with_the_earliest_finish():
+    courses = catalogue()
+    plan = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE, deadline=date(2027, 4, 30))
+    assert plan.verdict == CANNOT_MEET_DEADLINE
+    assert plan.earliest_finish == date(2027, 6, 20)
+    assert "2027-04-30" in plan.reason
+    assert "2027-06-20" in plan.reason
+    met = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                    skill_profile=PROFILE, deadline=date(2027, 6, 20))
+    assert met.verdict == ON_TRACK
+
+
+def test_a_band_without_courses_is_named():
+    courses = catalogue()
+    plan = plan_path(current_level=4, required_level=6, courses=courses, offerings=monthly(courses), start=START)
+    assert plan.verdict == NO_COURSE
+    assert "from level 5 to 6" in plan.reason
+    assert plan.steps == ()
+
+
+def test_an_unknown_prerequisite_is_named():
+    courses = catalogue(E34_R=("X-99",))
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses), start=START)
+    assert plan.verdict == NO_COURSE
+    assert "X-99" in plan.reason
+
+
+def test_a_course_without_a_usable_offering_is_named():
+    courses = [course("A", (2, 3)), course("B", (2, 3))]
+    offerings = [OfferingSpec(1, "A", date(2027, 1, 1), date(2027, 1, 31), 2)]
+    plan = plan_path(current_level=2, required_level=3, courses=courses, offerings=offerings, start=START)
+    assert plan.verdict == NO_OFFERING
+    assert "course B" in plan.reason
+    assert [(s.course_code, s.offering_id) for s in plan.steps] == [("A", 1), ("B", None)]
+
+
+def test_a_held_seat_keeps_its_offering():
+    courses = [course("A", (2, 3)), course("B", (2, 3))]
+    held = OfferingSpec(7, "B", date(2027, 5, 1), date(2027, 5, 31), 0)
+    offerings = [OfferingSpec(1, "A", date(2027, 1, 1), date(2027, 1, 31), 2), held]
+    plan = plan_path(current_level=2, required_level=3, courses=courses, offerings=offerings, start=START,
+                     held={"B": held})
+    assert [(s.course_code, s.offering_id) for s in plan.steps] == [("A", 1), ("B", 7)]
+
+
+def test_non_language_courses_never_fill_a_band():
+    courses = [CourseSpec("PRO-1", 2, 3, language=False), course("A", (2, 3))]
+    plan = plan_path(current_level=2, required_level=3, courses=courses,
+                     offerings=monthly(courses), start=START)
+    assert codes(plan) == ["A"]
+
+
+def test_no_gap_no_steps():
+    plan = plan_path(current_level=4, required_level=4, courses=catalogue(), offerings=[], start=START)
+    assert plan.verdict == NO_GAP
+    assert plan.steps == ()
+
+
+def test_a_prerequisite_cycle_is_an_error():
+    courses = catalogue(E23_L=("E23-W",), E23_W=("E23-L",))
+    with pytest.raises(PlanningError, match="cycle"):
+        plan_path(current_level=2, required_level=3, courses=courses, offerings=monthly(courses), start=START)
