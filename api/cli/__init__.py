@@ -26,9 +26,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "attempts": "api.cli.attempts:attempts",
     "bank": "api.cli.bank:bank",
     "rating": "api.cli.rating:rating",
+    "staff": "api.cli.staff:staff",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "staff")
 
 
 def _load(name: str) -> click.Command:
