@@ -38,6 +38,7 @@ from learning.staff import GENDERS, LANGUAGE_CODE
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 200_000
+MAX_HTTP_ROWS = 50_000  # ~15 s of checking and writing, inside a web worker's timeout; more: the CLI
 MAX_XLSX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # a zip bomb is refused before openpyxl opens it
 MAX_CELL_CHARS = 1000
 
@@ -130,18 +131,19 @@ class StaffImportReport:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-def read_staff_file(data: bytes, *, filename: str) -> StaffSheet:
+def read_staff_file(data: bytes, *, filename: str, max_rows: int | None = None) -> StaffSheet:
     """Read a CSV or XLSX staff list. Raises StaffFileRefused (too big, not CSV/XLSX, missing columns)."""
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     if len(data) > MAX_FILE_BYTES:
         raise StaffFileRefused(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", field="file")
     name = filename.lower()
     if name.endswith((".xls", ".ods", ".numbers")):
         raise StaffFileRefused("only .xlsx or .csv files can be read; save the sheet as one of those", field="file")
     if data[:4] == b"PK\x03\x04":
-        return _sheet(*_read_xlsx(data))
+        return _sheet(*_read_xlsx(data), max_rows=max_rows)
     if name.endswith((".xlsx", ".xlsm")):
         raise StaffFileRefused("the file is named .xlsx but is not an XLSX workbook", field="file")
-    return _sheet(*_read_csv(data))
+    return _sheet(*_read_csv(data), max_rows=max_rows)
 
 
 def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
@@ -192,7 +194,7 @@ def _column_name(header: Any) -> str:
     return HEADER_ALIASES.get(name, name)
 
 
-def _sheet(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) -> StaffSheet:
+def _sheet(header: list[Any], rows: Iterable[tuple[int, list[Any]]], *, max_rows: int) -> StaffSheet:
     names = [_column_name(cell) for cell in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
@@ -209,8 +211,10 @@ def _sheet(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) -> StaffShe
     for number, cells in rows:
         if all(_text(cell) == "" for cell in cells):
             continue  # blank lines between blocks are common in HR sheets
-        if len(sheet_rows) >= MAX_ROWS:
-            raise StaffFileRefused(f"more than {MAX_ROWS} rows; split the file", field="file")
+        if len(sheet_rows) >= max_rows:
+            raise StaffFileRefused(f"more than {max_rows} rows; split the file"
+                                   + (" or use 'levelpath staff import'" if max_rows < MAX_ROWS else ""),
+                                   field="file")
         sheet_rows.append(SheetRow(number, {name: cells[index] if index < len(cells) else None
                                             for name, index in positions.items()}))
     return StaffSheet(columns=tuple(positions), rows=sheet_rows,
@@ -234,6 +238,11 @@ def parse_date(cell: Any) -> date | None:
     if isinstance(cell, date):
         return cell
     text = _text(cell)
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(text, pattern).date()

@@ -29,7 +29,13 @@ def staff() -> None:
 def import_staff(path: Path, dry_run: bool, as_json: bool, username: str | None) -> None:
     """Import a staff list (.csv in UTF-8, or .xlsx); nothing is written if any row is rejected.
 
-    Exits with status 1 when any row is rejected.
+    \b
+    Columns (header row): staff_number, full_name, birth_date (YYYY-MM-DD or DD/MM/YYYY),
+    gender (female|male|other), unit (code), category (civil_servant|public_employee);
+    optional: leadership_role, is_leader, position (job position title), languages (en;fr),
+    is_language_teacher. A known staff_number updates that person.
+
+    Exits with status 1 when any row is rejected or the file is refused.
     """
     from core.accounts import Role
     from core.accounts import services as accounts

@@ -29,9 +29,15 @@ class StaffImport(MethodView):
     @blp.alt_response(422, description="Rows rejected (nothing written): the problem carries the report "
                                         "under `report`; or the file as a whole refused")
     def post(self, args, files):
-        """Import a CSV or XLSX staff list, all or nothing; every row gets a line in the report."""
+        """Import a CSV or XLSX staff list, all or nothing; every row gets a line in the report.
+
+        Up to 50,000 rows here (the command line takes up to 200,000). Columns: staff_number, full_name,
+        birth_date (YYYY-MM-DD or DD/MM/YYYY), gender, unit (code), category; optional leadership_role,
+        is_leader, position (title), languages (en;fr), is_language_teacher.
+        """
         upload = files["file"]
-        sheet = staff_import.read_staff_file(upload.read(), filename=upload.filename or "upload")
+        sheet = staff_import.read_staff_file(upload.read(), filename=upload.filename or "upload",
+                                            max_rows=staff_import.MAX_HTTP_ROWS)
         report = staff_import.import_staff(db_session(), actor=current_actor(), sheet=sheet, dry_run=args["dry_run"])
         if report.rejected:
             raise staff_import.StaffImportRejected(report)

@@ -107,6 +107,14 @@ def test_a_rejected_import_is_a_422_problem_with_the_report_and_writes_nothing(a
     assert_problem(upload(api_as("author"), csv_bytes(rows[:1]), "staff.csv"), 403)
 
 
+def test_an_upload_past_the_http_row_limit_is_refused_pointing_to_the_cli(api_as, org, monkeypatch):
+    monkeypatch.setattr("learning.staff_import.MAX_HTTP_ROWS", 1)
+    rows = [[f"N{i}", "A", "1990-01-01", "male", org["parent"].code, "civil_servant", "", "", "", "", ""]
+            for i in range(2)]
+    body = assert_problem(upload(api_as("hr"), csv_bytes(rows), "staff.csv"), 422)
+    assert "more than 1 rows" in body["detail"] and "levelpath staff import" in body["detail"]
+
+
 def test_listing_filters_by_unit_subtree_category_leader_position_language_and_age(api_as, org, fake_clock):
     hr = api_as("hr")
     lan, minh, hoa = org["lan"].id, org["minh"].id, org["hoa"].id
