@@ -291,7 +291,7 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
             return {}, reasons
     values: dict[str, Any] = {}
     for column in REQUIRED_COLUMNS:
-        if _text(row.values.get(column)) == "" and not isinstance(row.values.get(column), date):
+        if _text(row.values.get(column)) == "":
             reasons.append(f"{column}: required, empty")
 
     number = _text(row.values.get("staff_number"))
