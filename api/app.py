@@ -10,6 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, db, errors
 from api.config import certificate_keys, from_environment
+from learning.staff_import import MAX_FILE_BYTES as MAX_STAFF_FILE_BYTES
 from question_bank.interchange.safety import MAX_UPLOAD_BYTES
 from question_bank.media import MAX_MEDIA_BYTES, MediaStore
 
@@ -45,6 +46,7 @@ def _register_api(app: Flask) -> None:
     from api.assessment.routes import blp as tests_blp
     from api.assessment.session_routes import blp as sessions_blp
     from api.learning.routes import blp as organisation_blp
+    from api.learning.staff_routes import blp as staff_blp
     from api.learning.training_routes import blp as training_blp
     from api.question_bank.routes import blp as items_blp
     from api.question_bank.upload_routes import blp as uploads_blp
@@ -63,7 +65,7 @@ def _register_api(app: Flask) -> None:
     })
     api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in (system_blp, auth_blp, items_blp, uploads_blp, tests_blp, sessions_blp, certificates_blp,
-                      external_certificates_blp, rating_blp, organisation_blp, training_blp):
+                      external_certificates_blp, rating_blp, organisation_blp, staff_blp, training_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 
@@ -101,6 +103,8 @@ def _allow_large_uploads() -> None:
         request.max_content_length = MAX_MEDIA_BYTES + 64 * 1024
     elif request.endpoint == "items.ItemImport":
         request.max_content_length = MAX_UPLOAD_BYTES
+    elif request.endpoint == "staff.StaffImport":
+        request.max_content_length = MAX_STAFF_FILE_BYTES + 64 * 1024
 
 
 def _security_headers(response: Response) -> Response:

@@ -51,6 +51,8 @@ class StaffMember(Base):
     __tablename__ = "staff_members"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # HR's personnel number: the stable key a re-imported spreadsheet row is matched on.
+    staff_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str | None] = mapped_column(String(16))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from assessment.models import CERTIFIED_BASES, AssessedLevel
 from core.accounts import Actor, User
 from core.errors import NotFound, PermissionDenied
-from learning import policies
+from learning import organisation, policies
 from learning.models import Unit
 
 
@@ -38,8 +38,9 @@ def list_unit_levels(session: Session, *, actor: Actor, unit_id: int, basis: str
     """
     if session.get(Unit, unit_id) is None:
         raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
-    if not policies.can_view_unit_people(actor, unit_id):
-        raise PermissionDenied("HR of one unit sees only that unit's people")
+    if not policies.can_view_unit_people(actor, unit_id,
+                                         ancestor_ids=organisation.ancestor_ids(session, unit_id)):
+        raise PermissionDenied("HR of one unit sees only that unit's and its sub-units' people")
     rows = session.execute(
         select(AssessedLevel, User)
         .join(User, User.id == AssessedLevel.user_id)

@@ -28,9 +28,11 @@ LAZY_COMMANDS: dict[str, str] = {
     "rating": "api.cli.rating:rating",
     "uploads": "api.cli.uploads:uploads",
     "paths": "api.cli.paths:paths",
+    "staff": "api.cli.staff:staff",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "uploads", "paths")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "uploads", "paths",
+                "staff")
 
 
 def _load(name: str) -> click.Command:

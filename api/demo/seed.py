@@ -97,12 +97,12 @@ def _ensure_staff(session: Session, positions: list[JobPosition]) -> int:
     fake.seed_instance(FAKER_SEED)
     staff = []
     for unit in session.scalars(select(Unit).order_by(Unit.id)):
-        for _ in range(STAFF_PER_UNIT):
+        for number in range(1, STAFF_PER_UNIT + 1):
             position = fake.random_element(positions)
             gender = fake.random_element(["female", "male"])
             name = fake.name_female() if gender == "female" else fake.name_male()
             staff.append(StaffMember(
-                full_name=name, gender=gender, unit_id=unit.id,
+                staff_number=f"DEMO-{unit.code}-{number}", full_name=name, gender=gender, unit_id=unit.id,
                 birth_date=fake.date_between(start_date=date(1965, 1, 1), end_date=date(2001, 12, 31)),
                 category=fake.random_element([c.value for c in StaffCategory]),
                 is_leader=position.is_leadership, position_id=position.id,

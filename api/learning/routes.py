@@ -6,18 +6,27 @@ from api.auth import current_actor
 from api.schemas import Blueprint
 from api.db import db_session
 from api.learning.schemas import LevelQueryArgsSchema, LevelRecordSchema, UnitSchema
-from learning import queries
+from api.learning.staff_schemas import UnitCreateSchema, UnitQueryArgsSchema, UnitTreeSchema
+from learning import organisation, queries
 
 blp = Blueprint("organisation", __name__, url_prefix="/api/v1", description="Units and HR views")
 
 
 @blp.route("/units")
 class Units(MethodView):
-    @blp.response(200, UnitSchema(many=True))
-    def get(self):
-        """The organisation's units."""
+    @blp.arguments(UnitQueryArgsSchema, location="query")
+    @blp.response(200, UnitTreeSchema(many=True))
+    def get(self, args):
+        """The organisation's units, flat with their parent_id or as a tree of sub-units."""
         current_actor()
-        return queries.list_units(db_session())
+        units = queries.list_units(db_session())
+        return organisation.unit_tree(units) if args["view"] == "tree" else units
+
+    @blp.arguments(UnitCreateSchema)
+    @blp.response(201, UnitSchema)
+    def post(self, data):
+        """Add a unit, usually a sub-unit under parent_id (administrators)."""
+        return organisation.add_unit(db_session(), actor=current_actor(), **data)
 
 
 @blp.route("/hr/levels")

@@ -1,0 +1,110 @@
+"""Staff records for HR: list with filters, read, edit, always inside the actor's unit scope."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from core import audit, clock
+from core.accounts import Actor
+from core.errors import Conflict, NotFound, RuleViolation
+from learning import organisation
+from learning.models import JobPosition, StaffCategory, StaffMember
+
+GENDERS = ("female", "male", "other")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 (or -2/3) code, lower case
+EDITABLE = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
+            "leadership_role", "position_id", "languages", "is_language_teacher")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffFilter:
+    unit_id: int | None = None  # that unit and its sub-units
+    category: StaffCategory | str | None = None
+    leader: bool | None = None
+    position_id: int | None = None
+    language: str | None = None
+    age_under: int | None = None
+
+
+def birth_date_floor(age_under: int, today: date) -> date:
+    """People born after this date are younger than ``age_under`` today."""
+    try:
+        return today.replace(year=today.year - age_under)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - age_under, day=28)
+
+
+def list_staff(session: Session, *, actor: Actor, filters: StaffFilter, page: int = 1,
+               per_page: int = 50) -> tuple[list[StaffMember], int]:
+    """One page of the staff ``actor`` sees as HR, by id, and the total. Raises PermissionDenied, NotFound."""
+    visible = organisation.visible_unit_ids(session, actor)
+    query = select(StaffMember)
+    if filters.unit_id is not None:
+        organisation.require_unit_in_scope(session, actor, filters.unit_id, field_name="unit")
+        query = query.where(StaffMember.unit_id.in_(organisation.subtree_ids(session, filters.unit_id)))
+    elif visible is not None:
+        query = query.where(StaffMember.unit_id.in_(visible))
+    if filters.category is not None:
+        query = query.where(StaffMember.category == str(filters.category))
+    if filters.leader is not None:
+        query = query.where(StaffMember.is_leader.is_(filters.leader))
+    if filters.position_id is not None:
+        query = query.where(StaffMember.position_id == filters.position_id)
+    if filters.language is not None:
+        if not LANGUAGE_CODE.match(filters.language):
+            raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
+        # the JSON list as text holds "en" quoted on both backends; the code's shape rules out LIKE wildcards
+        query = query.where(cast(StaffMember.languages, String).like(f'%"{filters.language}"%'))
+    if filters.age_under is not None:
+        query = query.where(StaffMember.birth_date > birth_date_floor(filters.age_under, clock.now().date()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.options(joinedload(StaffMember.unit), joinedload(StaffMember.position))
+                           .order_by(StaffMember.id).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def get_staff(session: Session, *, actor: Actor, staff_id: int) -> StaffMember:
+    """One staff member in ``actor``'s scope. Raises NotFound (also outside the scope), PermissionDenied."""
+    visible = organisation.visible_unit_ids(session, actor)
+    member = session.get(StaffMember, staff_id)
+    if member is None or (visible is not None and member.unit_id not in visible):
+        raise NotFound(f"staff member {staff_id} does not exist", field="staff_id")
+    return member
+
+
+def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict[str, Any]) -> StaffMember:
+    """Edit a staff member; moving them needs HR scope over both units.
+
+    Raises NotFound, PermissionDenied, Conflict (staff number taken), RuleViolation.
+    """
+    member = get_staff(session, actor=actor, staff_id=staff_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise RuleViolation(f"cannot edit {sorted(unknown)}", field=sorted(unknown)[0])
+    if "unit_id" in changes and changes["unit_id"] != member.unit_id:
+        organisation.require_unit_in_scope(session, actor, changes["unit_id"])
+    if changes.get("position_id") is not None and session.get(JobPosition, changes["position_id"]) is None:
+        raise NotFound(f"job position {changes['position_id']} does not exist", field="position_id")
+    number = changes.get("staff_number")
+    if number is not None and number != member.staff_number and session.scalar(
+            select(StaffMember.id).where(StaffMember.staff_number == number)) is not None:
+        raise Conflict(f"staff number {number!r} belongs to someone else", field="staff_number")
+    if changes.get("languages") is not None:
+        bad = [code for code in changes["languages"] if not LANGUAGE_CODE.match(code)]
+        if bad:
+            raise RuleViolation(f"not language codes: {bad}", field="languages")
+        changes["languages"] = list(dict.fromkeys(changes["languages"]))
+    changed = {name: value for name, value in changes.items() if getattr(member, name) != value}
+    for name, value in changed.items():
+        setattr(member, name, value)
+    session.flush()
+    if changed:
+        audit.record(session, actor=actor, action="staff.update", entity_type="staff_member", entity_id=member.id,
+                     fields=sorted(changed))
+    return member

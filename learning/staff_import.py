@@ -1,0 +1,419 @@
+"""Bulk staff import from HR's spreadsheets (CSV or XLSX), all or nothing, with a row-by-row report.
+
+Columns (first row; case, spaces and a few Vietnamese headers are tolerated, see ``HEADER_ALIASES``):
+
+    staff_number  required  HR personnel number; the key a re-import matches a person on
+    full_name     required
+    birth_date    required  YYYY-MM-DD or DD/MM/YYYY (or a date cell)
+    gender        required  female | male | other (nam / nữ accepted)
+    unit          required  unit code (units.csv "no", or a sub-unit's code)
+    category      required  civil_servant | public_employee
+    leadership_role, is_leader, position (job position title), languages ("en;fr"), is_language_teacher: optional
+
+Every row is checked before anything is written. If any row is rejected, nothing is written and the report
+says why, row by row; a dry run writes nothing either. An optional column that is absent from the file leaves
+that field of existing people as it is; present but empty, it clears the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, clock
+from core.accounts import Actor
+from core.errors import RuleViolation
+from learning import organisation
+from learning.models import JobPosition, StaffCategory, StaffMember, Unit
+from learning.staff import GENDERS, LANGUAGE_CODE
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_HTTP_ROWS = 50_000  # ~15 s of checking and writing, inside a web worker's timeout; more: the CLI
+MAX_XLSX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # a zip bomb is refused before openpyxl opens it
+MAX_CELL_CHARS = 1000
+
+REQUIRED_COLUMNS = ("staff_number", "full_name", "birth_date", "gender", "unit", "category")
+OPTIONAL_COLUMNS = ("leadership_role", "is_leader", "position", "languages", "is_language_teacher")
+HEADER_ALIASES = {
+    "mã_nhân_sự": "staff_number", "số_hiệu": "staff_number", "họ_và_tên": "full_name", "họ_tên": "full_name",
+    "ngày_sinh": "birth_date", "giới_tính": "gender", "đơn_vị": "unit", "mã_đơn_vị": "unit",
+    "unit_code": "unit", "chức_vụ": "leadership_role", "vị_trí_việc_làm": "position",
+    "ngoại_ngữ": "languages",
+}
+GENDER_ALIASES = {"f": "female", "m": "male", "nữ": "female", "nu": "female", "nam": "male", "khác": "other"}
+TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
+FALSE_WORDS = {"", "0", "false", "no", "n", "không", "khong"}
+STAFF_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+FIELDS = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
+          "leadership_role", "position_id", "languages", "is_language_teacher")
+STATUSES = ("created", "updated", "unchanged", "rejected")
+
+
+class StaffFileRefused(RuleViolation):
+    """The file as a whole cannot be read as a staff list: nothing is checked row by row."""
+
+    slug, title = "staff-file-refused", "Staff file refused"
+
+
+class StaffImportRejected(RuleViolation):
+    """Some rows were rejected, so nothing was written; ``extra["report"]`` lists every row."""
+
+    slug, title = "staff-import-rejected", "Staff import rejected"
+
+    def __init__(self, report: StaffImportReport) -> None:
+        errors: dict[str, list[str]] = {}
+        for entry in report.entries:
+            for reason in entry.reasons if entry.status == "rejected" else ():
+                column = reason.split(":", 1)[0]
+                errors.setdefault(f"rows.{entry.row}.{column}", []).append(reason)
+        rejected = report.summary()["rejected"]
+        super().__init__(f"{rejected} of {len(report.entries)} rows rejected; nothing written", errors=errors,
+                         report=report.to_dict())
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    number: int  # the spreadsheet's row number (the header is row 1)
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSheet:
+    columns: tuple[str, ...]  # the known columns present
+    rows: list[SheetRow]
+    ignored_columns: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ReportEntry:
+    row: int
+    staff_number: str | None
+    status: str
+    reasons: list[str] = field(default_factory=list)
+    staff_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "staff_number": self.staff_number, "status": self.status,
+                "reasons": list(self.reasons), "staff_id": self.staff_id}
+
+
+@dataclass(slots=True)
+class StaffImportReport:
+    entries: list[ReportEntry]
+    dry_run: bool
+    written: bool = False
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return any(entry.status == "rejected" for entry in self.entries)
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for entry in self.entries:
+            counts[entry.status] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "written": self.written, "summary": self.summary(),
+                "ignored_columns": list(self.ignored_columns), "entries": [e.to_dict() for e in self.entries]}
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+def read_staff_file(data: bytes, *, filename: str, max_rows: int | None = None) -> StaffSheet:
+    """Read a CSV or XLSX staff list. Raises StaffFileRefused (too big, not CSV/XLSX, missing columns)."""
+    max_rows = MAX_ROWS if max_rows is None else max_rows
+    if len(data) > MAX_FILE_BYTES:
+        raise StaffFileRefused(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", field="file")
+    name = filename.lower()
+    if name.endswith((".xls", ".ods", ".numbers")):
+        raise StaffFileRefused("only .xlsx or .csv files can be read; save the sheet as one of those", field="file")
+    if data[:4] == b"PK\x03\x04":
+        return _sheet(*_read_xlsx(data), max_rows=max_rows)
+    if name.endswith((".xlsx", ".xlsm")):
+        raise StaffFileRefused("the file is named .xlsx but is not an XLSX workbook", field="file")
+    return _sheet(*_read_csv(data), max_rows=max_rows)
+
+
+def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise StaffFileRefused(f"the CSV file is not UTF-8 (byte {error.start}); save it as CSV UTF-8",
+                               field="file") from None
+    if "\x00" in text:
+        raise StaffFileRefused("the file is binary, not CSV", field="file")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, [])
+    return header, ((index, row) for index, row in enumerate(reader, start=2))
+
+
+def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
+    import openpyxl  # only XLSX imports pay for it
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED_BYTES:
+                raise StaffFileRefused("the workbook unpacks to too much data", field="file")
+        if "xl/workbook.xml" not in names:
+            raise StaffFileRefused("the zip file is not an XLSX workbook", field="file")
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except StaffFileRefused:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a broken workbook
+        raise StaffFileRefused(f"the XLSX workbook cannot be read: {error}", field="file") from None
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    header = list(next(rows, ()))
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for index, row in enumerate(rows, start=2):
+                yield index, list(row)
+        finally:
+            workbook.close()
+
+    return header, numbered()
+
+
+def _column_name(header: Any) -> str:
+    name = re.sub(r"\s+", "_", str(header or "").strip().lower())
+    return HEADER_ALIASES.get(name, name)
+
+
+def _sheet(header: list[Any], rows: Iterable[tuple[int, list[Any]]], *, max_rows: int) -> StaffSheet:
+    names = [_column_name(cell) for cell in header]
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    if missing:
+        raise StaffFileRefused(f"missing required columns: {', '.join(missing)} (the first row must name the "
+                               f"columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})",
+                               errors={"columns": [f"missing: {column}" for column in missing]})
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise StaffFileRefused(f"columns named twice: {', '.join(repeated)}",
+                               errors={"columns": [f"named twice: {column}" for column in repeated]})
+    known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    positions = {name: index for index, name in enumerate(names) if name in known}
+    sheet_rows = []
+    for number, cells in rows:
+        if all(_text(cell) == "" for cell in cells):
+            continue  # blank lines between blocks are common in HR sheets
+        if len(sheet_rows) >= max_rows:
+            raise StaffFileRefused(f"more than {max_rows} rows; split the file"
+                                   + (" or use 'levelpath staff import'" if max_rows < MAX_ROWS else ""),
+                                   field="file")
+        sheet_rows.append(SheetRow(number, {name: cells[index] if index < len(cells) else None
+                                            for name, index in positions.items()}))
+    return StaffSheet(columns=tuple(positions), rows=sheet_rows,
+                      ignored_columns=tuple(n for n in names if n and n not in known))
+
+
+# --- checking a row ----------------------------------------------------------------------------------------
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # 12.0 from a numeric XLSX cell is the code "12"
+    return str(cell).strip()
+
+
+def parse_date(cell: Any) -> date | None:
+    """A date cell, YYYY-MM-DD or DD/MM/YYYY; None when it is none of those."""
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = _text(cell)
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
+    text = _text(row.values.get(column)).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return None if text == "" else False
+    reasons.append(f"{column}: {text!r} is not yes/no (1/0, true/false, x or empty)")
+    return None
+
+
+class _Lookups:
+    """What every row is checked against, loaded once per file."""
+
+    def __init__(self, session: Session, actor: Actor, numbers: list[str]) -> None:
+        self.units = {unit.code: unit for unit in session.scalars(select(Unit))}
+        self.positions = {_key(p.title): p for p in session.scalars(select(JobPosition))}
+        self.visible = organisation.visible_unit_ids(session, actor)
+        self.existing: dict[str, StaffMember] = {}
+        for start in range(0, len(numbers), 1000):
+            chunk = numbers[start:start + 1000]
+            self.existing.update((m.staff_number, m) for m in session.scalars(
+                select(StaffMember).where(StaffMember.staff_number.in_(chunk))) if m.staff_number)
+
+    def in_scope(self, unit_id: int) -> bool:
+        return self.visible is None or unit_id in self.visible
+
+
+def _key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tuple[dict[str, Any], list[str]]:
+    """The row's field values (only the columns the file has) and the reasons it is rejected."""
+    reasons: list[str] = []
+    for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+        if len(_text(row.values.get(column))) > MAX_CELL_CHARS:
+            reasons.append(f"{column}: longer than {MAX_CELL_CHARS} characters")
+            return {}, reasons
+    values: dict[str, Any] = {}
+    for column in REQUIRED_COLUMNS:
+        if _text(row.values.get(column)) == "":
+            reasons.append(f"{column}: required, empty")
+
+    number = _text(row.values.get("staff_number"))
+    if number and not STAFF_NUMBER.match(number):
+        reasons.append(f"staff_number: {number!r} is not a personnel number (letters, digits, . _ / -, "
+                       "at most 32)")
+    values["staff_number"] = number
+
+    name = " ".join(_text(row.values.get("full_name")).split())
+    if len(name) > 200:
+        reasons.append("full_name: longer than 200 characters")
+    values["full_name"] = name
+
+    raw_birth = row.values.get("birth_date")
+    if _text(raw_birth):
+        birth = parse_date(raw_birth)
+        if birth is None:
+            reasons.append(f"birth_date: {_text(raw_birth)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        elif not date(1900, 1, 1) <= birth <= clock.now().date():
+            reasons.append(f"birth_date: {birth.isoformat()} is not a plausible birth date")
+        values["birth_date"] = birth
+
+    gender = _text(row.values.get("gender")).lower()
+    gender = GENDER_ALIASES.get(gender, gender)
+    if gender and gender not in GENDERS:
+        reasons.append(f"gender: {gender!r} is not one of {', '.join(GENDERS)}")
+    values["gender"] = gender
+
+    code = _text(row.values.get("unit"))
+    unit = lookups.units.get(code)
+    if code and unit is None:
+        reasons.append(f"unit: no unit with code {code!r}")
+    elif unit is not None and not lookups.in_scope(unit.id):
+        reasons.append(f"unit: {code!r} is outside your HR scope")
+    values["unit_id"] = unit.id if unit is not None else None
+
+    category = _text(row.values.get("category")).lower()
+    if category and category not in set(StaffCategory):
+        reasons.append(f"category: {category!r} is not one of {', '.join(StaffCategory)}")
+    values["category"] = category
+
+    if "leadership_role" in columns:
+        role = _text(row.values.get("leadership_role")).lower().replace(" ", "_")
+        if len(role) > 40:
+            reasons.append("leadership_role: longer than 40 characters")
+        values["leadership_role"] = role or None
+    if "is_leader" in columns:
+        leader = _flag(row, "is_leader", reasons)
+        values["is_leader"] = bool(values.get("leadership_role")) if leader is None else leader
+    if "position" in columns:
+        title = _text(row.values.get("position"))
+        position = lookups.positions.get(_key(title)) if title else None
+        if title and position is None:
+            reasons.append(f"position: no job position titled {title!r}")
+        values["position_id"] = position.id if position is not None else None
+    if "languages" in columns:
+        codes = [c.strip().lower() for c in re.split(r"[;,\s]+", _text(row.values.get("languages"))) if c.strip()]
+        bad = [c for c in codes if not LANGUAGE_CODE.match(c)]
+        if bad:
+            reasons.append(f"languages: not language codes: {', '.join(bad)} (write e.g. en;fr)")
+        values["languages"] = list(dict.fromkeys(codes))
+    if "is_language_teacher" in columns:
+        values["is_language_teacher"] = bool(_flag(row, "is_language_teacher", reasons))
+    return values, reasons
+
+
+# --- importing ------------------------------------------------------------------------------------------------
+
+def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: bool = False) -> StaffImportReport:
+    """Check every row, then create or update them all, or none when any row is rejected (or on a dry run).
+
+    Raises PermissionDenied when ``actor`` is not HR. A person moved to another unit is an update, allowed
+    when the actor's scope holds both units.
+    """
+    numbers = sorted({_text(row.values.get("staff_number")) for row in sheet.rows} - {""})
+    lookups = _Lookups(session, actor, numbers)
+    report = StaffImportReport(entries=[], dry_run=dry_run, ignored_columns=sheet.ignored_columns)
+    first_row_of: dict[str, int] = {}
+    planned: list[tuple[ReportEntry, StaffMember | None, dict[str, Any]]] = []
+    for row in sheet.rows:
+        values, reasons = _check_row(row, sheet.columns, lookups)
+        number = values.get("staff_number") or None
+        if number is not None:
+            if number in first_row_of:
+                reasons.append(f"staff_number: {number!r} is also on row {first_row_of[number]}")
+            else:
+                first_row_of[number] = row.number
+        member = lookups.existing.get(number) if number else None
+        if member is not None and not lookups.in_scope(member.unit_id):
+            reasons.append(f"staff_number: {number!r} belongs to a person outside your HR scope")
+        entry = ReportEntry(row=row.number, staff_number=number, status="rejected", reasons=reasons,
+                            staff_id=member.id if member is not None else None)
+        if not reasons:
+            if member is None:
+                entry.status = "created"
+            else:
+                changed = [name for name, value in values.items() if getattr(member, name) != value]
+                entry.status = "updated" if changed else "unchanged"
+                if changed:
+                    entry.reasons = [f"changed: {', '.join(changed)}"]
+        report.entries.append(entry)
+        planned.append((entry, member, values))
+    if report.rejected or dry_run:
+        return report
+    _write(session, planned)
+    report.written = True
+    audit.record(session, actor=actor, action="staff.import", entity_type="staff_import",
+                 entity_id=clock.now().isoformat(), **report.summary())
+    return report
+
+
+def _write(session: Session, planned: list[tuple[ReportEntry, StaffMember | None, dict[str, Any]]]) -> None:
+    created: list[tuple[ReportEntry, StaffMember]] = []
+    for entry, member, values in planned:
+        if entry.status == "created":
+            new = StaffMember(**{"is_leader": bool(values.get("leadership_role")), "languages": [],
+                                 "is_language_teacher": False, **values})
+            session.add(new)
+            created.append((entry, new))
+        elif entry.status == "updated" and member is not None:
+            for name, value in values.items():
+                setattr(member, name, value)
+    session.flush()
+    for entry, new in created:
+        entry.staff_id = new.id

@@ -1,0 +1,203 @@
+"""HR's staff endpoints: import over HTTP, listing filters, the unit tree and the HR scope in every endpoint."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from learning.models import JobPosition, StaffMember, Unit
+from tests.integration.test_staff_import import HEADER, csv_bytes, xlsx_bytes
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == PROBLEM
+    body = response.json
+    assert body["status"] == status and {"type", "title", "status", "detail"} <= set(body)
+    return body
+
+
+def field_errors(body: dict) -> dict[str, str]:
+    return {error["field"]: error["message"] for error in body.get("errors", [])}
+
+
+def upload(client, data: bytes, filename: str, query: str = ""):
+    return client.post(f"/api/v1/staff/import{query}", data={"file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def patch(client, url: str, body: dict):
+    return client._call("PATCH", url, json=body)
+
+
+@pytest.fixture
+def org(db_session, factory):
+    parent = factory.unit("provincial_federation")
+    child = Unit(code=f"{parent.code}-A", name="Sub-unit A", group=parent.group, parent_id=parent.id)
+    other = factory.unit("central_sector_union")
+    translator = JobPosition(title=f"Translator {parent.code}", required_level=4)
+    db_session.add_all([child, translator])
+    db_session.flush()
+
+    def member(number: str, unit: Unit, **fields) -> StaffMember:
+        person = StaffMember(**{"staff_number": number, "full_name": f"Person {number}", "unit_id": unit.id,
+                                "category": "civil_servant", "birth_date": date(1980, 1, 1), "gender": "female",
+                                "languages": [], **fields})
+        db_session.add(person)
+        db_session.flush()
+        return person
+
+    people = {
+        "lan": member("S1", parent, is_leader=True, leadership_role="division_head", languages=["en", "fr"],
+                      birth_date=date(1990, 6, 1), position_id=translator.id),
+        "minh": member("S2", child, category="public_employee", languages=["fr"], birth_date=date(1987, 1, 1)),
+        "hoa": member("S3", other, languages=["en"], birth_date=date(1999, 1, 1)),
+    }
+    return {"parent": parent, "child": child, "other": other, "translator": translator, **people}
+
+
+def staff_ids(response) -> set[int]:
+    assert response.status_code == 200, response.json
+    return {person["id"] for person in response.json["items"]}
+
+
+def test_import_over_http_writes_and_reports_every_row(api_as, db_session, org):
+    hr = api_as("hr")
+    rows = [["N1", "Vũ Hà", "1992-04-01", "female", org["child"].code, "public_employee", "", "",
+             org["translator"].title, "en;ja", ""],
+            ["S2", "Person S2", "01/01/1987", "female", org["child"].code, "public_employee", "", "", "", "fr", ""]]
+    dry = upload(hr, xlsx_bytes(rows), "staff.xlsx", "?dry_run=true")
+    assert dry.status_code == 200, dry.json
+    assert dry.json["written"] is False and dry.json["summary"]["created"] == 1
+    assert db_session.scalar(select(func.count()).select_from(StaffMember)) == 3
+    response = upload(hr, xlsx_bytes(rows), "staff.xlsx")
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["written"] is True and body["dry_run"] is False
+    assert [(e["row"], e["staff_number"], e["status"]) for e in body["entries"]] == [
+        (2, "N1", "created"), (3, "S2", "unchanged")]
+    created = hr.get(f"/api/v1/staff/{body['entries'][0]['staff_id']}").json
+    assert (created["unit_code"], created["position_title"], created["languages"]) == (
+        org["child"].code, org["translator"].title, ["en", "ja"])
+
+
+def test_a_rejected_import_is_a_422_problem_with_the_report_and_writes_nothing(api_as, db_session, org):
+    hr = api_as("hr")
+    rows = [["N1", "Good", "1990-01-01", "male", org["parent"].code, "civil_servant", "", "", "", "", ""],
+            ["N2", "Bad", "1990-02-30", "male", "NO-SUCH", "civil_servant", "", "", "", "", ""]]
+    body = assert_problem(upload(hr, csv_bytes(rows), "staff.csv"), 422)
+    assert body["type"].endswith("/staff-import-rejected") and "1 of 2 rows rejected" in body["detail"]
+    errors = field_errors(body)
+    assert errors["rows.3.birth_date"].startswith("birth_date: '1990-02-30' is not a date")
+    assert errors["rows.3.unit"] == "unit: no unit with code 'NO-SUCH'"
+    assert [e["status"] for e in body["report"]["entries"]] == ["created", "rejected"]
+    assert body["report"]["written"] is False
+    assert db_session.scalar(select(func.count()).select_from(StaffMember)) == 3
+
+    refused = assert_problem(upload(hr, csv_bytes([["N9"]], ["staff_number"]), "staff.csv"), 422)
+    assert refused["type"].endswith("/staff-file-refused")
+    assert "missing: birth_date" in [e["message"] for e in refused["errors"]]
+    no_file = assert_problem(hr.post("/api/v1/staff/import", data={}, content_type="multipart/form-data"), 422)
+    assert "file" in field_errors(no_file)
+    assert_problem(upload(api_as("author"), csv_bytes(rows[:1]), "staff.csv"), 403)
+
+
+def test_an_upload_past_the_http_row_limit_is_refused_pointing_to_the_cli(api_as, org, monkeypatch):
+    monkeypatch.setattr("learning.staff_import.MAX_HTTP_ROWS", 1)
+    rows = [[f"N{i}", "A", "1990-01-01", "male", org["parent"].code, "civil_servant", "", "", "", "", ""]
+            for i in range(2)]
+    body = assert_problem(upload(api_as("hr"), csv_bytes(rows), "staff.csv"), 422)
+    assert "more than 1 rows" in body["detail"] and "levelpath staff import" in body["detail"]
+
+
+def test_listing_filters_by_unit_subtree_category_leader_position_language_and_age(api_as, org, fake_clock):
+    hr = api_as("hr")
+    lan, minh, hoa = org["lan"].id, org["minh"].id, org["hoa"].id
+    assert staff_ids(hr.get(f"/api/v1/staff?unit={org['parent'].id}")) == {lan, minh}
+    assert staff_ids(hr.get(f"/api/v1/staff?unit={org['child'].id}")) == {minh}
+    assert staff_ids(hr.get("/api/v1/staff?category=public_employee")) >= {minh}
+    assert hoa not in staff_ids(hr.get("/api/v1/staff?category=public_employee"))
+    scoped = f"unit={org['parent'].id}"
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&leader=true")) == {lan}
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&leader=false")) == {minh}
+    assert staff_ids(hr.get(f"/api/v1/staff?position={org['translator'].id}")) == {lan}
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&language=fr")) == {lan, minh}
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&language=en")) == {lan}
+    # the clock stands at 2026-11-23: Lan (1990-06-01) is 36, Minh (1987-01-01) 39, Hoa (1999-01-01) 27
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&age_under=37")) == {lan}
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&age_under=40")) == {lan, minh}
+    assert staff_ids(hr.get(f"/api/v1/staff?{scoped}&age_under=36")) == set()
+    page = hr.get(f"/api/v1/staff?{scoped}&per_page=1&page=2").json
+    assert page["meta"] == {"page": 2, "per_page": 1, "total": 2, "total_capped": False}
+    assert [p["id"] for p in page["items"]] == [minh]
+
+
+def test_unit_scoped_hr_sees_only_its_subtree_in_every_staff_endpoint(api_as, db_session, org):
+    parent_hr = api_as("hr", unit=org["parent"])
+    child_hr = api_as("hr", unit=org["child"])
+    lan, minh, hoa = org["lan"].id, org["minh"].id, org["hoa"].id
+    assert staff_ids(parent_hr.get("/api/v1/staff?per_page=200")) == {lan, minh}
+    assert staff_ids(child_hr.get("/api/v1/staff")) == {minh}
+    assert_problem(parent_hr.get(f"/api/v1/staff?unit={org['other'].id}"), 403)
+    assert_problem(child_hr.get(f"/api/v1/staff?unit={org['parent'].id}"), 403)
+    assert parent_hr.get(f"/api/v1/staff/{minh}").status_code == 200
+    assert_problem(parent_hr.get(f"/api/v1/staff/{hoa}"), 404)
+    assert_problem(child_hr.get(f"/api/v1/staff/{lan}"), 404)
+    assert_problem(patch(parent_hr, f"/api/v1/staff/{hoa}", {"full_name": "X"}), 404)
+    moved = assert_problem(patch(parent_hr, f"/api/v1/staff/{minh}", {"unit_id": org["other"].id}), 403)
+    assert "unit_id" in field_errors(moved)
+    edited = patch(child_hr, f"/api/v1/staff/{minh}", {"languages": ["en"], "is_language_teacher": True})
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["languages"], edited.json["is_language_teacher"]) == (["en"], True)
+    outside = [["N5", "Elsewhere", "1990-01-01", "male", org["other"].code, "civil_servant", "", "", "", "", ""]]
+    rejected = assert_problem(upload(parent_hr, csv_bytes(outside), "staff.csv"), 422)
+    assert "outside your HR scope" in field_errors(rejected)["rows.2.unit"]
+    # HR levels: the parent's HR sees the sub-unit, the sub-unit's HR does not see the parent
+    assert parent_hr.get(f"/api/v1/hr/levels?unit_id={org['child'].id}").status_code == 200
+    assert_problem(child_hr.get(f"/api/v1/hr/levels?unit_id={org['parent'].id}"), 403)
+    assert_problem(api_as("author").get("/api/v1/staff"), 403)
+    assert db_session.get(StaffMember, hoa).full_name == "Person S3"
+
+
+def test_bad_staff_input_is_a_problem_naming_the_field(api_as, org):
+    hr = api_as("hr")
+    minh = org["minh"].id
+    assert "age_under" in field_errors(assert_problem(hr.get("/api/v1/staff?age_under=old"), 422))
+    assert "language" in field_errors(assert_problem(hr.get("/api/v1/staff?language=EN!"), 422))
+    assert "colour" in field_errors(assert_problem(hr.get("/api/v1/staff?colour=red"), 422))
+    assert "birth_date" in field_errors(assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"birth_date": "x"}),
+                                                       422))
+    assert "category" in field_errors(assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"category": "boss"}), 422))
+    assert "position_id" in field_errors(assert_problem(
+        patch(hr, f"/api/v1/staff/{minh}", {"position_id": 999999}), 404))
+    taken = assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"staff_number": "S1"}), 409)
+    assert "staff_number" in field_errors(taken)
+    assert_problem(patch(hr, f"/api/v1/staff/{minh}", {}), 422)
+
+
+def test_units_come_flat_or_as_a_tree_and_admins_add_sub_units(api_as, org):
+    hr = api_as("hr")
+    flat = {u["id"]: u for u in hr.get("/api/v1/units").json}
+    assert flat[org["child"].id]["parent_id"] == org["parent"].id
+    tree = {u["id"]: u for u in hr.get("/api/v1/units?view=tree").json}
+    assert org["child"].id not in tree
+    assert [c["id"] for c in tree[org["parent"].id]["children"]] == [org["child"].id]
+    admin = api_as("admin")
+    body = {"code": f"{org['child'].code}-1", "name": "Team one", "parent_id": org["child"].id}
+    created = admin.post("/api/v1/units", json=body)
+    assert created.status_code == 201, created.json
+    assert (created.json["parent_id"], created.json["group"]) == (org["child"].id, org["parent"].group)
+    assert "code" in field_errors(assert_problem(admin.post("/api/v1/units", json=body), 409))
+    assert "parent_id" in field_errors(assert_problem(
+        admin.post("/api/v1/units", json={**body, "code": "Z9", "parent_id": 999999}), 404))
+    assert_problem(hr.post("/api/v1/units", json={**body, "code": "Z8"}), 403)
+    # the parent's HR now sees staff placed in the new grandchild unit
+    parent_hr = api_as("hr", unit=org["parent"])
+    rows = [["N7", "Deep", "1990-01-01", "male", body["code"], "civil_servant", "", "", "", "", ""]]
+    assert upload(parent_hr, csv_bytes(rows, HEADER), "staff.csv").status_code == 200
+    assert len(staff_ids(parent_hr.get("/api/v1/staff"))) == 3

@@ -1,0 +1,256 @@
+"""Bulk staff import: CSV and XLSX, every row reported, all or nothing; and ``levelpath staff import``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.cli import main
+from core.accounts import Actor
+from core.audit import AuditEvent
+from core.errors import PermissionDenied
+from learning import organisation
+from learning.models import JobPosition, StaffMember, Unit
+from learning.staff_import import (
+    MAX_ROWS,
+    StaffFileRefused,
+    import_staff,
+    read_staff_file,
+)
+
+HEADER = ["staff_number", "full_name", "birth_date", "gender", "unit", "category", "leadership_role", "is_leader",
+          "position", "languages", "is_language_teacher"]
+
+
+def csv_bytes(rows: list[list[object]], header: list[str] = HEADER, *, bom: bool = False) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" if bom else "").encode() + out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def org(db_session: Session, factory):
+    parent = factory.unit("provincial_federation")
+    child = Unit(code=f"{parent.code}-A", name="Sub-unit A", group=parent.group, parent_id=parent.id)
+    other = factory.unit("central_sector_union")
+    position = JobPosition(title=f"Staff translator {parent.code}", required_level=4)
+    db_session.add_all([child, position])
+    db_session.flush()
+    return {"parent": parent, "child": child, "other": other, "position": position,
+            "hr": factory.user("hr").as_actor()}
+
+
+def good_rows(org) -> list[list[object]]:
+    p, c = org["parent"].code, org["child"].code
+    return [
+        ["HR-001", "Nguyễn Thị Lan", "1988-03-14", "female", p, "civil_servant", "division_head", "yes",
+         org["position"].title, "en;fr", "no"],
+        ["HR-002", "Trần Văn Minh", "02/11/1995", "nam", c, "public_employee", "", "", "", "en", ""],
+    ]
+
+
+def staff_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(StaffMember)) or 0
+
+
+def run_import(session: Session, data: bytes, filename: str, *, actor: Actor, dry_run: bool = False):
+    return import_staff(session, actor=actor, sheet=read_staff_file(data, filename=filename), dry_run=dry_run)
+
+
+@pytest.mark.parametrize("kind", ["csv", "csv-bom", "xlsx"])
+def test_a_good_file_creates_everyone_then_reimport_updates_or_leaves_unchanged(db_session, org, kind):
+    rows = good_rows(org)
+    make = xlsx_bytes if kind == "xlsx" else (lambda r: csv_bytes(r, bom=kind == "csv-bom"))
+    filename = "staff.xlsx" if kind == "xlsx" else "staff.csv"
+    report = run_import(db_session, make(rows), filename, actor=org["hr"])
+    assert report.written and not report.rejected
+    assert [(e.row, e.staff_number, e.status) for e in report.entries] == [(2, "HR-001", "created"),
+                                                                           (3, "HR-002", "created")]
+    lan = db_session.scalar(select(StaffMember).where(StaffMember.staff_number == "HR-001"))
+    assert (lan.full_name, lan.birth_date, lan.gender, lan.unit_id, lan.category, lan.leadership_role,
+            lan.is_leader, lan.position_id, lan.languages, lan.is_language_teacher) == (
+        "Nguyễn Thị Lan", date(1988, 3, 14), "female", org["parent"].id, "civil_servant", "division_head",
+        True, org["position"].id, ["en", "fr"], False)
+    minh = db_session.get(StaffMember, report.entries[1].staff_id)
+    assert (minh.birth_date, minh.gender, minh.unit_id, minh.is_leader) == (date(1995, 11, 2), "male",
+                                                                            org["child"].id, False)
+
+    rows[1][5] = "civil_servant"  # Minh changes category; Lan's row is the same
+    again = run_import(db_session, make(rows), filename, actor=org["hr"])
+    assert [(e.staff_number, e.status) for e in again.entries] == [("HR-001", "unchanged"), ("HR-002", "updated")]
+    assert again.entries[1].reasons == ["changed: category"] and again.entries[1].staff_id == minh.id
+    assert staff_count(db_session) == 2 and minh.category == "civil_servant"
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "staff.import")) == 2
+
+
+def test_a_malformed_file_is_rejected_row_by_row_and_nothing_is_written(db_session, org):
+    existing = run_import(db_session, csv_bytes(good_rows(org)), "staff.csv", actor=org["hr"])
+    assert existing.written
+    before = staff_count(db_session)
+    p = org["parent"].code
+    rows = [
+        ["HR-010", "Good Person", "1990-01-01", "female", p, "civil_servant", "", "", "", "en", ""],
+        ["HR-011", "Bad Date", "31/02/1990", "male", p, "civil_servant", "", "", "", "", ""],
+        ["HR-012", "Unknown Unit", "1990-01-01", "male", "NOPE-99", "civil_servant", "", "", "", "", ""],
+        ["HR-010", "Same Number", "1991-01-01", "female", p, "public_employee", "", "", "", "", ""],
+        ["HR-013", "Unknown Position", "1990-01-01", "male", p, "civil_servant", "", "", "Astronaut", "", ""],
+        ["", "", "tomorrow", "robot", p, "soldier", "", "maybe", "", "english!", ""],
+        ["HR-002", "Trần Văn Minh", "2099-01-01", "male", p, "public_employee", "", "", "", "en", ""],
+    ]
+    report = run_import(db_session, csv_bytes(rows), "staff.csv", actor=org["hr"])
+    assert report.rejected and not report.written
+    statuses = {e.row: (e.status, e.reasons) for e in report.entries}
+    assert len(statuses) == 7
+    assert statuses[2] == ("created", [])  # would have been created: the report still lists it
+    assert statuses[3][0] == "rejected" and statuses[3][1] == [
+        "birth_date: '31/02/1990' is not a date (YYYY-MM-DD or DD/MM/YYYY)"]
+    assert statuses[4][1] == ["unit: no unit with code 'NOPE-99'"]
+    assert statuses[5][1] == ["staff_number: 'HR-010' is also on row 2"]
+    assert statuses[6][1] == ["position: no job position titled 'Astronaut'"]
+    reasons = " | ".join(statuses[7][1])
+    for fragment in ("staff_number: required, empty", "full_name: required, empty", "birth_date: 'tomorrow'",
+                     "gender: 'robot'", "category: 'soldier'", "is_leader: 'maybe'", "languages: not language"):
+        assert fragment in reasons
+    assert statuses[8][1] == ["birth_date: 2099-01-01 is not a plausible birth date"]
+    assert staff_count(db_session) == before
+    assert db_session.scalar(select(StaffMember.birth_date).where(StaffMember.staff_number == "HR-002")) == \
+        date(1995, 11, 2)
+
+
+@pytest.mark.parametrize("make", [csv_bytes, xlsx_bytes])
+def test_missing_columns_refuse_the_whole_file_naming_them(db_session, org, make):
+    header = ["staff_number", "full_name", "unit", "category"]
+    with pytest.raises(StaffFileRefused) as refused:
+        read_staff_file(make([["X1", "A", org["parent"].code, "civil_servant"]], header), filename="s.xlsx"
+                        if make is xlsx_bytes else "s.csv")
+    assert "missing required columns: birth_date, gender" in refused.value.detail
+    assert refused.value.errors == {"columns": ["missing: birth_date", "missing: gender"]}
+
+
+def test_non_xlsx_content_old_excel_and_non_utf8_are_refused(db_session):
+    for data, filename, message in [
+        (b"staff_number,full_name\n", "staff.xlsx", "not an XLSX workbook"),
+        (b"\xd0\xcf\x11\xe0 old excel", "staff.xls", "only .xlsx or .csv"),
+        ("staff_number,full_name\nX,Nguy\u1ec5n\n".encode("cp1258", errors="replace").replace(b"?", b"\xec"),
+         "staff.csv", "not UTF-8"),
+    ]:
+        with pytest.raises(StaffFileRefused, match=message):
+            read_staff_file(data, filename=filename)
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(StaffFileRefused, match="not an XLSX workbook"):
+        read_staff_file(out.getvalue(), filename="staff.xlsx")
+
+
+def test_more_rows_than_the_limit_are_refused():
+    rows = [[f"N{i}", "A", "1990-01-01", "male", "1", "civil_servant"] for i in range(4)]
+    assert len(read_staff_file(csv_bytes(rows, HEADER[:6]), filename="s.csv", max_rows=4).rows) == 4
+    with pytest.raises(StaffFileRefused, match="more than 3 rows"):
+        read_staff_file(csv_bytes(rows, HEADER[:6]), filename="s.csv", max_rows=3)
+    assert MAX_ROWS == 200_000
+
+
+def test_blank_lines_semicolons_and_extra_columns_are_tolerated(db_session, org):
+    text = ("\ufeffStaff Number;Full Name;Birth Date;Gender;Unit;Category;Notes\n"
+            f"HR-100;Lê Văn A;1990-05-05;male;{org['parent'].code};civil_servant;new hire\n;;;;;;\n")
+    report = run_import(db_session, text.encode(), "s.csv", actor=org["hr"])
+    assert report.written and [e.status for e in report.entries] == ["created"]
+    assert report.ignored_columns == ("notes",)
+
+
+def test_dry_run_reports_but_writes_nothing(db_session, org):
+    report = run_import(db_session, csv_bytes(good_rows(org)), "staff.csv", dry_run=True, actor=org["hr"])
+    assert [e.status for e in report.entries] == ["created", "created"] and not report.written
+    assert staff_count(db_session) == 0
+
+
+def test_unit_scoped_hr_imports_only_into_its_subtree(db_session, factory, org):
+    hr = factory.user("hr", unit=org["parent"]).as_actor()
+    rows = good_rows(org)
+    assert run_import(db_session, csv_bytes(rows), "s.csv", actor=hr).written  # unit and sub-unit
+    outside = [["HR-050", "Elsewhere", "1990-01-01", "male", org["other"].code, "civil_servant", "", "", "", "",
+                ""]]
+    report = run_import(db_session, csv_bytes(outside), "s.csv", actor=hr)
+    assert report.entries[0].reasons == [f"unit: {org['other'].code!r} is outside your HR scope"]
+    child_hr = factory.user("hr", unit=org["child"]).as_actor()
+    moved = [["HR-001", "Nguyễn Thị Lan", "1988-03-14", "female", org["child"].code, "civil_servant", "", "", "",
+              "", ""]]
+    assert run_import(db_session, csv_bytes(moved), "s.csv", actor=child_hr).entries[0].reasons == [
+        "staff_number: 'HR-001' belongs to a person outside your HR scope"]
+    with pytest.raises(PermissionDenied):
+        run_import(db_session, csv_bytes(rows), "s.csv", actor=factory.user("author").as_actor())
+
+
+def test_subtree_and_ancestors_follow_the_unit_tree(db_session, org):
+    grandchild = Unit(code=f"{org['child'].code}-1", name="Team", group=org["parent"].group,
+                      parent_id=org["child"].id)
+    db_session.add(grandchild)
+    db_session.flush()
+    assert organisation.subtree_ids(db_session, org["parent"].id) == {org["parent"].id, org["child"].id,
+                                                                      grandchild.id}
+    assert organisation.subtree_ids(db_session, org["other"].id) == {org["other"].id}
+    assert organisation.ancestor_ids(db_session, grandchild.id) == {org["parent"].id, org["child"].id}
+
+
+def test_cli_imports_reports_and_fails_on_rejected_rows(empty_database, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", empty_database.url)
+    monkeypatch.setenv("SECRET_KEY", "cli-test-secret")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], catch_exceptions=False).exit_code == 0
+    with Session(empty_database.engine) as session:
+        session.add_all([Unit(code="U1", name="Unit one", group="vgcl_department"),
+                         JobPosition(title="Translator", required_level=4)])
+        session.commit()
+    good = tmp_path / "staff.xlsx"
+    good.write_bytes(xlsx_bytes([
+        ["HR-1", "Phạm Thu", date(1990, 1, 2), "female", "U1", "civil_servant", "", "", "Translator", "en", "x"],
+        ["HR-2", "Đỗ Nam", "1985-12-30", "male", "U1", "public_employee", "deputy_head", "1", "", "", ""],
+    ]))
+    dry = runner.invoke(main, ["staff", "import", str(good), "--dry-run"], catch_exceptions=False)
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: 2 created; nothing written" in dry.output
+    written = runner.invoke(main, ["staff", "import", str(good), "--json"], catch_exceptions=False)
+    assert written.exit_code == 0, written.output
+    report = json.loads(written.stdout)
+    assert report["written"] and report["summary"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([["HR-1", "Phạm Thu", "1990-01-02", "female", "U1", "civil_servant", "", "",
+                                "Translator", "en", "x"],
+                               ["HR-3", "Ghost", "1990-13-01", "male", "U9", "civil_servant", "", "", "", "", ""]]))
+    rejected = runner.invoke(main, ["staff", "import", str(bad)], catch_exceptions=False)
+    assert rejected.exit_code == 1
+    assert "unchanged" in rejected.output and "unit: no unit with code 'U9'" in rejected.output
+    assert "1 unchanged, 1 rejected; nothing written" in rejected.output
+    missing = tmp_path / "missing.csv"
+    missing.write_text("staff_number,full_name\nHR-9,Someone\n", encoding="utf-8")
+    refused = runner.invoke(main, ["staff", "import", str(missing)], catch_exceptions=False)
+    assert refused.exit_code == 1 and "missing required columns: birth_date, gender, unit, category" in \
+        refused.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(StaffMember)) == 2
+        assert session.scalar(select(StaffMember.is_language_teacher).where(StaffMember.staff_number == "HR-1"))
