@@ -44,6 +44,7 @@ def _register_api(app: Flask) -> None:
     from api.assessment.rating_routes import blp as rating_blp
     from api.assessment.routes import blp as tests_blp
     from api.assessment.session_routes import blp as sessions_blp
+    from api.learning.compliance_routes import blp as compliance_blp
     from api.learning.routes import blp as organisation_blp
     from api.question_bank.routes import blp as items_blp
     from api.system.routes import blp as system_blp
@@ -57,7 +58,7 @@ def _register_api(app: Flask) -> None:
         "security": [{"bearer": []}, {"session": []}],
     })
     for blueprint in (system_blp, auth_blp, items_blp, tests_blp, sessions_blp, certificates_blp,
-                      external_certificates_blp, rating_blp, organisation_blp):
+                      external_certificates_blp, rating_blp, organisation_blp, compliance_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 

@@ -67,7 +67,8 @@ class ComplianceRules:
         targets = {}
         for deadline in data["deadlines"]:
             when = deadline["date"] if isinstance(deadline["date"], date) else date.fromisoformat(deadline["date"])
-            targets[when] = {name: Decimal(str(rule["share_at_or_above"])) for name, rule in deadline["cohorts"].items()}
+            targets[when] = {name: Decimal(str(rule["share_at_or_above"]))
+                             for name, rule in deadline["cohorts"].items()}
             for name, share in targets[when].items():
                 if not Decimal(0) <= share <= Decimal(1):
                     raise InvalidRules(f"{when} {name}: share {share} is not between 0 and 1")

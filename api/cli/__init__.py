@@ -26,9 +26,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "attempts": "api.cli.attempts:attempts",
     "bank": "api.cli.bank:bank",
     "rating": "api.cli.rating:rating",
+    "report": "api.cli.report:report",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
-APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating")
+APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "report")
 
 
 def _load(name: str) -> click.Command:
