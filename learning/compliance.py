@@ -94,43 +94,51 @@ def _under(age: int, as_of: date) -> date:
     return add_months(as_of, -12 * age)
 
 
-def _cohort_condition(cohort: Cohort, as_of: date):
-    conditions = [StaffMember.category == cohort.category]
+def _cohort_condition(cohort: Cohort, as_of: date, person=StaffMember):
+    """Membership of ``cohort`` over ``person``'s columns (the StaffMember table, or a subquery of it)."""
+    conditions = [person.category == cohort.category]
     if cohort.is_leader is not None:
-        conditions.append(StaffMember.is_leader == (true() if cohort.is_leader else false()))
+        conditions.append(person.is_leader == (true() if cohort.is_leader else false()))
     if cohort.leadership_roles is not None:
-        conditions.append(StaffMember.leadership_role.in_(cohort.leadership_roles))
+        conditions.append(person.leadership_role.in_(cohort.leadership_roles))
     if cohort.age_under is not None:
-        conditions.append(StaffMember.birth_date > _under(cohort.age_under, as_of))
+        conditions.append(person.birth_date > _under(cohort.age_under, as_of))
     return and_(*conditions)
 
 
 def compliance_statement(rules: ComplianceRules, *, as_of: date, unit_ids: set[int] | None = None,
                          language: str | None = None) -> Select:
-    """One GROUP BY over the staff in scope: per unit and cohort, people in scope, at or above the level,
-    and of those, how many first reached it in the projection window."""
+    """Per unit and cohort: people in scope, at or above the level, and of those, how many first reached it
+    in the projection window.
+
+    Two GROUP BYs: each person in scope with the first award among their qualifying levels (NULL: none),
+    then per unit. Joining the levels to the people in scope before grouping lets PostgreSQL run it as one
+    parallel hash join; grouping all levels per user first would aggregate everyone's, in every worker.
+    """
     languages = (language,) if language else rules.languages
-    qualified = (select(AssessedLevel.user_id, func.min(AssessedLevel.awarded_at).label("first_reached"))
-                 .where(AssessedLevel.level >= rules.required_level,
-                        *_valid_levels(as_of, bases=rules.bases, languages=languages))
-                 .group_by(AssessedLevel.user_id).subquery("qualified"))
+    qualifying = and_(AssessedLevel.user_id == StaffMember.user_id, AssessedLevel.level >= rules.required_level,
+                      *_valid_levels(as_of, bases=rules.bases, languages=languages))
+    person = (select(StaffMember.id, StaffMember.unit_id, StaffMember.category, StaffMember.is_leader,
+                     StaffMember.leadership_role, StaffMember.birth_date,
+                     func.min(AssessedLevel.awarded_at).label("first_reached"))
+              .select_from(StaffMember).join(Unit, Unit.id == StaffMember.unit_id)
+              .outerjoin(AssessedLevel, qualifying)
+              .where(*_scope_conditions(rules)).group_by(StaffMember.id))
+    if unit_ids is not None:
+        person = person.where(StaffMember.unit_id.in_(unit_ids))
+    person = person.subquery("person")
     window_start = end_of_day(add_months(as_of, -rules.recent_months))
-    columns = [StaffMember.unit_id]
+    columns = [person.c.unit_id]
     for cohort in rules.cohorts:
-        member = _cohort_condition(cohort, as_of)
+        member = _cohort_condition(cohort, as_of, person.c)
         columns += [
             func.sum(case((member, 1), else_=0)).label(f"{cohort.name}__in_scope"),
-            func.sum(case((and_(member, qualified.c.user_id.is_not(None)), 1), else_=0)).label(
+            func.sum(case((and_(member, person.c.first_reached.is_not(None)), 1), else_=0)).label(
                 f"{cohort.name}__at"),
-            func.sum(case((and_(member, qualified.c.first_reached >= window_start), 1), else_=0)).label(
+            func.sum(case((and_(member, person.c.first_reached >= window_start), 1), else_=0)).label(
                 f"{cohort.name}__recent"),
         ]
-    statement = (select(*columns).select_from(StaffMember).join(Unit, Unit.id == StaffMember.unit_id)
-                 .outerjoin(qualified, qualified.c.user_id == StaffMember.user_id)
-                 .where(*_scope_conditions(rules)).group_by(StaffMember.unit_id))
-    if unit_ids is not None:
-        statement = statement.where(StaffMember.unit_id.in_(unit_ids))
-    return statement
+    return select(*columns).group_by(person.c.unit_id)
 
 
 # ---- the report ---------------------------------------------------------------------------------------------
