@@ -4,6 +4,11 @@ A person counts as "at or above" when their best certified level valid at the as
 required level, i.e. when at least one of their levels is: of a certified basis (targets.yaml
 ``certificates.bases``), in a counted language, awarded on or before the as-of date, and with
 ``valid_until`` empty or on or after it. Expired and placement-only levels never count.
+
+The as-of date defaults to today, whatever the deadline: the report says where the organisation stands now
+against that deadline's target (``as_of`` asks about another day; staff membership is always today's).
+Rollups are computed on the totals (their gap is not the sum of the units' gaps); ``ceil`` runs on the
+Decimal target, so that 0.60 * 5 is 3 people, not 3.0000000000000004 -> 4.
 """
 
 from __future__ import annotations

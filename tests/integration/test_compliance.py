@@ -174,3 +174,20 @@ def test_add_months_clips_to_the_end_of_the_month():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 11, 23), -12) == date(2025, 11, 23)
     assert add_months(date(2024, 2, 29), -12 * 40) == date(1984, 2, 29)
+
+
+def test_the_report_is_two_queries_whatever_the_number_of_people(db_session, org):
+    from sqlalchemy import event
+
+    statements = []
+    engine = db_session.get_bind().engine
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 2  # the units, then one GROUP BY over people and levels
