@@ -30,3 +30,8 @@ def sees_every_unit(actor: Actor) -> bool:
 
 def can_add_unit(actor: Actor) -> bool:
     return Role.ADMIN in actor.roles
+
+
+def can_view_compliance(actor: Actor) -> bool:
+    """HR (of a unit: that unit and its sub-units; of the organisation: everything) and admins."""
+    return Role.ADMIN in actor.roles or Role.HR in actor.roles

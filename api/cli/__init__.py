@@ -29,10 +29,11 @@ LAZY_COMMANDS: dict[str, str] = {
     "uploads": "api.cli.uploads:uploads",
     "paths": "api.cli.paths:paths",
     "staff": "api.cli.staff:staff",
+    "report": "api.cli.report:report",
 }
 # The commands that need the app; these are the ones added to ``flask --app api``.
 APP_COMMANDS = ("serve", "db", "seed-demo", "users", "items", "attempts", "bank", "rating", "uploads", "paths",
-                "staff")
+                "staff", "report")
 
 
 def _load(name: str) -> click.Command:

@@ -1,0 +1,53 @@
+"""``levelpath report compliance``: the compliance report for one deadline, as a table, CSV or XLSX."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from api.cli.app_commands import _domain_errors_as_click_errors, _session
+
+
+@click.group()
+def report() -> None:
+    """HR reports."""
+
+
+@report.command("compliance")
+@click.option("--deadline", required=True, type=click.DateTime(["%Y-%m-%d"]), help="A deadline of targets.yaml.")
+@click.option("--format", "output", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (xlsx needs it).")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="The day measured (default: today).")
+@click.option("--unit", default=None, help="Only this unit (id or code) and its sub-units.")
+@_domain_errors_as_click_errors
+def compliance(deadline, output: str, out: Path | None, as_of, unit: str | None) -> None:
+    """Per unit and cohort: in scope, at or above the level, share, target, gap, projection; ALL rollups."""
+    from core.accounts import Role
+    from core.accounts.types import Actor
+    from learning import compliance_export
+    from learning.compliance import compliance_report
+    from learning.queries import resolve_unit
+
+    if output == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx writes a file: give --out FILE")
+    with _session() as session:
+        unit_id = resolve_unit(session, unit).id if unit else None
+        # The command line runs with organisation-wide HR rights, or a unit's when --unit is given.
+        actor = Actor(id=0, roles=frozenset({Role.HR}), unit_id=unit_id)
+        result = compliance_report(session, actor=actor, deadline=_day(deadline), as_of=_day(as_of))
+    if output == "xlsx":
+        out.write_bytes(compliance_export.to_xlsx(result))
+        click.echo(f"wrote {out}")
+        return
+    text = compliance_export.to_csv(result) if output == "csv" else compliance_export.to_table(result)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+
+
+def _day(value) -> date | None:
+    return value.date() if value is not None else None

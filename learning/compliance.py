@@ -1,0 +1,344 @@
+"""HR compliance against the language targets: one SQL pass per report, per unit and cohort, and rollups.
+
+A person counts as "at or above" when their best certified level valid at the as-of date reaches the
+required level, i.e. when at least one of their levels is: of a certified basis (targets.yaml
+``certificates.bases``), in a counted language, awarded on or before the as-of date, and with
+``valid_until`` empty or on or after it. Expired and placement-only levels never count.
+
+The as-of date defaults to today, whatever the deadline: the report says where the organisation stands now
+against that deadline's target (``as_of`` asks about another day; staff membership is always today's).
+Rollups are computed on the totals (their gap is not the sum of the units' gaps); ``ceil`` runs on the
+Decimal target, so that 0.60 * 5 is 3 people, not 3.0000000000000004 -> 4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from assessment.models import CERTIFIED_BASES, AssessedLevel
+from core import clock
+from core.accounts import Role
+from core.accounts.types import Actor
+from core.errors import NotFound, PermissionDenied
+from learning import policies
+from learning.models import StaffMember, Unit
+from learning.scope import Cohort, ComplianceRules
+
+ALL = "ALL"
+ALREADY = "already"
+NEVER = "never at this rate"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier), clipped to the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after ``day`` (UTC): levels awarded before it were awarded on or before ``day``."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+# ---- who may see what ----------------------------------------------------------------------------------
+
+def visible_unit_ids(session: Session, actor: Actor) -> set[int] | None:
+    """The units an HR actor may report on: None for organisation-wide HR and admins, else their unit and
+    its sub-units (Unit.parent_id). Raises PermissionDenied for anyone else."""
+    if not policies.can_view_compliance(actor):
+        raise PermissionDenied("compliance reports are for HR")
+    if Role.ADMIN in actor.roles or actor.unit_id is None:
+        return None
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    seen, stack = set(), [actor.unit_id]
+    while stack:
+        unit_id = stack.pop()
+        if unit_id not in seen:
+            seen.add(unit_id)
+            stack.extend(children.get(unit_id, ()))
+    return seen
+
+
+# ---- the SQL building blocks ------------------------------------------------------------------------------
+
+def _valid_levels(as_of: date, *, bases: tuple[str, ...], languages: tuple[str, ...] | None) -> list:
+    conditions = [AssessedLevel.basis.in_(bases), AssessedLevel.awarded_at < end_of_day(as_of),
+                  or_(AssessedLevel.valid_until.is_(None), AssessedLevel.valid_until >= as_of)]
+    if languages is not None:
+        conditions.append(AssessedLevel.language.in_(languages))
+    return conditions
+
+
+def _scope_conditions(rules: ComplianceRules) -> list:
+    conditions = [Unit.group.in_(rules.included_unit_groups)]
+    if rules.excluded_unit_groups:
+        conditions.append(Unit.group.not_in(rules.excluded_unit_groups))
+    if rules.excluded_unit_codes:
+        conditions.append(Unit.code.not_in(rules.excluded_unit_codes))
+    conditions.extend(getattr(StaffMember, flag) == false() for flag in rules.excluded_staff_flags)
+    return conditions
+
+
+def _under(age: int, as_of: date) -> date:
+    """Born after this day: younger than ``age`` on ``as_of``."""
+    return add_months(as_of, -12 * age)
+
+
+def _cohort_condition(cohort: Cohort, as_of: date, person=StaffMember):
+    """Membership of ``cohort`` over ``person``'s columns (the StaffMember table, or a subquery of it)."""
+    conditions = [person.category == cohort.category]
+    if cohort.is_leader is not None:
+        conditions.append(person.is_leader == (true() if cohort.is_leader else false()))
+    if cohort.leadership_roles is not None:
+        conditions.append(person.leadership_role.in_(cohort.leadership_roles))
+    if cohort.age_under is not None:
+        conditions.append(person.birth_date > _under(cohort.age_under, as_of))
+    return and_(*conditions)
+
+
+def compliance_statement(rules: ComplianceRules, *, as_of: date, unit_ids: set[int] | None = None,
+                         language: str | None = None) -> Select:
+    """Per unit and cohort: people in scope, at or above the level, and of those, how many first reached it
+    in the projection window.
+
+    Two GROUP BYs: each person in scope with the first award among their qualifying levels (NULL: none),
+    then per unit. Joining the levels to the people in scope before grouping lets PostgreSQL run it as one
+    parallel hash join; grouping all levels per user first would aggregate everyone's, in every worker.
+    """
+    languages = (language,) if language else rules.languages
+    qualifying = and_(AssessedLevel.user_id == StaffMember.user_id, AssessedLevel.level >= rules.required_level,
+                      *_valid_levels(as_of, bases=rules.bases, languages=languages))
+    person = (select(StaffMember.id, StaffMember.unit_id, StaffMember.category, StaffMember.is_leader,
+                     StaffMember.leadership_role, StaffMember.birth_date,
+                     func.min(AssessedLevel.awarded_at).label("first_reached"))
+              .select_from(StaffMember).join(Unit, Unit.id == StaffMember.unit_id)
+              .outerjoin(AssessedLevel, qualifying)
+              .where(*_scope_conditions(rules)).group_by(StaffMember.id))
+    if unit_ids is not None:
+        person = person.where(StaffMember.unit_id.in_(unit_ids))
+    person = person.subquery("person")
+    window_start = end_of_day(add_months(as_of, -rules.recent_months))
+    columns = [person.c.unit_id]
+    for cohort in rules.cohorts:
+        member = _cohort_condition(cohort, as_of, person.c)
+        columns += [
+            func.sum(case((member, 1), else_=0)).label(f"{cohort.name}__in_scope"),
+            func.sum(case((and_(member, person.c.first_reached.is_not(None)), 1), else_=0)).label(
+                f"{cohort.name}__at"),
+            func.sum(case((and_(member, person.c.first_reached >= window_start), 1), else_=0)).label(
+                f"{cohort.name}__recent"),
+        ]
+    return select(*columns).group_by(person.c.unit_id)
+
+
+# ---- the report ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ComplianceRow:
+    unit: str  # the unit's code, or ALL for a rollup
+    unit_name: str
+    group: str  # the unit's group; ALL for the organisation-wide rollup
+    cohort: str
+    in_scope: int
+    at_or_above: int
+    share: float  # 0..1
+    target: float  # 0..1
+    gap_people: int  # max(0, ceil(target * in_scope) - at_or_above)
+    recent: int  # people who first reached the level within the projection window
+    projection: str  # "already", "never at this rate", or the month (YYYY-MM) the target is reached
+    on_track: bool  # met already, or reached by the deadline's month at the recent rate
+
+    @classmethod
+    def build(cls, *, unit: str, unit_name: str, group: str, cohort: str, in_scope: int, at_or_above: int,
+              target: Decimal, recent: int, as_of: date, deadline: date, months: int) -> ComplianceRow:
+        required = math.ceil(target * in_scope)
+        gap = max(0, required - at_or_above)
+        if gap == 0:
+            projection, reached = ALREADY, as_of
+        elif recent == 0:
+            projection, reached = NEVER, None
+        else:
+            reached = add_months(as_of, math.ceil(gap * months / recent))
+            projection = f"{reached:%Y-%m}"
+        return cls(unit=unit, unit_name=unit_name, group=group, cohort=cohort, in_scope=in_scope,
+                   at_or_above=at_or_above, share=round(at_or_above / in_scope, 4) if in_scope else 0.0,
+                   target=float(target), gap_people=gap, recent=recent, projection=projection,
+                   on_track=gap == 0 or (reached is not None
+                                         and (reached.year, reached.month) <= (deadline.year, deadline.month)))
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceReport:
+    deadline: date
+    as_of: date
+    required_level: int
+    recent_months: int
+    rows: list[ComplianceRow]  # per unit and cohort, then the ALL rollups
+    groups: list[ComplianceRow] = field(default_factory=list)  # rolled up per unit group (unit = group name)
+
+    @property
+    def unit_rows(self) -> list[ComplianceRow]:
+        return [row for row in self.rows if row.unit != ALL]
+
+    @property
+    def rollups(self) -> list[ComplianceRow]:
+        return [row for row in self.rows if row.unit == ALL]
+
+
+def compliance_report(session: Session, *, actor: Actor, deadline: date, as_of: date | None = None,
+                      language: str | None = None, rules: ComplianceRules | None = None) -> ComplianceReport:
+    """Compliance with the targets of ``deadline`` at ``as_of`` (default: today), within the actor's units.
+
+    Raises PermissionDenied (not HR) and NotFound (a deadline targets.yaml does not have)."""
+    unit_ids = visible_unit_ids(session, actor)
+    return build_compliance_report(session, deadline=deadline, as_of=as_of, unit_ids=unit_ids, language=language,
+                                   rules=rules)
+
+
+def build_compliance_report(session: Session, *, deadline: date, as_of: date | None = None,
+                            unit_ids: set[int] | None = None, language: str | None = None,
+                            rules: ComplianceRules | None = None) -> ComplianceReport:
+    """The report for the given units (None: all), without a permission check (CLI, bench)."""
+    rules = rules or ComplianceRules.load()
+    if deadline not in rules.targets:
+        raise NotFound(f"targets.yaml has no deadline {deadline}; it has "
+                       f"{', '.join(str(d) for d in sorted(rules.targets))}", field="deadline")
+    as_of = as_of or clock.now().date()
+    targets = rules.targets_at(deadline)
+    units = {unit.id: unit for unit in session.scalars(select(Unit))}
+    counts = session.execute(compliance_statement(rules, as_of=as_of, unit_ids=unit_ids, language=language)).all()
+    common = {"as_of": as_of, "deadline": deadline, "months": rules.recent_months}
+    rows: list[ComplianceRow] = []
+    totals: dict[tuple[str, str], list[int]] = {}
+    for record in sorted(counts, key=lambda r: (units[r.unit_id].group, units[r.unit_id].code)):
+        unit = units[record.unit_id]
+        for cohort in rules.cohorts:
+            in_scope, at, recent = (int(getattr(record, f"{cohort.name}__{part}") or 0)
+                                    for part in ("in_scope", "at", "recent"))
+            if in_scope == 0:
+                continue  # no one of this cohort in this unit: nothing to measure
+            rows.append(ComplianceRow.build(unit=unit.code, unit_name=unit.name, group=unit.group,
+                                            cohort=cohort.name, in_scope=in_scope, at_or_above=at,
+                                            target=targets[cohort.name], recent=recent, **common))
+            for key in ((unit.group, cohort.name), (ALL, cohort.name)):
+                total = totals.setdefault(key, [0, 0, 0])
+                total[0] += in_scope
+                total[1] += at
+                total[2] += recent
+
+    def rollup(group: str, cohort: str, label: str) -> ComplianceRow:
+        in_scope, at, recent = totals[(group, cohort)]
+        return ComplianceRow.build(unit=label, unit_name=label, group=group, cohort=cohort, in_scope=in_scope,
+                                   at_or_above=at, target=targets[cohort], recent=recent, **common)
+
+    names = [cohort.name for cohort in rules.cohorts]
+    rows += [rollup(ALL, name, ALL) for name in names if (ALL, name) in totals]
+    groups = [rollup(group, name, group) for group in sorted({g for g, _ in totals if g != ALL})
+              for name in names if (group, name) in totals]
+    return ComplianceReport(deadline=deadline, as_of=as_of, required_level=rules.required_level,
+                            recent_months=rules.recent_months, rows=rows, groups=groups)
+
+
+# ---- people and their best level -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PeopleFilter:
+    unit_id: int | None = None
+    group: str | None = None
+    category: str | None = None
+    is_leader: bool | None = None
+    leadership_role: str | None = None
+    under_40: bool | None = None
+    language: str | None = None
+    level: int | None = None
+    min_level: int | None = None
+    basis: str | None = None  # certification or external; None: every certified basis
+    in_scope: bool | None = None  # True: only people the targets count; False: only those they leave out
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLevel:
+    staff_id: int
+    user_id: int | None
+    full_name: str
+    unit_id: int
+    unit_code: str
+    group: str
+    category: str
+    is_leader: bool
+    leadership_role: str | None
+    birth_date: date | None
+    is_language_teacher: bool
+    level: int | None  # the best certified level valid at the as-of date; None: none
+    language: str | None
+    basis: str | None
+    awarded_at: datetime | None
+    valid_until: date | None
+
+
+def list_people_levels(session: Session, *, actor: Actor, filters: PeopleFilter, as_of: date | None = None,
+                       limit: int = 100, offset: int = 0, rules: ComplianceRules | None = None) -> list[PersonLevel]:
+    """Staff with their best valid certified level, filtered; unit-scoped HR sees only its units.
+
+    Raises PermissionDenied (not HR, or a unit outside the actor's scope) and NotFound (no such unit)."""
+    visible = visible_unit_ids(session, actor)
+    if filters.unit_id is not None:
+        if session.get(Unit, filters.unit_id) is None:
+            raise NotFound(f"unit {filters.unit_id} does not exist", field="unit_id")
+        if visible is not None and filters.unit_id not in visible:
+            raise PermissionDenied("HR of one unit sees only that unit's people")
+    rules = rules or ComplianceRules.load()
+    as_of = as_of or clock.now().date()
+    bases = (filters.basis,) if filters.basis else tuple(CERTIFIED_BASES)
+    languages = (filters.language,) if filters.language else None
+    ranked = (select(AssessedLevel.user_id, AssessedLevel.level, AssessedLevel.language, AssessedLevel.basis,
+                     AssessedLevel.awarded_at, AssessedLevel.valid_until,
+                     func.row_number().over(partition_by=AssessedLevel.user_id,
+                                            order_by=(AssessedLevel.level.desc(), AssessedLevel.awarded_at.desc(),
+                                                      AssessedLevel.id.desc())).label("rank"))
+              .where(*_valid_levels(as_of, bases=bases, languages=languages)).subquery("ranked"))
+    best = select(ranked).where(ranked.c.rank == 1).subquery("best")
+    statement = (select(StaffMember, Unit.code, Unit.group, best.c.level, best.c.language, best.c.basis,
+                        best.c.awarded_at, best.c.valid_until)
+                 .join(Unit, Unit.id == StaffMember.unit_id)
+                 .outerjoin(best, best.c.user_id == StaffMember.user_id))
+    conditions = []
+    if visible is not None:
+        conditions.append(StaffMember.unit_id.in_(visible))
+    simple = {StaffMember.unit_id: filters.unit_id, Unit.group: filters.group, StaffMember.category: filters.category,
+              StaffMember.is_leader: filters.is_leader, StaffMember.leadership_role: filters.leadership_role,
+              best.c.level: filters.level}
+    conditions += [column == value for column, value in simple.items() if value is not None]
+    if filters.min_level is not None:
+        conditions.append(best.c.level >= filters.min_level)
+    if filters.under_40 is not None:
+        young = StaffMember.birth_date > _under(40, as_of)
+        conditions.append(young if filters.under_40 else or_(StaffMember.birth_date.is_(None), ~young))
+    if filters.in_scope is not None:
+        scoped = and_(*_scope_conditions(rules))
+        conditions.append(scoped if filters.in_scope else ~scoped)
+    if filters.language or filters.basis:
+        conditions.append(best.c.level.is_not(None))  # filtering on a certificate's kind: people who hold one
+    rows = session.execute(statement.where(*conditions).order_by(StaffMember.unit_id, StaffMember.full_name,
+                                                                 StaffMember.id).limit(limit).offset(offset)).all()
+    return [PersonLevel(staff_id=staff.id, user_id=staff.user_id, full_name=staff.full_name, unit_id=staff.unit_id,
+                        unit_code=code, group=group, category=staff.category, is_leader=staff.is_leader,
+                        leadership_role=staff.leadership_role, birth_date=staff.birth_date,
+                        is_language_teacher=staff.is_language_teacher, level=level, language=language, basis=basis,
+                        awarded_at=awarded_at, valid_until=valid_until)
+            for staff, code, group, level, language, basis, awarded_at, valid_until in rows]

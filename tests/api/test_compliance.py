@@ -1,0 +1,150 @@
+"""The compliance report over HTTP and the command line: JSON, CSV, XLSX, SVG; unit-scoped HR sees its units only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+from defusedxml import ElementTree
+from openpyxl import load_workbook
+
+from api.cli import main
+from tests.compliance_org import AS_OF, build_organisation
+
+QUERY = f"deadline=2025-12-31&as_of={AS_OF}"
+CONTRACT = ["unit", "cohort", "in_scope", "at_or_above", "share", "target", "gap_people"]
+
+
+@pytest.fixture
+def org(db_session, factory):
+    return build_organisation(db_session, factory)
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_json_report_has_unit_rows_rollups_and_groups(api_as, org):
+    response = api_as("hr").get(f"/api/v1/hr/compliance?{QUERY}")
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert (body["deadline"], body["as_of"], body["required_level"]) == ("2025-12-31", str(AS_OF), 4)
+    rows = {(row["unit"], row["cohort"]): row for row in body["rows"]}
+    assert rows[("ALL", "public_employee")] == {
+        "unit": "ALL", "unit_name": "ALL", "group": "ALL", "cohort": "public_employee", "in_scope": 8,
+        "at_or_above": 4, "share": 0.5, "target": 0.6, "gap_people": 1, "recent": 2, "projection": "2027-05",
+        "on_track": False}
+    assert rows[(org.d2.code, "public_employee_leader")]["projection"] == "never at this rate"
+    assert {row["group"] for row in body["groups"]} == {"vgcl_department", "central_sector_union"}
+
+
+def test_csv_export_follows_the_contract(api_as, org):
+    response = api_as("hr").get(f"/api/v1/hr/compliance?{QUERY}&format=csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0].split(",")[:2] == ["unit", "unit_name"]
+    rows = _csv_rows(text)
+    assert set(CONTRACT) <= set(rows[0])
+    for row in rows:
+        assert 0 <= float(row["share"]) <= 1 and 0 <= float(row["target"]) <= 1
+    assert {(r["unit"], r["cohort"]) for r in rows if r["unit"] == "ALL"} == {
+        ("ALL", c) for c in ("civil_servant", "public_employee", "public_employee_leader", "civil_servant_focus")}
+    d1 = {r["cohort"]: r for r in rows if r["unit"] == org.d1.code}
+    assert [d1["civil_servant"][key] for key in CONTRACT[2:]] == ["6", "2", "0.3333", "0.5000", "1"]
+    assert len(rows) == 4 + 1 + 2 + 4  # D1, SUB, D2 rows, then the ALL rollups
+
+
+def test_xlsx_export_is_a_readable_workbook(api_as, org):
+    response = api_as("hr").get(f"/api/v1/hr/compliance?{QUERY}&format=xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    assert book.sheetnames == ["Compliance", "By unit group", "About"]
+    values = list(book["Compliance"].iter_rows(values_only=True))
+    assert list(values[0][:4]) == ["unit", "unit_name", "group", "cohort"]
+    all_public = next(v for v in values if v[0] == "ALL" and v[3] == "public_employee")
+    assert all_public[4:9] == (8, 4, 0.5, 0.6, 1)
+
+
+def test_svg_chart_is_well_formed(api_as, org):
+    response = api_as("hr").get(f"/api/v1/hr/compliance/chart.svg?{QUERY}")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    root = ElementTree.fromstring(response.get_data())
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = " ".join(element.text or "" for element in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "vgcl_department" in texts and "central_sector_union" in texts
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}rect"))) >= 6  # bars and legend
+
+
+def test_unit_hr_sees_only_its_unit_in_every_hr_endpoint_and_export(api_as, org):
+    hr = api_as("hr", unit=org.d2)
+    report = hr.get(f"/api/v1/hr/compliance?{QUERY}").json
+    assert {row["unit"] for row in report["rows"]} == {org.d2.code, "ALL"}
+    assert {row["group"] for row in report["groups"]} == {"central_sector_union"}
+    assert {r["unit"] for r in _csv_rows(hr.get(f"/api/v1/hr/compliance?{QUERY}&format=csv").get_data(
+        as_text=True))} == {org.d2.code, "ALL"}
+    book = load_workbook(io.BytesIO(hr.get(f"/api/v1/hr/compliance?{QUERY}&format=xlsx").get_data()))
+    assert {row[0] for row in book["Compliance"].iter_rows(min_row=2, values_only=True)} == {org.d2.code, "ALL"}
+    svg = hr.get(f"/api/v1/hr/compliance/chart.svg?{QUERY}").get_data(as_text=True)
+    assert "central_sector_union" in svg and "vgcl_department" not in svg
+    people = hr.get("/api/v1/hr/people-levels").json
+    assert {p["unit_id"] for p in people} == {org.d2.id}
+    assert hr.get(f"/api/v1/hr/people-levels?unit_id={org.d1.id}").status_code == 403
+    assert hr.get(f"/api/v1/hr/levels?unit_id={org.d1.id}").status_code == 403
+    assert hr.get(f"/api/v1/hr/levels?unit_id={org.d2.id}").status_code == 200
+
+
+def test_other_roles_get_no_compliance_and_bad_queries_are_refused(api_as, org):
+    rater = api_as("rater")
+    assert rater.get(f"/api/v1/hr/compliance?{QUERY}").status_code == 403
+    assert rater.get("/api/v1/hr/people-levels").status_code == 403
+    hr = api_as("hr")
+    assert hr.get("/api/v1/hr/compliance").status_code == 422
+    assert hr.get(f"/api/v1/hr/compliance?{QUERY}&format=pdf").status_code == 422
+    assert hr.get("/api/v1/hr/compliance?deadline=2027-12-31").status_code == 404
+
+
+def test_people_levels_filter_over_http(api_as, org):
+    hr = api_as("hr")
+    rows = hr.get(f"/api/v1/hr/people-levels?unit_id={org.d1.id}&under_40=true&as_of={AS_OF}").json
+    assert {(r["full_name"], r["level"], r["basis"]) for r in rows} == {("Person a1", 4, "certification"),
+                                                                        ("Person a2", 3, "certification")}
+    rows = hr.get(f"/api/v1/hr/people-levels?group=central_sector_union&language=fr&as_of={AS_OF}").json
+    assert [(r["full_name"], r["level"], r["language"]) for r in rows] == [("Person c5", 4, "fr")]
+    rows = hr.get(f"/api/v1/hr/people-levels?category=civil_servant&min_level=4&basis=external&as_of={AS_OF}").json
+    assert [(r["full_name"], r["valid_until"]) for r in rows] == [("Person a4", "2027-01-10")]
+
+
+def test_openapi_lists_the_compliance_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in ("/api/v1/hr/compliance", "/api/v1/hr/compliance/chart.svg", "/api/v1/hr/people-levels"):
+        assert path in paths
+
+
+def test_cli_report_compliance_prints_csv_table_and_writes_xlsx(app, org, tmp_path):
+    runner = CliRunner()
+    with app.app_context():
+        result = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--format", "csv",
+                                      "--as-of", str(AS_OF)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        rows = _csv_rows(result.output)
+        assert set(CONTRACT) <= set(rows[0])
+        assert ("ALL", "civil_servant", "7", "3") in {(r["unit"], r["cohort"], r["in_scope"], r["at_or_above"])
+                                                      for r in rows}
+        table = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--as-of", str(AS_OF)])
+        assert table.exit_code == 0 and "ALL" in table.output and "never at this rate" in table.output
+        out = tmp_path / "report.xlsx"
+        written = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--format", "xlsx",
+                                       "--out", str(out), "--as-of", str(AS_OF)])
+        assert written.exit_code == 0, written.output
+        assert load_workbook(out).sheetnames[0] == "Compliance"
+        scoped = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--format", "csv",
+                                      "--as-of", str(AS_OF), "--unit", org.d2.code])
+        assert {r["unit"] for r in _csv_rows(scoped.output)} == {org.d2.code, "ALL"}
+        missing = runner.invoke(main, ["report", "compliance", "--deadline", "2027-12-31"])
+        assert missing.exit_code != 0 and "2025-12-31" in missing.output

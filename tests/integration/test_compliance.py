@@ -1,0 +1,193 @@
+"""Scope rules and compliance arithmetic against a small organisation worked out by hand (tests/compliance_org.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.accounts import Role
+from core.accounts.types import Actor
+from core.errors import NotFound, PermissionDenied
+from learning.compliance import (
+    ALREADY,
+    NEVER,
+    PeopleFilter,
+    add_months,
+    compliance_report,
+    list_people_levels,
+)
+from learning.scope import ComplianceRules, InvalidRules
+from learning.reference_data import read_targets
+from tests.compliance_org import AS_OF, build_organisation
+
+DEADLINE = date(2025, 12, 31)
+ORG_HR = Actor(id=1, roles=frozenset({Role.HR}))
+
+
+@pytest.fixture
+def org(db_session, factory):
+    return build_organisation(db_session, factory)
+
+
+def _figures(report, unit):
+    return {row.cohort: (row.in_scope, row.at_or_above, row.share, row.target, row.gap_people, row.recent,
+                         row.projection, row.on_track)
+            for row in report.rows if row.unit == unit}
+
+
+def test_rules_from_targets_yaml_name_the_scope_and_the_cohorts():
+    rules = ComplianceRules.load()
+    assert rules.required_level == 4
+    assert rules.included_unit_groups == ("vgcl_department", "central_sector_union", "vgcl_direct_unit")
+    assert rules.excluded_unit_groups == ("provincial_federation",)
+    assert rules.excluded_unit_codes == ("88",)  # Ban Đối ngoại in units.csv
+    assert rules.excluded_staff_flags == ("is_language_teacher",)
+    assert [c.name for c in rules.cohorts] == ["civil_servant", "public_employee", "public_employee_leader",
+                                               "civil_servant_focus"]
+    focus = rules.cohorts[-1]
+    assert focus.leadership_roles[0] == "division_head" and focus.age_under == 40
+    assert rules.targets_at(date(2030, 12, 31))["civil_servant_focus"] == rules.targets[date(2030, 12, 31)][
+        "civil_servant"]
+    assert rules.languages is None and rules.bases == ("certification", "external")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["scope_rules"].update(excluded_unit_groups=["vgcl_department"]), "both in and out"),
+    (lambda d: d["cohorts"]["civil_servant"].update(category="soldier"), "unknown category"),
+    (lambda d: d["cohorts"]["civil_servant_focus"].update(leadership_role_from="king"), "leadership_roles"),
+    (lambda d: d["scope_rules"].update(excluded_staff_flags=["is_tall"]), "unknown staff flags"),
+    (lambda d: d["certificates"].update(bases=["rumour"]), "unknown level bases"),
+    (lambda d: d["deadlines"][0]["cohorts"]["civil_servant"].update(share_at_or_above=1.5), "between 0 and 1"),
+])
+def test_inconsistent_rules_are_refused(change, message):
+    data = read_targets()
+    change(data)
+    with pytest.raises(InvalidRules, match=message):
+        ComplianceRules.load(data)
+
+
+def test_compliance_per_unit_and_cohort_matches_the_hand_worked_figures(db_session, org):
+    report = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
+    # Out of scope: the provincial federation, Ban Đối ngoại (code 88); the language teacher t1 is not counted.
+    assert {row.unit for row in report.rows} == {org.d1.code, org.sub.code, org.d2.code, "ALL"}
+    # D1 civil servants a1..a6 = 6 in scope; at L4+: a1 (L4) and a4 (best valid L4 of L3 + L4) = 2.
+    # a2's L5 expired, a3 has a placement level only, a6's certificate comes after the as-of day.
+    # gap = ceil(0.50 * 6) - 2 = 1; recent: a1 (2026-03-01), 1 a year -> 12 months from 2026-11 -> 2027-11.
+    # Focus (division head and up, under 40): a1 (36, counts, recent), a2 (31, does not) -> 1 of 2 = 0.5 = target.
+    # Public employees b1, b2, b3: b1 (L4), b3 (L6) -> 2/3; ceil(0.6 * 3) = 2 -> no gap. Leaders: b1 -> 1/1.
+    assert _figures(report, org.d1.code) == {
+        "civil_servant": (6, 2, 0.3333, 0.5, 1, 1, "2027-11", False),
+        "civil_servant_focus": (2, 1, 0.5, 0.5, 0, 1, ALREADY, True),
+        "public_employee": (3, 2, 0.6667, 0.6, 0, 1, ALREADY, True),
+        "public_employee_leader": (1, 1, 1.0, 0.5, 0, 1, ALREADY, True),
+    }
+    # SUB: s1 alone, L4.
+    assert _figures(report, org.sub.code) == {"civil_servant": (1, 1, 1.0, 0.5, 0, 1, ALREADY, True)}
+    # D2 public employees c1..c5 = 5: c1 (valid to the as-of day itself) and c5 (French) count = 2/5 = 0.4;
+    # c2 expired the day before. ceil(0.60 * 5) = 3 exactly (in floats 0.6 * 5 = 3.0000000000000004 -> 4!),
+    # gap 1; recent: c1 -> 2027-11. Leaders: c4 with nothing: ceil(0.5 * 1) = 1, gap 1, no one recent: never.
+    assert _figures(report, org.d2.code) == {
+        "public_employee": (5, 2, 0.4, 0.6, 1, 1, "2027-11", False),
+        "public_employee_leader": (1, 0, 0.0, 0.5, 1, 0, NEVER, False),
+    }
+    # ALL: civil servants 6 + 1 = 7, at 2 + 1 = 3; ceil(0.5 * 7) = 4 -> gap 1; recent a1, s1 = 2 a year -> 6 months.
+    # Public employees 3 + 5 = 8, at 2 + 2 = 4; ceil(0.6 * 8) = 5 -> gap 1; recent b1, c1 -> 2027-05.
+    # Leaders 1 + 1 = 2, at 1 -> ceil(0.5 * 2) = 1 -> no gap (the ALL gap is not the sum of the unit gaps).
+    assert _figures(report, "ALL") == {
+        "civil_servant": (7, 3, 0.4286, 0.5, 1, 2, "2027-05", False),
+        "public_employee": (8, 4, 0.5, 0.6, 1, 2, "2027-05", False),
+        "public_employee_leader": (2, 1, 0.5, 0.5, 0, 1, ALREADY, True),
+        "civil_servant_focus": (2, 1, 0.5, 0.5, 0, 1, ALREADY, True),
+    }
+    groups = {(row.group, row.cohort): (row.in_scope, row.at_or_above) for row in report.groups}
+    assert groups[("vgcl_department", "civil_servant")] == (7, 3)
+    assert groups[("central_sector_union", "public_employee")] == (5, 2)
+
+
+def test_the_2030_targets_widen_the_gaps(db_session, org):
+    report = compliance_report(db_session, actor=ORG_HR, deadline=date(2030, 12, 31), as_of=AS_OF)
+    figures = _figures(report, org.d1.code)
+    # ceil(0.60 * 6) - 2 = 2 people; at 1 a year that is 24 months: 2028-11, before the 2030 deadline.
+    assert figures["civil_servant"] == (6, 2, 0.3333, 0.6, 2, 1, "2028-11", True)
+    # ceil(0.70 * 3) - 2 = 1.
+    assert figures["public_employee"][3:5] == (0.7, 1)
+
+
+def test_a_later_as_of_day_drops_certificates_that_expired_meanwhile(db_session, org):
+    report = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=date(2026, 11, 24))
+    # c1's certificate ended 2026-11-23.
+    assert _figures(report, org.d2.code)["public_employee"][:2] == (5, 1)
+    # Counting only English: c5's French L4 no longer counts either.
+    english = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF, language="en")
+    assert _figures(english, org.d2.code)["public_employee"][:2] == (5, 1)
+
+
+def test_unit_hr_gets_its_unit_and_sub_units_only(db_session, org):
+    report = compliance_report(db_session, actor=Actor(id=2, roles=frozenset({Role.HR}), unit_id=org.d1.id),
+                               deadline=DEADLINE, as_of=AS_OF)
+    assert {row.unit for row in report.rows} == {org.d1.code, org.sub.code, "ALL"}
+    assert _figures(report, "ALL")["civil_servant"][:2] == (7, 3)
+    assert _figures(report, "ALL")["public_employee"][:2] == (3, 2)
+    only_d2 = compliance_report(db_session, actor=Actor(id=3, roles=frozenset({Role.HR}), unit_id=org.d2.id),
+                                deadline=DEADLINE, as_of=AS_OF)
+    assert {row.unit for row in only_d2.rows} == {org.d2.code, "ALL"}
+
+
+def test_only_hr_sees_compliance_and_deadlines_come_from_the_targets(db_session, org):
+    with pytest.raises(PermissionDenied):
+        compliance_report(db_session, actor=Actor(id=4, roles=frozenset({Role.RATER})), deadline=DEADLINE)
+    with pytest.raises(NotFound):
+        compliance_report(db_session, actor=ORG_HR, deadline=date(2027, 12, 31))
+
+
+def test_people_levels_show_the_best_valid_certified_level_with_filters(db_session, org):
+    def people(**filters):
+        rows = list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(**filters), as_of=AS_OF,
+                                  limit=1000)
+        return {row.full_name.removeprefix("Person "): row.level for row in rows}
+
+    d1 = people(unit_id=org.d1.id)
+    # best valid certified: a2 -> 3 (its 5 expired), a3 -> none (placement), a4 -> 4, a6 -> none (future).
+    assert d1 == {"a1": 4, "a2": 3, "a3": None, "a4": 4, "a5": None, "a6": None, "t1": 5, "b1": 4, "b2": 2,
+                  "b3": 6}
+    assert people(unit_id=org.d1.id, in_scope=True).keys() == d1.keys() - {"t1"}
+    assert set(people(in_scope=False)) == {"t1", "e1", "p1"}
+    assert set(people(unit_id=org.d1.id, under_40=True)) == {"a1", "a2"}
+    assert set(people(category="public_employee", is_leader=True)) == {"b1", "c4"}
+    assert set(people(leadership_role="department_head")) == {"a4"}
+    assert people(group="central_sector_union", min_level=4) == {"c1": 4, "c5": 4}
+    assert people(language="fr") == {"c5": 4}
+    assert people(unit_id=org.d1.id, basis="external") == {"b3": 6, "a4": 4}
+    assert set(people(level=5)) == {"t1", "e1", "p1"}
+
+
+def test_people_levels_for_unit_hr_stay_in_its_units(db_session, org):
+    unit_hr = Actor(id=5, roles=frozenset({Role.HR}), unit_id=org.d2.id)
+    rows = list_people_levels(db_session, actor=unit_hr, filters=PeopleFilter(), as_of=AS_OF)
+    assert {row.unit_id for row in rows} == {org.d2.id}
+    with pytest.raises(PermissionDenied):
+        list_people_levels(db_session, actor=unit_hr, filters=PeopleFilter(unit_id=org.d1.id), as_of=AS_OF)
+
+
+def test_add_months_clips_to_the_end_of_the_month():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 23), -12) == date(2025, 11, 23)
+    assert add_months(date(2024, 2, 29), -12 * 40) == date(1984, 2, 29)
+
+
+def test_the_report_is_two_queries_whatever_the_number_of_people(db_session, org):
+    from sqlalchemy import event
+
+    statements = []
+    engine = db_session.get_bind().engine
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 2  # the units, then one GROUP BY over people and levels
