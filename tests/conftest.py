@@ -101,6 +101,23 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
     db.drop()
 
 
+@pytest.fixture
+def live_app(empty_database: DatabaseUnderTest, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a migrated database of its own, with real commits: for concurrent requests."""
+    upgrade_database(empty_database.url)
+    application = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+    yield application
+    application.extensions["levelpath.engine"].dispose()
+
+
+@pytest.fixture
+def live_postgres_app(request: pytest.FixtureRequest, empty_database: DatabaseUnderTest) -> Flask:
+    """``live_app`` on PostgreSQL only: row locks and concurrent writers are its part (SQLite serialises)."""
+    if empty_database.backend != "postgresql":
+        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
+    return request.getfixturevalue("live_app")
+
+
 @pytest.fixture(scope="session")
 def app(database: DatabaseUnderTest, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     application = create_app({"DATABASE_URL": database.url, "TESTING": True, "SECRET_KEY": "test-secret-key",

@@ -9,8 +9,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import create_app
-from api.migrations import upgrade_database
 from assessment.models import AssessedLevel, Attempt, Test
 from core.accounts import Role
 from core.accounts import services as accounts
@@ -423,11 +421,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def live(empty_database, tmp_path):
-    if empty_database.backend != "postgresql":
-        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
-    upgrade_database(empty_database.url)
-    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+def live(live_postgres_app, empty_database, tmp_path):
+    app = live_postgres_app
     with Session(empty_database.engine) as session:
         unit = Unit(code="RACE", name="Race unit", group="vgcl_department")
         session.add(unit)
@@ -446,7 +441,6 @@ def live(empty_database, tmp_path):
             people.append((staff.id, accounts.issue_token(session, user=user, name="race")[1]))
         session.commit()
         yield app, offering.id, people, empty_database.engine
-    app.extensions["levelpath.engine"].dispose()
 
 
 def test_concurrent_enrolments_never_exceed_the_seats(live):

@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import create_app
-from api.migrations import upgrade_database
 from assessment import services as assessment
 from assessment.models import Attempt
 from assessment.scheduling import services as scheduling
@@ -338,11 +336,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def live(empty_database, tmp_path):
-    if empty_database.backend != "postgresql":
-        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
-    upgrade_database(empty_database.url)
-    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+def live(live_postgres_app, empty_database, tmp_path):
+    app = live_postgres_app
     with Session(empty_database.engine) as session:
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)}
@@ -367,7 +362,6 @@ def live(empty_database, tmp_path):
             tokens.append(accounts.issue_token(session, user=user, name="race")[1])
         session.commit()
         yield app, sitting.id, tokens, empty_database.engine
-    app.extensions["levelpath.engine"].dispose()
 
 
 def test_concurrent_registrations_never_exceed_the_capacity(live):

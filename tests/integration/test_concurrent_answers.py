@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import create_app
-from api.migrations import upgrade_database
 from assessment import services as assessment
 from assessment.models import AssessedLevel, Attempt, Response
 from core.accounts import services as accounts
@@ -20,11 +18,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def live(empty_database, tmp_path):
-    if empty_database.backend != "postgresql":
-        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
-    upgrade_database(empty_database.url)
-    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+def live(live_postgres_app, empty_database, tmp_path):
+    app = live_postgres_app
     with Session(empty_database.engine) as session:
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN,
@@ -42,7 +37,6 @@ def live(empty_database, tmp_path):
         _token, secret = accounts.issue_token(session, user=made[Role.CANDIDATE], name="race")
         session.commit()
         yield app, attempt.id, secret, empty_database.engine
-    app.extensions["levelpath.engine"].dispose()
 
 
 def _together(call) -> list:

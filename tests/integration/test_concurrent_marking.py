@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api import create_app
-from api.migrations import upgrade_database
 from assessment import services as assessment
 from assessment.certification import Certificate
 from assessment.models import AssessedLevel, Attempt
@@ -22,12 +20,9 @@ from tests.factories import Factory
 
 
 @pytest.fixture
-def live(empty_database, tmp_path):
+def live(live_postgres_app, empty_database, tmp_path):
     """A handed-in VSTEP attempt whose last two markings (two answers) are left to one rater."""
-    if empty_database.backend != "postgresql":
-        pytest.skip("row locks and concurrent writers are PostgreSQL's part; SQLite serialises writers")
-    upgrade_database(empty_database.url)
-    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+    app = live_postgres_app
     with Session(empty_database.engine) as session:
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN,
@@ -71,7 +66,6 @@ def live(empty_database, tmp_path):
         token = accounts.issue_token(session, user=raters[1], name="race")[1]
         session.commit()
         yield app, attempt.id, list(waiting), token, empty_database.engine
-    app.extensions["levelpath.engine"].dispose()
 
 
 def test_the_last_two_markings_at_once_settle_the_result_once(live):

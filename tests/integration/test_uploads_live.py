@@ -11,9 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from api import create_app
 from api.cli import main
-from api.migrations import upgrade_database
 from core.accounts import services as accounts
 from core.accounts.types import Role
 from question_bank.uploads import Upload, UploadArea
@@ -23,15 +21,13 @@ RECORDING = b"OggS\x00\x02" + bytes(range(256)) * 20
 
 
 @pytest.fixture
-def live(empty_database, tmp_path):
-    upgrade_database(empty_database.url)
-    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path)})
+def live(live_app, empty_database, tmp_path):
+    app = live_app
     with Session(empty_database.engine) as session:
         user = accounts.create_user(session, username="speaker", password="long-enough-pw", roles=[Role.CANDIDATE])
         _token, secret = accounts.issue_token(session, user=user, name="race")
         session.commit()
-    yield app, {"Authorization": f"Bearer {secret}"}, empty_database.backend
-    app.extensions["levelpath.engine"].dispose()
+    return app, {"Authorization": f"Bearer {secret}"}, empty_database.backend
 
 
 def test_the_same_chunk_sent_by_many_tabs_at_once_is_appended_once(live):
