@@ -19,6 +19,11 @@ class CourseKind(StrEnum):
     EXTERNAL_AFFAIRS = "external_affairs"  # external-affairs skills (same plan)
 
 
+class SurveyAudience(StrEnum):
+    ALL = "all"  # any staff member may answer
+    EXTERNAL_RELATIONS = "external_relations"  # only external-relations staff (learning.external_relations)
+
+
 class CourseFormat(StrEnum):
     ONLINE = "online"
     CLASSROOM = "classroom"
@@ -172,6 +177,7 @@ class Survey(Base):
     # [{"id": "q1", "text": ..., "type": "choice"|"multi"|"scale"|"text", "options": [...], "min": 1, "max": 5}]
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     target_groups: Mapped[list[str]] = mapped_column(JsonType)
+    audience: Mapped[str] = mapped_column(String(40), default=SurveyAudience.ALL)
     is_open: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
