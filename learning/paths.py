@@ -4,6 +4,13 @@ New results reach paths without assessment knowing of learning (the layer contra
 whenever it is read (``get_path_for``, ``get_my_path``) and by ``refresh_paths(session, user_id)``, which
 the API layer may call after recording a result. Refreshing closes the path when a valid certified level
 meets the requirement, and re-plans it when the requirement, the language or the level it rests on changed.
+
+The deadline: one given when planning wins; without one, the position's ``required_by`` (the day its level is
+required); without that, the deadline the path had before (if any).
+
+External-relations staff (learning.external_relations, a rule in targets.yaml) also get the professional and
+external-affairs courses of the catalogue they have not completed, after their language steps (planner rule 6).
+A certified level that meets the requirement still closes the path: the requirement is the language level.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from assessment.models import CERTIFIED_BASES, AssessedLevel, LevelBasis
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from learning import catalogue, planner
+from learning import catalogue, external_relations, planner
 from learning import training_policies as policies
 from learning.models import StaffMember, Unit
 from learning.training_models import (
@@ -84,12 +91,18 @@ def skill_profile(level: AssessedLevel | None) -> dict[str, float]:
 # --- planning ----------------------------------------------------------------------------------------------
 
 def plan_path_for(session: Session, *, actor: Actor, staff_id: int, deadline: date | None = None) -> LearningPath:
-    """Plan (or re-plan) a staff member's path. Raises NotFound, PermissionDenied, RuleViolation (no position)."""
+    """Plan (or re-plan) a staff member's path. Raises NotFound, PermissionDenied, RuleViolation (no position).
+
+    Without ``deadline`` the position's ``required_by`` is the deadline (else the path's previous one).
+    """
     staff = _staff_for(session, actor, staff_id, self_allowed=False)
     path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
     if deadline is not None and deadline < today_in_vietnam():
         raise RuleViolation("the deadline is in the past", field="deadline")
-    path = _replan(session, staff, path, deadline=deadline if deadline is not None else (path and path.deadline))
+    if deadline is None:
+        required_by = staff.position.required_by if staff.position is not None else None
+        deadline = required_by if required_by is not None else (path.deadline if path is not None else None)
+    path = _replan(session, staff, path, deadline=deadline)
     audit.record(session, actor=actor, action="path.planned", entity_type="learning_path", entity_id=path.id,
                  staff_member_id=staff.id, status=path.status, verdict=path.verdict)
     return path
@@ -127,6 +140,8 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today)))
     taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
     by_id = {c.id: c for c in courses}
+    rule = external_relations.ExternalRelationsRule.load()
+    extra = [c.code for c in courses if c.kind in rule.course_kinds] if rule.covers(session, staff) else []
     try:
         plan = planner.plan_path(
             current_level=current, required_level=position.required_level, start=today, deadline=deadline,
@@ -134,7 +149,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
             courses=[_course_spec(c) for c in courses],
             offerings=[planner.OfferingSpec(o.id, by_id[o.course_id].code, o.starts_on, o.ends_on,
                                             o.seats - taken.get(o.id, 0)) for o in offerings],
-            held={code: _offering_spec(e.offering) for code, e in held.items()})
+            held={code: _offering_spec(e.offering) for code, e in held.items()}, extra_courses=extra)
     except planner.PlanningError as error:
         raise RuleViolation(str(error), field="prerequisites") from error
     code_to_course = {c.code: c for c in courses}

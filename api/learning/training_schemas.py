@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.schemas import StrictSchema
-from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus
+from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus, SurveyAudience
 
 SKILLS = ("listening", "reading", "writing", "speaking", "grammar", "vocabulary")
 LEVEL = ma.validate.Range(min=0, max=6)
@@ -106,7 +106,8 @@ class OfferingSchema(ma.Schema):
 class PathPlanSchema(StrictSchema):
     deadline = ma.fields.Date(allow_none=True, load_default=None,
                               metadata={"description": "The day the required level must be reached by "
-                                                       "(default: the path's previous deadline, or none)"})
+                                                       "(default: the position's required_by, else the "
+                                                       "path's previous deadline, else none)"})
 
 
 class PathStepSchema(ma.Schema):
@@ -114,6 +115,8 @@ class PathStepSchema(ma.Schema):
     course_id = ma.fields.Integer()
     course_code = ma.fields.Function(lambda s: s.course.code)
     course_title = ma.fields.Function(lambda s: s.course.title)
+    kind = ma.fields.Function(lambda s: s.course.kind, metadata={
+        "description": "language; or professional, external_affairs (external-relations staff's own plan)"})
     band = ma.fields.Function(lambda s: [s.course.from_level, s.course.to_level]
                               if s.course.from_level is not None else None,
                               metadata={"description": "[from_level, to_level]; null for a non-language course"})
@@ -196,6 +199,10 @@ class SurveyCreateSchema(StrictSchema):
                                    validate=ma.validate.Length(min=1, max=50),
                                    metadata={"description": "The groups the survey is sent to, e.g. leaders, "
                                                             "specialists, part-time external-relations staff"})
+    audience = ma.fields.String(load_default=SurveyAudience.ALL.value,
+                                validate=ma.validate.OneOf([a.value for a in SurveyAudience]),
+                                metadata={"description": "all (default): any staff member answers; "
+                                                         "external_relations: only external-relations staff"})
 
 
 class SurveySchema(ma.Schema):
@@ -204,6 +211,7 @@ class SurveySchema(ma.Schema):
     description = ma.fields.String()
     questions = ma.fields.List(ma.fields.Dict())
     target_groups = ma.fields.List(ma.fields.String())
+    audience = ma.fields.String()
     is_open = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
 
