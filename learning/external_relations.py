@@ -8,6 +8,7 @@ with ``include_sub_units``, any unit below one of them), or when the StaffMember
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -32,7 +33,10 @@ class ExternalRelationsRule:
     @classmethod
     def load(cls, data: dict[str, Any] | None = None) -> ExternalRelationsRule:
         """The ``external_relations`` section of targets.yaml (or of ``data``). Raises InvalidRules."""
-        data = read_targets() if data is None else data
+        return _shipped_rule() if data is None else cls._parse(data)
+
+    @classmethod
+    def _parse(cls, data: dict[str, Any]) -> ExternalRelationsRule:
         section = data.get("external_relations") or {}
         flag = section.get("staff_flag")
         if flag is not None and flag not in STAFF_FLAGS:
@@ -61,3 +65,9 @@ class ExternalRelationsRule:
 def is_external_relations_staff(session: Session, staff: StaffMember) -> bool:
     """Whether the rule of targets.yaml makes ``staff`` external-relations staff."""
     return ExternalRelationsRule.load().covers(session, staff)
+
+
+@cache
+def _shipped_rule() -> ExternalRelationsRule:
+    # The shipped data file does not change while the process runs; paths check the rule on every refresh.
+    return ExternalRelationsRule._parse(read_targets())

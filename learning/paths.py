@@ -5,12 +5,14 @@ whenever it is read (``get_path_for``, ``get_my_path``) and by ``refresh_paths(s
 the API layer may call after recording a result. Refreshing closes the path when a valid certified level
 meets the requirement, and re-plans it when the requirement, the language or the level it rests on changed.
 
-The deadline: one given when planning wins; without one, the position's ``required_by`` (the day its level is
-required); without that, the deadline the path had before (if any).
+The deadline: one given when planning wins, and stays when the path is re-planned or refreshed without one.
+Otherwise the deadline is the position's ``required_by`` (the day its level is required) and follows it: a
+refresh re-plans the path when the position's date changes. No explicit deadline and no date: no deadline.
 
 External-relations staff (learning.external_relations, a rule in targets.yaml) also get the professional and
-external-affairs courses of the catalogue they have not completed, after their language steps (planner rule 6).
-A certified level that meets the requirement still closes the path: the requirement is the language level.
+external-affairs courses of the catalogue they have not completed, after their language steps (planner rule 6);
+a refresh re-plans the path when someone becomes, or stops being, external-relations staff. A certified level
+that meets the requirement still closes the path: the requirement is the language level.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import catalogue, external_relations, planner
 from learning import training_policies as policies
-from learning.models import StaffMember, Unit
+from learning.models import JobPosition, StaffMember, Unit
 from learning.training_models import (
     SEATED,
     Course,
@@ -93,26 +95,39 @@ def skill_profile(level: AssessedLevel | None) -> dict[str, float]:
 def plan_path_for(session: Session, *, actor: Actor, staff_id: int, deadline: date | None = None) -> LearningPath:
     """Plan (or re-plan) a staff member's path. Raises NotFound, PermissionDenied, RuleViolation (no position).
 
-    Without ``deadline`` the position's ``required_by`` is the deadline (else the path's previous one).
+    Without ``deadline``: the explicit deadline the path had, else the position's ``required_by`` (module
+    docstring).
     """
     staff = _staff_for(session, actor, staff_id, self_allowed=False)
     path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
     if deadline is not None and deadline < today_in_vietnam():
         raise RuleViolation("the deadline is in the past", field="deadline")
-    if deadline is None:
-        required_by = staff.position.required_by if staff.position is not None else None
-        deadline = required_by if required_by is not None else (path.deadline if path is not None else None)
     path = _replan(session, staff, path, deadline=deadline)
     audit.record(session, actor=actor, action="path.planned", entity_type="learning_path", entity_id=path.id,
                  staff_member_id=staff.id, status=path.status, verdict=path.verdict)
     return path
 
 
+def _explicit_deadline(path: LearningPath | None) -> date | None:
+    return path.deadline if path is not None and not path.deadline_from_position else None
+
+
+def _deadline(path: LearningPath | None, position: JobPosition) -> tuple[date | None, bool]:
+    """The deadline a path planned without one gets, and whether it comes from the position."""
+    explicit = _explicit_deadline(path)
+    if explicit is not None or position.required_by is None:
+        return explicit, False
+    return position.required_by, True
+
+
 def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
-            deadline: date | None) -> LearningPath:
+            deadline: date | None = None) -> LearningPath:
+    """Re-plan with ``deadline`` if given (an explicit one), else the deadline ``_deadline`` gives."""
     position = staff.position
     if position is None:
         raise RuleViolation("the staff member holds no position, so there is no level to reach", field="staff_id")
+    deadline, from_position = (deadline, False) if deadline is not None else _deadline(path, position)
+    own_plan = external_relations.ExternalRelationsRule.load().covers(session, staff)  # before a new path is added
     today = today_in_vietnam()
     level = standing_level(session, user_id=staff.user_id, language=position.language, on=today)
     if path is None:
@@ -120,6 +135,8 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         session.add(path)
     current = level.level if level is not None else 0
     path.language, path.target_level, path.deadline = position.language, position.required_level, deadline
+    path.deadline_from_position = from_position
+    path.external_relations = own_plan
     path.current_level, path.level_basis = current, level.basis if level is not None else None
     path.assessed_level_id = level.id if level is not None else None
     path.skill_profile = skill_profile(level)
@@ -140,8 +157,8 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today)))
     taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
     by_id = {c.id: c for c in courses}
-    rule = external_relations.ExternalRelationsRule.load()
-    extra = [c.code for c in courses if c.kind in rule.course_kinds] if rule.covers(session, staff) else []
+    kinds = external_relations.ExternalRelationsRule.load().course_kinds
+    extra = [c.code for c in courses if c.kind in kinds] if path.external_relations else []
     try:
         plan = planner.plan_path(
             current_level=current, required_level=position.required_level, start=today, deadline=deadline,
@@ -201,8 +218,10 @@ def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> Le
         return path
     if (certified_enough or path.status == PathStatus.CLOSED
             or path.target_level != position.required_level or path.language != position.language
-            or path.assessed_level_id != (level.id if level is not None else None)):
-        path = _replan(session, staff, path, deadline=path.deadline)
+            or path.assessed_level_id != (level.id if level is not None else None)
+            or path.deadline != _deadline(path, position)[0]
+            or path.external_relations != external_relations.ExternalRelationsRule.load().covers(session, staff)):
+        path = _replan(session, staff, path)
         audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
                      staff_member_id=staff.id, status=path.status, verdict=path.verdict)
     return path

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -138,6 +138,10 @@ class LearningPath(Base):
     status: Mapped[str] = mapped_column(String(20), default=PathStatus.OPEN, index=True)
     verdict: Mapped[str] = mapped_column(String(30), default=PathVerdict.ON_TRACK)
     deadline: Mapped[date | None] = mapped_column(Date)
+    # True: the deadline is the position's required_by and follows it; False: given when planning (or none).
+    deadline_from_position: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Planned as external-relations staff's own plan (their non-language courses included); see paths.
+    external_relations: Mapped[bool] = mapped_column(Boolean, default=False)
     earliest_finish: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
     planned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

@@ -142,6 +142,12 @@ class LearningPathSchema(ma.Schema):
     verdict = ma.fields.String(metadata={"description": "on_track, cannot_meet_deadline, no_course, no_offering, "
                                                         "no_gap"})
     deadline = ma.fields.Date(allow_none=True)
+    deadline_from_position = ma.fields.Boolean(metadata={
+        "description": "true: the deadline is the position's required_by and follows it; false: given when "
+                       "planning (it stays until another is given), or none"})
+    external_relations = ma.fields.Boolean(metadata={
+        "description": "Planned as external-relations staff's own plan: professional and external-affairs "
+                       "courses follow the language steps"})
     earliest_finish = ma.fields.Date(allow_none=True, metadata={"description": "When the last step ends"})
     reason = ma.fields.String()
     planned_at = ma.fields.DateTime()

@@ -119,11 +119,17 @@ def test_the_positions_date_becomes_the_paths_deadline_and_an_explicit_one_wins(
     learner = person(api_as, db_session, factory.unit(), officer)
     url = f"/api/v1/staff/{learner.staff.id}/path"
     body = org_hr.post(url, json={}).json
-    assert (body["deadline"], body["verdict"]) == ("2027-06-30", "on_track")
-    body = org_hr.post(url, json={"deadline": "2027-05-31"}).json
-    assert body["deadline"] == "2027-05-31"
-    # Re-planned without a deadline: the position's date again.
-    assert org_hr.post(url, json={}).json["deadline"] == "2027-06-30"
+    assert (body["deadline"], body["deadline_from_position"], body["verdict"]) == ("2027-06-30", True, "on_track")
+    assert body["external_relations"] is False
+    # The path follows the position's date when it changes.
+    assert patch(org_hr, f"/api/v1/positions/{officer.id}", {"required_by": "2027-07-31"}).status_code == 200
+    assert learner.get("/api/v1/me/path").json["deadline"] == "2027-07-31"
+    # An explicit deadline wins, and stays when re-planned or refreshed without one.
+    explicit = org_hr.post(url, json={"deadline": "2027-05-31"}).json
+    assert (explicit["deadline"], explicit["deadline_from_position"]) == ("2027-05-31", False)
+    assert org_hr.post(url, json={}).json["deadline"] == "2027-05-31"
+    assert patch(org_hr, f"/api/v1/positions/{officer.id}", {"required_by": "2027-08-31"}).status_code == 200
+    assert learner.get("/api/v1/me/path").json["deadline"] == "2027-05-31"
 
 
 def test_a_positions_date_that_cannot_be_reached_gives_the_cannot_meet_deadline_verdict(
@@ -154,7 +160,7 @@ def test_external_relations_staff_get_professional_and_external_affairs_courses_
     _, division = er_units
     learner = person(api_as, db_session, division, officer)  # a sub-unit of the department counts
     body = org_hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
-    assert body["verdict"] == "on_track", body
+    assert (body["verdict"], body["external_relations"]) == ("on_track", True), body
     assert steps(body) == ["EN23", "EN34", "PRO-DIPLOMACY", "EA-NEGOTIATION"]
     assert [s["kind"] for s in body["steps"]] == ["language", "language", "professional", "external_affairs"]
     assert [s["band"] for s in body["steps"]] == [[2, 3], [3, 4], None, None]
@@ -176,6 +182,18 @@ def test_staff_marked_as_external_relations_in_another_unit_get_them_too(
     learner = person(api_as, db_session, provincial, officer, is_external_relations=True)
     body = org_hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
     assert steps(body) == ["EN23", "EN34", "PRO-DIPLOMACY", "EA-NEGOTIATION"]
+
+
+def test_a_path_follows_when_someone_becomes_or_stops_being_external_relations_staff(
+        org_hr, api_as, db_session, factory, offerings, officer, er_units):
+    department, _ = er_units
+    elsewhere = factory.unit()
+    learner = person(api_as, db_session, elsewhere, officer)
+    assert steps(org_hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json) == ["EN23", "EN34"]
+    assert patch(org_hr, f"/api/v1/staff/{learner.staff.id}", {"unit_id": department.id}).status_code == 200
+    assert steps(learner.get("/api/v1/me/path").json) == ["EN23", "EN34", "PRO-DIPLOMACY", "EA-NEGOTIATION"]
+    assert patch(org_hr, f"/api/v1/staff/{learner.staff.id}", {"unit_id": elsewhere.id}).status_code == 200
+    assert steps(learner.get("/api/v1/me/path").json) == ["EN23", "EN34"]
 
 
 def test_other_staff_never_get_non_language_courses(org_hr, api_as, db_session, factory, offerings, officer,
