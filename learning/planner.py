@@ -19,8 +19,9 @@ Rules, in order:
    ``cannot_meet_deadline`` and ``earliest_finish`` says when the path could end at the soonest.
 6. ``extra_courses`` (the professional and external-affairs courses of an external-relations staff member's own
    plan) join the path even without a language gap. They come after every language step (the language level
-   is what the deadline is mostly about, so it is not delayed by them), ordered by code; prerequisites still go
-   first (rule 3), and they are scheduled and judged against the deadline like every other step (rules 4-5).
+   is what the deadline is mostly about, so it is not delayed by them), ordered among themselves as in rule 2
+   (weakest skill, then code); prerequisites still go first (rule 3), and they are scheduled and judged
+   against the deadline like every other step (rules 4-5).
 """
 
 from __future__ import annotations
