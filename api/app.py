@@ -46,6 +46,7 @@ def _register_api(app: Flask) -> None:
     from api.assessment.routes import blp as tests_blp
     from api.assessment.session_routes import blp as sessions_blp
     from api.learning.compliance_routes import blp as compliance_blp
+    from api.learning.position_routes import blp as positions_blp
     from api.learning.routes import blp as organisation_blp
     from api.learning.staff_routes import blp as staff_blp
     from api.learning.training_routes import blp as training_blp
@@ -67,7 +68,7 @@ def _register_api(app: Flask) -> None:
     api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in (system_blp, auth_blp, items_blp, uploads_blp, tests_blp, sessions_blp, certificates_blp,
                       external_certificates_blp, rating_blp, organisation_blp, staff_blp, training_blp,
-                      compliance_blp):
+                      compliance_blp, positions_blp):
         api.register_blueprint(blueprint)
     app.extensions["levelpath.api"] = api
 

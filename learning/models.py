@@ -45,6 +45,8 @@ class JobPosition(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     required_level: Mapped[int] = mapped_column(Integer)
     is_leadership: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The day the level is required; a path planned without an explicit deadline takes it as its deadline.
+    required_by: Mapped[date | None] = mapped_column(Date)
 
 
 class StaffMember(Base):
@@ -66,6 +68,9 @@ class StaffMember(Base):
     leadership_role: Mapped[str | None] = mapped_column(String(40))
     languages: Mapped[list[str]] = mapped_column(JsonType, default=list)  # foreign languages used at work
     is_language_teacher: Mapped[bool] = mapped_column(Boolean, default=False)  # out of the targets' scope
+    # External-relations work outside the External Relations Department's units (e.g. a provincial federation's
+    # external-affairs officer); see learning.external_relations and targets.yaml's external_relations.
+    is_external_relations: Mapped[bool] = mapped_column(Boolean, default=False)
 
     unit: Mapped[Unit] = relationship()
     position: Mapped[JobPosition | None] = relationship()

@@ -4,6 +4,15 @@ New results reach paths without assessment knowing of learning (the layer contra
 whenever it is read (``get_path_for``, ``get_my_path``) and by ``refresh_paths(session, user_id)``, which
 the API layer may call after recording a result. Refreshing closes the path when a valid certified level
 meets the requirement, and re-plans it when the requirement, the language or the level it rests on changed.
+
+The deadline: one given when planning wins, and stays when the path is re-planned or refreshed without one.
+Otherwise the deadline is the position's ``required_by`` (the day its level is required) and follows it: a
+refresh re-plans the path when the position's date changes. No explicit deadline and no date: no deadline.
+
+External-relations staff (learning.external_relations, a rule in targets.yaml) also get the professional and
+external-affairs courses of the catalogue they have not completed, after their language steps (planner rule 6);
+a refresh re-plans the path when someone becomes, or stops being, external-relations staff. A certified level
+that meets the requirement still closes the path: the requirement is the language level.
 """
 
 from __future__ import annotations
@@ -18,9 +27,9 @@ from assessment.models import CERTIFIED_BASES, AssessedLevel, LevelBasis
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from learning import catalogue, planner
+from learning import catalogue, external_relations, planner
 from learning import training_policies as policies
-from learning.models import StaffMember, Unit
+from learning.models import JobPosition, StaffMember, Unit
 from learning.training_models import (
     SEATED,
     Course,
@@ -84,22 +93,41 @@ def skill_profile(level: AssessedLevel | None) -> dict[str, float]:
 # --- planning ----------------------------------------------------------------------------------------------
 
 def plan_path_for(session: Session, *, actor: Actor, staff_id: int, deadline: date | None = None) -> LearningPath:
-    """Plan (or re-plan) a staff member's path. Raises NotFound, PermissionDenied, RuleViolation (no position)."""
+    """Plan (or re-plan) a staff member's path. Raises NotFound, PermissionDenied, RuleViolation (no position).
+
+    Without ``deadline``: the explicit deadline the path had, else the position's ``required_by`` (module
+    docstring).
+    """
     staff = _staff_for(session, actor, staff_id, self_allowed=False)
     path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
     if deadline is not None and deadline < today_in_vietnam():
         raise RuleViolation("the deadline is in the past", field="deadline")
-    path = _replan(session, staff, path, deadline=deadline if deadline is not None else (path and path.deadline))
+    path = _replan(session, staff, path, deadline=deadline)
     audit.record(session, actor=actor, action="path.planned", entity_type="learning_path", entity_id=path.id,
                  staff_member_id=staff.id, status=path.status, verdict=path.verdict)
     return path
 
 
+def _explicit_deadline(path: LearningPath | None) -> date | None:
+    return path.deadline if path is not None and not path.deadline_from_position else None
+
+
+def _deadline(path: LearningPath | None, position: JobPosition) -> tuple[date | None, bool]:
+    """The deadline a path planned without one gets, and whether it comes from the position."""
+    explicit = _explicit_deadline(path)
+    if explicit is not None or position.required_by is None:
+        return explicit, False
+    return position.required_by, True
+
+
 def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
-            deadline: date | None) -> LearningPath:
+            deadline: date | None = None) -> LearningPath:
+    """Re-plan with ``deadline`` if given (an explicit one), else the deadline ``_deadline`` gives."""
     position = staff.position
     if position is None:
         raise RuleViolation("the staff member holds no position, so there is no level to reach", field="staff_id")
+    deadline, from_position = (deadline, False) if deadline is not None else _deadline(path, position)
+    own_plan = external_relations.ExternalRelationsRule.load().covers(session, staff)  # before a new path is added
     today = today_in_vietnam()
     level = standing_level(session, user_id=staff.user_id, language=position.language, on=today)
     if path is None:
@@ -107,6 +135,8 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         session.add(path)
     current = level.level if level is not None else 0
     path.language, path.target_level, path.deadline = position.language, position.required_level, deadline
+    path.deadline_from_position = from_position
+    path.external_relations = own_plan
     path.current_level, path.level_basis = current, level.basis if level is not None else None
     path.assessed_level_id = level.id if level is not None else None
     path.skill_profile = skill_profile(level)
@@ -127,6 +157,8 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today)))
     taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
     by_id = {c.id: c for c in courses}
+    kinds = external_relations.ExternalRelationsRule.load().course_kinds
+    extra = [c.code for c in courses if c.kind in kinds] if path.external_relations else []
     try:
         plan = planner.plan_path(
             current_level=current, required_level=position.required_level, start=today, deadline=deadline,
@@ -134,7 +166,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
             courses=[_course_spec(c) for c in courses],
             offerings=[planner.OfferingSpec(o.id, by_id[o.course_id].code, o.starts_on, o.ends_on,
                                             o.seats - taken.get(o.id, 0)) for o in offerings],
-            held={code: _offering_spec(e.offering) for code, e in held.items()})
+            held={code: _offering_spec(e.offering) for code, e in held.items()}, extra_courses=extra)
     except planner.PlanningError as error:
         raise RuleViolation(str(error), field="prerequisites") from error
     code_to_course = {c.code: c for c in courses}
@@ -186,8 +218,10 @@ def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> Le
         return path
     if (certified_enough or path.status == PathStatus.CLOSED
             or path.target_level != position.required_level or path.language != position.language
-            or path.assessed_level_id != (level.id if level is not None else None)):
-        path = _replan(session, staff, path, deadline=path.deadline)
+            or path.assessed_level_id != (level.id if level is not None else None)
+            or path.deadline != _deadline(path, position)[0]
+            or path.external_relations != external_relations.ExternalRelationsRule.load().covers(session, staff)):
+        path = _replan(session, staff, path)
         audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
                      staff_member_id=staff.id, status=path.status, verdict=path.verdict)
     return path

@@ -17,6 +17,11 @@ Rules, in order:
    verdict ``no_offering``. A course the learner already holds a seat in keeps that offering.
 5. Completed courses are skipped. If the last step ends after the deadline the verdict is
    ``cannot_meet_deadline`` and ``earliest_finish`` says when the path could end at the soonest.
+6. ``extra_courses`` (the professional and external-affairs courses of an external-relations staff member's own
+   plan) join the path even without a language gap. They come after every language step (the language level
+   is what the deadline is mostly about, so it is not delayed by them), ordered among themselves as in rule 2
+   (weakest skill, then code); prerequisites still go first (rule 3), and they are scheduled and judged
+   against the deadline like every other step (rules 4-5).
 """
 
 from __future__ import annotations
@@ -79,16 +84,17 @@ class Plan:
 def plan_path(*, current_level: int, required_level: int, courses: Iterable[CourseSpec],
               offerings: Iterable[OfferingSpec], start: date, deadline: date | None = None,
               skill_profile: Mapping[str, float] | None = None, completed: Iterable[str] = (),
-              held: Mapping[str, OfferingSpec] | None = None) -> Plan:
+              held: Mapping[str, OfferingSpec] | None = None, extra_courses: Iterable[str] = ()) -> Plan:
     """An ordered path from ``current_level`` to ``required_level`` (rules in the module docstring).
 
-    ``held`` maps a course code to the offering the learner already has a seat in. Raises PlanningError on a
-    prerequisite cycle.
+    ``held`` maps a course code to the offering the learner already has a seat in; ``extra_courses`` are
+    non-language courses to take as well (rule 6). Raises PlanningError on a prerequisite cycle.
     """
-    if current_level >= required_level:
-        return Plan((), NO_GAP, reason=f"level {current_level} meets the required level {required_level}")
     catalogue = {course.code: course for course in courses}
     done = set(completed)
+    extras = sorted({code for code in extra_courses if code not in done})
+    if current_level >= required_level and not extras:
+        return Plan((), NO_GAP, reason=f"level {current_level} meets the required level {required_level}")
     problems: list[str] = []
     band_of: dict[str, tuple[int, int] | None] = {}
     for level in range(current_level, required_level):
@@ -98,13 +104,19 @@ def plan_path(*, current_level: int, required_level: int, courses: Iterable[Cour
         for course in band:
             if course.code not in done:
                 band_of[course.code] = (level, level + 1)
+    for code in extras:
+        if code not in catalogue:
+            problems.append(f"course {code} is not in the catalogue")
+        else:
+            band_of.setdefault(code, None)
     problems += _pull_in_prerequisites(catalogue, band_of, done)
     if problems:
         return Plan((), NO_COURSE, reason="; ".join(problems), problems=tuple(problems))
 
     weakness = _weakness(skill_profile or {})
+    last = set(extras)
     order = _topological(catalogue, band_of, done, lambda code: (
-        _band_rank(band_of[code]), weakness(catalogue[code].skill_focus), code))
+        code in last, _band_rank(band_of[code]), weakness(catalogue[code].skill_focus), code))
     return _schedule(order, band_of, offerings, start=start, deadline=deadline, held=held or {})
 
 

@@ -35,3 +35,8 @@ def can_add_unit(actor: Actor) -> bool:
 def can_view_compliance(actor: Actor) -> bool:
     """HR (of a unit: that unit and its sub-units; of the organisation: everything) and admins."""
     return Role.ADMIN in actor.roles or Role.HR in actor.roles
+
+
+def can_manage_positions(actor: Actor) -> bool:
+    """Job positions are organisation-wide: admins and organisation-wide HR create and change them."""
+    return sees_every_unit(actor)

@@ -19,7 +19,7 @@ from learning.models import JobPosition, StaffCategory, StaffMember
 GENDERS = ("female", "male", "other")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 (or -2/3) code, lower case
 EDITABLE = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
-            "leadership_role", "position_id", "languages", "is_language_teacher")
+            "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations")
 
 
 @dataclass(frozen=True, slots=True)

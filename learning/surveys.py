@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from learning import external_relations
 from learning import training_policies as policies
 from learning.models import StaffMember
-from learning.training_models import Survey, SurveyResponse
+from learning.training_models import Survey, SurveyAudience, SurveyResponse
 
 QUESTION_TYPES = ("choice", "multi", "scale", "text")
 
@@ -33,13 +34,15 @@ def _check_questions(questions: list[dict[str, Any]]) -> None:
 
 
 def create_survey(session: Session, *, actor: Actor, title: str, questions: list[dict[str, Any]],
-                  target_groups: list[str], description: str = "") -> Survey:
-    """Define a survey. Raises PermissionDenied, RuleViolation (a question at fault)."""
+                  target_groups: list[str], description: str = "", audience: str = SurveyAudience.ALL) -> Survey:
+    """Define a survey. Raises PermissionDenied, RuleViolation (a question at fault, an unknown audience)."""
     if not policies.can_define_surveys(actor):
         raise PermissionDenied("only HR and admins define surveys")
     _check_questions(questions)
+    if audience not in set(SurveyAudience):
+        raise RuleViolation(f"unknown audience {audience!r}", field="audience")
     survey = Survey(title=title, description=description, questions=questions, target_groups=target_groups,
-                    created_by=actor.id, created_at=clock.now())
+                    audience=audience, created_by=actor.id, created_at=clock.now())
     session.add(survey)
     session.flush()
     audit.record(session, actor=actor, action="survey.created", entity_type="survey", entity_id=survey.id)
@@ -96,13 +99,22 @@ def _check_answers(survey: Survey, answers: dict[str, Any]) -> None:
 
 def submit_response(session: Session, *, actor: Actor, survey_id: int, target_group: str,
                     answers: dict[str, Any]) -> SurveyResponse:
-    """The acting staff member answers a survey, once. Raises NotFound, RuleViolation, Conflict."""
+    """The acting staff member answers a survey, once.
+
+    A survey for external-relations staff takes answers from them only (the rule of targets.yaml).
+    Raises NotFound, PermissionDenied (no staff record; not in the survey's audience), RuleViolation, Conflict.
+    """
     survey = get_survey(session, survey_id)
     if not survey.is_open:
         raise Conflict("the survey is closed", field="survey_id")
     staff = session.scalar(select(StaffMember).where(StaffMember.user_id == actor.id))
     if staff is None:
         raise PermissionDenied("only staff members answer surveys; your account is not linked to one")
+    if (survey.audience == SurveyAudience.EXTERNAL_RELATIONS
+            and not external_relations.is_external_relations_staff(session, staff)):
+        raise PermissionDenied("this survey is for external-relations staff only, and you are not one (neither "
+                               "in an external-relations unit nor marked as external-relations staff)",
+                               field="survey_id", reason="not_external_relations_staff")
     if target_group not in survey.target_groups:
         raise RuleViolation(f"the survey is for {survey.target_groups}", field="target_group")
     _check_answers(survey, answers)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -17,6 +17,11 @@ class CourseKind(StrEnum):
     LANGUAGE = "language"
     PROFESSIONAL = "professional"  # professional knowledge (external-relations staff's own plan)
     EXTERNAL_AFFAIRS = "external_affairs"  # external-affairs skills (same plan)
+
+
+class SurveyAudience(StrEnum):
+    ALL = "all"  # any staff member may answer
+    EXTERNAL_RELATIONS = "external_relations"  # only external-relations staff (learning.external_relations)
 
 
 class CourseFormat(StrEnum):
@@ -133,6 +138,10 @@ class LearningPath(Base):
     status: Mapped[str] = mapped_column(String(20), default=PathStatus.OPEN, index=True)
     verdict: Mapped[str] = mapped_column(String(30), default=PathVerdict.ON_TRACK)
     deadline: Mapped[date | None] = mapped_column(Date)
+    # True: the deadline is the position's required_by and follows it; False: given when planning (or none).
+    deadline_from_position: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Planned as external-relations staff's own plan (their non-language courses included); see paths.
+    external_relations: Mapped[bool] = mapped_column(Boolean, default=False)
     earliest_finish: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
     planned_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
@@ -172,6 +181,7 @@ class Survey(Base):
     # [{"id": "q1", "text": ..., "type": "choice"|"multi"|"scale"|"text", "options": [...], "min": 1, "max": 5}]
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
     target_groups: Mapped[list[str]] = mapped_column(JsonType)
+    audience: Mapped[str] = mapped_column(String(40), default=SurveyAudience.ALL)
     is_open: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

@@ -62,6 +62,8 @@ class StaffSchema(ma.Schema):
                                         allow_none=True)
     languages = ma.fields.List(ma.fields.String())
     is_language_teacher = ma.fields.Boolean()
+    is_external_relations = ma.fields.Boolean(metadata={
+        "description": "Marked as external-relations staff outside the external-relations units"})
     user_id = ma.fields.Integer(allow_none=True)
 
 
@@ -82,6 +84,7 @@ class StaffUpdateSchema(StrictSchema):
     position_id = ma.fields.Integer(allow_none=True)
     languages = ma.fields.List(ma.fields.String(validate=LANGUAGE), validate=ma.validate.Length(max=20))
     is_language_teacher = ma.fields.Boolean()
+    is_external_relations = ma.fields.Boolean()
 
     @ma.validates_schema
     def _not_empty(self, data, **_kwargs):

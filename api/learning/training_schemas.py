@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.schemas import StrictSchema
-from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus
+from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus, SurveyAudience
 
 SKILLS = ("listening", "reading", "writing", "speaking", "grammar", "vocabulary")
 LEVEL = ma.validate.Range(min=0, max=6)
@@ -106,7 +106,8 @@ class OfferingSchema(ma.Schema):
 class PathPlanSchema(StrictSchema):
     deadline = ma.fields.Date(allow_none=True, load_default=None,
                               metadata={"description": "The day the required level must be reached by "
-                                                       "(default: the path's previous deadline, or none)"})
+                                                       "(default: the position's required_by, else the "
+                                                       "path's previous deadline, else none)"})
 
 
 class PathStepSchema(ma.Schema):
@@ -114,6 +115,8 @@ class PathStepSchema(ma.Schema):
     course_id = ma.fields.Integer()
     course_code = ma.fields.Function(lambda s: s.course.code)
     course_title = ma.fields.Function(lambda s: s.course.title)
+    kind = ma.fields.Function(lambda s: s.course.kind, metadata={
+        "description": "language; or professional, external_affairs (external-relations staff's own plan)"})
     band = ma.fields.Function(lambda s: [s.course.from_level, s.course.to_level]
                               if s.course.from_level is not None else None,
                               metadata={"description": "[from_level, to_level]; null for a non-language course"})
@@ -139,6 +142,12 @@ class LearningPathSchema(ma.Schema):
     verdict = ma.fields.String(metadata={"description": "on_track, cannot_meet_deadline, no_course, no_offering, "
                                                         "no_gap"})
     deadline = ma.fields.Date(allow_none=True)
+    deadline_from_position = ma.fields.Boolean(metadata={
+        "description": "true: the deadline is the position's required_by and follows it; false: given when "
+                       "planning (it stays until another is given), or none"})
+    external_relations = ma.fields.Boolean(metadata={
+        "description": "Planned as external-relations staff's own plan: professional and external-affairs "
+                       "courses follow the language steps"})
     earliest_finish = ma.fields.Date(allow_none=True, metadata={"description": "When the last step ends"})
     reason = ma.fields.String()
     planned_at = ma.fields.DateTime()
@@ -196,6 +205,10 @@ class SurveyCreateSchema(StrictSchema):
                                    validate=ma.validate.Length(min=1, max=50),
                                    metadata={"description": "The groups the survey is sent to, e.g. leaders, "
                                                             "specialists, part-time external-relations staff"})
+    audience = ma.fields.String(load_default=SurveyAudience.ALL.value,
+                                validate=ma.validate.OneOf([a.value for a in SurveyAudience]),
+                                metadata={"description": "all (default): any staff member answers; "
+                                                         "external_relations: only external-relations staff"})
 
 
 class SurveySchema(ma.Schema):
@@ -204,6 +217,7 @@ class SurveySchema(ma.Schema):
     description = ma.fields.String()
     questions = ma.fields.List(ma.fields.Dict())
     target_groups = ma.fields.List(ma.fields.String())
+    audience = ma.fields.String()
     is_open = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
 

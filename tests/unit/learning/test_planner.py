@@ -192,3 +192,48 @@ def test_a_prerequisite_cycle_is_an_error():
     courses = catalogue(E23_L=("E23-W",), E23_W=("E23-L",))
     with pytest.raises(PlanningError, match="cycle"):
         plan_path(current_level=2, required_level=3, courses=courses, offerings=monthly(courses), start=START)
+
+
+# --- rule 6: the non-language courses of external-relations staff's own plan ----------------------------------
+
+def other(code: str, *, needs: tuple[str, ...] = ()) -> CourseSpec:
+    return CourseSpec(code=code, from_level=None, to_level=None, hours=20, prerequisites=needs, language=False)
+
+
+def test_extra_courses_come_after_every_language_step_prerequisites_first():
+    courses = [*catalogue(), other("PRO-B"), other("EA-A", needs=("PRO-B",)), other("PRO-C")]
+    plan = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE, extra_courses=["EA-A", "PRO-B", "PRO-C"])
+    assert codes(plan) == ["E23-W", "E23-G", "E23-L", "E34-W", "E34-S", "E34-R", "PRO-B", "EA-A", "PRO-C"]
+    assert plan.verdict == ON_TRACK
+    assert [step.band for step in plan.steps[-3:]] == [None, None, None]
+    assert plan.earliest_finish == date(2027, 9, 20)
+
+
+def test_without_extra_courses_non_language_courses_stay_out():
+    courses = [*catalogue(), other("PRO-B")]
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses), start=START)
+    assert "PRO-B" not in codes(plan)
+
+
+def test_extra_courses_alone_when_the_level_is_met_and_completed_ones_are_skipped():
+    courses = [*catalogue(), other("PRO-B"), other("EA-A")]
+    plan = plan_path(current_level=4, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     completed=["PRO-B"], extra_courses=["EA-A", "PRO-B"])
+    assert (codes(plan), plan.verdict) == (["EA-A"], ON_TRACK)
+    nothing_left = plan_path(current_level=4, required_level=4, courses=courses, offerings=monthly(courses),
+                             start=START, completed=["PRO-B", "EA-A"], extra_courses=["EA-A", "PRO-B"])
+    assert nothing_left.verdict == NO_GAP
+
+
+def test_extra_courses_count_against_the_deadline_and_need_offerings():
+    courses = [*catalogue(), other("PRO-B")]
+    late = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     deadline=date(2027, 3, 31), extra_courses=["PRO-B"])
+    assert (late.verdict, late.earliest_finish) == (CANNOT_MEET_DEADLINE, date(2027, 4, 20))
+    unoffered = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(catalogue()),
+                          start=START, extra_courses=["PRO-B"])
+    assert unoffered.verdict == NO_OFFERING
+    unknown = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses),
+                        start=START, extra_courses=["PRO-Z"])
+    assert unknown.verdict == NO_COURSE
