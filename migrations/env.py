@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 
 from alembic import context
 
 from core.db import Base, include_in_schema_comparison, make_engine
 
-# Importing each module registers its tables on Base.metadata.
-MODEL_MODULES = ("core.accounts.models", "core.audit", "learning.models", "question_bank.models",
-                 "assessment.models", "assessment.certification", "assessment.scheduling.models",
-                 "assessment.external_certificates.models", "assessment.rating.models",
-                 "question_bank.uploads", "learning.training_models")
-for module in MODEL_MODULES:
-    importlib.import_module(module)
+from migrations.models import all_models
+
+all_models()
 
 config = context.config
 target_metadata = Base.metadata

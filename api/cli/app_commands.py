@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -93,6 +94,40 @@ def upgrade(revision: str) -> None:
     with _app() as app:
         upgrade_database(app.config["DATABASE_URL"], revision)
     click.echo(f"database upgraded to {revision}")
+
+
+@db.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The archive to write (.tar.gz): every table's rows and the media files.")
+def backup_command(out: Path) -> None:
+    """Back up the database and the media files (restores into SQLite or PostgreSQL alike)."""
+    from api import backup
+    from api.db import ENGINE_KEY
+
+    with _app() as app:
+        try:
+            summary = backup.backup(app.extensions[ENGINE_KEY], Path(app.config["MEDIA_ROOT"]), out)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {sum(summary.rows.values())} rows in {len(summary.rows)} tables and "
+               f"{summary.media_files} media files at revision {summary.revision} -> {out}")
+
+
+@db.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Restore a backup into an empty database (it is migrated to the backup's revision first)."""
+    from api import backup
+    from api.db import ENGINE_KEY
+
+    with _app() as app:
+        try:
+            summary = backup.restore(app.extensions[ENGINE_KEY], app.config["DATABASE_URL"], archive,
+                                     Path(app.config["MEDIA_ROOT"]))
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"restored {sum(summary.rows.values())} rows and {summary.media_files} media files "
+               f"at revision {summary.revision}")
 
 
 @click.command("seed-demo")
