@@ -16,7 +16,7 @@ from learning.models import StaffCategory, UnitGroup
 from learning.reference_data import read_targets
 
 ANY_LANGUAGE = "any"
-STAFF_FLAGS = ("is_language_teacher", "is_leader")  # StaffMember booleans a scope rule may name
+STAFF_FLAGS = ("is_language_teacher", "is_leader", "is_external_relations")  # StaffMember booleans a rule may name
 
 
 class InvalidRules(ValueError):

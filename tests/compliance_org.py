@@ -86,6 +86,7 @@ def build_organisation(session: Session, factory: Factory) -> Organisation:
     person("a5", d1, cs)
     person("a6", d1, cs, (4, "certification", "2026-12-01"))
     person("t1", d1, cs, (5, "certification", "2026-01-01"), is_language_teacher=True)
+    person("r1", d1, cs, (5, "certification", "2026-01-01"), is_external_relations=True)  # Plan 320: out
     person("b1", d1, pe, (4, "certification", "2026-05-01"), is_leader=True)
     person("b2", d1, pe, (2, "certification", "2026-05-01"))
     person("b3", d1, pe, (6, "external", "2020-02-01"))

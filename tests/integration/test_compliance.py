@@ -42,7 +42,7 @@ def test_rules_from_targets_yaml_name_the_scope_and_the_cohorts():
     assert rules.included_unit_groups == ("vgcl_department", "central_sector_union", "vgcl_direct_unit")
     assert rules.excluded_unit_groups == ("provincial_federation",)
     assert rules.excluded_unit_codes == ("88",)  # Ban Đối ngoại in units.csv
-    assert rules.excluded_staff_flags == ("is_language_teacher",)
+    assert rules.excluded_staff_flags == ("is_language_teacher", "is_external_relations")
     assert [c.name for c in rules.cohorts] == ["civil_servant", "public_employee", "public_employee_leader",
                                                "civil_servant_focus"]
     focus = rules.cohorts[-1]
@@ -149,17 +149,17 @@ def test_people_levels_show_the_best_valid_certified_level_with_filters(db_sessi
 
     d1 = people(unit_id=org.d1.id)
     # best valid certified: a2 -> 3 (its 5 expired), a3 -> none (placement), a4 -> 4, a6 -> none (future).
-    assert d1 == {"a1": 4, "a2": 3, "a3": None, "a4": 4, "a5": None, "a6": None, "t1": 5, "b1": 4, "b2": 2,
-                  "b3": 6}
-    assert people(unit_id=org.d1.id, in_scope=True).keys() == d1.keys() - {"t1"}
-    assert set(people(in_scope=False)) == {"t1", "e1", "p1"}
+    assert d1 == {"a1": 4, "a2": 3, "a3": None, "a4": 4, "a5": None, "a6": None, "t1": 5, "r1": 5, "b1": 4,
+                  "b2": 2, "b3": 6}
+    assert people(unit_id=org.d1.id, in_scope=True).keys() == d1.keys() - {"t1", "r1"}
+    assert set(people(in_scope=False)) == {"t1", "r1", "e1", "p1"}
     assert set(people(unit_id=org.d1.id, under_40=True)) == {"a1", "a2"}
     assert set(people(category="public_employee", is_leader=True)) == {"b1", "c4"}
     assert set(people(leadership_role="department_head")) == {"a4"}
     assert people(group="central_sector_union", min_level=4) == {"c1": 4, "c5": 4}
     assert people(language="fr") == {"c5": 4}
     assert people(unit_id=org.d1.id, basis="external") == {"b3": 6, "a4": 4}
-    assert set(people(level=5)) == {"t1", "e1", "p1"}
+    assert set(people(level=5)) == {"t1", "r1", "e1", "p1"}
 
 
 def test_people_levels_for_unit_hr_stay_in_its_units(db_session, org):
