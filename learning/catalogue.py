@@ -54,7 +54,7 @@ def _check_course(session: Session, values: dict[str, Any], *, code: str) -> Non
 
 def _catalogue_keeper(actor: Actor) -> None:
     if not policies.can_manage_catalogue(actor):
-        raise PermissionDenied("only HR and admins keep the course catalogue")
+        raise PermissionDenied("the course catalogue is shared by every unit: organisation-wide HR and admins keep it")
 
 
 def create_course(session: Session, *, actor: Actor, draft: CourseDraft) -> Course:

@@ -8,7 +8,8 @@ Columns (first row; case, spaces and a few Vietnamese headers are tolerated, see
     gender        required  female | male | other (nam / nữ accepted)
     unit          required  unit code (units.csv "no", or a sub-unit's code)
     category      required  civil_servant | public_employee
-    leadership_role, is_leader, position (job position title), languages ("en;fr"), is_language_teacher: optional
+    leadership_role, is_leader, position (job position title), languages ("en;fr"), is_language_teacher,
+    is_external_relations: optional
 
 Every row is checked before anything is written. If any row is rejected, nothing is written and the report
 says why, row by row; a dry run writes nothing either. An optional column that is absent from the file leaves
@@ -43,7 +44,8 @@ MAX_XLSX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # a zip bomb is refused before 
 MAX_CELL_CHARS = 1000
 
 REQUIRED_COLUMNS = ("staff_number", "full_name", "birth_date", "gender", "unit", "category")
-OPTIONAL_COLUMNS = ("leadership_role", "is_leader", "position", "languages", "is_language_teacher")
+OPTIONAL_COLUMNS = ("leadership_role", "is_leader", "position", "languages", "is_language_teacher",
+                    "is_external_relations")
 HEADER_ALIASES = {
     "mã_nhân_sự": "staff_number", "số_hiệu": "staff_number", "họ_và_tên": "full_name", "họ_tên": "full_name",
     "ngày_sinh": "birth_date", "giới_tính": "gender", "đơn_vị": "unit", "mã_đơn_vị": "unit",
@@ -55,7 +57,7 @@ TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "không", "khong"}
 STAFF_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 FIELDS = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
-          "leadership_role", "position_id", "languages", "is_language_teacher")
+          "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations")
 STATUSES = ("created", "updated", "unchanged", "rejected")
 
 
@@ -355,6 +357,8 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         values["languages"] = list(dict.fromkeys(codes))
     if "is_language_teacher" in columns:
         values["is_language_teacher"] = bool(_flag(row, "is_language_teacher", reasons))
+    if "is_external_relations" in columns:
+        values["is_external_relations"] = bool(_flag(row, "is_external_relations", reasons))
     return values, reasons
 
 
@@ -408,7 +412,7 @@ def _write(session: Session, planned: list[tuple[ReportEntry, StaffMember | None
     for entry, member, values in planned:
         if entry.status == "created":
             new = StaffMember(**{"is_leader": bool(values.get("leadership_role")), "languages": [],
-                                 "is_language_teacher": False, **values})
+                                 "is_language_teacher": False, "is_external_relations": False, **values})
             session.add(new)
             created.append((entry, new))
         elif entry.status == "updated" and member is not None:

@@ -8,8 +8,8 @@ from learning.policies import can_view_unit_people
 
 
 def can_manage_catalogue(actor: Actor) -> bool:
-    """HR (of any unit) and admins keep the course catalogue and its offerings."""
-    return actor.has(Role.HR)
+    """The catalogue is shared by every unit: organisation-wide HR and admins keep it and its offerings."""
+    return Role.ADMIN in actor.roles or (Role.HR in actor.roles and actor.unit_id is None)
 
 
 def can_manage_staff_training(actor: Actor, staff: StaffMember) -> bool:

@@ -88,11 +88,21 @@ COURSES = [  # code, band, skills
 
 
 @pytest.fixture
-def catalogue(hr):
-    """Five English courses, each offered monthly from December 2026 to May 2027 (1st to 20th)."""
+def keeper(api_as, fake_clock):
+    """Organisation-wide HR: keeps the shared course catalogue."""
+    return api_as("hr")
+
+
+@pytest.fixture
+def catalogue(hr, keeper):
+    """Five English courses, each offered monthly from December 2026 to May 2027 (1st to 20th).
+
+    The catalogue is shared by every unit: organisation-wide HR keeps it, a unit's HR may not.
+    """
     offerings = {}
+    assert hr.post("/api/v1/courses", json={"code": "X"}).status_code in (403, 422)
     for code, (low, high), skills in COURSES:
-        response = hr.post("/api/v1/courses", json={
+        response = keeper.post("/api/v1/courses", json={
             "code": code, "title": f"English {low} to {high} {' '.join(skills)}", "language": "en",
             "from_level": low, "to_level": high, "skill_focus": skills, "hours": 60, "capacity": 20,
             "format": "blended", "provider": "Trade Union University"})
@@ -100,7 +110,7 @@ def catalogue(hr):
         course_id = response.json["id"]
         offerings[code] = []
         for year, month in MONTHS:
-            made = hr.post(f"/api/v1/courses/{course_id}/offerings", json={
+            made = keeper.post(f"/api/v1/courses/{course_id}/offerings", json={
                 "starts_on": date(year, month, 1).isoformat(), "ends_on": date(year, month, 20).isoformat()})
             assert made.status_code == 201, made.json
             offerings[code].append(made.json)
@@ -182,9 +192,9 @@ def test_a_band_without_courses_is_said(hr, learner, db_session):
     assert "from level 2 to 3" in body["reason"]
 
 
-def test_capacity_is_enforced(hr, api_as, learner, catalogue, db_session, unit, positions):
+def test_capacity_is_enforced(keeper, hr, api_as, learner, catalogue, db_session, unit, positions):
     course_id = catalogue["EN34-S"][0]["course_id"]
-    small = hr.post(f"/api/v1/courses/{course_id}/offerings",
+    small = keeper.post(f"/api/v1/courses/{course_id}/offerings",
                     json={"starts_on": "2027-06-01", "ends_on": "2027-06-20", "seats": 1}).json
     other = add_staff(db_session, unit, api_as("candidate", unit=unit).user, positions[4])
     first = learner.post(f"/api/v1/offerings/{small['id']}/enrolments", json={"staff_member_id": learner.staff.id})
@@ -196,7 +206,7 @@ def test_capacity_is_enforced(hr, api_as, learner, catalogue, db_session, unit, 
                            json={"staff_member_id": other.id}), 409)
     assert fields_of(full) == {"offering_id"}
     assert full["seats"] == 1
-    listed = hr.get(f"/api/v1/courses/{course_id}/offerings").json
+    listed = keeper.get(f"/api/v1/courses/{course_id}/offerings").json
     assert next(o for o in listed if o["id"] == small["id"])["seats_left"] == 0
     # A dropped seat frees the place.
     dropped = patch(learner, f"/api/v1/enrolments/{first.json['id']}", {"status": "dropped"})
@@ -255,23 +265,23 @@ def test_hr_of_another_unit_sees_and_plans_no_one_here(api_as, factory, learner,
     problem(api_as("candidate").get("/api/v1/me/path"), 404)
 
 
-def test_bad_input_is_a_problem_naming_the_field(hr, api_as, learner, catalogue, db_session):
-    body = problem(hr.post("/api/v1/courses", json={"code": "X1", "title": "X", "hours": "many", "capacity": 5,
+def test_bad_input_is_a_problem_naming_the_field(keeper, hr, api_as, learner, catalogue, db_session):
+    body = problem(keeper.post("/api/v1/courses", json={"code": "X1", "title": "X", "hours": "many", "capacity": 5,
                                                     "colour": "red"}), 422)
     assert {"hours", "colour"} <= fields_of(body)
-    body = problem(hr.post("/api/v1/courses", json={"code": "X2", "title": "X", "hours": 10, "capacity": 5,
+    body = problem(keeper.post("/api/v1/courses", json={"code": "X2", "title": "X", "hours": 10, "capacity": 5,
                                                     "language": "en", "to_level": 3}), 422)
     assert fields_of(body) == {"from_level"}
-    body = problem(hr.post("/api/v1/courses", json={"code": "X3", "title": "X", "hours": 10, "capacity": 5,
+    body = problem(keeper.post("/api/v1/courses", json={"code": "X3", "title": "X", "hours": 10, "capacity": 5,
                                                     "language": "en", "from_level": 3, "to_level": 4,
                                                     "prerequisites": ["NOPE"]}), 422)
     assert fields_of(body) == {"prerequisites"}
-    problem(hr.post("/api/v1/courses", json={"code": "EN23-W", "title": "X", "hours": 10, "capacity": 5,
+    problem(keeper.post("/api/v1/courses", json={"code": "EN23-W", "title": "X", "hours": 10, "capacity": 5,
                                              "language": "en", "from_level": 2, "to_level": 3}), 409)
     problem(api_as("candidate").post("/api/v1/courses", json={"code": "X4", "title": "X", "hours": 10,
                                                               "capacity": 5, "kind": "professional"}), 403)
     course_id = catalogue["EN23-W"][0]["course_id"]
-    body = problem(hr.post(f"/api/v1/courses/{course_id}/offerings",
+    body = problem(keeper.post(f"/api/v1/courses/{course_id}/offerings",
                            json={"starts_on": "2027-02-01", "ends_on": "2027-01-01"}), 422)
     assert fields_of(body) == {"ends_on"}
     body = problem(hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={"deadline": "2020-01-01"}), 422)
@@ -292,20 +302,20 @@ def test_a_person_without_a_position_has_no_path_to_plan(hr, api_as, db_session,
     assert fields_of(body) == {"staff_id"}
 
 
-def test_courses_crud_and_non_language_courses(hr, api_as):
-    made = hr.post("/api/v1/courses", json={"code": "EXT-PROTOCOL", "title": "Diplomatic protocol",
+def test_courses_crud_and_non_language_courses(keeper, hr, api_as):
+    made = keeper.post("/api/v1/courses", json={"code": "EXT-PROTOCOL", "title": "Diplomatic protocol",
                                             "kind": "external_affairs", "hours": 24, "capacity": 30,
                                             "format": "classroom"})
     assert made.status_code == 201, made.json
     assert made.json["from_level"] is None
     course_id = made.json["id"]
-    changed = patch(hr, f"/api/v1/courses/{course_id}", {"hours": 32, "format": "online"})
+    changed = patch(keeper, f"/api/v1/courses/{course_id}", {"hours": 32, "format": "online"})
     assert (changed.json["hours"], changed.json["format"]) == (32, "online")
     listed = api_as("candidate").get("/api/v1/courses?kind=external_affairs").json
     assert [c["code"] for c in listed] == ["EXT-PROTOCOL"]
-    problem(patch(hr, f"/api/v1/courses/{course_id}", {"from_level": 2}), 422)
-    assert hr.delete(f"/api/v1/courses/{course_id}").status_code == 204
-    problem(hr.get(f"/api/v1/courses/{course_id}"), 404)
+    problem(patch(keeper, f"/api/v1/courses/{course_id}", {"from_level": 2}), 422)
+    assert keeper.delete(f"/api/v1/courses/{course_id}").status_code == 204
+    problem(keeper.get(f"/api/v1/courses/{course_id}"), 404)
 
 
 # --- surveys ----------------------------------------------------------------------------------------------

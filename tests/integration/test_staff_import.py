@@ -254,3 +254,20 @@ def test_cli_imports_reports_and_fails_on_rejected_rows(empty_database, monkeypa
     with Session(empty_database.engine) as session:
         assert session.scalar(select(func.count()).select_from(StaffMember)) == 2
         assert session.scalar(select(StaffMember.is_language_teacher).where(StaffMember.staff_number == "HR-1"))
+
+
+def test_external_relations_staff_are_marked_from_the_file(db_session, org):
+    header = [*HEADER, "is_external_relations"]
+    code = org["parent"].code
+    rows = [["ER-1", "Lê Văn Đối", "1985-02-03", "male", code, "civil_servant", "", "no", "", "en;fr", "no", "yes"],
+            ["ER-2", "Phạm Thị Hai", "1990-04-05", "female", code, "civil_servant", "", "no", "", "en", "no", "no"],
+            ["ER-3", "Đỗ Văn Ba", "1991-06-07", "male", code, "civil_servant", "", "no", "", "en", "no", "perhaps"]]
+    refused = run_import(db_session, csv_bytes(rows, header), "er.csv", actor=org["hr"])
+    assert refused.rejected and not refused.written
+    assert [(e.row, e.status) for e in refused.entries if e.status == "rejected"] == [(4, "rejected")]
+    assert "is_external_relations" in " ".join(refused.entries[2].reasons)
+    written = run_import(db_session, csv_bytes(rows[:2], header), "er.csv", actor=org["hr"])
+    assert written.written and not written.rejected
+    marked = dict(db_session.execute(select(StaffMember.staff_number, StaffMember.is_external_relations)
+                                     .where(StaffMember.staff_number.in_(["ER-1", "ER-2"]))).all())
+    assert marked == {"ER-1": True, "ER-2": False}
