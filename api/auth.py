@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request, request
+import hmac
+import secrets
+
+from flask import Flask, Request, request, session
 from flask_login import LoginManager, UserMixin, current_user
 
 from api.db import db_session
 from core.accounts import Actor, User
 from core.accounts import services as accounts
-from core.errors import Unauthenticated
+from core.errors import PermissionDenied, Unauthenticated
 
 login_manager = LoginManager()
 
@@ -63,10 +66,43 @@ PUBLIC_ENDPOINTS = frozenset({
 })
 
 
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def new_csrf_token() -> str:
+    """A fresh token for a browser session, kept in the (signed) session and handed to the page once."""
+    token = secrets.token_urlsafe(32)
+    session["csrf_token"] = token
+    return token
+
+
+def csrf_token() -> str | None:
+    return session.get("csrf_token")
+
+
+def _cookie_authenticated() -> bool:
+    return current_user.is_authenticated and not request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 def _require_authentication() -> None:
-    """Authenticate before parsing, so anonymous callers learn nothing about a request's shape."""
-    if request.path.startswith("/api/v1") and request.endpoint and request.endpoint not in PUBLIC_ENDPOINTS:
+    """Authenticate before parsing, so anonymous callers learn nothing about a request's shape.
+
+    A change made with a browser session's cookie must also carry the session's CSRF token in the
+    X-CSRF-Token header: another site can make a browser send the cookie, never that header.
+    Requests with an API token are not cookie-borne and need none.
+    """
+    if not request.path.startswith("/api/v1") or not request.endpoint:
+        return
+    if request.endpoint not in PUBLIC_ENDPOINTS:
         current_actor()
+    if request.method in SAFE_METHODS or request.endpoint == "auth.Login" or not _cookie_authenticated():
+        return
+    expected, sent = csrf_token(), request.headers.get(CSRF_HEADER, "")
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise PermissionDenied(f"a change made with a browser session needs the session's CSRF token in the "
+                               f"{CSRF_HEADER} header (from the login response or GET /api/v1/auth/me)",
+                               field=CSRF_HEADER)
 
 
 def init_app(app: Flask) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_login import login_user, logout_user
 
-from api.accounts.schemas import LoginSchema, TokenCreateSchema, TokenSchema, UserSchema
-from api.auth import LoginUser, current_actor
+from api.accounts.schemas import LoginSchema, SessionUserSchema, TokenCreateSchema, TokenSchema
+from api.auth import LoginUser, current_actor, new_csrf_token
 from api.schemas import Blueprint
 from api.db import db_session
 from core.accounts import User
@@ -17,13 +17,17 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in
 @blp.route("/login")
 class Login(MethodView):
     @blp.arguments(LoginSchema)
-    @blp.response(200, UserSchema)
+    @blp.response(200, SessionUserSchema)
     def post(self, credentials):
-        """Log in with a username and password; starts a browser session."""
+        """Log in with a username and password; starts a browser session.
+
+        The response's `csrf_token` goes in the X-CSRF-Token header of every change made with this session.
+        """
         user = accounts.authenticate(db_session(), **credentials)
         if user is None:
             raise Unauthenticated("unknown username or wrong password")
         login_user(LoginUser(user))
+        new_csrf_token()
         return user
 
 
@@ -37,9 +41,9 @@ class Logout(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.response(200, UserSchema)
+    @blp.response(200, SessionUserSchema)
     def get(self):
-        """The account behind this request."""
+        """The account behind this request (with a browser session: its CSRF token too)."""
         return db_session().get(User, current_actor().id)
 
 

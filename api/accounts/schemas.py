@@ -18,6 +18,21 @@ class UserSchema(ma.Schema):
     unit_id = ma.fields.Integer(allow_none=True)
 
 
+class SessionUserSchema(UserSchema):
+    csrf_token = ma.fields.Function(lambda _user: _session_csrf_token(), allow_none=True, metadata={
+        "description": "Browser sessions: send it as X-CSRF-Token with every change (null with an API token)"})
+
+
+def _session_csrf_token() -> str | None:
+    from flask import request
+
+    from api.auth import csrf_token
+
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return None
+    return csrf_token()
+
+
 class TokenCreateSchema(StrictSchema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
 

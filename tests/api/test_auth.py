@@ -16,9 +16,33 @@ def test_password_login_starts_a_session_and_logout_ends_it(client, factory):
     assert "password" not in login.text
     cookie = login.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert client.get("/api/v1/auth/me").json["username"] == user.username
-    assert client.post("/api/v1/auth/logout").status_code == 204
+    me = client.get("/api/v1/auth/me").json
+    assert me["username"] == user.username and me["csrf_token"] == login.json["csrf_token"]
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": login.json["csrf_token"]}).status_code == 204
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_changes_made_with_a_browser_session_need_its_csrf_token(client, factory, api_as):
+    user = factory.user("author")
+    login = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    token = login.json["csrf_token"]
+    assert len(token) >= 32
+    for headers in ({}, {"X-CSRF-Token": "forged"}, {"X-CSRF-Token": ""}):
+        refused = client.post("/api/v1/auth/tokens", json={"name": "from another site"}, headers=headers)
+        assert refused.status_code == 403 and refused.json["errors"][0]["field"] == "X-CSRF-Token"
+    assert client.post("/api/v1/auth/logout").status_code == 403  # logging someone out is a change too
+    assert client.get("/api/v1/auth/me").status_code == 200  # reading needs no token
+    assert client.post("/api/v1/auth/tokens", json={"name": "mine"}, headers={"X-CSRF-Token": token}).status_code \
+        == 201
+    # A new login gives a new token; the old one no longer works.
+    again = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert again.json["csrf_token"] != token
+    assert client.post("/api/v1/auth/tokens", json={"name": "old"}, headers={"X-CSRF-Token": token}).status_code \
+        == 403
+    # An API token is not sent by browsers on their own: no CSRF token needed, and none shown.
+    bearer = api_as("author")
+    assert bearer.post("/api/v1/auth/tokens", json={"name": "script"}).status_code == 201
+    assert bearer.get("/api/v1/auth/me").json["csrf_token"] is None
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(client, factory):
@@ -43,8 +67,9 @@ def test_inactive_user_cannot_log_in_or_use_a_token(client, api_as, factory, db_
 
 def test_token_is_shown_once_and_stored_only_hashed(client, factory, db_session):
     user = factory.user("hr")
-    client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
-    created = client.post("/api/v1/auth/tokens", json={"name": "nightly export"})
+    login = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    created = client.post("/api/v1/auth/tokens", json={"name": "nightly export"},
+                          headers={"X-CSRF-Token": login.json["csrf_token"]})
     assert created.status_code == 201
     secret = created.json["token"]
     stored = db_session.scalar(select(ApiToken).where(ApiToken.id == created.json["id"]))

@@ -80,18 +80,20 @@ def test_printed_demo_accounts_log_in_over_http(run, empty_database):
     username, password = next(line.split()[1:3] for line in output.splitlines() if "demo.candidate" in line)
     app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x"})
     client = app.test_client()
-    assert client.post("/api/v1/auth/login", json={"username": username, "password": password}).status_code == 200
+    login = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert login.status_code == 200
+    csrf = {"X-CSRF-Token": login.json["csrf_token"]}  # a browser session's changes carry its token
     tests = client.get("/api/v1/tests").json
     assert [(t["title"], t["kind"]) for t in tests] == [("Demo placement check (12 items)", "fixed"),
                                                         (tests[1]["title"], "adaptive")]
     assert tests[0]["item_count"] == 12 and tests[1]["item_count"] is None  # a pool's size is not for candidates
     # the candidate can take the adaptive placement test to its end on the starter bank
-    attempt = client.post(f"/api/v1/tests/{tests[1]['id']}/attempts").json
+    attempt = client.post(f"/api/v1/tests/{tests[1]['id']}/attempts", headers=csrf).json
     position, finished = attempt["items"][0]["position"], False
     for _ in range(40):
         item = client.get(f"/api/v1/attempts/{attempt['id']}").json["items"][0]
         saved = client.put(f"/api/v1/attempts/{attempt['id']}/responses/{position}",
-                           json={"answer": _some_answer(item)})
+                           json={"answer": _some_answer(item)}, headers=csrf)
         assert saved.status_code == 200, saved.json
         if saved.json["finished"]:
             finished = True
