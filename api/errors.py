@@ -136,7 +136,9 @@ def handle_domain_error(error: DomainError) -> Response:
     if field_errors:
         errors = [{"field": field, "message": message}
                   for field, messages in field_errors.items() for message in messages]
-    headers = {"WWW-Authenticate": 'Bearer realm="levelpath"'} if error.status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="levelpath"'} if error.status == 401 else {}
+    if "retry_after" in error.extra:  # seconds, e.g. a login pause (429)
+        headers["Retry-After"] = str(error.extra["retry_after"])
     return problem_response(error.status, title=error.title, detail=error.detail, slug=error.slug,
                             errors=errors, headers=headers, **error.extra)
 

@@ -6,10 +6,10 @@ import importlib
 
 from sqlalchemy import MetaData
 
-MODEL_MODULES = ("core.accounts.models", "core.audit", "learning.models", "question_bank.models",
-                 "assessment.models", "assessment.certification", "assessment.scheduling.models",
-                 "assessment.external_certificates.models", "assessment.rating.models",
-                 "question_bank.uploads", "learning.training_models")
+MODEL_MODULES = ("core.accounts.models", "core.accounts.throttle", "core.audit", "learning.models",
+                 "question_bank.models", "assessment.models", "assessment.certification",
+                 "assessment.scheduling.models", "assessment.external_certificates.models",
+                 "assessment.rating.models", "question_bank.uploads", "learning.training_models")
 
 
 def all_models() -> MetaData:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_login import login_user, logout_user
 
@@ -7,9 +8,15 @@ from api.accounts.schemas import LoginSchema, SessionUserSchema, TokenCreateSche
 from api.auth import LoginUser, current_actor, new_csrf_token
 from api.schemas import Blueprint
 from api.db import db_session
-from core.accounts import User
+from core.accounts import User, throttle
 from core.accounts import services as accounts
 from core.errors import Unauthenticated
+
+class LoginFailed(Unauthenticated):
+    """A failed login is answered with 401, and its count is kept for the throttle."""
+
+    keeps_changes = True
+
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in, log out, API tokens")
 
@@ -23,9 +30,13 @@ class Login(MethodView):
 
         The response's `csrf_token` goes in the X-CSRF-Token header of every change made with this session.
         """
+        address = request.remote_addr or "unknown"
+        throttle.check_allowed(db_session(), username=credentials["username"], address=address)
         user = accounts.authenticate(db_session(), **credentials)
         if user is None:
-            raise Unauthenticated("unknown username or wrong password")
+            throttle.record_failure(db_session(), username=credentials["username"], address=address)
+            raise LoginFailed("unknown username or wrong password")
+        throttle.record_success(db_session(), username=credentials["username"], address=address)
         login_user(LoginUser(user))
         new_csrf_token()
         return user

@@ -101,3 +101,25 @@ def test_unauthenticated_api_calls_get_a_401_problem_not_a_redirect(client):
         assert response.json["status"] == 401
         assert "Location" not in response.headers
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_repeated_failed_logins_pause_logins_from_that_address(client, factory, fake_clock):
+    user = factory.user("author")
+    wrong = {"username": user.username, "password": "not-the-password"}
+    right = {"username": user.username, "password": TEST_PASSWORD}
+    for _ in range(5):
+        assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+    paused = client.post("/api/v1/auth/login", json=right)  # even the right password waits
+    assert paused.status_code == 429 and paused.headers["Retry-After"] == "900"
+    assert paused.content_type == "application/problem+json" and "try again in 900 seconds" in paused.json["detail"]
+    elsewhere = client.post("/api/v1/auth/login", json=right, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert elsewhere.status_code == 200  # nobody can lock a person out from another address
+    for _ in range(5):  # unknown usernames are paused alike: the pause says nothing about who exists
+        client.post("/api/v1/auth/login", json={"username": "nobody-here", "password": "whatever-it-is"})
+    assert client.post("/api/v1/auth/login", json={"username": "nobody-here",
+                                                   "password": "whatever-it-is"}).status_code == 429
+    fake_clock.advance(minutes=15)
+    assert client.post("/api/v1/auth/login", json=right).status_code == 200
+    for _ in range(4):  # a success cleared the count: four more failures do not pause
+        client.post("/api/v1/auth/login", json=wrong)
+    assert client.post("/api/v1/auth/login", json=right).status_code == 200
