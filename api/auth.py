@@ -58,6 +58,7 @@ def current_actor() -> Actor:
 # Everything under /api needs an authenticated actor except these endpoints.
 PUBLIC_ENDPOINTS = frozenset({
     "system.Health",
+    "system.Ping",
     "auth.Login",
     "auth.Logout",
     "certificates.VerifyCertificate",

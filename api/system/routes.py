@@ -28,3 +28,16 @@ class Health(MethodView):
         except SQLAlchemyError:
             return {"status": "degraded", "database": "unreachable"}, 503
         return {"status": "ok", "database": "reachable"}
+
+
+class PingSchema(ma.Schema):
+    status = ma.fields.String()
+
+
+@blp.route("/ping")
+class Ping(MethodView):
+    @blp.response(200, PingSchema)
+    def get(self):
+        """Liveness of the process alone: touches neither the database nor anything else (also the load
+        bench's ceiling)."""
+        return {"status": "ok"}

@@ -13,6 +13,14 @@ def test_health_reports_the_database(client):
     assert response.json == {"status": "ok", "database": "reachable"}
 
 
+def test_ping_answers_without_login_or_database(client, monkeypatch):
+    import api.system.routes as system_routes
+
+    monkeypatch.setattr(system_routes, "engine", lambda: None)  # it must not even reach for the database
+    response = client.get("/api/v1/ping")
+    assert (response.status_code, response.json) == (200, {"status": "ok"})
+
+
 def test_health_says_when_the_database_is_unreachable(app, client, monkeypatch):
     from sqlalchemy.exc import OperationalError
 

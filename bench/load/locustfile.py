@@ -1,0 +1,65 @@
+"""Locust users for bench/load/run.py: candidates taking adaptive placement tests, and a bare endpoint.
+
+Settings come from the environment (set by run.py): LOAD_ACCOUNTS (JSON file of candidates),
+LOAD_TEST_ID, LOAD_THINK ("min,max" seconds between answers; "0,0" for a capacity run).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import threading
+import uuid
+
+from locust import HttpUser, between, constant, task
+from locust.exception import StopUser
+
+_accounts = json.loads(open(os.environ.get("LOAD_ACCOUNTS", "/dev/null")).read() or "[]")  # noqa: SIM115
+_next = itertools.count()
+_lock = threading.Lock()
+_think = [float(x) for x in os.environ.get("LOAD_THINK", "0,0").split(",")]
+
+
+class Candidate(HttpUser):
+    """Logs in, starts an adaptive placement attempt, answers until it stops, reads the result; again."""
+
+    wait_time = between(*_think) if _think[1] > 0 else constant(0)
+
+    def on_start(self) -> None:
+        with _lock:
+            index = next(_next)
+        if index >= len(_accounts):
+            raise StopUser()
+        account = _accounts[index]
+        login = self.client.post("/api/v1/auth/login", json=account, name="login")
+        self.csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+        self.attempt_id = None
+
+    @task
+    def step(self) -> None:
+        if self.attempt_id is None:
+            started = self.client.post(f"/api/v1/tests/{os.environ['LOAD_TEST_ID']}/attempts", headers=self.csrf,
+                                       name="start attempt")
+            body = started.json()
+            self.attempt_id, self.position = body["id"], body["items"][0]["position"]
+            return
+        saved = self.client.put(f"/api/v1/attempts/{self.attempt_id}/responses/{self.position}",
+                                json={"answer": {"choice": "B" if self.position % 3 else "A"}},
+                                headers={**self.csrf, "Idempotency-Key": uuid.uuid4().hex}, name="answer")
+        body = saved.json()
+        if body.get("finished"):
+            self.client.get(f"/api/v1/attempts/{self.attempt_id}/result", name="result")
+            self.attempt_id = None
+        else:
+            self.position = body["next_position"]
+
+
+class Bare(HttpUser):
+    """The ceiling: a JSON endpoint that touches nothing, on the same server."""
+
+    wait_time = constant(0)
+
+    @task
+    def ping(self) -> None:
+        self.client.get("/api/v1/ping", name="ping")

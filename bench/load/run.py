@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Load on the production setup: gunicorn workers on PostgreSQL, driven by locust from other processes.
+
+Three locust runs against one server, in one go:
+1. ceiling: users calling a bare JSON endpoint (`/api/v1/ping`) as fast as they can;
+2. capacity: candidates answering with no pause (log in, start an adaptive placement attempt, answer
+   until it stops, read the result, start again): requests per second against the ceiling;
+3. latency: --users candidates (300 by default) thinking 2-6 s between answers, as in a placement
+   campaign: p50/p95/p99 of answer submission.
+
+    pip install -e ".[bench]"
+    python bench/load/run.py [--users 300] [--seconds 60] [--workers 4]
+
+Goals (issue 8): answer p99 < 100 ms with 300 candidates; capacity >= 40% of the ceiling's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from core.db import make_engine  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "load-test-password"  # noqa: S105 - accounts of a throwaway bench schema
+
+
+def _schema_url(base: str, schema: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+def seed(url: str, candidates: int) -> int:
+    """A calibrated bank, a published adaptive test, and the candidates' accounts; returns the test id."""
+    from sqlalchemy.orm import Session
+
+    from api.migrations import upgrade_database
+    from assessment import services as assessment
+    from assessment.adaptive import AdaptiveSettings
+    from core.accounts import Role, User
+    from core.accounts import services as accounts
+    from core.accounts.security import hash_password
+    from question_bank import services as bank
+    from question_bank.statistics import IrtParameters, set_irt_parameters
+
+    upgrade_database(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        author, reviewer, admin = (accounts.create_user(session, username=f"{role.value}.load", password=PASSWORD,
+                                                        roles=[role])
+                                   for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN))
+        for index in range(200):
+            draft = bank.ItemDraft(type="single_choice", skill=("grammar", "vocabulary")[index % 2], level=3,
+                                   content={"stem": f"Choose the right form ({index}): the meeting ___ at nine.",
+                                            "options": [{"id": "A", "text": "start"}, {"id": "B", "text": "starts"},
+                                                        {"id": "C", "text": "starting"}]},
+                                   scoring={"correct": "B"})
+            item = bank.create_item(session, author=author.as_actor(), draft=draft)
+            bank.submit_item(session, actor=author.as_actor(), item_id=item.id)
+            bank.approve_item(session, actor=reviewer.as_actor(), item_id=item.id)
+            set_irt_parameters(session, item_version_id=item.current_version_id, calibrated_at=None,
+                               parameters=IrtParameters(model="2pl", a=1.0 + (index % 7) / 7,
+                                                        b=-2.5 + 5.0 * (index % 50) / 49))
+        test = assessment.create_test(session, actor=admin.as_actor(), draft=assessment.TestDraft(
+            title="Load placement", purpose="placement", kind="adaptive",
+            adaptive=AdaptiveSettings(min_items=10, max_items=20, selector="randomesque:3",
+                                      skills=("grammar", "vocabulary"))))
+        assessment.publish_test(session, actor=admin.as_actor(), test_id=test.id)
+        password_hash = hash_password(PASSWORD)  # once: Argon2 is deliberately slow
+        session.add_all(User(username=f"candidate{n}.load", full_name=f"Candidate {n}", password_hash=password_hash,
+                             roles=[Role.CANDIDATE.value]) for n in range(candidates))
+        session.commit()
+        test_id = test.id
+    engine.dispose()
+    return test_id
+
+
+def start_server(url: str, port: int, workers: int, media: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex, "LEVELPATH_MEDIA_ROOT": media}
+    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers",
+                               str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/v1/health")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("the server did not come up within 60 s")
+
+
+def locust(port: int, user_class: str, users: int, seconds: int, folder: Path, env: dict[str, str],
+           processes: int) -> dict[str, dict[str, float]]:
+    """Run locust headless; the aggregated stats per request name."""
+    prefix = folder / user_class.lower()
+    command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).parent / "locustfile.py"), user_class,
+               "--headless", "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s",
+               "-H", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--stop-timeout", "10"]
+    if processes > 1:
+        command += ["--processes", str(processes)]
+    subprocess.run(command, env={**os.environ, **env}, check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=seconds + 180)
+    stats = {}
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            stats[row["Name"]] = {"count": float(row["Request Count"]), "failures": float(row["Failure Count"]),
+                                  "rps": float(row["Requests/s"]), "p50": float(row["50%"]),
+                                  "p95": float(row["95%"]), "p99": float(row["99%"])}
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--users", type=int, default=300, help="concurrent candidates of the latency run")
+    parser.add_argument("--capacity-users", type=int, default=50, help="candidates of the capacity run (no pause)")
+    parser.add_argument("--seconds", type=int, default=60, help="length of each run")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--locust-processes", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    schema = f"lp_load_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(args.database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _schema_url(args.database_url, schema)
+    server = None
+    try:
+        candidates = args.users + args.capacity_users
+        started = time.perf_counter()
+        test_id = seed(url, candidates)
+        print(f"seeded 200 calibrated items, an adaptive test and {candidates} candidates in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        port = 18000 + os.getpid() % 1000
+        with tempfile.TemporaryDirectory(prefix="lp-load-") as tmp:
+            folder = Path(tmp)
+            server = start_server(url, port, args.workers, str(folder / "media"))
+            accounts = [{"username": f"candidate{n}.load", "password": PASSWORD} for n in range(candidates)]
+            (folder / "capacity.json").write_text(json.dumps(accounts[args.users:]))
+            (folder / "latency.json").write_text(json.dumps(accounts[:args.users]))
+            common = {"LOAD_TEST_ID": str(test_id)}
+            ceiling = locust(port, "Bare", args.capacity_users, args.seconds, folder, common, args.locust_processes)
+            capacity = locust(port, "Candidate", args.capacity_users, args.seconds, folder,
+                              {**common, "LOAD_ACCOUNTS": str(folder / "capacity.json"), "LOAD_THINK": "0,0"},
+                              args.locust_processes)
+            (folder / "candidate_stats.csv").rename(folder / "capacity_stats.csv")
+            latency = locust(port, "Candidate", args.users, args.seconds, folder,
+                             {**common, "LOAD_ACCOUNTS": str(folder / "latency.json"), "LOAD_THINK": "2,6"},
+                             args.locust_processes)
+        bare_rps = ceiling["ping"]["rps"]
+        capacity_rps = capacity["Aggregated"]["rps"]
+        answers = latency["answer"]
+        print(f"ceiling   bare JSON endpoint: {bare_rps:8.1f} requests/s ({args.capacity_users} users, "
+              f"gunicorn {args.workers} workers)")
+        print(f"capacity  candidates without pause: {capacity_rps:8.1f} requests/s "
+              f"(answers {capacity['answer']['rps']:.1f}/s, p99 {capacity['answer']['p99']:.0f} ms); "
+              f"ratio {capacity_rps / bare_rps:.2f} of the ceiling (goal >= 0.40): "
+              f"{'met' if capacity_rps / bare_rps >= 0.4 else 'NOT met'}")
+        print(f"latency   {args.users} candidates thinking 2-6 s: {answers['count']:.0f} answers, "
+              f"{answers['rps']:.1f}/s, p50 {answers['p50']:.0f} ms, p95 {answers['p95']:.0f} ms, "
+              f"p99 {answers['p99']:.0f} ms (goal < 100 ms): {'met' if answers['p99'] < 100 else 'NOT met'}; "
+              f"failures {sum(s['failures'] for s in latency.values() if s is not latency.get('Aggregated')):.0f}")
+        print(json.dumps({"bare_rps": bare_rps, "capacity_rps": capacity_rps, "ratio": capacity_rps / bare_rps,
+                          "answer_p50_ms": answers["p50"], "answer_p95_ms": answers["p95"],
+                          "answer_p99_ms": answers["p99"], "users": args.users}))
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
