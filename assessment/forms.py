@@ -30,6 +30,7 @@ from assessment.psychometrics.assembly import (
 from assessment.psychometrics.equating import ScaleAnchor, conversion_table
 from assessment.rules.apply import vstep_band_floors
 from assessment.sections import VSTEP_FORMAT
+from assessment.test_definitions import SectionDraft, TestDraft, create_test
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import PermissionDenied, RuleViolation
@@ -117,8 +118,6 @@ def band_anchors(on: date, cuts: Sequence[float] = DEFAULT_CUTS) -> tuple[ScaleA
 
 def assemble_vstep_forms(session: Session, *, actor: Actor, request: FormRequest) -> AssembledForms:
     """Draft sectioned exams, one per form. Raises PermissionDenied or RuleViolation (infeasible)."""
-    from assessment.services import SectionDraft, TestDraft, create_test
-
     if not policies.can_manage_tests(actor):
         raise PermissionDenied("only test administrators assemble forms")
     if not 1 <= request.n_forms <= MAX_FORMS:

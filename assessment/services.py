@@ -1,11 +1,13 @@
-"""Test definitions, attempts and scoring for fixed tests."""
+"""Attempts: starting, delivering, answering, timing and handing in; the service API of assessment.
+
+Test definitions live in ``assessment.test_definitions`` and scoring in ``assessment.results``;
+their public names are re-exported here, where the API layer and the other packages find them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -13,57 +15,42 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import adaptive, certification, policies, scoring, sections
-from assessment.adaptive import AdaptiveSettings
-from assessment.certificates.types import SkillScores
-from assessment.rules.apply import score_vstep
-from assessment.sections import SECTIONED, VSTEP, VSTEP_FORMAT, Section, sections_of
-from assessment.models import (
-    AssessedLevel,
-    Attempt,
-    AttemptItem,
-    AttemptStatus,
-    Response,
-    Test,
-    TestItem,
-    TestPurpose,
-    TestStatus,
+from assessment import adaptive, policies, sections
+from assessment.models import Attempt, AttemptItem, AttemptStatus, Response, TestItem, TestStatus
+from assessment.results import (
+    _finish_adaptive,
+    _score,
+    _scores,
+    record_section_score,
+    settle_rated_sections,
 )
 from assessment.scheduling import admission
 from assessment.scheduling.models import TestSession
-from core import audit, clock
+from assessment.sections import SECTIONED, sections_of
+from assessment.test_definitions import (
+    DEFAULT_CERTIFICATE_VALID_MONTHS,
+    SectionDraft,
+    TestDraft,
+    create_test,
+    get_test,
+    get_test_for,
+    list_tests,
+    publish_test,
+)
+from core import clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemStatus, ItemVersion, MediaObject
+from question_bank.models import ItemVersion, MediaObject
 from question_bank.statistics import statistics_for
 
-
-@dataclass(frozen=True, slots=True)
-class SectionDraft:
-    """One section of a sectioned exam as a test administrator defines it."""
-
-    skill: str
-    item_ids: Sequence[int]
-    time_limit_seconds: int | None = None  # None: the format's usual time
-    title: str | None = None
-    conversion: Sequence[dict[str, Any]] = ()  # listening and reading: this form's raw -> 0-10 table
-
-
-@dataclass(frozen=True, slots=True)
-class TestDraft:
-    __test__ = False
-
-    title: str
-    purpose: str
-    item_ids: Sequence[int] = ()
-    cut_scores: Sequence[dict[str, Any]] = ()
-    description: str = ""
-    kind: str = "fixed"
-    adaptive: AdaptiveSettings | None = None
-    time_limit_seconds: int | None = None
-    sections: Sequence[SectionDraft] = ()
-    certificate_valid_months: int | None = None  # sectioned certification exams; None: the default
+__all__ = [
+    "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SavedAnswer", "SectionDraft", "TestDraft", "TimeUp",
+    "close_expired_attempts", "close_if_time_is_up", "create_test", "delivered_items", "finish_section",
+    "get_attempt_for", "get_result_for", "get_test", "get_test_for", "list_tests", "publish_test",
+    "record_exposure", "record_section_score", "save_response", "settle_rated_sections", "start_attempt",
+    "submit_attempt",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,184 +62,6 @@ class DeliveredItem:
     skill: str
     content: dict[str, Any]
     answer: dict[str, Any] | None
-
-
-def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
-    """Define a fixed test from approved items. Raises PermissionDenied or RuleViolation."""
-    if not policies.can_manage_tests(actor):
-        raise PermissionDenied("only test administrators can define tests")
-    if draft.purpose not in set(TestPurpose):
-        raise RuleViolation(f"unknown purpose {draft.purpose!r}", field="purpose")
-    if draft.time_limit_seconds is not None and not 60 <= draft.time_limit_seconds <= 6 * 3600:
-        raise RuleViolation("a time limit is between 1 minute and 6 hours", field="time_limit_seconds")
-    if draft.kind == "adaptive":
-        return _create_adaptive_test(session, actor=actor, draft=draft)
-    if draft.kind == SECTIONED:
-        return _create_sectioned_test(session, actor=actor, draft=draft)
-    if draft.kind != "fixed":
-        raise RuleViolation("kind must be fixed, adaptive or sectioned", field="kind")
-    if not draft.item_ids:
-        raise RuleViolation("a test needs at least one item", field="item_ids")
-    if len(set(draft.item_ids)) != len(draft.item_ids):
-        raise RuleViolation("an item can appear only once in a test", field="item_ids")
-    items = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(draft.item_ids)))}
-    for index, item_id in enumerate(draft.item_ids):
-        item = items.get(item_id)
-        if item is None:
-            raise RuleViolation(f"item {item_id} does not exist", field=f"item_ids.{index}")
-        if item.status != ItemStatus.APPROVED:
-            raise RuleViolation(f"item {item_id} is {item.status}; only approved items can be delivered",
-                                field=f"item_ids.{index}")
-        if item_types.get(item.type).rater_scored:
-            raise RuleViolation(f"item {item_id} is a {item.type} task marked by raters; fixed tests scored on "
-                                "submission take automatically scored items only", field=f"item_ids.{index}")
-    max_score = sum(float(items[item_id].current_version.scoring.get("points", 1)) for item_id in draft.item_ids)
-    scoring.check_cut_scores(draft.cut_scores, max_score=max_score)
-    test = Test(title=draft.title, description=draft.description, purpose=draft.purpose,
-                time_limit_seconds=draft.time_limit_seconds, cut_scores=[dict(cut) for cut in draft.cut_scores],
-                created_by=actor.id)
-    test.entries = [
-        TestItem(position=position, item_version_id=items[item_id].current_version_id)
-        for position, item_id in enumerate(draft.item_ids, start=1)
-    ]
-    session.add(test)
-    session.flush()
-    return test
-
-
-def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
-    """An adaptive test over today's calibrated, approved items (its pool is frozen with it)."""
-    settings = draft.adaptive or AdaptiveSettings()
-    adaptive.check_settings(settings)
-    pool, left_out = adaptive.without_enemies_in_passages(session, adaptive.calibrated_pool(session, settings))
-    if len(pool) < settings.max_items:
-        raise RuleViolation(f"only {len(pool)} approved items with IRT parameters match; the test needs at least "
-                            f"{settings.max_items} (its maximum length)", field="adaptive.skills")
-    test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind="adaptive",
-                time_limit_seconds=draft.time_limit_seconds, cut_scores=[],
-                config={**settings.to_config(), "left_out": left_out}, created_by=actor.id)
-    test.entries = [TestItem(position=position, item_version_id=entry.item_version_id)
-                    for position, entry in enumerate(pool, start=1)]
-    session.add(test)
-    session.flush()
-    adaptive.build_engine(session, test)  # refuses pools whose constraints can never be met
-    return test
-
-
-DEFAULT_CERTIFICATE_VALID_MONTHS = 24  # the centre's choice: the regulations set no validity
-
-
-def _create_sectioned_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
-    """A VSTEP.3-5 form: listening, reading, writing and speaking sections, in that order, each timed."""
-    if draft.item_ids or draft.cut_scores:
-        raise RuleViolation("a sectioned exam takes its items per section and scores by the VSTEP rules",
-                            field="item_ids" if draft.item_ids else "cut_scores")
-    if [section.skill for section in draft.sections] != [section.skill for section in VSTEP_FORMAT]:
-        raise RuleViolation("a VSTEP.3-5 exam has four sections in this order: "
-                            + ", ".join(section.skill for section in VSTEP_FORMAT), field="sections")
-    months = draft.certificate_valid_months or DEFAULT_CERTIFICATE_VALID_MONTHS
-    if not 1 <= months <= 120:
-        raise RuleViolation("a certificate is valid for 1 to 120 months", field="certificate_valid_months")
-    all_ids = [item_id for section in draft.sections for item_id in section.item_ids]
-    items = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(all_ids)))}
-    specs, entries, seen = [], [], set()
-    for index, (section, form) in enumerate(zip(draft.sections, VSTEP_FORMAT, strict=True)):
-        field = f"sections.{index}"
-        if len(section.item_ids) != form.item_count:
-            raise RuleViolation(f"the {form.skill} section has {form.item_count} items, not {len(section.item_ids)}",
-                                field=f"{field}.item_ids")
-        max_points = 0.0
-        for number, item_id in enumerate(section.item_ids):
-            item = _deliverable(items, item_id, f"{field}.item_ids.{number}")
-            if item_id in seen:
-                raise RuleViolation(f"item {item_id} appears twice in the exam", field=f"{field}.item_ids.{number}")
-            seen.add(item_id)
-            if item.skill != form.skill or item_types.get(item.type).rater_scored != form.rater_scored:
-                kind = "a rater-marked task" if form.rater_scored else "an automatically scored item"
-                raise RuleViolation(f"item {item_id} does not belong in the {form.skill} section: it takes "
-                                    f"{kind} of skill {form.skill}", field=f"{field}.item_ids.{number}")
-            max_points += float(item.current_version.scoring.get("points", 1))
-        if form.passages is not None:
-            _check_passages([items[item_id] for item_id in section.item_ids], form.passages, f"{field}.item_ids")
-        seconds = section.time_limit_seconds or form.default_seconds
-        if not 60 <= seconds <= 6 * 3600:
-            raise RuleViolation("a section lasts 1 minute to 6 hours", field=f"{field}.time_limit_seconds")
-        if section.conversion and form.rater_scored:
-            raise RuleViolation("writing and speaking are scored by raters on 0-10; they take no conversion table",
-                                field=f"{field}.conversion")
-        conversion = sections.check_conversion(section.conversion, max_raw=max_points, field=f"{field}.conversion")
-        first = len(entries) + 1
-        specs.append(Section(form.skill, section.title or form.skill.capitalize(), seconds, first,
-                             len(section.item_ids), conversion))
-        entries.extend(items[item_id].current_version_id for item_id in section.item_ids)
-    test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind=SECTIONED,
-                time_limit_seconds=sum(spec.time_limit_seconds for spec in specs), cut_scores=[],
-                config={"format": VSTEP, "sections": [spec.to_config() for spec in specs],
-                        "certificate_valid_months": months},
-                created_by=actor.id)
-    test.entries = [TestItem(position=position, item_version_id=version_id)
-                    for position, version_id in enumerate(entries, start=1)]
-    session.add(test)
-    session.flush()
-    return test
-
-
-def _deliverable(items: dict[int, Item], item_id: int, field: str) -> Item:
-    item = items.get(item_id)
-    if item is None:
-        raise RuleViolation(f"item {item_id} does not exist", field=field)
-    if item.status != ItemStatus.APPROVED:
-        raise RuleViolation(f"item {item_id} is {item.status}; only approved items can be delivered", field=field)
-    return item
-
-
-def _check_passages(items: list[Item], passages: int, field: str) -> None:
-    """Reading comes as whole passages: every item on a passage, each passage's items together."""
-    order: list[int] = []
-    for number, item in enumerate(items):
-        if item.stimulus_id is None:
-            raise RuleViolation(f"item {item.id} has no passage; reading items come with theirs",
-                                field=f"{field}.{number}")
-        if not order or order[-1] != item.stimulus_id:
-            if item.stimulus_id in order:
-                raise RuleViolation(f"the items of passage {item.stimulus_id} must come together",
-                                    field=f"{field}.{number}")
-            order.append(item.stimulus_id)
-    if len(order) != passages:
-        raise RuleViolation(f"the reading section has {passages} passages, not {len(order)}", field=field)
-
-
-def get_test(session: Session, test_id: int) -> Test:
-    """Raises NotFound when there is no such test."""
-    test = session.get(Test, test_id)
-    if test is None:
-        raise NotFound(f"test {test_id} does not exist", field="test_id")
-    return test
-
-
-def get_test_for(session: Session, *, actor: Actor, test_id: int) -> Test:
-    """A test visible to the actor: published ones for all, drafts for test administrators."""
-    test = get_test(session, test_id)
-    if test.status != TestStatus.PUBLISHED and not policies.can_manage_tests(actor):
-        raise NotFound(f"test {test_id} does not exist", field="test_id")
-    return test
-
-
-def list_tests(session: Session, *, actor: Actor) -> list[Test]:
-    query = select(Test).order_by(Test.id)
-    if not policies.can_manage_tests(actor):
-        query = query.where(Test.status == TestStatus.PUBLISHED)
-    return list(session.scalars(query))
-
-
-def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
-    """Open a draft test to candidates. Raises PermissionDenied, NotFound or Conflict."""
-    if not policies.can_manage_tests(actor):
-        raise PermissionDenied("only test administrators can publish tests")
-    test = get_test(session, test_id)
-    test.publish()
-    session.flush()
-    return test
 
 
 def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
@@ -530,46 +339,6 @@ def _position_of(session: Session, attempt: Attempt, item_version_id: int) -> in
     return next((entry.position for entry in entries if entry.item_version_id == item_version_id), None)
 
 
-def _scores(attempt: Attempt) -> dict[int, float]:
-    return {r.item_version_id: r.points for r in attempt.responses if r.points is not None}
-
-
-def _award(session: Session, attempt: Attempt) -> None:
-    """Record the level a placement or certification gave; a certified level also gets its certificate."""
-    if attempt.level is None or attempt.test.purpose not in (TestPurpose.CERTIFICATION, TestPurpose.PLACEMENT):
-        return
-    level = AssessedLevel(user_id=attempt.candidate_id, level=attempt.level, basis=attempt.test.purpose,
-                          attempt_id=attempt.id, awarded_at=attempt.submitted_at)
-    session.add(level)
-    if attempt.test.purpose != TestPurpose.CERTIFICATION:
-        return
-    scores, overall, valid_months = SkillScores(), None, None
-    if attempt.test.kind == SECTIONED:
-        scores = SkillScores(**{record["skill"]: Decimal(record["score"]) for record in attempt.sections})
-        overall = Decimal(str(attempt.overall_score))
-        valid_months = attempt.test.config.get("certificate_valid_months", DEFAULT_CERTIFICATE_VALID_MONTHS)
-    certificate = certification.issue_certificate(
-        session, user_id=attempt.candidate_id, attempt_id=attempt.id, test_title=attempt.test.title,
-        test_kind=attempt.test.kind, exam_date=attempt.started_at.date(), level=attempt.level, scores=scores,
-        overall=overall, valid_months=valid_months)
-    valid_until = certificate.data.get("valid_until")
-    level.valid_until = date.fromisoformat(valid_until) if valid_until else None
-
-
-def _finish_adaptive(session: Session, attempt: Attempt, reason: str = "finished") -> None:
-    """Close an adaptive attempt with the engine's placement; unanswered items given count as wrong."""
-    scores = _scores(attempt)
-    engine = adaptive.ENGINES.get(session, attempt.test)
-    answered = [entry for entry in attempt.administered if entry.item_version_id in scores]
-    result = adaptive.placement(engine, answered, scores)
-    attempt.theta, attempt.se, attempt.level = result.theta, result.se, result.level
-    attempt.placement = adaptive.placement_summary(result)
-    attempt.raw_score, attempt.max_score = float(sum(scores.values())), float(len(attempt.administered))
-    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, clock.now(), reason
-    _award(session, attempt)
-    session.flush()
-
-
 def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attempt:
     """Score an attempt and award its level. Raises Conflict if it was already submitted."""
     attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id, for_update=True)
@@ -577,139 +346,6 @@ def submit_attempt(session: Session, *, actor: Actor, attempt_id: int) -> Attemp
         raise PermissionDenied("only the candidate can submit their attempt")
     attempt.ensure_open()
     _score(session, attempt, reason="submitted")
-    return attempt
-
-
-def _score(session: Session, attempt: Attempt, *, reason: str) -> None:
-    if attempt.test.kind == "adaptive":
-        _finish_adaptive(session, attempt, reason)
-        return
-    if attempt.test.kind == SECTIONED:
-        _score_sectioned(session, attempt, reason)
-        return
-    responses = {r.item_version_id: r for r in attempt.responses}
-    raw = maximum = 0.0
-    for entry in attempt.test.entries:
-        version = entry.item_version
-        response = responses.get(version.id)
-        result = item_types.get(version.item.type).score(
-            version.content, version.scoring, response.answer if response else None)
-        if response is not None:
-            response.points = result.points
-        raw += result.points or 0.0
-        maximum += result.max_points
-    attempt.raw_score, attempt.max_score = raw, maximum
-    attempt.level = scoring.level_for_raw_score(attempt.test.cut_scores, raw)
-    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, clock.now(), reason
-    _award(session, attempt)
-    session.flush()
-
-
-def _score_sectioned(session: Session, attempt: Attempt, reason: str) -> None:
-    """Score each section on 0-10: listening and reading now, writing and speaking when rated.
-
-    A section never reached scores 0, as does a rater-marked section left without any answer.
-    """
-    specs = sections_of(attempt.test.config)
-    records = [dict(record) for record in attempt.sections or ()]
-    now = clock.now()
-    if records and records[-1]["ended_at"] is None:
-        records[-1]["ended_at"], records[-1]["closed_reason"] = now.isoformat(), reason
-    responses = {r.item_version_id: r for r in attempt.responses}
-    entries = {entry.position: entry.item_version for entry in attempt.test.entries}
-    objective_raw = objective_max = 0.0
-    for index, spec in enumerate(specs):
-        if index == len(records):
-            records.append({"started_at": None, "ended_at": None, "closed_reason": "not_reached"})
-        raw = maximum = 0.0
-        waiting = False
-        for position in spec.positions:
-            version = entries[position]
-            response = responses.get(version.id)
-            result = item_types.get(version.item.type).score(
-                version.content, version.scoring, response.answer if response else None)
-            if response is not None:
-                response.points = result.points
-            waiting = waiting or result.points is None
-            raw += result.points or 0.0
-            maximum += result.max_points
-        record = records[index]
-        record.update(skill=spec.skill, raw=raw, max=maximum)
-        if spec.rater_scored:
-            record["score"] = None if waiting else "0.0"
-        else:
-            record["score"] = str(spec.scaled(raw, maximum))
-            objective_raw, objective_max = objective_raw + raw, objective_max + maximum
-    attempt.sections = records
-    attempt.raw_score, attempt.max_score = objective_raw, objective_max
-    attempt.submitted_at, attempt.closed_reason = now, reason
-    _settle_sectioned(session, attempt)
-
-
-def _settle_sectioned(session: Session, attempt: Attempt) -> None:
-    """The overall score and level once every section has its score; provisional until then."""
-    scores = {record["skill"]: record["score"] for record in attempt.sections}
-    if any(score is None for score in scores.values()):
-        from assessment.rating.services import open_marking
-
-        attempt.status, attempt.level, attempt.overall_score = AttemptStatus.AWAITING_RATING, None, None
-        session.flush()
-        open_marking(session, attempt)
-        return
-    result = score_vstep(**{skill: Decimal(score) for skill, score in scores.items()}, on=attempt.started_at.date())
-    attempt.overall_score, attempt.level = float(result.overall), result.level_number
-    attempt.status = AttemptStatus.SCORED
-    _award(session, attempt)
-    session.flush()
-
-
-def settle_rated_sections(session: Session, attempt: Attempt, scores: dict[str, Decimal]) -> None:
-    """The raters' section scores are in (assessment.rating): the result and certificate follow."""
-    records = [dict(record) for record in attempt.sections]
-    for record in records:
-        if record["skill"] in scores and record["score"] is None:
-            record["score"] = str(scores[record["skill"]])
-    attempt.sections = records
-    _settle_sectioned(session, attempt)
-
-
-def record_section_score(session: Session, *, actor: Actor, attempt_id: int, skill: str, score: str) -> Attempt:
-    """Override: a test administrator sets a writing or speaking section's 0-10 score (e.g. marked on paper).
-
-    The section's marking still open is withdrawn; the last missing score settles the result.
-    Raises PermissionDenied, NotFound, Conflict (not awaiting that score) or RuleViolation.
-    """
-    from assessment.rating.services import withdraw_open
-
-    if not policies.can_enter_ratings(actor):
-        raise PermissionDenied("only test administrators set section scores over the raters' marking")
-    attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
-    if attempt is None:
-        raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
-    if attempt.test.kind != SECTIONED or attempt.status != AttemptStatus.AWAITING_RATING:
-        raise Conflict("this attempt is not waiting for section scores", attempt_status=attempt.status)
-    index = next((i for i, spec in enumerate(sections_of(attempt.test.config))
-                  if spec.skill == skill and spec.rater_scored), None)
-    if index is None:
-        raise RuleViolation("only writing and speaking are scored by raters", field="skill")
-    try:
-        value = Decimal(score)
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or not 0 <= value <= 10 or (value * 2) % 1 != 0:
-        raise RuleViolation("a section score is a multiple of 0.5 from 0 to 10", field="score")
-    records = [dict(record) for record in attempt.sections]
-    if records[index]["score"] is not None:
-        raise Conflict(f"the {skill} section already has its score", score=records[index]["score"])
-    records[index]["score"] = str(value.quantize(Decimal("0.1")))
-    attempt.sections = records
-    spec = sections_of(attempt.test.config)[index]
-    versions = {entry.item_version_id for entry in attempt.test.entries if entry.position in spec.positions}
-    withdraw_open(session, [r.id for r in attempt.responses if r.item_version_id in versions],
-                  reason=f"{skill} score set by a test administrator")
-    audit.record(session, actor=actor, action="attempt.section_score_override", entity_type="attempt",
-                 entity_id=attempt.id, skill=skill, score=records[index]["score"])
-    _settle_sectioned(session, attempt)
     return attempt
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from assessment.models import Attempt, AttemptStatus, Response
 from assessment.rating import quality, rubrics
+from assessment.results import settle_rated_sections
 from assessment.rating.models import AssignmentStatus, Benchmark, RatedResponse, RatingAssignment
 from assessment.rules.apply import writing_composite
 from assessment.rules.numbers import round_half_up_to_half
@@ -283,8 +284,6 @@ def _advance(session: Session, response_id: int, policy: RatingPolicy) -> None:
 
 def _settle_if_complete(session: Session, attempt_id: int) -> None:
     """When every rated answer of the attempt is final, its writing and speaking scores follow."""
-    from assessment.services import settle_rated_sections
-
     # Locked, then read: two answers becoming final at once must not each miss the other's final score.
     attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt.status != AttemptStatus.AWAITING_RATING:
