@@ -19,23 +19,22 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_support import DEFAULT_URL, bench_schema  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from learning.compliance import build_compliance_report, compliance_statement  # noqa: E402
 from learning.reference_data import load_units  # noqa: E402
 from learning.scope import ComplianceRules  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOAL_SECONDS = 2.0
 
 # Staff: 30% civil servants; 12% leaders; a few language teachers; ages 22..60; some managers' roles.
@@ -65,11 +64,6 @@ SELECT i, 1 + (random() * (:n - 1))::int,
        CASE WHEN random() < 0.3 THEN NULL ELSE (a + interval '2 years')::date END
 FROM (SELECT i, random() AS b, now() - random() * interval '6 years' AS a FROM generate_series(1, :m) AS i) AS s;
 """
-
-
-def _schema_url(base: str, schema: str) -> str:
-    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
 
 
 def load(engine, n_staff: int, n_levels: int) -> None:
@@ -112,12 +106,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from api.migrations import upgrade_database
 
-    schema = f"lp_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _schema_url(args.database_url, schema)
-    try:
+    with bench_schema(args.database_url, "lp_bench", keep=args.keep) as url:
         upgrade_database(url)
         engine = make_engine(url)
         started = time.perf_counter()
@@ -148,13 +137,6 @@ def main(argv: list[str] | None = None) -> None:
         engine.dispose()
         print(json.dumps({"staff": args.staff, "levels": args.levels, "report_median_s": results,
                           "goal_s": GOAL_SECONDS}))
-    finally:
-        if args.keep:
-            print(f"kept schema {schema}: {url}")
-        else:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

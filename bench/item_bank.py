@@ -18,9 +18,7 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,11 +26,12 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_support import DEFAULT_URL, bench_schema, running_server  # noqa: E402
 from core import clock  # noqa: E402
 from core.accounts.models import User  # noqa: E402
 from core.accounts.security import hash_password  # noqa: E402
@@ -41,7 +40,6 @@ from core.db import make_engine  # noqa: E402
 from question_bank.models import Item, ItemTag, ItemVersion  # noqa: E402
 from question_bank.services import preview_of, searchable_text  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SKILLS = ["grammar", "vocabulary", "reading", "listening", "writing", "speaking"]
 STATUSES = ["draft", "in_review", "approved", "approved", "approved", "retired"]
 TAGS = ["tenses", "articles", "work", "travel", "health", "union", "safety", "numbers", "email", "phrasal-verbs"]
@@ -71,11 +69,6 @@ class Vocabulary:
 
     def draw(self, rng: random.Random) -> str:
         return self.words[min(bisect.bisect_left(self.cumulative, rng.random()), len(self.words) - 1)]
-
-
-def _schema_url(base: str, schema: str) -> str:
-    return make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
 
 
 def build_bank(engine, n_items: int, rng: random.Random, vocabulary: Vocabulary) -> tuple[int, str]:
@@ -121,31 +114,6 @@ def build_bank(engine, n_items: int, rng: random.Random, vocabulary: Vocabulary)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
     return author_id, secret
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": uuid.uuid4().hex,
-           "LEVELPATH_MEDIA_ROOT": tempfile.mkdtemp(prefix="lp-bench-media-")}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
-                               "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/health")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("the server did not come up within 60 s")
 
 
 def time_searches(port: int, token: str, n_requests: int, rng: random.Random, vocabulary: Vocabulary
@@ -226,13 +194,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from api.migrations import upgrade_database
 
-    schema = f"lp_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _schema_url(args.database_url, schema)
-    server = None
-    try:
+    with bench_schema(args.database_url, "lp_bench", keep=args.keep) as url:
         upgrade_database(url)
         engine = make_engine(url)
         started = time.perf_counter()
@@ -240,9 +202,8 @@ def main(argv: list[str] | None = None) -> None:
         _author, token = build_bank(engine, args.items, random.Random(2026), vocabulary)
         print(f"built a bank of {args.items:,} items in {time.perf_counter() - started:.1f} s")
         engine.dispose()
-        port = free_port()
-        server = start_server(url, port, args.workers)
-        by_kind = time_searches(port, token, args.requests, random.Random(11), vocabulary)
+        with running_server(url, args.workers) as port:
+            by_kind = time_searches(port, token, args.requests, random.Random(11), vocabulary)
         for kind, values in by_kind.items():
             print(f"  {kind:<32} median {statistics.median(values):6.1f} ms  max {max(values):6.1f} ms")
         timings = [value for values in by_kind.values() for value in values]
@@ -255,16 +216,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"QTI 3 import: {created} items in {seconds:.2f} s = {created / seconds:.0f} items/s")
         print(json.dumps({"items": args.items, "search_p50_ms": round(p50, 2), "search_p95_ms": round(p95, 2),
                           "search_p99_ms": round(p99, 2), "import_items_per_s": round(created / seconds, 1)}))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if args.keep:
-            print(f"kept schema {schema}: {url}")
-        else:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

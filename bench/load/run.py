@@ -18,30 +18,23 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_support import DEFAULT_URL, bench_schema, running_server  # noqa: E402
 from core.db import make_engine  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "load-test-password"  # noqa: S105 - accounts of a throwaway bench schema
-
-
-def _schema_url(base: str, schema: str) -> str:
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}"
 
 
 def seed(url: str, candidates: int) -> int:
@@ -89,23 +82,6 @@ def seed(url: str, candidates: int) -> int:
     return test_id
 
 
-def start_server(url: str, port: int, workers: int, media: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex, "LEVELPATH_MEDIA_ROOT": media}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers",
-                               str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/health")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("the server did not come up within 60 s")
-
-
 def locust(port: int, user_class: str, users: int, seconds: int, folder: Path, env: dict[str, str],
            processes: int, spawn_rate: int) -> dict[str, dict[str, float]]:
     """Run locust headless; the stats per request name, counted once every user has started.
@@ -141,22 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locust-processes", type=int, default=1)
     args = parser.parse_args(argv)
 
-    schema = f"lp_load_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _schema_url(args.database_url, schema)
-    server = None
-    try:
+    with bench_schema(args.database_url, "lp_load") as url:
         candidates = args.users + args.capacity_users
         started = time.perf_counter()
         test_id = seed(url, candidates)
         print(f"seeded 200 calibrated items, an adaptive test and {candidates} candidates in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
-        port = 18000 + os.getpid() % 1000
-        with tempfile.TemporaryDirectory(prefix="lp-load-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="lp-load-") as tmp, \
+                running_server(url, args.workers, str(Path(tmp) / "media")) as port:
             folder = Path(tmp)
-            server = start_server(url, port, args.workers, str(folder / "media"))
             accounts = [{"username": f"candidate{n}.load", "password": PASSWORD} for n in range(candidates)]
             (folder / "capacity.json").write_text(json.dumps(accounts[args.users:]))
             (folder / "latency.json").write_text(json.dumps(accounts[:args.users]))
@@ -187,13 +156,6 @@ def main(argv: list[str] | None = None) -> int:
                           "answer_p50_ms": answers["p50"], "answer_p95_ms": answers["p95"],
                           "answer_p99_ms": answers["p99"], "users": args.users}))
         return 0
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
