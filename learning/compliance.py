@@ -26,7 +26,7 @@ from core import clock
 from core.accounts import Role
 from core.accounts.types import Actor
 from core.errors import NotFound, PermissionDenied
-from learning import policies
+from learning import organisation, policies
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
 
@@ -62,16 +62,7 @@ def visible_unit_ids(session: Session, actor: Actor) -> set[int] | None:
         raise PermissionDenied("compliance reports are for HR")
     if Role.ADMIN in actor.roles or actor.unit_id is None:
         return None
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id)
-    seen, stack = set(), [actor.unit_id]
-    while stack:
-        unit_id = stack.pop()
-        if unit_id not in seen:
-            seen.add(unit_id)
-            stack.extend(children.get(unit_id, ()))
-    return seen
+    return organisation.subtree_ids(session, actor.unit_id)
 
 
 # ---- the SQL building blocks ------------------------------------------------------------------------------
