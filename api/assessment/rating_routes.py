@@ -10,7 +10,7 @@ from flask.views import MethodView
 from api.auth import current_actor
 from api.db import db_session
 from api.schemas import Blueprint, Id, StrictSchema
-from assessment.rating import rubrics
+from assessment.rating import monitoring, rubrics
 from assessment.rating import services as rating
 
 blp = Blueprint("rating", __name__, url_prefix="/api/v1", description="Rating writing and speaking")
@@ -203,4 +203,4 @@ class Quality(MethodView):
     @blp.response(200, QualityReportSchema)
     def get(self, args):
         """Test administrators: raters' agreement and severity, flags below the thresholds, and drift."""
-        return rating.quality_report(db_session(), actor=current_actor(), period=args.get("period"))
+        return monitoring.quality_report(db_session(), actor=current_actor(), period=args.get("period"))

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assessment.models import Attempt, AttemptStatus, Response
-from assessment.rating import quality, rubrics
+from assessment.rating import rubrics
 from assessment.results import settle_rated_sections
 from assessment.rating.models import AssignmentStatus, Benchmark, RatedResponse, RatingAssignment
 from assessment.rules.apply import writing_composite
@@ -386,41 +386,3 @@ def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: di
     audit.record(session, actor=actor, action="rating.benchmark_added", entity_type="rating_benchmark",
                  entity_id=benchmark.id, agreed_score=agreed_score)
     return benchmark
-
-
-# Rater quality ---------------------------------------------------------------------------------------
-
-
-def _on_scale(value: float) -> float:
-    """Scores (means of criteria, means of raters) onto the 0.5 grid the agreement statistics count in."""
-    return float(round_half_up_to_half(Fraction(str(value))))
-
-
-def stored_ratings(session: Session) -> list[quality.Rating]:
-    """Every submitted marking with the score it is judged against: the final one, or a benchmark's agreed one."""
-    rows = session.execute(
-        select(RatingAssignment, RatedResponse.final_score, Benchmark.agreed_score)
-        .outerjoin(RatedResponse, RatedResponse.response_id == RatingAssignment.response_id)
-        .outerjoin(Benchmark, Benchmark.id == RatingAssignment.benchmark_id)
-        .where(RatingAssignment.status == AssignmentStatus.SUBMITTED)
-        .order_by(RatingAssignment.submitted_at, RatingAssignment.id))
-    ratings = []
-    for assignment, final, agreed in rows:
-        reference = agreed if assignment.benchmark_id is not None else final
-        ratings.append(quality.Rating(
-            rater_id=assignment.rater_id, response_id=assignment.response_id or f"b{assignment.benchmark_id}",
-            score=_on_scale(assignment.score), final_score=None if reference is None else _on_scale(reference),
-            rated_at=assignment.submitted_at, is_benchmark=assignment.benchmark_id is not None))
-    return ratings
-
-
-def quality_report(session: Session, *, actor: Actor, period: str | None = None,
-                   thresholds: quality.QualityThresholds = quality.DEFAULT_THRESHOLDS) -> dict[str, Any]:
-    """Test administrators: each rater's agreement with final and benchmark scores, flags, and its drift."""
-    if not actor.has(Role.TEST_ADMIN):
-        raise PermissionDenied("only test administrators see rater quality")
-    ratings = stored_ratings(session)
-    report: dict[str, Any] = {"raters": quality.rater_report(ratings, thresholds)}
-    if period is not None:
-        report["over_time"] = quality.quality_over_time(ratings, thresholds, period=period)
-    return report
