@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Flask, Request, request, session
+from flask import Flask, Request, current_app, request, session
 from flask_login import LoginManager, UserMixin, current_user
 
+from api import access
 from api.db import db_session
 from core.accounts import Actor, User
 from core.accounts import services as accounts
@@ -55,18 +56,6 @@ def current_actor() -> Actor:
     return current_user.actor
 
 
-# Everything under /api needs an authenticated actor except these endpoints.
-PUBLIC_ENDPOINTS = frozenset({
-    "system.Health",
-    "system.Ping",
-    "auth.Login",
-    "auth.Logout",
-    "certificates.VerifyCertificate",
-    "api-docs.openapi_json",
-    "api-docs.openapi_swagger_ui",
-})
-
-
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -86,17 +75,22 @@ def _cookie_authenticated() -> bool:
     return current_user.is_authenticated and not request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
-def _require_authentication() -> None:
-    """Authenticate before parsing, so anonymous callers learn nothing about a request's shape.
+def _enforce_access() -> None:
+    """Apply the endpoint's declared rule (api.access) before anything is parsed.
 
-    A change made with a browser session's cookie must also carry the session's CSRF token in the
-    X-CSRF-Token header: another site can make a browser send the cookie, never that header.
-    Requests with an API token are not cookie-borne and need none.
+    Anonymous callers of a non-public endpoint get 401, signed-in callers the rule turns away 403, and an
+    endpoint without a rule is refused to everybody. A change made with a browser session's cookie must
+    also carry the session's CSRF token in the X-CSRF-Token header: another site can make a browser send
+    the cookie, never that header. Requests with an API token are not cookie-borne and need none.
     """
-    if not request.path.startswith("/api/v1") or not request.endpoint:
-        return
-    if request.endpoint not in PUBLIC_ENDPOINTS:
-        current_actor()
+    if request.endpoint is None or request.method == "OPTIONS":
+        return  # 404 / 405 follow, or Flask's automatic OPTIONS answer: no data either way
+    rule = access.rule_for(current_app, request.endpoint, request.method)
+    if rule is None:
+        current_app.logger.error("no access rule for %s %s: refused", request.method, request.endpoint)
+        raise PermissionDenied("this endpoint has no access rule yet, so it is closed to everyone")
+    if not rule.public and not rule.admits(current_actor()):
+        raise PermissionDenied(f"this request is for {rule.describe()} only")
     if request.method in SAFE_METHODS or request.endpoint == "auth.Login" or not _cookie_authenticated():
         return
     expected, sent = csrf_token(), request.headers.get(CSRF_HEADER, "")
@@ -108,4 +102,4 @@ def _require_authentication() -> None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    app.before_request(_require_authentication)
+    app.before_request(_enforce_access)

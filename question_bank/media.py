@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from core.accounts import Actor
-from core.errors import NotFound, RuleViolation
+from core.accounts import Actor, Role, User
+from core.errors import NotFound, PermissionDenied, RuleViolation
 from question_bank.models import MediaObject
+from question_bank.policies import can_add_media, can_fetch_media
 
 MEDIA_URL_PREFIX = "/api/v1/media/"
 
@@ -104,6 +105,14 @@ def check_media(data: bytes, *, declared_type: str | None, name: str) -> str:
     return actual
 
 
+def add_media(session: Session, store: MediaStore, *, actor: Actor, data: bytes, name: str,
+              declared_type: str | None = None) -> MediaObject:
+    """A file sent by a person: an author's item media, or a candidate's spoken answer."""
+    if not can_add_media(actor):
+        raise PermissionDenied("only item authors and candidates (for their spoken answers) store media")
+    return store_media(session, store, actor=actor, data=data, name=name, declared_type=declared_type)
+
+
 def store_media(session: Session, store: MediaStore, *, actor: Actor | None, data: bytes, name: str,
                 declared_type: str | None = None) -> MediaObject:
     """Check and store a media file (once per content). Raises RuleViolation for a refused file."""
@@ -123,6 +132,16 @@ def get_media(session: Session, sha256: str) -> MediaObject:
     """Raises NotFound for an unknown hash."""
     media = session.get(MediaObject, sha256) if len(sha256) == 64 else None
     if media is None:
+        raise NotFound("no such media file", field="sha256")
+    return media
+
+
+def get_media_for(session: Session, *, actor: Actor, sha256: str) -> MediaObject:
+    """A media file the actor may fetch. Raises NotFound, also for a recording they may not hear."""
+    media = get_media(session, sha256)
+    creator = session.get(User, media.created_by) if media.created_by is not None else None
+    in_the_bank = creator is None or creator.as_actor().has(Role.AUTHOR)
+    if not can_fetch_media(actor, created_by=media.created_by, in_the_bank=in_the_bank):
         raise NotFound("no such media file", field="sha256")
     return media
 

@@ -10,6 +10,17 @@ def can_author_items(actor: Actor) -> bool:
     return actor.has(Role.AUTHOR)
 
 
+def can_add_media(actor: Actor) -> bool:
+    """Authors add item media; candidates record spoken answers."""
+    return actor.has(Role.AUTHOR, Role.CANDIDATE)
+
+
+def can_fetch_media(actor: Actor, *, created_by: int | None, in_the_bank: bool) -> bool:
+    """Item media serve every signed-in user (candidates hear and see them during tests); a candidate's
+    recorded answer serves its maker, the raters and test administrators only."""
+    return in_the_bank or created_by == actor.id or actor.has(Role.RATER, Role.SENIOR_RATER, Role.TEST_ADMIN)
+
+
 def can_read_bank(actor: Actor) -> bool:
     return actor.has(Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)
 

@@ -4,6 +4,7 @@ from flask import request
 from flask.views import MethodView
 from flask_login import login_user, logout_user
 
+from api.access import PUBLIC, SIGNED_IN, allow
 from api.accounts.schemas import LoginSchema, SessionUserSchema, TokenCreateSchema, TokenSchema
 from api.auth import LoginUser, current_actor, new_csrf_token
 from api.schemas import Blueprint
@@ -23,6 +24,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in
 
 @blp.route("/login")
 class Login(MethodView):
+    @allow(PUBLIC)
     @blp.arguments(LoginSchema)
     @blp.response(200, SessionUserSchema)
     def post(self, credentials):
@@ -44,6 +46,7 @@ class Login(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
+    @allow(PUBLIC)
     @blp.response(204)
     def post(self):
         """End the browser session."""
@@ -52,6 +55,7 @@ class Logout(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, SessionUserSchema)
     def get(self):
         """The account behind this request (with a browser session: its CSRF token too)."""
@@ -60,6 +64,7 @@ class Me(MethodView):
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data):

@@ -4,6 +4,8 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import PUBLIC, SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.schemas import Blueprint, StrictSchema
@@ -42,6 +44,7 @@ class PublicCertificateSchema(ma.Schema):
 
 @blp.route("/certificates")
 class Certificates(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, CertificateSchema(many=True))
     def get(self):
         """Your certificates (all of them for test administrators)."""
@@ -50,6 +53,7 @@ class Certificates(MethodView):
 
 @blp.route("/certificates/<int:certificate_id>")
 class CertificateById(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, CertificateSchema)
     def get(self, certificate_id):
         """One certificate with its verification code."""
@@ -58,6 +62,7 @@ class CertificateById(MethodView):
 
 @blp.route("/certificates/<int:certificate_id>/pdf")
 class CertificatePdf(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, description="The certificate as a PDF")
     def get(self, certificate_id):
         """The certificate as a one-page PDF (marked REVOKED once revoked)."""
@@ -69,6 +74,7 @@ class CertificatePdf(MethodView):
 
 @blp.route("/certificates/<int:certificate_id>/revoke")
 class RevokeCertificate(MethodView):
+    @allow(roles(Role.ADMIN))
     @blp.arguments(RevokeSchema)
     @blp.response(200, CertificateSchema)
     def post(self, data, certificate_id):
@@ -79,6 +85,7 @@ class RevokeCertificate(MethodView):
 
 @blp.route("/verify/<string:code>")
 class VerifyCertificate(MethodView):
+    @allow(PUBLIC)
     @blp.response(200, PublicCertificateSchema)
     def get(self, code):
         """Check a certificate by its verification code (public; codes cannot be guessed)."""

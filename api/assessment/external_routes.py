@@ -13,6 +13,8 @@ from flask.views import MethodView
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.errors import handle_http_exception, problem_response
@@ -234,6 +236,7 @@ def _document_too_large(error: RequestEntityTooLarge) -> Response:
 
 @blp.route("/external-certificates")
 class ExternalCertificates(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(ExternalCertificateQueryArgsSchema, location="query")
     @blp.response(200, ExternalCertificatePageSchema)
     def get(self, args):
@@ -244,6 +247,7 @@ class ExternalCertificates(MethodView):
             per_page=per_page)
         return page_of(items, total=total, page=page, per_page=per_page)
 
+    @allow(roles(Role.HR))
     @blp.arguments(ExternalCertificateCreateSchema, location="multipart")
     @blp.response(201, ExternalCertificateSchema)
     def post(self, data):
@@ -259,6 +263,7 @@ class ExternalCertificates(MethodView):
 
 @blp.route("/external-certificates/kinds")
 class CertificateKinds(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, CertificateKindSchema(many=True))
     def get(self):
         """The certificate kinds HR may record, and how each one's score is written."""
@@ -268,6 +273,7 @@ class CertificateKinds(MethodView):
 
 @blp.route("/external-certificates/conversions")
 class ConversionTables(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(ConversionArgsSchema, location="query")
     @blp.response(200, ConversionTableSchema(many=True))
     def get(self, args):
@@ -279,6 +285,7 @@ class ConversionTables(MethodView):
 
 @blp.route("/external-certificates/<int:certificate_id>")
 class ExternalCertificateById(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, ExternalCertificateSchema)
     def get(self, certificate_id):
         """One certificate issued elsewhere, with its conversion and status (its holder, HR of the unit)."""
@@ -288,6 +295,7 @@ class ExternalCertificateById(MethodView):
 
 @blp.route("/external-certificates/<int:certificate_id>/verify")
 class VerifyExternalCertificate(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(VerifySchema, required=False)
     @blp.response(200, ExternalCertificateSchema)
     def post(self, data, certificate_id):
@@ -298,6 +306,7 @@ class VerifyExternalCertificate(MethodView):
 
 @blp.route("/external-certificates/<int:certificate_id>/reject")
 class RejectExternalCertificate(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(ReasonSchema)
     @blp.response(200, ExternalCertificateSchema)
     def post(self, data, certificate_id):
@@ -308,6 +317,7 @@ class RejectExternalCertificate(MethodView):
 
 @blp.route("/external-certificates/<int:certificate_id>/revoke")
 class RevokeExternalCertificate(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(ReasonSchema)
     @blp.response(200, ExternalCertificateSchema)
     def post(self, data, certificate_id):
@@ -318,6 +328,7 @@ class RevokeExternalCertificate(MethodView):
 
 @blp.route("/external-certificates/<int:certificate_id>/document")
 class ExternalCertificateDocument(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, description="The certificate's document (PDF, PNG or JPEG)")
     def get(self, certificate_id):
         """The certificate's document (its holder and HR of the holder's unit only)."""

@@ -7,6 +7,8 @@ import math
 import marshmallow as ma
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.schemas import Blueprint, Id, StrictSchema
@@ -86,6 +88,7 @@ class MarkedResponseSchema(ma.Schema):
 
 @blp.route("/rating/queue")
 class Queue(MethodView):
+    @allow(roles(Role.RATER, Role.SENIOR_RATER))
     @blp.response(200, MarkingSchema(many=True))
     def get(self):
         """Raters: your open assignments, earliest deadline first."""
@@ -94,6 +97,7 @@ class Queue(MethodView):
 
 @blp.route("/rating/assignments/<int:assignment_id>")
 class Assignment(MethodView):
+    @allow(roles(Role.RATER, Role.SENIOR_RATER))
     @blp.response(200, MarkingSchema)
     def get(self, assignment_id):
         """Raters: one of your assignments."""
@@ -102,6 +106,7 @@ class Assignment(MethodView):
 
 @blp.route("/rating/assignments/<int:assignment_id>/submit")
 class SubmitMarking(MethodView):
+    @allow(roles(Role.RATER, Role.SENIOR_RATER))
     @blp.arguments(MarkSchema)
     @blp.response(200, MarkingSchema)
     def post(self, data, assignment_id):
@@ -112,11 +117,13 @@ class SubmitMarking(MethodView):
 
 @blp.route("/rubrics")
 class Rubrics(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, RubricSchema(many=True))
     def get(self):
         """The latest version of every rubric."""
         return rubrics.list_rubrics(db_session())
 
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(RubricSchema)
     @blp.response(201, RubricSchema)
     def post(self, data):
@@ -126,6 +133,7 @@ class Rubrics(MethodView):
 
 @blp.route("/rubrics/<string:code>")
 class RubricVersions(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, RubricSchema(many=True))
     def get(self, code):
         """Every version of a rubric, oldest first."""
@@ -134,6 +142,7 @@ class RubricVersions(MethodView):
 
 @blp.route("/rating/benchmarks")
 class Benchmarks(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(BenchmarkSchema)
     @blp.response(201, BenchmarkSchema)
     def post(self, data):
@@ -143,6 +152,7 @@ class Benchmarks(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/marking")
 class MarkingRecord(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.response(200, MarkedResponseSchema(many=True))
     def get(self, attempt_id):
         """Test administrators: every rating of an attempt's written and spoken answers, and the final scores."""
@@ -199,6 +209,7 @@ class QualityArgsSchema(StrictSchema):
 
 @blp.route("/rating/quality")
 class Quality(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(QualityArgsSchema, location="query")
     @blp.response(200, QualityReportSchema)
     def get(self, args):

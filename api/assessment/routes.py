@@ -3,6 +3,8 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.assessment.schemas import (
     AnswerSchema,
     AssemblyReportSchema,
@@ -72,11 +74,13 @@ def _test_view(test):
 
 @blp.route("/tests")
 class Tests(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, TestSchema(many=True))
     def get(self):
         """Tests: published ones for everyone, drafts too for test administrators."""
         return [_test_view(test) for test in services.list_tests(db_session(), actor=current_actor())]
 
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(TestCreateSchema)
     @blp.response(201, TestSchema)
     def post(self, data):
@@ -86,6 +90,7 @@ class Tests(MethodView):
 
 @blp.route("/tests/forms")
 class AssembleForms(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(FormRequestSchema)
     @blp.response(201, AssemblyReportSchema)
     def post(self, data):
@@ -112,6 +117,7 @@ class AssembleForms(MethodView):
 
 @blp.route("/tests/<int:test_id>")
 class TestById(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, TestSchema)
     def get(self, test_id):
         """One test."""
@@ -120,6 +126,7 @@ class TestById(MethodView):
 
 @blp.route("/tests/<int:test_id>/publish")
 class PublishTest(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.response(200, TestSchema)
     def post(self, test_id):
         """Open a draft test to candidates."""
@@ -128,6 +135,7 @@ class PublishTest(MethodView):
 
 @blp.route("/tests/<int:test_id>/attempts")
 class StartAttempt(MethodView):
+    @allow(roles(Role.CANDIDATE))
     @blp.response(201, AttemptSchema)
     def post(self, test_id):
         """Start an attempt (candidates); the items come without keys."""
@@ -136,6 +144,7 @@ class StartAttempt(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>")
 class AttemptById(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, AttemptSchema)
     def get(self, attempt_id):
         """An attempt with its items and the answers saved so far."""
@@ -144,6 +153,7 @@ class AttemptById(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/responses/<int:position>")
 class AttemptResponse(MethodView):
+    @allow(roles(Role.CANDIDATE))
     @blp.arguments(AnswerSchema)
     @blp.response(200, ResponseSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY])
@@ -158,6 +168,7 @@ class AttemptResponse(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/sections/<int:index>/finish")
 class FinishSection(MethodView):
+    @allow(roles(Role.CANDIDATE))
     @blp.response(200, AttemptSchema)
     def post(self, attempt_id, index):
         """Sectioned exams: end the running section now and go on to the next (the last hands the exam in).
@@ -170,6 +181,7 @@ class FinishSection(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/sections/<string:skill>/score")
 class SectionScore(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(SectionScoreSchema)
     @blp.response(200, ResultSchema)
     def put(self, data, attempt_id, skill):
@@ -180,6 +192,7 @@ class SectionScore(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/submit")
 class SubmitAttempt(MethodView):
+    @allow(roles(Role.CANDIDATE))
     @blp.response(200, ResultSchema)
     def post(self, attempt_id):
         """Hand in the attempt; it is scored at once and the result carries a level."""
@@ -188,6 +201,7 @@ class SubmitAttempt(MethodView):
 
 @blp.route("/attempts/<int:attempt_id>/result")
 class AttemptResult(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, ResultSchema)
     def get(self, attempt_id):
         """The result of a submitted attempt."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.schemas import Blueprint, Id, StrictSchema
@@ -107,11 +109,13 @@ class AdmissionRulesSchema(StrictSchema):
 
 @blp.route("/tests/<int:test_id>/sessions")
 class TestSessions(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, TestSessionSchema(many=True))
     def get(self, test_id):
         """A test's sessions, soonest first (candidates see those not cancelled)."""
         return services.list_sessions(db_session(), actor=current_actor(), test_id=test_id)
 
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(TestSessionCreateSchema)
     @blp.response(201, TestSessionSchema)
     def post(self, data, test_id):
@@ -122,11 +126,13 @@ class TestSessions(MethodView):
 
 @blp.route("/tests/<int:test_id>/admission-rules")
 class TestAdmissionRules(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, AdmissionRulesSchema)
     def get(self, test_id):
         """A test's eligibility rules: registration, retake wait, attempt limit."""
         return services.get_rules(db_session(), actor=current_actor(), test_id=test_id)
 
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(AdmissionRulesSchema)
     @blp.response(200, AdmissionRulesSchema)
     def put(self, data, test_id):
@@ -137,11 +143,13 @@ class TestAdmissionRules(MethodView):
 
 @blp.route("/sessions/<int:session_id>")
 class TestSessionById(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, TestSessionSchema)
     def get(self, session_id):
         """One session: when, where, seats left (never who is registered)."""
         return services.get_session_for(db_session(), actor=current_actor(), session_id=session_id)
 
+    @allow(roles(Role.TEST_ADMIN))
     @blp.arguments(TestSessionUpdateSchema)
     @blp.response(200, TestSessionSchema)
     def patch(self, data, session_id):
@@ -152,11 +160,13 @@ class TestSessionById(MethodView):
 
 @blp.route("/sessions/<int:session_id>/registrations")
 class SessionRegistrations(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
     @blp.response(200, RegistrationSchema(many=True))
     def get(self, session_id):
         """Everyone registered in a session (test administrators)."""
         return services.list_registrations(db_session(), actor=current_actor(), session_id=session_id)
 
+    @allow(roles(Role.CANDIDATE, Role.TEST_ADMIN))
     @blp.arguments(RegistrationCreateSchema)
     @blp.response(201, RegistrationSchema(many=True))
     def post(self, data, session_id):
@@ -167,6 +177,7 @@ class SessionRegistrations(MethodView):
 
 @blp.route("/sessions/<int:session_id>/registrations/<int:user_id>")
 class SessionRegistration(MethodView):
+    @allow(roles(Role.CANDIDATE, Role.TEST_ADMIN))
     @blp.response(200, RegistrationSchema)
     def delete(self, session_id, user_id):
         """Cancel a registration (test administrators; candidates their own, before the session opens)."""
@@ -176,6 +187,7 @@ class SessionRegistration(MethodView):
 
 @blp.route("/me/registrations")
 class MyRegistrations(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, RegistrationSchema(many=True))
     def get(self):
         """Your registrations in test sessions, soonest first."""

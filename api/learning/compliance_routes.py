@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.learning.compliance_schemas import (
@@ -24,6 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @blp.route("/compliance")
 class Compliance(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(ComplianceQueryArgsSchema, location="query")
     @blp.response(200, ComplianceReportSchema, description="JSON; format=csv or xlsx returns a file")
     def get(self, args):
@@ -42,6 +45,7 @@ class Compliance(MethodView):
 
 @blp.route("/compliance/chart.svg")
 class ComplianceChart(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(ChartQueryArgsSchema, location="query")
     @blp.response(200, description="An SVG chart")
     def get(self, args):
@@ -52,6 +56,7 @@ class ComplianceChart(MethodView):
 
 @blp.route("/people-levels")
 class PeopleLevels(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(PeopleLevelsQueryArgsSchema, location="query")
     @blp.response(200, PersonLevelSchema(many=True))
     def get(self, args):

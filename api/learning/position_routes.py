@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.learning.position_schemas import PositionCreateSchema, PositionPatchSchema, PositionSchema
@@ -16,12 +18,14 @@ blp = Blueprint("positions", __name__, url_prefix="/api/v1",
 
 @blp.route("/positions")
 class Positions(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, PositionSchema(many=True))
     def get(self):
         """The job positions, by title."""
         current_actor()
         return positions.list_positions(db_session())
 
+    @allow(roles(Role.HR))
     @blp.arguments(PositionCreateSchema)
     @blp.response(201, PositionSchema)
     def post(self, data):
@@ -32,12 +36,14 @@ class Positions(MethodView):
 
 @blp.route("/positions/<int:position_id>")
 class PositionDetail(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, PositionSchema)
     def get(self, position_id):
         """One job position."""
         current_actor()
         return positions.get_position(db_session(), position_id)
 
+    @allow(roles(Role.HR))
     @blp.arguments(PositionPatchSchema)
     @blp.response(200, PositionSchema)
     def patch(self, data, position_id):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.schemas import Blueprint
 from api.db import db_session
@@ -14,6 +16,7 @@ blp = Blueprint("organisation", __name__, url_prefix="/api/v1", description="Uni
 
 @blp.route("/units")
 class Units(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(UnitQueryArgsSchema, location="query")
     @blp.response(200, UnitTreeSchema(many=True))
     def get(self, args):
@@ -22,6 +25,7 @@ class Units(MethodView):
         units = queries.list_units(db_session())
         return organisation.unit_tree(units) if args["view"] == "tree" else units
 
+    @allow(roles(Role.ADMIN))
     @blp.arguments(UnitCreateSchema)
     @blp.response(201, UnitSchema)
     def post(self, data):
@@ -31,6 +35,7 @@ class Units(MethodView):
 
 @blp.route("/hr/levels")
 class UnitLevels(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(LevelQueryArgsSchema, location="query")
     @blp.response(200, LevelRecordSchema(many=True))
     def get(self, args):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.learning.staff_schemas import (
@@ -23,6 +25,7 @@ blp = Blueprint("staff", __name__, url_prefix="/api/v1", description="Staff reco
 
 @blp.route("/staff/import")
 class StaffImport(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(StaffImportArgsSchema, location="query")
     @blp.arguments(StaffUploadSchema, location="files")
     @blp.response(200, StaffImportReportSchema)
@@ -46,6 +49,7 @@ class StaffImport(MethodView):
 
 @blp.route("/staff")
 class StaffList(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(StaffQueryArgsSchema, location="query")
     @blp.response(200, StaffPageSchema)
     def get(self, args):
@@ -61,11 +65,13 @@ class StaffList(MethodView):
 
 @blp.route("/staff/<int:staff_id>")
 class StaffById(MethodView):
+    @allow(roles(Role.HR))
     @blp.response(200, StaffSchema)
     def get(self, staff_id):
         """One staff member (404 outside the caller's HR scope)."""
         return staff.get_staff(db_session(), actor=current_actor(), staff_id=staff_id)
 
+    @allow(roles(Role.HR))
     @blp.arguments(StaffUpdateSchema)
     @blp.response(200, StaffSchema)
     def patch(self, data, staff_id):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.learning.training_schemas import (
@@ -40,6 +42,7 @@ blp = Blueprint("training", __name__, url_prefix="/api/v1",
 
 @blp.route("/courses")
 class Courses(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(CourseQueryArgsSchema, location="query")
     @blp.response(200, CourseSchema(many=True))
     def get(self, args):
@@ -47,6 +50,7 @@ class Courses(MethodView):
         current_actor()
         return catalogue.list_courses(db_session(), **args)
 
+    @allow(roles(Role.HR))
     @blp.arguments(CourseCreateSchema)
     @blp.response(201, CourseSchema)
     def post(self, data):
@@ -56,18 +60,21 @@ class Courses(MethodView):
 
 @blp.route("/courses/<int:course_id>")
 class CourseDetail(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, CourseSchema)
     def get(self, course_id):
         """One course."""
         current_actor()
         return catalogue.get_course(db_session(), course_id)
 
+    @allow(roles(Role.HR))
     @blp.arguments(CoursePatchSchema)
     @blp.response(200, CourseSchema)
     def patch(self, data, course_id):
         """Change a course (HR, admins); its code stays."""
         return catalogue.update_course(db_session(), actor=current_actor(), course_id=course_id, changes=data)
 
+    @allow(roles(Role.HR))
     @blp.response(204)
     def delete(self, course_id):
         """Remove a course that has no offerings and is no other course's prerequisite (HR, admins)."""
@@ -76,12 +83,14 @@ class CourseDetail(MethodView):
 
 @blp.route("/courses/<int:course_id>/offerings")
 class Offerings(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, OfferingSchema(many=True))
     def get(self, course_id):
         """A course's offerings (cohorts), with the seats left in each."""
         current_actor()
         return catalogue.list_offerings(db_session(), course_id=course_id)
 
+    @allow(roles(Role.HR))
     @blp.arguments(OfferingCreateSchema)
     @blp.response(201, OfferingSchema)
     def post(self, data, course_id):
@@ -91,11 +100,13 @@ class Offerings(MethodView):
 
 @blp.route("/staff/<int:staff_id>/path")
 class StaffPath(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, LearningPathSchema)
     def get(self, staff_id):
         """A staff member's learning path, brought up to date with their results and position."""
         return paths.get_path_for(db_session(), actor=current_actor(), staff_id=staff_id)
 
+    @allow(roles(Role.HR))
     @blp.arguments(PathPlanSchema)
     @blp.response(200, LearningPathSchema)
     def post(self, data, staff_id):
@@ -105,6 +116,7 @@ class StaffPath(MethodView):
 
 @blp.route("/paths")
 class UnitPaths(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(PathQueryArgsSchema, location="query")
     @blp.response(200, LearningPathSchema(many=True))
     def get(self, args):
@@ -114,6 +126,7 @@ class UnitPaths(MethodView):
 
 @blp.route("/me/path")
 class MyPath(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, LearningPathSchema)
     def get(self):
         """Your own learning path (through the staff record linked to your account)."""
@@ -122,6 +135,7 @@ class MyPath(MethodView):
 
 @blp.route("/offerings/<int:offering_id>/enrolments")
 class Enrolments(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(EnrolmentCreateSchema)
     @blp.response(201, EnrolmentSchema)
     def post(self, data, offering_id):
@@ -132,6 +146,7 @@ class Enrolments(MethodView):
 
 @blp.route("/enrolments/<int:enrolment_id>")
 class EnrolmentDetail(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(EnrolmentUpdateSchema)
     @blp.response(200, EnrolmentSchema)
     def patch(self, data, enrolment_id):
@@ -141,12 +156,14 @@ class EnrolmentDetail(MethodView):
 
 @blp.route("/surveys")
 class Surveys(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, SurveySchema(many=True))
     def get(self):
         """Training-needs surveys."""
         current_actor()
         return surveys.list_surveys(db_session())
 
+    @allow(roles(Role.HR))
     @blp.arguments(SurveyCreateSchema)
     @blp.response(201, SurveySchema)
     def post(self, data):
@@ -156,12 +173,14 @@ class Surveys(MethodView):
 
 @blp.route("/surveys/<int:survey_id>")
 class SurveyDetail(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, SurveySchema)
     def get(self, survey_id):
         """One survey: its questions and target groups."""
         current_actor()
         return surveys.get_survey(db_session(), survey_id)
 
+    @allow(roles(Role.HR))
     @blp.arguments(SurveyUpdateSchema)
     @blp.response(200, SurveySchema)
     def patch(self, data, survey_id):
@@ -171,6 +190,7 @@ class SurveyDetail(MethodView):
 
 @blp.route("/surveys/<int:survey_id>/responses")
 class SurveyResponses(MethodView):
+    @allow(SIGNED_IN)
     @blp.arguments(SurveyResponseCreateSchema)
     @blp.response(201, SurveyResponseSchema)
     def post(self, data, survey_id):
@@ -180,6 +200,7 @@ class SurveyResponses(MethodView):
 
 @blp.route("/surveys/<int:survey_id>/results")
 class SurveyResults(MethodView):
+    @allow(roles(Role.HR))
     @blp.arguments(SurveyResultsArgsSchema, location="query")
     @blp.response(200, SurveyResultsSchema)
     def get(self, args, survey_id):

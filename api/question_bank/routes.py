@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import current_app, request, send_file
 from flask.views import MethodView
 
+from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.question_bank.schemas import (
@@ -32,6 +33,9 @@ from core.errors import NotFound, PermissionDenied
 from question_bank import importing, media, policies, queries, services
 from question_bank.services import ItemChanges, ItemDraft
 
+# Who may read the bank at all (question_bank.policies.can_read_bank decides per item).
+EXAMINERS = roles(Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)
+
 blp = Blueprint("items", __name__, url_prefix="/api/v1", description="The item bank")
 
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
@@ -44,6 +48,7 @@ def _with_etag(item):
 
 @blp.route("/items")
 class Items(MethodView):
+    @allow(EXAMINERS)
     @blp.arguments(ItemQueryArgsSchema, location="query")
     @blp.response(200, ItemPageSchema)
     def get(self, args):
@@ -55,6 +60,7 @@ class Items(MethodView):
         return page_of(found.items, total=found.total, page=page, per_page=per_page,
                        total_capped=found.total_capped)
 
+    @allow(roles(Role.AUTHOR))
     @blp.arguments(ItemCreateSchema)
     @blp.response(201, ItemSchema)
     def post(self, data):
@@ -65,6 +71,7 @@ class Items(MethodView):
 
 @blp.route("/items/import")
 class ItemImport(MethodView):
+    @allow(roles(Role.AUTHOR))
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(MediaUploadSchema, location="files")
     @blp.response(200, ImportReportSchema)
@@ -83,11 +90,13 @@ class ItemImport(MethodView):
 
 @blp.route("/items/<int:item_id>")
 class ItemById(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, ItemSchema)
     def get(self, item_id):
         """One item with its current version; the ETag guards later edits."""
         return _with_etag(services.get_item_for(db_session(), actor=current_actor(), item_id=item_id))
 
+    @allow(roles(Role.AUTHOR))
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
     @blp.doc(parameters=[IF_MATCH])
@@ -102,6 +111,7 @@ class ItemById(MethodView):
 
 @blp.route("/items/<int:item_id>/versions")
 class ItemVersions(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, ItemVersionSchema(many=True))
     def get(self, item_id):
         """Every version of an item, oldest first."""
@@ -110,6 +120,7 @@ class ItemVersions(MethodView):
 
 @blp.route("/items/<int:item_id>/versions/<int:number>")
 class ItemVersionByNumber(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, ItemVersionSchema)
     def get(self, item_id, number):
         """One version of an item."""
@@ -118,6 +129,7 @@ class ItemVersionByNumber(MethodView):
 
 @blp.route("/items/<int:item_id>/diff")
 class ItemDiff(MethodView):
+    @allow(EXAMINERS)
     @blp.arguments(DiffArgsSchema, location="query")
     @blp.response(200, ChangeSchema(many=True))
     def get(self, args, item_id):
@@ -128,6 +140,7 @@ class ItemDiff(MethodView):
 
 @blp.route("/items/<int:item_id>/submit")
 class SubmitItem(MethodView):
+    @allow(roles(Role.AUTHOR))
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
@@ -137,6 +150,7 @@ class SubmitItem(MethodView):
 
 @blp.route("/items/<int:item_id>/approve")
 class ApproveItem(MethodView):
+    @allow(roles(Role.REVIEWER))
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
@@ -146,6 +160,7 @@ class ApproveItem(MethodView):
 
 @blp.route("/items/<int:item_id>/reject")
 class RejectItem(MethodView):
+    @allow(roles(Role.REVIEWER))
     @blp.arguments(RejectSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
@@ -155,6 +170,7 @@ class RejectItem(MethodView):
 
 @blp.route("/items/<int:item_id>/retire")
 class RetireItem(MethodView):
+    @allow(EXAMINERS)
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
@@ -164,6 +180,7 @@ class RetireItem(MethodView):
 
 @blp.route("/items/<int:item_id>/reviews")
 class ItemReviews(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, ReviewSchema(many=True))
     def get(self, item_id):
         """The review trail of an item."""
@@ -172,12 +189,14 @@ class ItemReviews(MethodView):
 
 @blp.route("/items/<int:item_id>/enemies")
 class ItemEnemies(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, EnemiesSchema)
     def get(self, item_id):
         """Items that must never appear in the same test as this one."""
         item = services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
         return {"enemy_ids": services.list_enemies(db_session(), item.id)}
 
+    @allow(roles(Role.AUTHOR))
     @blp.arguments(EnemiesSchema)
     @blp.response(200, EnemiesSchema)
     def put(self, data, item_id):
@@ -188,6 +207,7 @@ class ItemEnemies(MethodView):
 
 @blp.route("/items/<int:item_id>/audit")
 class ItemAudit(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, item_id):
         """Who changed this item, what and when, newest first."""
@@ -197,6 +217,7 @@ class ItemAudit(MethodView):
 
 @blp.route("/stimuli")
 class Stimuli(MethodView):
+    @allow(roles(Role.AUTHOR))
     @blp.arguments(StimulusCreateSchema)
     @blp.response(201, StimulusSchema)
     def post(self, data):
@@ -206,6 +227,7 @@ class Stimuli(MethodView):
 
 @blp.route("/stimuli/<int:stimulus_id>")
 class StimulusById(MethodView):
+    @allow(EXAMINERS)
     @blp.response(200, StimulusSchema)
     def get(self, stimulus_id):
         """One stimulus (examiners)."""
@@ -220,21 +242,24 @@ def media_store() -> media.MediaStore:
 
 @blp.route("/media")
 class MediaUpload(MethodView):
+    @allow(roles(Role.AUTHOR, Role.CANDIDATE))
     @blp.arguments(MediaUploadSchema, location="files")
     @blp.response(201, MediaSchema)
     def post(self, files):
         """Upload an image or recording; it is checked by content and stored once by its hash."""
         upload = files["file"]
-        return media.store_media(db_session(), media_store(), actor=current_actor(), data=upload.read(),
-                                 name=upload.filename or "upload", declared_type=upload.mimetype)
+        return media.add_media(db_session(), media_store(), actor=current_actor(), data=upload.read(),
+                               name=upload.filename or "upload", declared_type=upload.mimetype)
 
 
 @blp.route("/media/<string:sha256>")
 class MediaDownload(MethodView):
+    @allow(SIGNED_IN)
     @blp.response(200, description="The file, with range requests for streaming")
     def get(self, sha256):
-        """Stream a stored media file."""
-        stored = media.get_media(db_session(), sha256)
+        """Stream a media file: item media to anyone signed in, a recorded answer to its maker, raters and
+        test administrators."""
+        stored = media.get_media_for(db_session(), actor=current_actor(), sha256=sha256)
         if not media_store().path_for(stored.sha256).is_file():  # e.g. a certificate document, kept apart
             raise NotFound("no such media file", field="sha256")
         return send_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
@@ -243,6 +268,7 @@ class MediaDownload(MethodView):
 
 @blp.route("/audit")
 class AuditLog(MethodView):
+    @allow(roles(Role.ADMIN))
     @blp.response(200, AuditEventSchema(many=True))
     def get(self):
         """The latest audit events (administrators)."""

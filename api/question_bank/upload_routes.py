@@ -7,6 +7,8 @@ import re
 from flask import current_app, request
 from flask.views import MethodView
 
+from core.accounts import Role
+from api.access import allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
@@ -67,6 +69,7 @@ def _chunk() -> bytes:
 
 @blp.route("/uploads")
 class Uploads(MethodView):
+    @allow(roles(Role.CANDIDATE))
     @blp.arguments(UploadCreateSchema)
     @_problem(413, "The declared size is past the limit of its media type (`size`)")
     @blp.response(201, UploadSchema, headers={"Location": {"schema": {"type": "string"}}, **OFFSET_HEADERS})
@@ -78,12 +81,14 @@ class Uploads(MethodView):
 
 @blp.route("/uploads/<string:upload_id>")
 class UploadResource(MethodView):
+    @allow(roles(Role.CANDIDATE))
     @blp.response(200, UploadSchema, headers=OFFSET_HEADERS)
     def get(self, upload_id):
         """Where one of your uploads stands: offset, status, and the sha256 once complete."""
         upload = uploads.get_upload(db_session(), actor=current_actor(), upload_id=upload_id)
         return upload, _offset_headers(upload)
 
+    @allow(roles(Role.CANDIDATE))
     @blp.response(200, description="The offset to resume from, in headers only", headers=OFFSET_HEADERS)
     @_problem(410, "The upload expired or was refused: start a new one")
     def head(self, upload_id):
@@ -91,6 +96,7 @@ class UploadResource(MethodView):
         upload = uploads.get_resumable_upload(db_session(), actor=current_actor(), upload_id=upload_id)
         return None, _offset_headers(upload)
 
+    @allow(roles(Role.CANDIDATE))
     @blp.doc(parameters=[UPLOAD_OFFSET], requestBody=CHUNK_BODY)
     @_problem(409, "Upload-Offset is not the server's offset: resume from the problem's `offset`")
     @_problem(410, "The upload expired or was refused: start a new one")

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.access import PUBLIC, allow
 from api.schemas import Blueprint
 from api.db import engine
 
@@ -18,6 +19,7 @@ class HealthSchema(ma.Schema):
 
 @blp.route("/health")
 class Health(MethodView):
+    @allow(PUBLIC)
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
     def get(self):
@@ -36,6 +38,7 @@ class PingSchema(ma.Schema):
 
 @blp.route("/ping")
 class Ping(MethodView):
+    @allow(PUBLIC)
     @blp.response(200, PingSchema)
     def get(self):
         """Liveness of the process alone: touches neither the database nor anything else (also the load
