@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, current_app, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, db, errors
@@ -110,8 +110,26 @@ def _allow_large_uploads() -> None:
         request.max_content_length = MAX_STAFF_FILE_BYTES + 64 * 1024
 
 
+# The API answers data, never pages: nothing in it may run, load, or be framed.
+API_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Swagger UI and the index page: their own scripts and styles (Swagger UI starts itself with an inline script).
+PAGE_CONTENT_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+                       "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    """Headers every response carries; see API_CONTENT_POLICY and PAGE_CONTENT_POLICY."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    is_page = request.endpoint in ("api-docs.openapi_swagger_ui", "swagger_assets", "index")
+    headers.setdefault("Content-Security-Policy", PAGE_CONTENT_POLICY if is_page else API_CONTENT_POLICY)
+    if request.path.startswith("/api/v1/") and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"  # personal data and results stay out of shared and browser caches
+    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", HSTS)
     return response

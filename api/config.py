@@ -44,6 +44,8 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("LEVELPATH_SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("LEVELPATH_SECURE_COOKIES", "0") == "1",
         "API_TITLE": "LevelPath",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_support import DEFAULT_URL, bench_schema, running_server  # noqa: E402
 from core.db import make_engine  # noqa: E402
 
-PASSWORD = "load-test-password"  # noqa: S105 - accounts of a throwaway bench schema
+PASSWORD = "load-test-horse-42"  # noqa: S105 - accounts of a throwaway bench schema
 
 
 def seed(url: str, candidates: int) -> int:

@@ -15,16 +15,34 @@ from core.accounts.types import Role
 from core.errors import Conflict, NotFound, RuleViolation
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MIN_DISTINCT_CHARACTERS = 5
+# Words and runs that password-guessing lists try first (English and Vietnamese), compared case-folded.
+GUESSABLE_PARTS = ("password", "passw0rd", "matkhau", "mat khau", "levelpath", "1234567", "7654321",
+                   "qwerty", "asdfgh", "zxcvbn", "1q2w3e", "abcdef", "iloveyou", "admin123", "welcome1",
+                   "letmein", "000000", "111111", "123123", "abc123")
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 
 
 def check_password_rules(password: str, *, username: str) -> None:
-    """Raises RuleViolation when the password is too short or merely repeats the username."""
+    """Raises RuleViolation for a password that is easy to guess; no composition rules (NIST SP 800-63B):
+    long enough, not the username, not built on a word or keyboard run everyone tries first, not one or
+    two characters repeated. The upper bound keeps hashing cheap enough to refuse floods."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleViolation(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
-    if username.lower() in password.lower():
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise RuleViolation(f"password must have at most {MAX_PASSWORD_LENGTH} characters", field="password")
+    folded = password.casefold()
+    if username.casefold() in folded:
         raise RuleViolation("password must not contain the username", field="password")
+    guessable = next((part for part in GUESSABLE_PARTS if part in folded), None)
+    if guessable is not None:
+        raise RuleViolation(f"password must not be built on '{guessable}', one of the first things guessed",
+                            field="password")
+    if len(set(folded)) < MIN_DISTINCT_CHARACTERS:
+        raise RuleViolation(f"password must use at least {MIN_DISTINCT_CHARACTERS} different characters",
+                            field="password")
 
 
 def create_user(

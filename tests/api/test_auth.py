@@ -123,3 +123,20 @@ def test_repeated_failed_logins_pause_logins_from_that_address(client, factory, 
     for _ in range(4):  # a success cleared the count: four more failures do not pause
         client.post("/api/v1/auth/login", json=wrong)
     assert client.post("/api/v1/auth/login", json=right).status_code == 200
+
+
+def test_behind_https_cookies_are_secure_and_hsts_is_sent(app, database, factory, tmp_path):
+    from api import create_app
+    from api.db import SESSIONMAKER_KEY
+
+    secure = create_app({"DATABASE_URL": database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path),
+                         "SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True})
+    secure.extensions[SESSIONMAKER_KEY] = app.extensions[SESSIONMAKER_KEY]  # this test's transaction
+    user = factory.user("reviewer")
+    login = secure.test_client().post("/api/v1/auth/login", base_url="https://lp.example",
+                                      json={"username": user.username, "password": TEST_PASSWORD})
+    assert login.status_code == 200
+    cookie = login.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert login.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    secure.extensions["levelpath.engine"].dispose()

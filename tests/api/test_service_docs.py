@@ -79,7 +79,17 @@ def test_interactive_docs_render_from_local_assets(client):
 
 
 def test_security_headers_on_every_response(client):
-    for url in ("/", "/api/v1/health", "/api/v1/nowhere"):
+    for url in ("/", "/api/docs", "/api/v1/health", "/api/v1/nowhere", "/api/v1/auth/me"):
         response = client.get(url)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert "Strict-Transport-Security" not in response.headers  # plain HTTP: HSTS would mean nothing
+    api = client.get("/api/v1/health")
+    assert api.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert api.headers["Cache-Control"] == "no-store"
+    docs = client.get("/api/docs")
+    assert "script-src 'self' 'unsafe-inline'" in docs.headers["Content-Security-Policy"]
+    assert "no-store" not in docs.headers.get("Cache-Control", "")

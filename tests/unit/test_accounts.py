@@ -23,10 +23,27 @@ def test_token_secrets_are_random_and_hashed():
     assert hash_token(first) == hash_token(first) != hash_token(second)
 
 
-@pytest.mark.parametrize(("password", "username"), [("short", "anna"), ("anna-is-my-name", "anna")])
-def test_password_rules(password, username):
-    with pytest.raises(RuleViolation):
+@pytest.mark.parametrize(("password", "username", "reason"), [
+    ("short", "anna", "at least 10"),
+    ("anna-is-my-name", "anna", "username"),
+    ("ANNA-is-my-name", "anna", "username"),
+    ("MyPassword2026", "anna", "'password'"),
+    ("matkhau-cua-toi", "anna", "'matkhau'"),
+    ("1234567890ab", "anna", "'1234567'"),
+    ("qwertyuiop!!", "anna", "'qwerty'"),
+    ("abababababab", "anna", "5 different"),
+    ("x" * 257 + "yzabc", "anna", "at most 256"),
+])
+def test_password_rules(password, username, reason):
+    with pytest.raises(RuleViolation) as refused:
         check_password_rules(password, username=username)
+    assert reason in str(refused.value) and refused.value.field == "password"
+
+
+@pytest.mark.parametrize("password", ["correct-horse-battery", "Hà Nội mùa thu 1975", "t7#Kp2!vQz",
+                                      "x" * 250 + "yzabc"])
+def test_long_or_varied_passwords_pass_without_composition_rules(password):
+    check_password_rules(password, username="anna")
 
 
 def test_admin_holds_every_role_and_others_only_their_own():
