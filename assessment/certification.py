@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assessment.certificates import (
@@ -38,9 +38,6 @@ from core.accounts import Actor, Role, User
 from core.db import Base, JsonType, UtcDateTime
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
-SERIAL_ATTEMPTS = 5
-
-
 class Certificate(Base):
     __tablename__ = "certificates"
 
@@ -58,6 +55,34 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CertificateSerialCounter(Base):
+    """The last serial number issued in a year: one row per year, taken under its row lock."""
+
+    __tablename__ = "certificate_serial_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+def next_serial_number(session: Session, year: int) -> int:
+    """The year's next sequence number, counted in the database in one atomic upsert.
+
+    The counter row stays locked until the issuing transaction ends, so certificates issued at the same
+    moment take consecutive numbers in turn, and a rolled-back issue gives its number back. The first
+    certificate of a year starts after any certificate of that year already stored (e.g. restored data).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    already = (select(func.coalesce(func.max(Certificate.sequence), 0) + 1)
+               .where(Certificate.year == year).scalar_subquery())
+    statement = insert(CertificateSerialCounter).values(year=year, last=already)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CertificateSerialCounter.year],
+        set_={"last": CertificateSerialCounter.last + 1},
+    ).returning(CertificateSerialCounter.last)
+    return session.execute(statement).scalar_one()
 
 
 @dataclass
@@ -130,28 +155,21 @@ def issue_certificate(session: Session, *, user_id: int, attempt_id: int | None,
     assert user is not None
     today = clock.now().date()
     level_info = framework("vn6").level(level)
-    for _ in range(SERIAL_ATTEMPTS):
-        sequence = (session.scalar(select(func.max(Certificate.sequence)).where(Certificate.year == today.year))
-                    or 0) + 1
-        data = CertificateData(serial=make_serial(today.year, sequence), candidate_name=user.full_name or user.username,
-                               candidate_id=str(user.id), test_title=test_title, test_kind=test_kind,
-                               exam_date=exam_date, issue_date=today, centre_name=ISSUER.centre_name,
-                               level=CertifiedLevel.of(level_info), scores=scores or SkillScores(), overall=overall,
-                               valid_until=_months_after(exam_date, valid_months) if valid_months else None)
-        code = issue_code(data, _keys())
-        certificate = Certificate(serial=data.serial, year=today.year, sequence=sequence, user_id=user.id,
-                                  attempt_id=attempt_id, data=_to_json(data), key_id=_keys().signing_key_id,
-                                  code_digest=lookup_digest(code), issued_at=clock.now())
-        try:
-            with session.begin_nested():
-                session.add(certificate)
-                session.flush()
-        except IntegrityError:
-            continue  # another certificate took this serial meanwhile: take the next one
-        audit.record(session, actor=None, action="certificate.issued", entity_type="certificate",
-                     entity_id=certificate.id, serial=certificate.serial, attempt_id=attempt_id)
-        return certificate
-    raise Conflict("could not allocate a certificate serial; retry")
+    sequence = next_serial_number(session, today.year)
+    data = CertificateData(serial=make_serial(today.year, sequence), candidate_name=user.full_name or user.username,
+                           candidate_id=str(user.id), test_title=test_title, test_kind=test_kind,
+                           exam_date=exam_date, issue_date=today, centre_name=ISSUER.centre_name,
+                           level=CertifiedLevel.of(level_info), scores=scores or SkillScores(), overall=overall,
+                           valid_until=_months_after(exam_date, valid_months) if valid_months else None)
+    code = issue_code(data, _keys())
+    certificate = Certificate(serial=data.serial, year=today.year, sequence=sequence, user_id=user.id,
+                              attempt_id=attempt_id, data=_to_json(data), key_id=_keys().signing_key_id,
+                              code_digest=lookup_digest(code), issued_at=clock.now())
+    session.add(certificate)
+    session.flush()
+    audit.record(session, actor=None, action="certificate.issued", entity_type="certificate",
+                 entity_id=certificate.id, serial=certificate.serial, attempt_id=attempt_id)
+    return certificate
 
 
 def code_of(certificate: Certificate) -> str:

@@ -8,8 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from assessment import certification
 from assessment import services as assessment
+from assessment.certification import Certificate
 from assessment.models import AssessedLevel, Attempt, Response
+from core import clock
 from core.accounts import services as accounts
 from core.accounts.types import Role
 from tests.factories import single_choice_spec
@@ -90,3 +93,28 @@ def test_submitting_twice_at_once_scores_once(live):
     with Session(engine) as session:
         assert session.get(Attempt, attempt_id).level == 3
         assert session.scalar(select(func.count()).select_from(AssessedLevel)) == 1
+        (certificate,) = session.scalars(select(Certificate)).all()  # one certificate, not one per request
+        assert certificate.attempt_id == attempt_id
+
+
+def test_certificates_issued_at_the_same_moment_get_distinct_consecutive_serials(live):
+    """Different attempts certified at once: each takes the next free serial of the year, none fails."""
+    _app, _attempt_id, _token, engine = live
+    with Session(engine) as session:
+        holders = [accounts.create_user(session, username=f"holder.{n}", password="long-enough-pw",
+                                        roles=[Role.CANDIDATE]).id for n in range(THREADS)]
+        session.commit()
+
+    def issue(index: int) -> str:
+        with Session(engine) as session:
+            certificate = certification.issue_certificate(
+                session, user_id=holders[index], attempt_id=None, test_title="VSTEP.3-5", test_kind="vstep",
+                exam_date=clock.now().date(), level=4)
+            session.commit()
+            return certificate.serial
+
+    serials = _together(issue)
+    assert None not in serials and len(set(serials)) == THREADS
+    with Session(engine) as session:
+        sequences = sorted(session.scalars(select(Certificate.sequence)))
+        assert sequences == list(range(1, THREADS + 1))
