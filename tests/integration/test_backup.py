@@ -60,7 +60,7 @@ def test_a_seeded_service_round_trips_through_a_backup(empty_database, second_da
 
     # New rows get fresh ids after the restored ones; a second restore into a full database is refused.
     _invoke(monkeypatch, second_database, target_media, "users", "create", "--username", "after.restore",
-            "--password", "long-enough-password", "--role", "author")
+            "--password", "long-enough-secret", "--role", "author")
     refused = _invoke(monkeypatch, second_database, target_media, "db", "restore", str(archive), ok=False)
     assert refused.exit_code != 0 and "not empty" in refused.output
 

@@ -108,7 +108,7 @@ def test_printed_demo_accounts_log_in_over_http(run, empty_database):
 def test_users_create_and_token(run, empty_database):
     run("db", "upgrade")
     run("seed-demo")
-    created = run("users", "create", "--username", "hr.hanoi", "--password", "a-long-password", "--role", "hr",
+    created = run("users", "create", "--username", "hr.hanoi", "--password", "a-long-hanoi-secret", "--role", "hr",
                   "--unit", "1")
     assert "created user hr.hanoi" in created.output
     token = run("users", "token", "hr.hanoi").output.strip().splitlines()[-1]
