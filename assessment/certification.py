@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assessment.certificates import (
@@ -35,7 +34,7 @@ from assessment.certificates.types import SKILLS
 from assessment.rules import framework
 from core import audit, clock
 from core.accounts import Actor, Role, User
-from core.db import Base, JsonType, UtcDateTime
+from core.db import Base, JsonType, UtcDateTime, dialect_insert
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 class Certificate(Base):
@@ -73,8 +72,7 @@ def next_serial_number(session: Session, year: int) -> int:
     moment take consecutive numbers in turn, and a rolled-back issue gives its number back. The first
     certificate of a year starts after any certificate of that year already stored (e.g. restored data).
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     already = (select(func.coalesce(func.max(Certificate.sequence), 0) + 1)
                .where(Certificate.year == year).scalar_subquery())
     statement = insert(CertificateSerialCounter).values(year=year, last=already)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from assessment import adaptive, policies, sections
 from assessment.models import Attempt, AttemptItem, AttemptStatus, Response, TestItem, TestStatus
@@ -42,7 +42,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import ItemVersion, MediaObject
-from question_bank.statistics import statistics_for
+from question_bank.statistics import count_exposures
 
 __all__ = [
     "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SavedAnswer", "SectionDraft", "TestDraft", "TimeUp",
@@ -94,14 +94,13 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     if test.kind == "adaptive":
         _administer_next(session, attempt, {})
     else:
-        for entry in test.entries:
-            record_exposure(session, entry.item_version_id)
+        count_exposures(session, [entry.item_version_id for entry in test.entries])
     return attempt
 
 
 def record_exposure(session: Session, item_version_id: int) -> None:
-    """Count a delivery in the bank's statistics (exposure control and calibration read it)."""
-    statistics_for(session, item_version_id).exposure_count += 1
+    """Count a delivery in the bank's statistics (form assembly and calibration read it)."""
+    count_exposures(session, [item_version_id])
 
 
 def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> bool:
@@ -112,12 +111,10 @@ def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float
         return False
     already_aside = {name for entry in attempt.administered for name in entry.set_aside}
     record_exposure(session, int(step.item_id))
-    session.add(AttemptItem(attempt_id=attempt.id, position=len(attempt.administered) + 1,
-                            item_version_id=int(step.item_id),
-                            set_aside=[name for name in step.set_aside if name not in already_aside],
-                            administered_at=clock.now()))
+    attempt.administered.append(AttemptItem(  # the collection is loaded: appending spares reading it again
+        attempt_id=attempt.id, position=len(attempt.administered) + 1, item_version_id=int(step.item_id),
+        set_aside=[name for name in step.set_aside if name not in already_aside], administered_at=clock.now()))
     session.flush()
-    session.refresh(attempt, ["administered"])
     return True
 
 
@@ -134,7 +131,8 @@ def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int, for_upda
     ``for_update`` locks the attempt's row until the transaction ends (PostgreSQL), so that two
     requests changing one attempt at once take turns instead of both acting on what they read.
     """
-    attempt = session.get(Attempt, attempt_id, with_for_update=for_update, populate_existing=for_update)
+    attempt = session.get(Attempt, attempt_id, options=[joinedload(Attempt.test)],
+                          with_for_update={"of": Attempt} if for_update else None, populate_existing=for_update)
     if attempt is None:
         raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
     if not policies.can_view_attempt(actor, attempt):
@@ -199,11 +197,15 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
 
 
 def _version_at(session: Session, attempt: Attempt, position: int) -> ItemVersion:
+    """The item version at ``position``, with its item, in one query."""
     if attempt.test.kind == "adaptive":
-        entry = session.get(AttemptItem, (attempt.id, position))
-        if entry is None:
+        version = session.scalar(
+            select(ItemVersion).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+            .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
+            .options(joinedload(ItemVersion.item)))
+        if version is None:
             raise NotFound(f"this attempt has not given an item at position {position}", field="position")
-        return entry.item_version
+        return version
     test_entry = session.get(TestItem, (attempt.test_id, position))
     if test_entry is None:
         raise NotFound(f"this test has no item at position {position}", field="position")
@@ -228,9 +230,12 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id, for_update=True)
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can answer their attempt")
+    # An adaptive attempt's few answers are read whole (the engine needs them all); other tests look one up.
+    adaptive_test = attempt.test.kind == "adaptive"
     if idempotency_key is not None:
-        earlier = session.scalar(select(Response).where(Response.attempt_id == attempt.id,
-                                                        Response.idempotency_key == idempotency_key))
+        earlier = (next((r for r in attempt.responses if r.idempotency_key == idempotency_key), None) if adaptive_test
+                   else session.scalar(select(Response).where(Response.attempt_id == attempt.id,
+                                                              Response.idempotency_key == idempotency_key)))
         if earlier is not None:
             return _replayed(session, attempt, earlier, position, answer)
     if attempt.closed_reason == "time_up":
@@ -244,15 +249,18 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     item_type.check_answer(version.content, answer)
     if "audio" in answer and item_type.rater_scored:
         _check_recording(session, answer["audio"])
-    response = session.scalar(select(Response).where(
-        Response.attempt_id == attempt.id, Response.item_version_id == version.id))
-    adaptive_test = attempt.test.kind == "adaptive"
+    response = (next((r for r in attempt.responses if r.item_version_id == version.id), None) if adaptive_test
+                else session.scalar(select(Response).where(Response.attempt_id == attempt.id,
+                                                           Response.item_version_id == version.id)))
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
     if response is None:
         response = Response(attempt_id=attempt.id, item_version_id=version.id, answer=answer, answered_at=clock.now(),
                             idempotency_key=idempotency_key)
-        session.add(response)
+        if adaptive_test:
+            attempt.responses.append(response)
+        else:
+            session.add(response)
     else:
         response.answer, response.answered_at, response.idempotency_key = answer, clock.now(), idempotency_key
     if not adaptive_test:
@@ -260,7 +268,6 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
     response.points = item_type.score(version.content, version.scoring, answer).points
     session.flush()
-    session.refresh(attempt, ["responses"])
     if _administer_next(session, attempt, _scores(attempt)):
         return SavedAnswer(response=response, position=position, next_position=len(attempt.administered),
                            finished=False)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from collections.abc import Iterable
+
 from sqlalchemy.orm import Session
 
+from core.db import dialect_insert
 from question_bank.models import ItemStatistics
 
 
@@ -28,6 +31,22 @@ def statistics_for(session: Session, item_version_id: int) -> ItemStatistics:
                                irt_provisional=True)
         session.add(stats)
     return stats
+
+
+def count_exposures(session: Session, item_version_ids: Iterable[int]) -> None:
+    """Add one delivery to each version's exposure count in one atomic statement.
+
+    The database adds (no read-modify-write, so deliveries at the same moment are all counted), and the
+    rows are taken in id order, so that transactions counting several versions never deadlock.
+    """
+    ids = sorted(set(item_version_ids))
+    if not ids:
+        return
+    statement = dialect_insert(session)(ItemStatistics).values([
+        {"item_version_id": version_id, "exposure_count": 1, "response_count": 0, "irt_provisional": True}
+        for version_id in ids])
+    session.execute(statement.on_conflict_do_update(index_elements=[ItemStatistics.item_version_id],
+                                                    set_={"exposure_count": ItemStatistics.exposure_count + 1}))
 
 
 def set_irt_parameters(session: Session, *, item_version_id: int, parameters: IrtParameters,

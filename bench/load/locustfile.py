@@ -1,7 +1,11 @@
 """Locust users for bench/load/run.py: candidates taking adaptive placement tests, and a bare endpoint.
 
 Settings come from the environment (set by run.py): LOAD_ACCOUNTS (JSON file of candidates),
-LOAD_TEST_ID, LOAD_THINK ("min,max" seconds between answers; "0,0" for a capacity run).
+LOAD_TEST_ID, LOAD_THINK ("min,max" seconds between answers; "0,0" for a capacity run), LOAD_USERS.
+
+The statistics are reset once the last of the LOAD_USERS candidates has logged in and started an attempt:
+logins are deliberately slow (Argon2), so while candidates are still arriving the server is busy hashing
+passwords; the figures are those of the campaign that follows, every candidate at work.
 """
 
 from __future__ import annotations
@@ -19,6 +23,15 @@ _accounts = json.loads(open(os.environ.get("LOAD_ACCOUNTS", "/dev/null")).read()
 _next = itertools.count()
 _lock = threading.Lock()
 _think = [float(x) for x in os.environ.get("LOAD_THINK", "0,0").split(",")]
+_expected = int(os.environ.get("LOAD_USERS", "0"))
+_started = itertools.count(1)
+
+
+def _one_more_started(environment) -> None:
+    """Count a candidate at work; when all are, start the statistics afresh."""
+    with _lock:
+        if next(_started) == _expected:
+            environment.runner.stats.reset_all()
 
 
 class Candidate(HttpUser):
@@ -43,6 +56,9 @@ class Candidate(HttpUser):
                                        name="start attempt")
             body = started.json()
             self.attempt_id, self.position = body["id"], body["items"][0]["position"]
+            if not getattr(self, "counted", False):
+                self.counted = True
+                _one_more_started(self.environment)
             return
         saved = self.client.put(f"/api/v1/attempts/{self.attempt_id}/responses/{self.position}",
                                 json={"answer": {"choice": "B" if self.position % 3 else "A"}},

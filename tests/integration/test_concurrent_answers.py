@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 from assessment import certification
 from assessment import services as assessment
 from assessment.certification import Certificate
-from assessment.models import AssessedLevel, Attempt, Response
+from assessment.models import AssessedLevel, Attempt, AttemptItem, Response
 from core import clock
 from core.accounts import services as accounts
 from core.accounts.types import Role
+from question_bank.models import ItemStatistics
+from question_bank.statistics import count_exposures
 from tests.factories import single_choice_spec
 
 THREADS = 8
@@ -118,3 +120,23 @@ def test_certificates_issued_at_the_same_moment_get_distinct_consecutive_serials
     with Session(engine) as session:
         sequences = sorted(session.scalars(select(Certificate.sequence)))
         assert sequences == list(range(1, THREADS + 1))
+
+
+def test_deliveries_at_the_same_moment_are_all_counted(live):
+    """The exposure count is added by the database: no delivery is lost to a read-modify-write race."""
+    _app, attempt_id, _token, engine = live
+    with Session(engine) as session:
+        version_ids = sorted(session.scalars(select(AttemptItem.item_version_id)).all()
+                             or [session.get(Attempt, attempt_id).test.entries[0].item_version_id])
+        before = {v: (session.get(ItemStatistics, v).exposure_count if session.get(ItemStatistics, v) else 0)
+                  for v in version_ids}
+
+    def deliver(_index: int) -> None:
+        with Session(engine) as session:
+            count_exposures(session, version_ids)
+            session.commit()
+
+    _together(deliver)
+    with Session(engine) as session:
+        assert {v: session.get(ItemStatistics, v).exposure_count for v in version_ids} == \
+            {v: count + THREADS for v, count in before.items()}
