@@ -105,6 +105,8 @@ def locust(port: int, user_class: str, users: int, seconds: int, folder: Path, e
     stats = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
+            if row["Request Count"] in ("", "0"):
+                continue  # e.g. logins, all served before the statistics started
             stats[row["Name"]] = {"count": float(row["Request Count"]), "failures": float(row["Failure Count"]),
                                   "rps": float(row["Requests/s"]), "p50": float(row["50%"]),
                                   "p95": float(row["95%"]), "p99": float(row["99%"])}
