@@ -37,6 +37,7 @@ from core.accounts import Actor, Role, User
 from core.db import Base, JsonType, UtcDateTime, dialect_insert
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
+
 class Certificate(Base):
     __tablename__ = "certificates"
 

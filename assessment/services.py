@@ -48,7 +48,7 @@ __all__ = [
     "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SavedAnswer", "SectionDraft", "TestDraft", "TimeUp",
     "close_expired_attempts", "close_if_time_is_up", "create_test", "delivered_items", "finish_section",
     "get_attempt_for", "get_result_for", "get_test", "get_test_for", "list_tests", "publish_test",
-    "record_exposure", "record_section_score", "save_response", "settle_rated_sections", "start_attempt",
+    "record_section_score", "save_response", "settle_rated_sections", "start_attempt",
     "submit_attempt",
 ]
 
@@ -98,11 +98,6 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     return attempt
 
 
-def record_exposure(session: Session, item_version_id: int) -> None:
-    """Count a delivery in the bank's statistics (form assembly and calibration read it)."""
-    count_exposures(session, [item_version_id])
-
-
 def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> bool:
     """Give the engine's next item; False when the test is over (then the attempt is scored)."""
     engine = adaptive.ENGINES.get(session, attempt.test)
@@ -110,7 +105,7 @@ def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float
     if step.done:
         return False
     already_aside = {name for entry in attempt.administered for name in entry.set_aside}
-    record_exposure(session, int(step.item_id))
+    count_exposures(session, [int(step.item_id)])
     attempt.administered.append(AttemptItem(  # the collection is loaded: appending spares reading it again
         attempt_id=attempt.id, position=len(attempt.administered) + 1, item_version_id=int(step.item_id),
         set_aside=[name for name in step.set_aside if name not in already_aside], administered_at=clock.now()))
@@ -212,6 +207,14 @@ def _version_at(session: Session, attempt: Attempt, position: int) -> ItemVersio
     return test_entry.item_version
 
 
+def _answer_where(session: Session, attempt: Attempt, column: Any, value: Any) -> Response | None:
+    """The attempt's answer whose ``column`` holds ``value``. An adaptive attempt's few answers are read
+    whole (the engine needs them all anyway); a fixed or sectioned test's answer is looked up alone."""
+    if attempt.test.kind == "adaptive":
+        return next((r for r in attempt.responses if getattr(r, column.key) == value), None)
+    return session.scalar(select(Response).where(Response.attempt_id == attempt.id, column == value))
+
+
 @dataclass(frozen=True, slots=True)
 class SavedAnswer:
     response: Response
@@ -230,12 +233,9 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id, for_update=True)
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can answer their attempt")
-    # An adaptive attempt's few answers are read whole (the engine needs them all); other tests look one up.
     adaptive_test = attempt.test.kind == "adaptive"
     if idempotency_key is not None:
-        earlier = (next((r for r in attempt.responses if r.idempotency_key == idempotency_key), None) if adaptive_test
-                   else session.scalar(select(Response).where(Response.attempt_id == attempt.id,
-                                                              Response.idempotency_key == idempotency_key)))
+        earlier = _answer_where(session, attempt, Response.idempotency_key, idempotency_key)
         if earlier is not None:
             return _replayed(session, attempt, earlier, position, answer)
     if attempt.closed_reason == "time_up":
@@ -249,9 +249,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     item_type.check_answer(version.content, answer)
     if "audio" in answer and item_type.rater_scored:
         _check_recording(session, answer["audio"])
-    response = (next((r for r in attempt.responses if r.item_version_id == version.id), None) if adaptive_test
-                else session.scalar(select(Response).where(Response.attempt_id == attempt.id,
-                                                           Response.item_version_id == version.id)))
+    response = _answer_where(session, attempt, Response.item_version_id, version.id)
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
     if response is None:
