@@ -20,18 +20,22 @@ login_manager = LoginManager()
 class LoginUser(UserMixin):
     """The slice of an account flask-login keeps per request."""
 
-    def __init__(self, user: User) -> None:
-        self.id = str(user.id)
-        self.actor = user.as_actor()
-        self.username = user.username
+    def __init__(self, actor: Actor, username: str) -> None:
+        self.id = str(actor.id)
+        self.actor = actor
+        self.username = username
+
+    @classmethod
+    def of(cls, user: User) -> LoginUser:
+        return cls(user.as_actor(), user.username)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> LoginUser | None:
     if not user_id.isdigit():
         return None
-    user = db_session().get(User, int(user_id))
-    return LoginUser(user) if user is not None and user.is_active else None
+    found = accounts.active_actor(db_session(), int(user_id))
+    return LoginUser(*found) if found is not None else None
 
 
 @login_manager.request_loader
@@ -41,7 +45,7 @@ def _load_user_from_token(request: Request) -> LoginUser | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return None
     user = accounts.get_user_by_token(db_session(), secret.strip())
-    return LoginUser(user) if user is not None else None
+    return LoginUser.of(user) if user is not None else None
 
 
 @login_manager.unauthorized_handler

@@ -30,6 +30,7 @@ from assessment.psychometrics.cat import (
 )
 from assessment.psychometrics.cat.stopping import DEFAULT_CONFIDENCE
 from assessment.psychometrics.levels import LevelScale
+from assessment.scoring import ItemToScore
 from core.errors import RuleViolation
 from question_bank import item_types
 from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion
@@ -169,21 +170,44 @@ def build_engine(session: Session, test: Test) -> CatEngine:
 
 
 class EngineCache:
-    """Engines of published tests, per process. A published test's pool never changes."""
+    """Engines of published tests, per process, with the items of their pools as scoring needs them.
+
+    A published test's pool never changes, nor does an item version, so neither is read again.
+    """
 
     def __init__(self) -> None:
         self._engines: dict[tuple[int, str], CatEngine] = {}
+        self._items: dict[tuple[int, str], dict[int, ItemToScore]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, test: Test) -> CatEngine:
+    @staticmethod
+    def _key(test: Test) -> tuple[int, str]:
         # The creation time is part of the key: a restored or recreated database may reuse an id.
-        key = (test.id, test.created_at.isoformat())
+        return test.id, test.created_at.isoformat()
+
+    def get(self, session: Session, test: Test) -> CatEngine:
+        key = self._key(test)
         engine = self._engines.get(key)
         if engine is None:
             engine = build_engine(session, test)
             with self._lock:
                 self._engines[key] = engine
+                self._items.setdefault(key, {})
         return engine
+
+    def item_to_score(self, session: Session, test: Test, item_version_id: int) -> ItemToScore:
+        """One item given by the test, read from the database the first time this process needs it."""
+        items = self._items.get(self._key(test))
+        if items is None:
+            self.get(session, test)
+            items = self._items[self._key(test)]
+        item = items.get(item_version_id)
+        if item is None:
+            row = session.execute(select(ItemVersion.id, Item.type, ItemVersion.content, ItemVersion.scoring)
+                                  .join(Item, Item.id == ItemVersion.item_id)
+                                  .where(ItemVersion.id == item_version_id)).one()
+            item = items[item_version_id] = ItemToScore(*row)
+        return item
 
 
 ENGINES = EngineCache()

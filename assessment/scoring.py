@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import RuleViolation
+from question_bank.models import ItemVersion
 
 LEVELS = range(1, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemToScore:
+    """What checking and scoring an answer needs of an item version. Versions never change, so a
+    process may keep these (assessment.adaptive caches those of a published test's pool)."""
+
+    item_version_id: int
+    type: str
+    content: dict[str, Any]
+    scoring: dict[str, Any]
+
+    @classmethod
+    def of(cls, version: ItemVersion) -> ItemToScore:
+        return cls(version.id, version.item.type, version.content, version.scoring)
 
 
 def check_cut_scores(cut_scores: Sequence[dict[str, Any]], *, max_score: float) -> None:

@@ -26,6 +26,7 @@ from assessment.results import (
 )
 from assessment.scheduling import admission
 from assessment.scheduling.models import TestSession
+from assessment.scoring import ItemToScore
 from assessment.sections import SECTIONED, sections_of
 from assessment.test_definitions import (
     DEFAULT_CERTIFICATE_VALID_MONTHS,
@@ -41,7 +42,7 @@ from core import clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import ItemVersion, MediaObject
+from question_bank.models import MediaObject
 from question_bank.statistics import count_exposures
 
 __all__ = [
@@ -79,7 +80,8 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
         raise Conflict("you already have an attempt in progress at this test", attempt_id=existing)
     started = clock.now()
     deadline = started + timedelta(seconds=test.time_limit_seconds) if test.time_limit_seconds else None
-    attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=started, deadline=deadline)
+    attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=started, deadline=deadline,
+                      administered=[], responses=[])  # known empty: spares reading them back
     if test.kind == SECTIONED:
         attempt.sections = [sections.start_record(started)]
         attempt.deadline = sections.deadline_of(sections_of(test.config)[0], attempt.sections[0])
@@ -191,20 +193,18 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
             for position, version in pairs]
 
 
-def _version_at(session: Session, attempt: Attempt, position: int) -> ItemVersion:
-    """The item version at ``position``, with its item, in one query."""
+def _item_at(session: Session, attempt: Attempt, position: int) -> ItemToScore:
+    """The item version at ``position``: an adaptive test's from the items given (in memory) and the
+    process's cache of its pool; a fixed or sectioned test's from its entry."""
     if attempt.test.kind == "adaptive":
-        version = session.scalar(
-            select(ItemVersion).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
-            .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
-            .options(joinedload(ItemVersion.item)))
-        if version is None:
+        given = next((entry for entry in attempt.administered if entry.position == position), None)
+        if given is None:
             raise NotFound(f"this attempt has not given an item at position {position}", field="position")
-        return version
+        return adaptive.ENGINES.item_to_score(session, attempt.test, given.item_version_id)
     test_entry = session.get(TestItem, (attempt.test_id, position))
     if test_entry is None:
         raise NotFound(f"this test has no item at position {position}", field="position")
-    return test_entry.item_version
+    return ItemToScore.of(test_entry.item_version)
 
 
 def _answer_where(session: Session, attempt: Attempt, column: Any, value: Any) -> Response | None:
@@ -242,19 +242,19 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
         raise TimeUp("time is up: this answer came after the attempt's deadline and was not recorded",
                      deadline=attempt.deadline.isoformat() if attempt.deadline else None)
     attempt.ensure_open()
-    version = _version_at(session, attempt, position)
+    item = _item_at(session, attempt, position)
     if attempt.test.kind == SECTIONED:
         _check_section_open(attempt, position)
-    item_type = item_types.get(version.item.type)
-    item_type.check_answer(version.content, answer)
+    item_type = item_types.get(item.type)
+    item_type.check_answer(item.content, answer)
     if "audio" in answer and item_type.rater_scored:
         _check_recording(session, answer["audio"])
-    response = _answer_where(session, attempt, Response.item_version_id, version.id)
+    response = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
     if response is None:
-        response = Response(attempt_id=attempt.id, item_version_id=version.id, answer=answer, answered_at=clock.now(),
-                            idempotency_key=idempotency_key)
+        response = Response(attempt_id=attempt.id, item_version_id=item.item_version_id, answer=answer,
+                            answered_at=clock.now(), idempotency_key=idempotency_key)
         if adaptive_test:
             attempt.responses.append(response)
         else:
@@ -264,8 +264,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     if not adaptive_test:
         session.flush()
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
-    response.points = item_type.score(version.content, version.scoring, answer).points
-    session.flush()
+    response.points = item_type.score(item.content, item.scoring, answer).points
     if _administer_next(session, attempt, _scores(attempt)):
         return SavedAnswer(response=response, position=position, next_position=len(attempt.administered),
                            finished=False)
@@ -277,7 +276,7 @@ def _check_section_open(attempt: Attempt, position: int) -> None:
     """Answers go to the section running now. Raises TimeUp, or Conflict for another section."""
     specs = sections_of(attempt.test.config)
     index = sections.section_at(specs, position)
-    assert index is not None  # the position exists: _version_at found it
+    assert index is not None  # the position exists: _item_at found it
     current = len(attempt.sections or ()) - 1
     skill = specs[index].skill
     if index < current:

@@ -37,7 +37,8 @@ def count_exposures(session: Session, item_version_ids: Iterable[int]) -> None:
     """Add one delivery to each version's exposure count in one atomic statement.
 
     The database adds (no read-modify-write, so deliveries at the same moment are all counted), and the
-    rows are taken in id order, so that transactions counting several versions never deadlock.
+    rows are taken in id order, so that transactions counting several versions never deadlock. It runs on
+    the session's connection, past the ORM: nothing of the session needs flushing for it, nor changes.
     """
     ids = sorted(set(item_version_ids))
     if not ids:
@@ -45,7 +46,7 @@ def count_exposures(session: Session, item_version_ids: Iterable[int]) -> None:
     statement = dialect_insert(session)(ItemStatistics).values([
         {"item_version_id": version_id, "exposure_count": 1, "response_count": 0, "irt_provisional": True}
         for version_id in ids])
-    session.execute(statement.on_conflict_do_update(index_elements=[ItemStatistics.item_version_id],
+    session.connection().execute(statement.on_conflict_do_update(index_elements=[ItemStatistics.item_version_id],
                                                     set_={"exposure_count": ItemStatistics.exposure_count + 1}))
 
 

@@ -39,7 +39,7 @@ class Login(MethodView):
             throttle.record_failure(db_session(), username=credentials["username"], address=address)
             raise LoginFailed("unknown username or wrong password")
         throttle.record_success(db_session(), username=credentials["username"], address=address)
-        login_user(LoginUser(user))
+        login_user(LoginUser.of(user))
         new_csrf_token()
         return user
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.accounts.models import ApiToken, User
 from core.accounts.security import hash_password, hash_token, new_token_secret, verify_password
-from core.accounts.types import Role
+from core.accounts.types import Actor, Role
 from core.errors import Conflict, NotFound, RuleViolation
 
 MIN_PASSWORD_LENGTH = 10
@@ -109,6 +109,16 @@ def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, s
     session.add(token)
     session.flush()
     return token, secret
+
+
+def active_actor(session: Session, user_id: int) -> tuple[Actor, str] | None:
+    """The actor and username of an active account, or None: read on every signed-in request, so only the
+    columns it needs are fetched, without building the ORM object."""
+    row = session.execute(select(User.roles, User.unit_id, User.username)
+                          .where(User.id == user_id, User.is_active.is_(True))).first()
+    if row is None:
+        return None
+    return Actor(id=user_id, roles=frozenset(Role(r) for r in row.roles), unit_id=row.unit_id), row.username
 
 
 def get_user_by_token(session: Session, secret: str) -> User | None:
