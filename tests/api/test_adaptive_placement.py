@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from assessment.models import AttemptItem
 from question_bank.statistics import IrtParameters, set_irt_parameters
-from tests.factories import single_choice_spec
+from tests.factories import TEST_PASSWORD, single_choice_spec
 
 SECRET_WORDS = ("scoring", "correct", "irt_", "calibrat")
 
@@ -112,6 +114,50 @@ def test_answers_are_idempotent_and_adaptive_items_cannot_be_revisited(api_as, c
     assert revisit.status_code == 409
     ahead = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/5", json={"answer": {"choice": "A"}})
     assert ahead.status_code == 404
+
+
+@contextmanager
+def _statements(engine):
+    """The SQL statements run meanwhile (the test's savepoints left out)."""
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        if "SAVEPOINT" not in statement:
+            seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_an_answer_costs_seven_statements_and_never_rereads_an_item(api_as, calibrated_bank, client, factory,
+                                                                    database):
+    """Answers are the bulk of a placement campaign's requests: the signed-in actor's columns, the locked
+    attempt with its test, its answers and items given, the new answer, the exposure count and the next
+    item. The items come from the process's cache of the test's pool (versions never change)."""
+    test = _adaptive_test(api_as, selector="maxinfo", min_items=8, classification_confidence=None)
+    earlier = api_as("candidate")  # gives the same answers to the same items first: this process has read them
+    earlier_id = earlier.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
+    for position in (1, 2):
+        assert earlier.put(f"/api/v1/attempts/{earlier_id}/responses/{position}",
+                           json={"answer": {"choice": "B"}}).status_code == 200
+    candidate = factory.user("candidate")
+    login = client.post("/api/v1/auth/login", json={"username": candidate.username, "password": TEST_PASSWORD})
+    csrf = {"X-CSRF-Token": login.json["csrf_token"]}
+    with _statements(database.engine) as starting:
+        attempt_id = client.post(f"/api/v1/tests/{test['id']}/attempts", headers=csrf).json["id"]
+    assert not any(statement.startswith("SELECT attempt_items") for statement in starting)  # a new attempt's
+    assert not any(statement.startswith("SELECT responses") for statement in starting)  # are known empty
+    first = client.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}}, headers=csrf)
+    assert first.status_code == 200, first.json
+    with _statements(database.engine) as answering:
+        second = client.put(f"/api/v1/attempts/{attempt_id}/responses/2", json={"answer": {"choice": "B"}},
+                            headers=csrf)
+    assert second.status_code == 200 and second.json["next_position"] == 3, second.json
+    assert not any("item_versions" in statement for statement in answering), answering
+    assert [statement.split()[0] for statement in answering] == ["SELECT"] * 4 + ["INSERT"] * 3, answering
 
 
 def test_handing_in_early_places_on_what_was_answered(api_as, calibrated_bank):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from assessment.models import Attempt, Response
@@ -146,3 +147,40 @@ def test_a_database_restart_mid_attempt_loses_nothing_and_the_pool_recovers(serv
     with Session(engine) as session:
         answers = session.scalar(select(func.count()).select_from(Response).where(Response.attempt_id == attempt_id))
         assert answers == len(session.get(Attempt, attempt_id).administered) >= 6
+
+
+def _backend_pid(connection) -> int:
+    return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+
+def _terminate(engine, pid: int) -> None:
+    with engine.connect() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+
+
+def test_a_pooled_connection_that_sat_idle_is_tested_and_replaced_if_it_died(empty_database, monkeypatch):
+    if empty_database.backend != "postgresql":
+        pytest.skip("connections that the server can cut: PostgreSQL")
+    import core.db
+    from core.db import make_engine
+
+    engine = make_engine(empty_database.url)
+    try:
+        with engine.connect() as connection:
+            first = _backend_pid(connection)
+        _terminate(empty_database.engine, first)
+        monkeypatch.setattr(core.db, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection has sat long enough
+        with engine.connect() as connection:  # the ping finds it dead: a new one, and no error
+            second = _backend_pid(connection)
+        assert second != first
+
+        # Back in use at once (under load), a connection is not pinged: if it died meanwhile, that one
+        # request fails (the API answers 503) and the pool throws away every connection of that age.
+        monkeypatch.setattr(core.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+        _terminate(empty_database.engine, second)
+        with pytest.raises(OperationalError), engine.connect() as connection:
+            _backend_pid(connection)
+        with engine.connect() as connection:
+            assert _backend_pid(connection) not in (first, second)
+    finally:
+        engine.dispose()
