@@ -192,15 +192,12 @@ class EngineCache:
             engine = build_engine(session, test)
             with self._lock:
                 self._engines[key] = engine
-                self._items.setdefault(key, {})
         return engine
 
     def item_to_score(self, session: Session, test: Test, item_version_id: int) -> ItemToScore:
         """One item given by the test, read from the database the first time this process needs it."""
-        items = self._items.get(self._key(test))
-        if items is None:
-            self.get(session, test)
-            items = self._items[self._key(test)]
+        with self._lock:
+            items = self._items.setdefault(self._key(test), {})
         item = items.get(item_version_id)
         if item is None:
             row = session.execute(select(ItemVersion.id, Item.type, ItemVersion.content, ItemVersion.scoring)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from core.accounts import Role, User
@@ -23,6 +25,22 @@ _PASSWORD_HASH = hash_password(TEST_PASSWORD)
 _fake = Faker("vi_VN")
 _fake.seed_instance(1234)
 _sequence = itertools.count(1)
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` meanwhile, whitespace folded (the tests' savepoints left out)."""
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        if "SAVEPOINT" not in statement:
+            seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 class ApiClient:

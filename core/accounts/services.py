@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import clock
 from core.accounts.models import ApiToken, User
@@ -123,7 +123,8 @@ def active_actor(session: Session, user_id: int) -> tuple[Actor, str] | None:
 
 def get_user_by_token(session: Session, secret: str) -> User | None:
     """The active owner of a valid, unrevoked token, or None."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
+                           .options(joinedload(ApiToken.user)))  # one query: every API request runs it
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = clock.now()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from assessment.models import AttemptItem
 from question_bank.statistics import IrtParameters, set_irt_parameters
-from tests.factories import TEST_PASSWORD, single_choice_spec
+from tests.factories import TEST_PASSWORD, single_choice_spec, statements_run
 
 SECRET_WORDS = ("scoring", "correct", "irt_", "calibrat")
 
@@ -116,22 +114,6 @@ def test_answers_are_idempotent_and_adaptive_items_cannot_be_revisited(api_as, c
     assert ahead.status_code == 404
 
 
-@contextmanager
-def _statements(engine):
-    """The SQL statements run meanwhile (the test's savepoints left out)."""
-    seen: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args):
-        if "SAVEPOINT" not in statement:
-            seen.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_an_answer_costs_seven_statements_and_never_rereads_an_item(api_as, calibrated_bank, client, factory,
                                                                     database):
     """Answers are the bulk of a placement campaign's requests: the signed-in actor's columns, the locked
@@ -146,13 +128,13 @@ def test_an_answer_costs_seven_statements_and_never_rereads_an_item(api_as, cali
     candidate = factory.user("candidate")
     login = client.post("/api/v1/auth/login", json={"username": candidate.username, "password": TEST_PASSWORD})
     csrf = {"X-CSRF-Token": login.json["csrf_token"]}
-    with _statements(database.engine) as starting:
+    with statements_run(database.engine) as starting:
         attempt_id = client.post(f"/api/v1/tests/{test['id']}/attempts", headers=csrf).json["id"]
     assert not any(statement.startswith("SELECT attempt_items") for statement in starting)  # a new attempt's
     assert not any(statement.startswith("SELECT responses") for statement in starting)  # are known empty
     first = client.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}}, headers=csrf)
     assert first.status_code == 200, first.json
-    with _statements(database.engine) as answering:
+    with statements_run(database.engine) as answering:
         second = client.put(f"/api/v1/attempts/{attempt_id}/responses/2", json={"answer": {"choice": "B"}},
                             headers=csrf)
     assert second.status_code == 200 and second.json["next_position"] == 3, second.json

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.accounts import ApiToken
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, statements_run
 
 
 def test_password_login_starts_a_session_and_logout_ends_it(client, factory):
@@ -62,6 +62,29 @@ def test_inactive_user_cannot_log_in_or_use_a_token(client, api_as, factory, db_
     db_session.flush()
     assert client.post("/api/v1/auth/login", json={"username": user.username,
                                                    "password": TEST_PASSWORD}).status_code == 401
+    assert caller.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_signed_in_request_costs_one_query_and_a_deactivated_session_ends(client, api_as, factory, db_session,
+                                                                           database):
+    """Every signed-in request finds its caller first: one query, whether by session cookie or API token,
+    and always against the account as it is now."""
+    user = factory.user("author")
+    caller = api_as(user)
+    assert caller.get("/api/v1/tests").status_code == 200  # a token's first use records it
+    with statements_run(database.engine) as by_token:
+        assert caller.get("/api/v1/tests").status_code == 200
+    assert "FROM api_tokens LEFT OUTER JOIN users" in by_token[0], by_token
+    assert not any("FROM users" in statement for statement in by_token[1:]), by_token
+    assert client.post("/api/v1/auth/login", json={"username": user.username,
+                                                   "password": TEST_PASSWORD}).status_code == 200
+    with statements_run(database.engine) as by_cookie:
+        assert client.get("/api/v1/tests").status_code == 200
+    assert by_cookie[0].startswith("SELECT users.roles, users.unit_id, users.username FROM users"), by_cookie
+    assert not any("users" in statement for statement in by_cookie[1:]), by_cookie
+    user.is_active = False
+    db_session.flush()
+    assert client.get("/api/v1/tests").status_code == 401
     assert caller.get("/api/v1/auth/me").status_code == 401
 
 
