@@ -46,8 +46,9 @@ def count_exposures(session: Session, item_version_ids: Iterable[int]) -> None:
     statement = dialect_insert(session)(ItemStatistics).values([
         {"item_version_id": version_id, "exposure_count": 1, "response_count": 0, "irt_provisional": True}
         for version_id in ids])
-    session.connection().execute(statement.on_conflict_do_update(index_elements=[ItemStatistics.item_version_id],
-                                                    set_={"exposure_count": ItemStatistics.exposure_count + 1}))
+    session.connection().execute(statement.on_conflict_do_update(
+        index_elements=[ItemStatistics.item_version_id],
+        set_={"exposure_count": ItemStatistics.exposure_count + 1}))
 
 
 def set_irt_parameters(session: Session, *, item_version_id: int, parameters: IrtParameters,

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
-from core.accounts.types import Actor, Role
+from core.accounts.types import Actor
 from core.db import Base, JsonType, UtcDateTime
 
 
@@ -26,7 +26,7 @@ class User(Base):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def as_actor(self) -> Actor:
-        return Actor(id=self.id, roles=frozenset(Role(r) for r in self.roles), unit_id=self.unit_id)
+        return Actor.of_account(self.id, self.roles, self.unit_id)
 
 
 class ApiToken(Base):

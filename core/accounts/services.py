@@ -118,7 +118,7 @@ def active_actor(session: Session, user_id: int) -> tuple[Actor, str] | None:
                           .where(User.id == user_id, User.is_active.is_(True))).first()
     if row is None:
         return None
-    return Actor(id=user_id, roles=frozenset(Role(r) for r in row.roles), unit_id=row.unit_id), row.username
+    return Actor.of_account(user_id, row.roles, row.unit_id), row.username
 
 
 def get_user_by_token(session: Session, secret: str) -> User | None:

@@ -23,6 +23,11 @@ class Actor:
     roles: frozenset[Role]
     unit_id: int | None = None
 
+    @classmethod
+    def of_account(cls, user_id: int, roles: list[str], unit_id: int | None) -> Actor:
+        """The actor of an account as stored: its roles are kept as their names."""
+        return cls(id=user_id, roles=frozenset(Role(r) for r in roles), unit_id=unit_id)
+
     def has(self, *roles: Role) -> bool:
         """True if the actor holds any of ``roles``; admins hold every role."""
         return Role.ADMIN in self.roles or any(role in self.roles for role in roles)

@@ -20,6 +20,7 @@ from learning.compliance import (
 from learning.scope import ComplianceRules, InvalidRules
 from learning.reference_data import read_targets
 from tests.compliance_org import AS_OF, build_organisation
+from tests.factories import statements_run
 
 DEADLINE = date(2025, 12, 31)
 ORG_HR = Actor(id=1, roles=frozenset({Role.HR}))
@@ -177,17 +178,6 @@ def test_add_months_clips_to_the_end_of_the_month():
 
 
 def test_the_report_is_two_queries_whatever_the_number_of_people(db_session, org):
-    from sqlalchemy import event
-
-    statements = []
-    engine = db_session.get_bind().engine
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(db_session.get_bind().engine) as statements:
         compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 2  # the units, then one GROUP BY over people and levels
