@@ -62,6 +62,9 @@ def set_survey_open(session: Session, *, actor: Actor, survey_id: int, is_open: 
     if not policies.can_define_surveys(actor):
         raise PermissionDenied("only HR and admins open and close surveys")
     survey = get_survey(session, survey_id)
+    if not policies.can_open_or_close_survey(actor, survey.created_by):
+        raise PermissionDenied("HR of a unit opens and closes the surveys it defined; this one is another's, for "
+                               "organisation-wide HR or its author")
     survey.is_open = is_open
     audit.record(session, actor=actor, action="survey.opened" if is_open else "survey.closed",
                  entity_type="survey", entity_id=survey.id)

@@ -26,6 +26,12 @@ def can_define_surveys(actor: Actor) -> bool:
     return actor.has(Role.HR)
 
 
+def can_open_or_close_survey(actor: Actor, created_by: int) -> bool:
+    """Every staff member may answer a survey, so HR of one unit opens and closes only its own surveys;
+    organisation-wide HR and admins, any."""
+    return can_manage_catalogue(actor) or (actor.has(Role.HR) and actor.id == created_by)
+
+
 def can_read_survey_results(actor: Actor, unit_id: int | None) -> bool:
     """Results of every unit: organisation-wide HR and admins; unit-scoped HR gets its own unit's only."""
     if unit_id is None:

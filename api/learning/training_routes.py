@@ -184,7 +184,7 @@ class SurveyDetail(MethodView):
     @blp.arguments(SurveyUpdateSchema)
     @blp.response(200, SurveySchema)
     def patch(self, data, survey_id):
-        """Close a survey to responses, or open it again (HR, admins)."""
+        """Close a survey to responses, or open it again (its author, organisation-wide HR, admins)."""
         return surveys.set_survey_open(db_session(), actor=current_actor(), survey_id=survey_id, **data)
 
 

@@ -127,7 +127,7 @@ ADMITTED: dict[str, str] = {
     "GET /api/v1/surveys": SIGNED,
     "POST /api/v1/surveys": "hr hr_other_unit hr_organisation admin",
     "GET /api/v1/surveys/{survey_id}": SIGNED,
-    "PATCH /api/v1/surveys/{survey_id}": "hr hr_other_unit hr_organisation admin",
+    "PATCH /api/v1/surveys/{survey_id}": "hr_organisation admin",
     "POST /api/v1/surveys/{survey_id}/responses": "candidate",
     "GET /api/v1/surveys/{survey_id}/results": "hr hr_organisation admin",
     "GET /api/v1/tests": SIGNED,

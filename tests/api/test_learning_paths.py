@@ -499,6 +499,20 @@ def test_a_closed_survey_takes_no_responses(api_as, factory, db_session):
     problem(patch(person, f"/api/v1/surveys/{survey['id']}", {"is_open": True}), 403)
 
 
+def test_unit_hr_opens_and_closes_only_the_surveys_it_defined(api_as, factory):
+    north_hr, south_hr, org_hr = api_as("hr", unit=factory.unit()), api_as("hr", unit=factory.unit()), api_as("hr")
+    survey = north_hr.post("/api/v1/surveys", json={"title": "North needs", "target_groups": ["leader"],
+                                                    "questions": QUESTIONS}).json
+    url = f"/api/v1/surveys/{survey['id']}"
+    assert patch(north_hr, url, {"is_open": False}).json["is_open"] is False
+    problem(patch(south_hr, url, {"is_open": True}), 403)
+    assert north_hr.get(url).json["is_open"] is False
+    assert patch(org_hr, url, {"is_open": True}).json["is_open"] is True
+    organisation_wide = org_hr.post("/api/v1/surveys", json={"title": "All", "target_groups": ["leader"],
+                                                             "questions": QUESTIONS}).json
+    problem(patch(north_hr, f"/api/v1/surveys/{organisation_wide['id']}", {"is_open": False}), 403)
+
+
 def test_a_certified_exam_orders_the_path_by_its_section_scores(hr, learner, catalogue, db_session):
     test = Test(title="VSTEP.3-5", purpose="certification", kind="sectioned", cut_scores=[],
                 created_by=learner.user.id)
