@@ -62,7 +62,12 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 def dialect_insert(session: Session) -> Any:
     """The INSERT construct of the session's database, which has ON CONFLICT: for atomic upserts."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert_of(session.get_bind().dialect.name)
+
+
+def insert_of(dialect_name: str) -> Any:
+    """The INSERT construct, with ON CONFLICT, of the database named (``Dialect.name``)."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from collections.abc import Iterable
-
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
-from core.db import dialect_insert
+from core.db import insert_of
 from question_bank.models import ItemStatistics
 
 
@@ -34,21 +36,25 @@ def statistics_for(session: Session, item_version_id: int) -> ItemStatistics:
 
 
 def count_exposures(session: Session, item_version_ids: Iterable[int]) -> None:
-    """Add one delivery to each version's exposure count in one atomic statement.
+    """Add one delivery to each version's exposure count, atomically.
 
     The database adds (no read-modify-write, so deliveries at the same moment are all counted), and the
     rows are taken in id order, so that transactions counting several versions never deadlock. It runs on
     the session's connection, past the ORM: nothing of the session needs flushing for it, nor changes.
     """
     ids = sorted(set(item_version_ids))
-    if not ids:
-        return
-    statement = dialect_insert(session)(ItemStatistics).values([
-        {"item_version_id": version_id, "exposure_count": 1, "response_count": 0, "irt_provisional": True}
-        for version_id in ids])
-    session.connection().execute(statement.on_conflict_do_update(
-        index_elements=[ItemStatistics.item_version_id],
-        set_={"exposure_count": ItemStatistics.exposure_count + 1}))
+    if ids:
+        session.connection().execute(_exposure_upsert(session.get_bind().dialect.name),
+                                     [{"version_id": version_id} for version_id in ids])
+
+
+@functools.cache
+def _exposure_upsert(dialect_name: str) -> Any:
+    """Built once per database kind: every answer to an adaptive test runs it."""
+    statement = insert_of(dialect_name)(ItemStatistics).values(
+        item_version_id=bindparam("version_id"), exposure_count=1, response_count=0, irt_provisional=True)
+    return statement.on_conflict_do_update(index_elements=[ItemStatistics.item_version_id],
+                                           set_={"exposure_count": ItemStatistics.exposure_count + 1})
 
 
 def set_irt_parameters(session: Session, *, item_version_id: int, parameters: IrtParameters,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from core import clock
@@ -111,11 +111,15 @@ def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, s
     return token, secret
 
 
+# Built once: it runs on every signed-in request.
+_ACTIVE_ACCOUNT = select(User.roles, User.unit_id, User.username).where(User.id == bindparam("user_id"),
+                                                                       User.is_active.is_(True))
+
+
 def active_actor(session: Session, user_id: int) -> tuple[Actor, str] | None:
     """The actor and username of an active account, or None: read on every signed-in request, so only the
     columns it needs are fetched, without building the ORM object."""
-    row = session.execute(select(User.roles, User.unit_id, User.username)
-                          .where(User.id == user_id, User.is_active.is_(True))).first()
+    row = session.execute(_ACTIVE_ACCOUNT, {"user_id": user_id}).first()
     if row is None:
         return None
     return Actor.of_account(user_id, row.roles, row.unit_id), row.username
