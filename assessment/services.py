@@ -41,6 +41,7 @@ from assessment.test_definitions import (
 )
 from core import clock
 from core.accounts import Actor
+from core.db import add_inserted
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import MediaObject
@@ -109,10 +110,10 @@ def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float
         return False
     already_aside = {name for entry in attempt.administered for name in entry.set_aside}
     count_exposures(session, [int(step.item_id)])
-    attempt.administered.append(AttemptItem(  # the collection is loaded: appending spares reading it again
+    given = add_inserted(session, AttemptItem(
         attempt_id=attempt.id, position=len(attempt.administered) + 1, item_version_id=int(step.item_id),
         set_aside=[name for name in step.set_aside if name not in already_aside], administered_at=clock.now()))
-    session.flush()
+    set_committed_value(attempt, "administered", [*attempt.administered, given])  # loaded: no reading again
     return True
 
 
@@ -284,19 +285,18 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     response = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
-    if response is None:
-        response = Response(attempt_id=attempt.id, item_version_id=item.item_version_id, answer=answer,
-                            answered_at=clock.now(), idempotency_key=idempotency_key)
-        if adaptive_test:
-            attempt.responses.append(response)
-        else:
-            session.add(response)
+    if adaptive_test:
+        response = add_inserted(session, Response(
+            attempt_id=attempt.id, item_version_id=item.item_version_id, answer=answer, answered_at=clock.now(),
+            idempotency_key=idempotency_key, points=item_type.score(item.content, item.scoring, answer).points))
+        set_committed_value(attempt, "responses", [*attempt.responses, response])  # loaded with the attempt
     else:
+        if response is None:
+            response = Response(attempt_id=attempt.id, item_version_id=item.item_version_id)
+            session.add(response)
         response.answer, response.answered_at, response.idempotency_key = answer, clock.now(), idempotency_key
-    if not adaptive_test:
         session.flush()
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
-    response.points = item_type.score(item.content, item.scoring, answer).points
     if _administer_next(session, attempt, _scores(attempt)):
         return SavedAnswer(response=response, position=position, next_position=len(attempt.administered),
                            finished=False)
