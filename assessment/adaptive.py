@@ -30,7 +30,7 @@ from assessment.psychometrics.cat import (
 )
 from assessment.psychometrics.cat.stopping import DEFAULT_CONFIDENCE
 from assessment.psychometrics.levels import LevelScale
-from assessment.scoring import ItemToScore
+from assessment.scoring import GivenItem
 from core.errors import RuleViolation
 from question_bank import item_types
 from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion
@@ -170,14 +170,14 @@ def build_engine(session: Session, test: Test) -> CatEngine:
 
 
 class EngineCache:
-    """Engines of published tests, per process, with the items of their pools as scoring needs them.
+    """Engines of published tests, per process, with the items of their pools as giving and scoring need them.
 
     A published test's pool never changes, nor does an item version, so neither is read again.
     """
 
     def __init__(self) -> None:
         self._engines: dict[tuple[int, str], CatEngine] = {}
-        self._items: dict[tuple[int, str], dict[int, ItemToScore]] = {}
+        self._items: dict[tuple[int, str], dict[int, GivenItem]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -194,16 +194,17 @@ class EngineCache:
                 self._engines[key] = engine
         return engine
 
-    def item_to_score(self, session: Session, test: Test, item_version_id: int) -> ItemToScore:
+    def item(self, session: Session, test: Test, item_version_id: int) -> GivenItem:
         """One item given by the test, read from the database the first time this process needs it."""
         with self._lock:
             items = self._items.setdefault(self._key(test), {})
         item = items.get(item_version_id)
         if item is None:
-            row = session.execute(select(ItemVersion.id, Item.type, ItemVersion.content, ItemVersion.scoring)
+            row = session.execute(select(ItemVersion.id, Item.type, Item.skill, ItemVersion.content,
+                                         ItemVersion.scoring)
                                   .join(Item, Item.id == ItemVersion.item_id)
                                   .where(ItemVersion.id == item_version_id)).one()
-            item = items[item_version_id] = ItemToScore(*row)
+            item = items[item_version_id] = GivenItem(*row)
         return item
 
 

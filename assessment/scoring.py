@@ -13,18 +13,19 @@ LEVELS = range(1, 7)
 
 
 @dataclass(frozen=True, slots=True)
-class ItemToScore:
-    """What checking and scoring an answer needs of an item version. Versions never change, so a
+class GivenItem:
+    """What showing an item version, checking and scoring its answers need. Versions never change, so a
     process may keep these (assessment.adaptive caches those of a published test's pool)."""
 
     item_version_id: int
     type: str
+    skill: str | None
     content: dict[str, Any]
     scoring: dict[str, Any]
 
     @classmethod
-    def of(cls, version: ItemVersion) -> ItemToScore:
-        return cls(version.id, version.item.type, version.content, version.scoring)
+    def of(cls, version: ItemVersion) -> GivenItem:
+        return cls(version.id, version.item.type, version.item.skill, version.content, version.scoring)
 
 
 def check_cut_scores(cut_scores: Sequence[dict[str, Any]], *, max_score: float) -> None:

@@ -27,7 +27,7 @@ from assessment.results import (
 )
 from assessment.scheduling import admission
 from assessment.scheduling.models import TestSession
-from assessment.scoring import ItemToScore
+from assessment.scoring import GivenItem
 from assessment.sections import SECTIONED, sections_of
 from assessment.test_definitions import (
     DEFAULT_CERTIFICATE_VALID_MONTHS,
@@ -216,9 +216,11 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
         current = sections_of(attempt.test.config)[len(attempt.sections or ()) - 1]
         pairs = [(entry.position, entry.item_version) for entry in attempt.test.entries
                  if entry.position in current.positions]
-    elif attempt.test.kind == "adaptive":
-        waiting = [entry for entry in attempt.administered if entry.item_version_id not in answers]
-        pairs = [(entry.position, entry.item_version) for entry in waiting]
+    elif attempt.test.kind == "adaptive":  # the item waiting, from the process's cache of the test's pool
+        waiting = [(entry.position, adaptive.ENGINES.item(session, attempt.test, entry.item_version_id))
+                   for entry in attempt.administered if entry.item_version_id not in answers]
+        return [DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=item.content,
+                              answer=None) for position, item in waiting]
     else:
         pairs = [(entry.position, entry.item_version) for entry in attempt.test.entries]
     return [DeliveredItem(position=position, type=version.item.type, skill=version.item.skill or "",
@@ -226,18 +228,18 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
             for position, version in pairs]
 
 
-def _item_at(session: Session, attempt: Attempt, position: int) -> ItemToScore:
+def _item_at(session: Session, attempt: Attempt, position: int) -> GivenItem:
     """The item version at ``position``: an adaptive test's from the items given (in memory) and the
     process's cache of its pool; a fixed or sectioned test's from its entry."""
     if attempt.test.kind == "adaptive":
         given = next((entry for entry in attempt.administered if entry.position == position), None)
         if given is None:
             raise NotFound(f"this attempt has not given an item at position {position}", field="position")
-        return adaptive.ENGINES.item_to_score(session, attempt.test, given.item_version_id)
+        return adaptive.ENGINES.item(session, attempt.test, given.item_version_id)
     test_entry = session.get(TestItem, (attempt.test_id, position))
     if test_entry is None:
         raise NotFound(f"this test has no item at position {position}", field="position")
-    return ItemToScore.of(test_entry.item_version)
+    return GivenItem.of(test_entry.item_version)
 
 
 def _answer_where(session: Session, attempt: Attempt, column: Any, value: Any) -> Response | None:

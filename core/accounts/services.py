@@ -111,9 +111,10 @@ def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, s
     return token, secret
 
 
-# Built once: it runs on every signed-in request.
-_ACTIVE_ACCOUNT = select(User.roles, User.unit_id, User.username).where(User.id == bindparam("user_id"),
-                                                                       User.is_active.is_(True))
+# Built once, of the table's columns (no ORM entity to compile for): it runs on every signed-in request.
+_ACCOUNTS = User.__table__.columns
+_ACTIVE_ACCOUNT = select(_ACCOUNTS.roles, _ACCOUNTS.unit_id, _ACCOUNTS.username).where(
+    _ACCOUNTS.id == bindparam("user_id"), _ACCOUNTS.is_active.is_(True))
 
 
 def active_actor(session: Session, user_id: int) -> tuple[Actor, str] | None:

@@ -133,6 +133,7 @@ def test_an_answer_costs_five_statements_and_never_rereads_an_item(api_as, calib
         attempt_id = client.post(f"/api/v1/tests/{test['id']}/attempts", headers=csrf).json["id"]
     assert not any(statement.startswith("SELECT attempt_items") for statement in starting)  # a new attempt's
     assert not any(statement.startswith("SELECT responses") for statement in starting)  # are known empty
+    assert not any("item_versions" in statement for statement in starting)  # the first item shown: cached
     first = client.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}}, headers=csrf)
     assert first.status_code == 200, first.json
     with statements_run(database.engine) as answering:
