@@ -28,6 +28,14 @@ def ancestor_ids(session: Session, unit_id: int) -> set[int]:
     return set(session.scalars(select(chain.c.id))) - {unit_id}
 
 
+def ancestors_that_matter(session: Session, actor: Actor, unit_id: int) -> set[int]:
+    """The units above ``unit_id`` when they can change what ``actor`` may see there (HR of another unit,
+    which may be one of them); otherwise none, and no query."""
+    if policies.is_hr(actor) and not policies.sees_every_unit(actor) and actor.unit_id != unit_id:
+        return ancestor_ids(session, unit_id)
+    return set()
+
+
 def visible_unit_ids(session: Session, actor: Actor) -> set[int] | None:
     """The units whose people ``actor`` sees as HR: None for every unit. Raises PermissionDenied for non-HR."""
     if not policies.is_hr(actor):

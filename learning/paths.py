@@ -27,7 +27,7 @@ from assessment.models import CERTIFIED_BASES, AssessedLevel, LevelBasis
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from learning import catalogue, external_relations, planner
+from learning import catalogue, external_relations, organisation, planner
 from learning import training_policies as policies
 from learning.models import JobPosition, StaffMember, Unit
 from learning.training_models import (
@@ -54,11 +54,12 @@ def get_staff(session: Session, staff_id: int) -> StaffMember:
 
 def _staff_for(session: Session, actor: Actor, staff_id: int, *, self_allowed: bool) -> StaffMember:
     staff = get_staff(session, staff_id)
-    if policies.can_manage_staff_training(actor, staff):
+    if policies.can_manage_staff_training(
+            actor, staff, ancestor_ids=organisation.ancestors_that_matter(session, actor, staff.unit_id)):
         return staff
     if self_allowed and policies.can_follow_own_training(actor, staff):
         return staff
-    raise PermissionDenied("HR of one unit sees and plans only that unit's people")
+    raise PermissionDenied("HR of one unit sees and plans only the people of that unit and the units below it")
 
 
 # --- the level a plan rests on ---------------------------------------------------------------------------
@@ -261,8 +262,10 @@ def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | No
     """
     if session.get(Unit, unit_id) is None:
         raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
-    if not policies.can_list_unit_paths(actor, unit_id):
-        raise PermissionDenied("HR of one unit sees only that unit's people", field="unit_id")
+    if not policies.can_list_unit_paths(actor, unit_id,
+                                        ancestor_ids=organisation.ancestors_that_matter(session, actor, unit_id)):
+        raise PermissionDenied("HR of one unit sees only the people of that unit and the units below it",
+                               field="unit_id")
     query = (select(LearningPath).join(StaffMember, StaffMember.id == LearningPath.staff_member_id)
              .where(StaffMember.unit_id == unit_id).order_by(LearningPath.id))
     if status is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from learning import external_relations
+from learning import external_relations, organisation
 from learning import training_policies as policies
 from learning.models import StaffMember
 from learning.training_models import Survey, SurveyAudience, SurveyResponse
@@ -149,12 +149,13 @@ def _summarise(survey: Survey, responses: list[SurveyResponse]) -> dict[str, Any
 def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: int | None = None) -> dict[str, Any]:
     """Counts per option and means for scales: overall, by target group, by unit, by group within unit.
 
-    Unit-scoped HR must ask for its own unit. Raises NotFound, PermissionDenied.
+    Unit-scoped HR must ask for its own unit or one below it. Raises NotFound, PermissionDenied.
     """
     survey = get_survey(session, survey_id)
-    if not policies.can_read_survey_results(actor, unit_id):
-        raise PermissionDenied("HR of one unit reads the results of that unit only (give unit_id)",
-                               field="unit_id")
+    above = organisation.ancestors_that_matter(session, actor, unit_id) if unit_id is not None else ()
+    if not policies.can_read_survey_results(actor, unit_id, ancestor_ids=above):
+        raise PermissionDenied("HR of one unit reads the results of that unit or of a unit below it, one at a "
+                               "time (give unit_id)", field="unit_id")
     query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)
     if unit_id is not None:
         query = query.where(SurveyResponse.unit_id == unit_id)

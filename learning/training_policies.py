@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core.accounts import Actor, Role
 from learning.models import StaffMember
 from learning.policies import can_view_unit_people
@@ -12,9 +14,10 @@ def can_manage_catalogue(actor: Actor) -> bool:
     return Role.ADMIN in actor.roles or (Role.HR in actor.roles and actor.unit_id is None)
 
 
-def can_manage_staff_training(actor: Actor, staff: StaffMember) -> bool:
-    """HR of the person's unit, organisation-wide HR and admins plan paths and enrol people."""
-    return can_view_unit_people(actor, staff.unit_id)
+def can_manage_staff_training(actor: Actor, staff: StaffMember, *, ancestor_ids: Collection[int] = ()) -> bool:
+    """HR of the person's unit or of a unit above it, organisation-wide HR and admins plan paths and enrol
+    people (``ancestor_ids``: the units above the person's)."""
+    return can_view_unit_people(actor, staff.unit_id, ancestor_ids=ancestor_ids)
 
 
 def can_follow_own_training(actor: Actor, staff: StaffMember) -> bool:
@@ -32,12 +35,13 @@ def can_open_or_close_survey(actor: Actor, created_by: int) -> bool:
     return can_manage_catalogue(actor) or (actor.has(Role.HR) and actor.id == created_by)
 
 
-def can_read_survey_results(actor: Actor, unit_id: int | None) -> bool:
-    """Results of every unit: organisation-wide HR and admins; unit-scoped HR gets its own unit's only."""
+def can_read_survey_results(actor: Actor, unit_id: int | None, *, ancestor_ids: Collection[int] = ()) -> bool:
+    """Results of every unit: organisation-wide HR and admins; unit-scoped HR gets those of its own unit and
+    of the units below it, one unit at a time."""
     if unit_id is None:
         return Role.ADMIN in actor.roles or (Role.HR in actor.roles and actor.unit_id is None)
-    return can_view_unit_people(actor, unit_id)
+    return can_view_unit_people(actor, unit_id, ancestor_ids=ancestor_ids)
 
 
-def can_list_unit_paths(actor: Actor, unit_id: int) -> bool:
-    return can_view_unit_people(actor, unit_id)
+def can_list_unit_paths(actor: Actor, unit_id: int, *, ancestor_ids: Collection[int] = ()) -> bool:
+    return can_view_unit_people(actor, unit_id, ancestor_ids=ancestor_ids)

@@ -529,3 +529,33 @@ def test_a_certified_exam_orders_the_path_by_its_section_scores(hr, learner, cat
     assert (body["current_level"], body["level_basis"]) == (3, "certification")
     assert body["skill_profile"] == {"listening": 6.0, "reading": 4.0, "writing": 5.0, "speaking": 6.5}
     assert steps(body) == ["EN34-R", "EN34-S"]  # reading 4.0 is weaker than speaking 6.5
+
+
+def test_hr_of_a_unit_plans_lists_and_reads_surveys_for_the_units_below_it(api_as, factory, db_session, catalogue,
+                                                                           positions, fake_clock):
+    province = factory.unit()
+    district = factory.unit()
+    district.parent_id = province.id
+    sibling = factory.unit()
+    db_session.flush()
+    person = api_as("candidate", unit=district)
+    staff = add_staff(db_session, district, person.user, positions[4])
+    placement(db_session, person.user, 2, {})
+    province_hr, sibling_hr = api_as("hr", unit=province), api_as("hr", unit=sibling)
+
+    planned = province_hr.post(f"/api/v1/staff/{staff.id}/path", json={})
+    assert planned.status_code in (200, 201), planned.json
+    assert province_hr.get(f"/api/v1/staff/{staff.id}/path").status_code == 200
+    assert [p["staff_member_id"] for p in province_hr.get(f"/api/v1/paths?unit_id={district.id}").json] == [staff.id]
+    problem(sibling_hr.post(f"/api/v1/staff/{staff.id}/path", json={}), 403)
+    problem(sibling_hr.get(f"/api/v1/paths?unit_id={district.id}"), 403)
+    problem(api_as("hr", unit=district).get(f"/api/v1/paths?unit_id={province.id}"), 403)  # never upwards
+
+    survey = api_as("hr").post("/api/v1/surveys", json={"title": "Needs", "target_groups": ["leader"],
+                                                        "questions": QUESTIONS}).json
+    answered = person.post(f"/api/v1/surveys/{survey['id']}/responses",
+                           json={"target_group": "leader", "answers": {"language": "english"}})
+    assert answered.status_code == 201, answered.json
+    results = province_hr.get(f"/api/v1/surveys/{survey['id']}/results?unit_id={district.id}").json
+    assert results["responses"] == 1 and [u["unit_id"] for u in results["by_unit"]] == [district.id]
+    problem(sibling_hr.get(f"/api/v1/surveys/{survey['id']}/results?unit_id={district.id}"), 403)
