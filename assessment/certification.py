@@ -9,6 +9,7 @@ attempt (answers, submission, time running out, the sweep) may issue a certifica
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +37,7 @@ from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.db import Base, JsonType, UtcDateTime, dialect_insert
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.units import ancestors_that_matter, hr_scope_covers
 
 
 class Certificate(Base):
@@ -179,10 +181,12 @@ def code_of(certificate: Certificate) -> str:
     return issue_code(data, signing)
 
 
-def can_see_certificate(actor: Actor, certificate: Certificate, holder_unit_id: int | None) -> bool:
+def can_see_certificate(actor: Actor, certificate: Certificate, holder_unit_id: int | None, *,
+                        ancestor_ids: Collection[int] = ()) -> bool:
+    """The holder, test administrators, and HR of the holder's unit or of a unit above it (``ancestor_ids``)."""
     if certificate.user_id == actor.id or actor.has(Role.TEST_ADMIN):
         return True
-    return Role.HR in actor.roles and (actor.unit_id is None or actor.unit_id == holder_unit_id)
+    return hr_scope_covers(actor, holder_unit_id, ancestor_ids)
 
 
 def get_certificate_for(session: Session, *, actor: Actor, certificate_id: int) -> Certificate:
@@ -191,7 +195,9 @@ def get_certificate_for(session: Session, *, actor: Actor, certificate_id: int) 
     if certificate is None:
         raise NotFound(f"certificate {certificate_id} does not exist", field="certificate_id")
     holder = session.get(User, certificate.user_id)
-    if not can_see_certificate(actor, certificate, holder.unit_id if holder else None):
+    holder_unit_id = holder.unit_id if holder else None
+    if not can_see_certificate(actor, certificate, holder_unit_id,
+                               ancestor_ids=ancestors_that_matter(session, actor, holder_unit_id)):
         raise PermissionDenied("this certificate belongs to someone else")
     return certificate
 

@@ -10,30 +10,9 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.units import ancestor_ids, ancestors_that_matter, subtree_ids  # noqa: F401 - learning's names for them
 from learning import policies
 from learning.models import Unit, UnitGroup
-
-
-def subtree_ids(session: Session, unit_id: int) -> set[int]:
-    """The unit and every unit below it (one recursive query, on SQLite and PostgreSQL alike)."""
-    tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_subtree", recursive=True)
-    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return set(session.scalars(select(tree.c.id)))
-
-
-def ancestor_ids(session: Session, unit_id: int) -> set[int]:
-    """The units above ``unit_id``, up to its root (not the unit itself)."""
-    chain = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("unit_ancestors", recursive=True)
-    chain = chain.union_all(select(Unit.id, Unit.parent_id).where(Unit.id == chain.c.parent_id))
-    return set(session.scalars(select(chain.c.id))) - {unit_id}
-
-
-def ancestors_that_matter(session: Session, actor: Actor, unit_id: int) -> set[int]:
-    """The units above ``unit_id`` when they can change what ``actor`` may see there (HR of another unit,
-    which may be one of them); otherwise none, and no query."""
-    if policies.is_hr(actor) and not policies.sees_every_unit(actor) and actor.unit_id != unit_id:
-        return ancestor_ids(session, unit_id)
-    return set()
 
 
 def visible_unit_ids(session: Session, actor: Actor) -> set[int] | None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from core.accounts import Actor, Role
+from core.units import hr_scope_covers
 
 
 def can_view_unit_people(actor: Actor, unit_id: int, *, ancestor_ids: Collection[int] = ()) -> bool:
     """``ancestor_ids``: the units above ``unit_id``; HR of any of them sees this unit too."""
-    if Role.ADMIN in actor.roles:
-        return True
-    return Role.HR in actor.roles and (actor.unit_id is None or actor.unit_id == unit_id
-                                       or actor.unit_id in ancestor_ids)
+    return hr_scope_covers(actor, unit_id, ancestor_ids)
 
 
 def can_manage_staff(actor: Actor, unit_id: int, *, ancestor_ids: Collection[int] = ()) -> bool:

@@ -251,7 +251,8 @@ class ExternalCertificates(MethodView):
     @blp.arguments(ExternalCertificateCreateSchema, location="multipart")
     @blp.response(201, ExternalCertificateSchema)
     def post(self, data):
-        """Record a certificate issued elsewhere with its document (HR of the holder's unit); 409 if held already."""
+        """Record a certificate issued elsewhere with its document (HR of the holder's unit or a unit above it);
+        409 if held already."""
         upload = data.pop("document")
         subscores, score = data.pop("subscores"), data.pop("score")
         return external.record_external_certificate(
@@ -299,7 +300,7 @@ class VerifyExternalCertificate(MethodView):
     @blp.arguments(VerifySchema, required=False)
     @blp.response(200, ExternalCertificateSchema)
     def post(self, data, certificate_id):
-        """Mark it verified (HR of the holder's unit): its level becomes a certified level."""
+        """Mark it verified (HR of the holder's unit or a unit above it): its level becomes a certified level."""
         return external.verify_external_certificate(db_session(), actor=current_actor(),
                                                     certificate_id=certificate_id, note=data.get("note"))
 
@@ -310,7 +311,7 @@ class RejectExternalCertificate(MethodView):
     @blp.arguments(ReasonSchema)
     @blp.response(200, ExternalCertificateSchema)
     def post(self, data, certificate_id):
-        """Reject a recorded certificate, with the reason (HR of the holder's unit)."""
+        """Reject a recorded certificate, with the reason (HR of the holder's unit or a unit above it)."""
         return external.reject_external_certificate(db_session(), actor=current_actor(),
                                                     certificate_id=certificate_id, reason=data["reason"])
 
@@ -331,7 +332,7 @@ class ExternalCertificateDocument(MethodView):
     @allow(SIGNED_IN)
     @blp.response(200, description="The certificate's document (PDF, PNG or JPEG)")
     def get(self, certificate_id):
-        """The certificate's document (its holder and HR of the holder's unit only)."""
+        """The certificate's document (its holder and HR of the holder's unit or a unit above it only)."""
         certificate, media = external.get_document_for(db_session(), actor=current_actor(),
                                                        certificate_id=certificate_id)
         response = send_file(documents_store().path_for(media.sha256), mimetype=media.mime_type,

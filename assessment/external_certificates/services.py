@@ -7,7 +7,7 @@ counts as a certified level; revoking it removes that level again. Every change 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -23,6 +23,7 @@ from assessment.rules import default_rulebook as rulebook
 from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.units import ancestors_that_matter, hr_scope_covers, subtree_ids
 from question_bank.media import MediaStore
 from question_bank.models import MediaObject
 
@@ -36,15 +37,19 @@ def today_in_vietnam(now: datetime | None = None) -> date:
 
 # --- who may do what ------------------------------------------------------------------------------------
 
-def can_manage(actor: Actor, holder_unit_id: int | None) -> bool:
-    """HR records, verifies, rejects and revokes for the people of its unit (all units when unscoped)."""
-    if Role.ADMIN in actor.roles:
-        return True
-    return Role.HR in actor.roles and (actor.unit_id is None or actor.unit_id == holder_unit_id)
+def can_manage(actor: Actor, holder_unit_id: int | None, *, ancestor_ids: Collection[int] = ()) -> bool:
+    """HR records, verifies, rejects and revokes for the people of its unit and of the units below it
+    (``ancestor_ids``: the units above the holder's); all units when unscoped."""
+    return hr_scope_covers(actor, holder_unit_id, ancestor_ids)
 
 
-def can_read(actor: Actor, certificate: ExternalCertificate, holder_unit_id: int | None) -> bool:
-    return certificate.holder_id == actor.id or can_manage(actor, holder_unit_id)
+def can_read(actor: Actor, certificate: ExternalCertificate, holder_unit_id: int | None, *,
+             ancestor_ids: Collection[int] = ()) -> bool:
+    return certificate.holder_id == actor.id or can_manage(actor, holder_unit_id, ancestor_ids=ancestor_ids)
+
+
+def _may_manage_for(session: Session, actor: Actor, holder_unit_id: int | None) -> bool:
+    return can_manage(actor, holder_unit_id, ancestor_ids=ancestors_that_matter(session, actor, holder_unit_id))
 
 
 # --- recording ------------------------------------------------------------------------------------------
@@ -71,7 +76,7 @@ def record_external_certificate(session: Session, *, actor: Actor, store: MediaS
                                 document: DocumentUpload) -> ExternalCertificate:
     """Record a certificate with its document and its conversion (a level, or none and why).
 
-    Raises PermissionDenied (not HR of the holder's unit), NotFound (no such holder), RuleViolation
+    Raises PermissionDenied (not HR of the holder's unit or a unit above it), NotFound (no such holder), RuleViolation
     (dates, score, purpose or document refused), Conflict (the same kind and number already held).
     """
     if not actor.has(Role.HR):
@@ -79,8 +84,9 @@ def record_external_certificate(session: Session, *, actor: Actor, store: MediaS
     holder = session.get(User, draft.holder_id)
     if holder is None:
         raise NotFound(f"user {draft.holder_id} does not exist", field="holder_id")
-    if not can_manage(actor, holder.unit_id):
-        raise PermissionDenied("HR of one unit records certificates only for that unit's people", field="holder_id")
+    if not _may_manage_for(session, actor, holder.unit_id):
+        raise PermissionDenied("HR of one unit records certificates only for the people of that unit and the units "
+                               "below it", field="holder_id")
     today = today_in_vietnam()
     _check_dates(draft, today)
     key = number_key(draft.certificate_number)
@@ -164,10 +170,12 @@ def _holder_unit(session: Session, certificate: ExternalCertificate) -> int | No
 
 
 def get_external_certificate_for(session: Session, *, actor: Actor, certificate_id: int) -> ExternalCertificate:
-    """A certificate the actor may read (its holder, HR of the holder's unit). Raises NotFound otherwise,
-    so that others cannot learn which certificates exist."""
+    """A certificate the actor may read (its holder, HR of the holder's unit or a unit above it). Raises
+    NotFound otherwise, so that others cannot learn which certificates exist."""
     certificate = session.get(ExternalCertificate, certificate_id)
-    if certificate is None or not can_read(actor, certificate, _holder_unit(session, certificate)):
+    holder_unit_id = _holder_unit(session, certificate) if certificate is not None else None
+    if certificate is None or not can_read(actor, certificate, holder_unit_id,
+                                           ancestor_ids=ancestors_that_matter(session, actor, holder_unit_id)):
         raise NotFound(f"external certificate {certificate_id} does not exist", field="certificate_id")
     return certificate
 
@@ -182,14 +190,17 @@ class ExternalCertificateFilter:
 
 def list_external_certificates(session: Session, *, actor: Actor, filters: ExternalCertificateFilter, page: int,
                                per_page: int) -> tuple[list[ExternalCertificate], int]:
-    """Certificates the actor may read, newest first, and how many match. HR sees its unit's people
-    (all units when unscoped), everyone else their own. Raises PermissionDenied for another unit's filter."""
+    """Certificates the actor may read, newest first, and how many match. HR sees the people of its unit and
+    of the units below it (all units when unscoped), everyone else their own. Raises PermissionDenied for a
+    unit outside the HR's."""
     query = select(ExternalCertificate).join(User, User.id == ExternalCertificate.holder_id)
     if actor.has(Role.HR):
         if actor.unit_id is not None and Role.ADMIN not in actor.roles:
-            if filters.unit_id is not None and filters.unit_id != actor.unit_id:
-                raise PermissionDenied("HR of one unit sees only that unit's people", field="unit_id")
-            query = query.where(User.unit_id == actor.unit_id)
+            visible = subtree_ids(session, actor.unit_id)
+            if filters.unit_id is not None and filters.unit_id not in visible:
+                raise PermissionDenied("HR of one unit sees only the people of that unit and the units below it",
+                                       field="unit_id")
+            query = query.where(User.unit_id.in_(visible))
     else:
         query = query.where(ExternalCertificate.holder_id == actor.id)
     if filters.holder_id is not None:
@@ -208,7 +219,8 @@ def list_external_certificates(session: Session, *, actor: Actor, filters: Exter
 
 def get_document_for(session: Session, *, actor: Actor,
                      certificate_id: int) -> tuple[ExternalCertificate, MediaObject]:
-    """The certificate and its stored document, for its holder and HR of the holder's unit. Raises NotFound."""
+    """The certificate and its stored document, for its holder and HR of the holder's unit or a unit above it.
+    Raises NotFound."""
     certificate = get_external_certificate_for(session, actor=actor, certificate_id=certificate_id)
     media = session.get(MediaObject, certificate.document_sha256)
     assert media is not None  # the foreign key keeps it
@@ -219,8 +231,8 @@ def get_document_for(session: Session, *, actor: Actor,
 
 def _for_decision(session: Session, actor: Actor, certificate_id: int, what: str) -> ExternalCertificate:
     certificate = get_external_certificate_for(session, actor=actor, certificate_id=certificate_id)
-    if not can_manage(actor, _holder_unit(session, certificate)):
-        raise PermissionDenied(f"only HR of the holder's unit may {what} this certificate")
+    if not _may_manage_for(session, actor, _holder_unit(session, certificate)):
+        raise PermissionDenied(f"only HR of the holder's unit or a unit above it may {what} this certificate")
     if certificate.holder_id == actor.id:
         raise PermissionDenied(f"you cannot {what} your own certificate; another HR officer must")
     return certificate

@@ -101,3 +101,17 @@ def test_others_cannot_read_someone_elses_certificate(certified, api_as):
     assert api_as("candidate").get(f"/api/v1/certificates/{certificate['id']}").status_code == 403
     assert api_as("candidate").get("/api/v1/certificates").json == []
     assert api_as("test_admin").get(f"/api/v1/certificates/{certificate['id']}").status_code == 200
+
+
+def test_hr_of_the_holders_unit_or_a_unit_above_reads_the_certificate_and_no_other_hr_does(certified, api_as,
+                                                                                            factory, db_session):
+    candidate, certificate = certified
+    province, sibling = factory.unit(), factory.unit()
+    district = factory.unit()
+    district.parent_id = province.id
+    candidate.user.unit_id = district.id
+    db_session.flush()
+    url = f"/api/v1/certificates/{certificate['id']}"
+    for reader in (api_as("hr", unit=district), api_as("hr", unit=province), api_as("hr")):
+        assert reader.get(url).status_code == 200
+    assert api_as("hr", unit=sibling).get(url).status_code == 403

@@ -416,3 +416,24 @@ def test_an_oversized_decision_body_is_a_plain_413(hr, holder):
     response = hr.post(f"{URL}/{body['id']}/reject", json={"reason": "x" * (2 * 1024 * 1024)})
     problem = assert_problem(response, 413)
     assert "document" not in field_errors(problem)
+
+
+def test_hr_of_a_unit_above_the_holders_records_reads_lists_and_decides(api_as, factory, db_session):
+    province, sibling = factory.unit(), factory.unit()
+    district = factory.unit()
+    district.parent_id = province.id
+    db_session.flush()
+    holder = api_as("candidate", unit=district)
+    province_hr, sibling_hr = api_as("hr", unit=province), api_as("hr", unit=sibling)
+    body = recorded(province_hr, holder.user.id)
+    assert province_hr.get(f"{URL}/{body['id']}").status_code == 200
+    assert province_hr.get(f"{URL}/{body['id']}/document").status_code == 200
+    assert [c["id"] for c in province_hr.get(URL).json["items"]] == [body["id"]]
+    assert province_hr.get(f"{URL}?unit_id={district.id}").json["meta"]["total"] == 1
+    assert province_hr.post(f"{URL}/{body['id']}/verify").status_code == 200
+    assert_problem(sibling_hr.get(f"{URL}/{body['id']}"), 404)
+    assert sibling_hr.get(URL).json["items"] == []
+    assert "unit_id" in field_errors(assert_problem(sibling_hr.get(f"{URL}?unit_id={district.id}"), 403))
+    district_hr = api_as("hr", unit=district)  # never upwards: the district's HR sees no one of the province
+    assert "unit_id" in field_errors(assert_problem(district_hr.get(f"{URL}?unit_id={province.id}"), 403))
+    assert_problem(record(district_hr, api_as("candidate", unit=province).user.id, certificate_number="UP-1"), 403)
