@@ -9,7 +9,9 @@ Three locust runs against one server, in one go:
    campaign: p50/p95/p99 of answer submission once every candidate has logged in and started.
 
 Each run's figures are counted over --seconds once every one of its users is at work (logged in, attempt
-started: see locustfile.py); the arrival before that is not counted.
+started: see locustfile.py); the arrival before that is not counted. Over the same part of the ceiling and
+capacity runs, the CPU used by the server's processes, PostgreSQL's and locust's is read from /proc and
+printed per request: all three share the machine's cores, so the ratio is what those costs make it.
 
     pip install -e ".[bench]"
     python bench/load/run.py [--users 300] [--seconds 60] [--spawn-rate 10] [--workers 4]
@@ -86,22 +88,61 @@ def seed(url: str, candidates: int) -> int:
     return test_id
 
 
+# Where the machine's CPU goes during a run: the server's processes, the database's, the load generator's.
+PROCESS_GROUPS = {
+    "server": lambda command, port: f"serve --port {port}" in command,
+    "postgres": lambda command, port: command.startswith("postgres"),
+    "locust": lambda command, port: "-m locust" in command and "--headless" in command,
+}
+
+
+def cpu_seconds(port: int) -> dict[str, float] | None:
+    """CPU time (user + system) used so far by each of PROCESS_GROUPS' live processes; None without /proc."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(PROCESS_GROUPS, 0.0)
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        for group, belongs in PROCESS_GROUPS.items():
+            if belongs(command, port):
+                used[group] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def locust(port: int, user_class: str, users: int, seconds: int, folder: Path, env: dict[str, str],
-           processes: int, spawn_rate: int) -> dict[str, dict[str, float]]:
-    """Run locust headless; the stats per request name over ``seconds`` once every user is at work.
+           processes: int, spawn_rate: int) -> tuple[dict[str, dict[str, float]], dict[str, float] | None]:
+    """Run locust headless; the stats per request name over ``seconds`` once every user is at work, and
+    the cores each process group used meanwhile (None where /proc cannot tell).
 
     The users log in while they arrive (Argon2 is slow on purpose, ARRIVAL_SLACK covers the queue of
-    logins); the locustfile resets the statistics when the last one has started its attempt.
+    logins); the locustfile resets the statistics when the last one has started its attempt, and the CPU
+    is read over the same steady part of the run.
     """
     prefix = folder / user_class.lower()
-    total = seconds + users // spawn_rate + ARRIVAL_SLACK
+    arrival = users // spawn_rate + ARRIVAL_SLACK
+    total = seconds + arrival
     command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).parent / "locustfile.py"), user_class,
                "--headless", "-u", str(users), "-r", str(spawn_rate), "-t", f"{total}s", "--reset-stats",
                "-H", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--stop-timeout", "10"]
     if processes > 1:
         command += ["--processes", str(processes)]
-    subprocess.run(command, env={**os.environ, "LOAD_USERS": str(users), **env}, check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=total + 180)
+    run = subprocess.Popen(command, env={**os.environ, "LOAD_USERS": str(users), **env},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(arrival)
+    start, started = cpu_seconds(port), time.monotonic()
+    time.sleep(max(seconds - 5, 1))
+    end, ended = cpu_seconds(port), time.monotonic()
+    run.wait(timeout=total + 180)
+    cores = None if start is None or end is None else {
+        group: (end[group] - start[group]) / (ended - started) for group in PROCESS_GROUPS}
     stats = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -110,7 +151,14 @@ def locust(port: int, user_class: str, users: int, seconds: int, folder: Path, e
             stats[row["Name"]] = {"count": float(row["Request Count"]), "failures": float(row["Failure Count"]),
                                   "rps": float(row["Requests/s"]), "p50": float(row["50%"]),
                                   "p95": float(row["95%"]), "p99": float(row["99%"])}
-    return stats
+    return stats, cores
+
+
+def cpu_line(cores: dict[str, float] | None, rps: float) -> str:
+    """The cores each group used and its CPU per request: what the ratio between two runs is made of."""
+    if cores is None:
+        return "CPU shares not measured (no /proc)"
+    return ", ".join(f"{group} {used:.2f} cores = {used / rps * 1000:.2f} ms/request" for group, used in cores.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,15 +185,15 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "capacity.json").write_text(json.dumps(accounts[args.users:]))
             (folder / "latency.json").write_text(json.dumps(accounts[:args.users]))
             common = {"LOAD_TEST_ID": str(test_id)}
-            ceiling = locust(port, "Bare", args.capacity_users, args.seconds, folder, common, args.locust_processes,
-                             args.capacity_users)
-            capacity = locust(port, "Candidate", args.capacity_users, args.seconds, folder,
-                              {**common, "LOAD_ACCOUNTS": str(folder / "capacity.json"), "LOAD_THINK": "0,0"},
-                              args.locust_processes, args.spawn_rate)
+            ceiling, ceiling_cpu = locust(port, "Bare", args.capacity_users, args.seconds, folder, common,
+                                          args.locust_processes, args.capacity_users)
+            without_pause = {**common, "LOAD_ACCOUNTS": str(folder / "capacity.json"), "LOAD_THINK": "0,0"}
+            capacity, capacity_cpu = locust(port, "Candidate", args.capacity_users, args.seconds, folder,
+                                            without_pause, args.locust_processes, args.spawn_rate)
             (folder / "candidate_stats.csv").rename(folder / "capacity_stats.csv")
-            latency = locust(port, "Candidate", args.users, args.seconds, folder,
-                             {**common, "LOAD_ACCOUNTS": str(folder / "latency.json"), "LOAD_THINK": "2,6"},
-                             args.locust_processes, args.spawn_rate)
+            thinking = {**common, "LOAD_ACCOUNTS": str(folder / "latency.json"), "LOAD_THINK": "2,6"}
+            latency, _ = locust(port, "Candidate", args.users, args.seconds, folder, thinking,
+                                args.locust_processes, args.spawn_rate)
         bare_rps = ceiling["ping"]["rps"]
         capacity_rps = capacity["Aggregated"]["rps"]
         answers = latency["answer"]
@@ -155,13 +203,16 @@ def main(argv: list[str] | None = None) -> int:
               f"(answers {capacity['answer']['rps']:.1f}/s, p99 {capacity['answer']['p99']:.0f} ms); "
               f"ratio {capacity_rps / bare_rps:.2f} of the ceiling (goal >= 0.40): "
               f"{'met' if capacity_rps / bare_rps >= 0.4 else 'NOT met'}")
+        print(f"          CPU, ceiling:  {cpu_line(ceiling_cpu, bare_rps)}")
+        print(f"          CPU, capacity: {cpu_line(capacity_cpu, capacity_rps)}")
         print(f"latency   {args.users} candidates thinking 2-6 s: {answers['count']:.0f} answers, "
               f"{answers['rps']:.1f}/s, p50 {answers['p50']:.0f} ms, p95 {answers['p95']:.0f} ms, "
               f"p99 {answers['p99']:.0f} ms (goal < 100 ms): {'met' if answers['p99'] < 100 else 'NOT met'}; "
               f"failures {sum(s['failures'] for s in latency.values() if s is not latency.get('Aggregated')):.0f}")
         print(json.dumps({"bare_rps": bare_rps, "capacity_rps": capacity_rps, "ratio": capacity_rps / bare_rps,
                           "answer_p50_ms": answers["p50"], "answer_p95_ms": answers["p95"],
-                          "answer_p99_ms": answers["p99"], "users": args.users}))
+                          "answer_p99_ms": answers["p99"], "users": args.users,
+                          "cpu_cores": {"ceiling": ceiling_cpu, "capacity": capacity_cpu}}))
         return 0
 
 
