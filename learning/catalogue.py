@@ -52,14 +52,14 @@ def _check_course(session: Session, values: dict[str, Any], *, code: str) -> Non
             raise RuleViolation(f"unknown prerequisite course {unknown[0]!r}", field="prerequisites")
 
 
-def _catalogue_keeper(actor: Actor) -> None:
+def require_catalogue_keeper(actor: Actor) -> None:
     if not policies.can_manage_catalogue(actor):
         raise PermissionDenied("the course catalogue is shared by every unit: organisation-wide HR and admins keep it")
 
 
 def create_course(session: Session, *, actor: Actor, draft: CourseDraft) -> Course:
     """Add a course. Raises PermissionDenied, RuleViolation, Conflict (code taken)."""
-    _catalogue_keeper(actor)
+    require_catalogue_keeper(actor)
     values = asdict(draft)
     _check_course(session, values, code=draft.code)
     if session.scalar(select(Course.id).where(Course.code == draft.code)) is not None:
@@ -82,7 +82,7 @@ def get_course(session: Session, course_id: int) -> Course:
 
 def update_course(session: Session, *, actor: Actor, course_id: int, changes: dict[str, Any]) -> Course:
     """Change a course's fields (not its code). Raises PermissionDenied, NotFound, RuleViolation."""
-    _catalogue_keeper(actor)
+    require_catalogue_keeper(actor)
     course = get_course(session, course_id)
     names = ("title", "kind", "language", "from_level", "to_level", "skill_focus", "hours", "format", "provider",
              "capacity", "prerequisites")
@@ -97,7 +97,7 @@ def update_course(session: Session, *, actor: Actor, course_id: int, changes: di
 
 def delete_course(session: Session, *, actor: Actor, course_id: int) -> None:
     """Remove a course that has no offerings. Raises PermissionDenied, NotFound, Conflict."""
-    _catalogue_keeper(actor)
+    require_catalogue_keeper(actor)
     course = get_course(session, course_id)
     if course.offerings:
         raise Conflict("the course has offerings; it stays in the catalogue", field="course_id")
@@ -121,7 +121,7 @@ def list_courses(session: Session, *, kind: str | None = None, language: str | N
 def create_offering(session: Session, *, actor: Actor, course_id: int, starts_on: date, ends_on: date,
                     seats: int | None = None, venue: str = "") -> CourseOffering:
     """Schedule a cohort of a course (seats default to the course's capacity). Raises RuleViolation."""
-    _catalogue_keeper(actor)
+    require_catalogue_keeper(actor)
     course = get_course(session, course_id)
     if ends_on < starts_on:
         raise RuleViolation("a cohort ends on or after the day it starts", field="ends_on")

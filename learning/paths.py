@@ -155,7 +155,8 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
     courses = list(session.scalars(select(Course).where(
         or_(Course.language == position.language, Course.kind != CourseKind.LANGUAGE))))
     offerings = list(session.scalars(select(CourseOffering).where(
-        CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today)))
+        CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today,
+        CourseOffering.cancelled_at.is_(None))))
     taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
     by_id = {c.id: c for c in courses}
     kinds = external_relations.ExternalRelationsRule.load().course_kinds
@@ -228,6 +229,23 @@ def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> Le
     return path
 
 
+def replan_paths_using(session: Session, offering_id: int) -> list[LearningPath]:
+    """Plan again every path with a step in the offering, after it moved or was cancelled. A path that can
+    no longer be planned (its person lost their position) is left as it was: reading it says why."""
+    replanned = []
+    for path in list(session.scalars(select(LearningPath).where(LearningPath.id.in_(
+            select(PathStep.path_id).where(PathStep.offering_id == offering_id))).order_by(LearningPath.id))):
+        staff = session.get(StaffMember, path.staff_member_id)
+        try:
+            with session.begin_nested():
+                replanned.append(_replan(session, staff, path))
+        except RuleViolation:
+            continue
+        audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
+                     staff_member_id=staff.id, status=path.status, verdict=path.verdict, offering_id=offering_id)
+    return replanned
+
+
 def refresh_paths(session: Session, user_id: int) -> list[LearningPath]:
     """Refresh the paths of the staff member(s) linked to a user, e.g. after a new result is recorded."""
     refreshed = []
@@ -279,6 +297,9 @@ def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) ->
     """Take a seat in an offering (HR in scope, or the person). Raises Conflict when full or enrolled already."""
     staff = _staff_for(session, actor, staff_id, self_allowed=True)
     offering = catalogue.get_offering(session, offering_id, for_update=True)
+    if offering.cancelled_at is not None:
+        raise Conflict("this offering is cancelled; choose another", field="offering_id",
+                       reason=offering.cancellation_reason)
     enrolment = session.scalar(select(Enrolment).where(Enrolment.offering_id == offering.id,
                                                        Enrolment.staff_member_id == staff.id))
     if enrolment is not None and enrolment.status in SEATED:

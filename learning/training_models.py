@@ -98,6 +98,9 @@ class CourseOffering(Base):
     seats: Mapped[int] = mapped_column(Integer)
     venue: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # A cancelled cohort stays on record (its enrolments were dropped, paths re-planned) and takes no one.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
 
     course: Mapped[Course] = relationship(back_populates="offerings")
     enrolments: Mapped[list[Enrolment]] = relationship(back_populates="offering", order_by="Enrolment.id")

@@ -21,7 +21,9 @@ from api.learning.training_schemas import (
     EnrolmentSchema,
     EnrolmentUpdateSchema,
     LearningPathSchema,
+    OfferingCancelSchema,
     OfferingCreateSchema,
+    OfferingPatchSchema,
     OfferingSchema,
     PathPlanSchema,
     PathQueryArgsSchema,
@@ -34,7 +36,7 @@ from api.learning.training_schemas import (
     SurveyUpdateSchema,
 )
 from api.schemas import Blueprint
-from learning import catalogue, paths, surveys
+from learning import catalogue, offering_changes, paths, surveys
 
 blp = Blueprint("training", __name__, url_prefix="/api/v1",
                 description="Courses, learning paths, enrolments and training-needs surveys")
@@ -96,6 +98,37 @@ class Offerings(MethodView):
     def post(self, data, course_id):
         """Schedule an offering of a course: its dates and seats (HR, admins)."""
         return catalogue.create_offering(db_session(), actor=current_actor(), course_id=course_id, **data)
+
+
+@blp.route("/offerings/<int:offering_id>")
+class OfferingById(MethodView):
+    @allow(SIGNED_IN)
+    @blp.response(200, OfferingSchema)
+    def get(self, offering_id):
+        """One offering, with its seats left (none once cancelled)."""
+        current_actor()
+        return catalogue.get_offering(db_session(), offering_id)
+
+    @allow(roles(Role.HR))
+    @blp.arguments(OfferingPatchSchema)
+    @blp.response(200, OfferingSchema)
+    def patch(self, data, offering_id):
+        """Move an offering, or change its seats or venue (organisation-wide HR, admins); the paths that use it
+        are planned again when its dates change. 409 below the seats taken, or once cancelled."""
+        return offering_changes.update_offering(db_session(), actor=current_actor(), offering_id=offering_id,
+                                                changes=data)
+
+
+@blp.route("/offerings/<int:offering_id>/cancel")
+class OfferingCancel(MethodView):
+    @allow(roles(Role.HR))
+    @blp.arguments(OfferingCancelSchema)
+    @blp.response(200, OfferingSchema)
+    def post(self, data, offering_id):
+        """Cancel an offering that has not ended (organisation-wide HR, admins): its enrolments are dropped and
+        the paths that used it are planned again with another. 409 when cancelled already or over."""
+        return offering_changes.cancel_offering(db_session(), actor=current_actor(), offering_id=offering_id,
+                                                reason=data["reason"])
 
 
 @blp.route("/staff/<int:staff_id>/path")

@@ -87,6 +87,24 @@ class OfferingCreateSchema(StrictSchema):
             raise ma.ValidationError({"ends_on": ["A cohort ends on or after the day it starts."]})
 
 
+class OfferingPatchSchema(StrictSchema):
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+    seats = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=10000),
+                              metadata={"description": "Not fewer than the seats taken (409)"})
+    venue = ma.fields.String(validate=ma.validate.Length(max=200))
+
+    @ma.validates_schema
+    def ends_after_start(self, data, **_kwargs):
+        if "starts_on" in data and "ends_on" in data and data["ends_on"] < data["starts_on"]:
+            raise ma.ValidationError({"ends_on": ["A cohort ends on or after the day it starts."]})
+
+
+class OfferingCancelSchema(StrictSchema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000),
+                              metadata={"description": "Why, for the people whose enrolments are dropped"})
+
+
 def _seats_taken(offering) -> int:
     return sum(enrolment.status in SEATED for enrolment in offering.enrolments)
 
@@ -99,8 +117,10 @@ class OfferingSchema(ma.Schema):
     ends_on = ma.fields.Date()
     seats = ma.fields.Integer()
     seats_taken = ma.fields.Function(_seats_taken, metadata={"description": "Seats held by enrolments"})
-    seats_left = ma.fields.Function(lambda o: max(0, o.seats - _seats_taken(o)))
+    seats_left = ma.fields.Function(lambda o: 0 if o.cancelled_at else max(0, o.seats - _seats_taken(o)))
     venue = ma.fields.String()
+    cancelled_at = ma.fields.DateTime(allow_none=True, metadata={"description": "Set once cancelled: it takes no one"})
+    cancellation_reason = ma.fields.String(allow_none=True)
 
 
 class PathPlanSchema(StrictSchema):

@@ -95,6 +95,9 @@ ADMITTED: dict[str, str] = {
     "GET /api/v1/me/registrations": SIGNED,
     "POST /api/v1/media": "candidate author admin",
     "GET /api/v1/media/{sha256}": "candidate rater senior_rater test_admin admin",
+    "GET /api/v1/offerings/{offering_id}": SIGNED,
+    "PATCH /api/v1/offerings/{offering_id}": "hr_organisation admin",
+    "POST /api/v1/offerings/{offering_id}/cancel": "hr_organisation admin",
     "POST /api/v1/offerings/{offering_id}/enrolments": "candidate hr hr_organisation admin",
     "GET /api/v1/openapi.json": ALL,
     "GET /api/v1/paths": "hr hr_organisation admin",
@@ -252,6 +255,8 @@ class World:
         criteria = ("task_fulfilment", "organisation", "vocabulary", "grammar")
         self.requests = {
             "POST /api/v1/offerings/{offering_id}/enrolments": {"json": {"staff_member_id": staff.id}},
+            "PATCH /api/v1/offerings/{offering_id}": {"json": {"venue": "Room 2"}},
+            "POST /api/v1/offerings/{offering_id}/cancel": {"json": {"reason": "Too few teachers"}},
             "PATCH /api/v1/enrolments/{enrolment_id}": {"json": {"progress": 40}},
             "POST /api/v1/surveys/{survey_id}/responses": {"json": {"target_group": "specialist",
                                                                     "answers": {"q": "a"}}},

@@ -559,3 +559,60 @@ def test_hr_of_a_unit_plans_lists_and_reads_surveys_for_the_units_below_it(api_a
     results = province_hr.get(f"/api/v1/surveys/{survey['id']}/results?unit_id={district.id}").json
     assert results["responses"] == 1 and [u["unit_id"] for u in results["by_unit"]] == [district.id]
     problem(sibling_hr.get(f"/api/v1/surveys/{survey['id']}/results?unit_id={district.id}"), 403)
+
+
+def test_cancelling_an_offering_drops_its_enrolments_and_replans_the_paths_that_used_it(
+        keeper, hr, learner, catalogue, db_session):
+    placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
+    path = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    first = path["steps"][0]
+    enrolment = learner.post(f"/api/v1/offerings/{first['offering_id']}/enrolments",
+                             json={"staff_member_id": learner.staff.id})
+    assert enrolment.status_code == 201, enrolment.json
+    url = f"/api/v1/offerings/{first['offering_id']}"
+
+    problem(hr.post(f"{url}/cancel", json={"reason": "No teacher"}), 403)  # a unit's HR does not keep the catalogue
+    assert fields_of(problem(keeper.post(f"{url}/cancel", json={}), 422)) == {"reason"}
+    assert fields_of(problem(keeper.post(f"{url}/cancel", json={"reason": "  "}), 422)) == {"reason"}
+    cancelled = keeper.post(f"{url}/cancel", json={"reason": "No teacher this month"})
+    assert cancelled.status_code == 200, cancelled.json
+    assert cancelled.json["cancelled_at"] and cancelled.json["cancellation_reason"] == "No teacher this month"
+    assert cancelled.json["seats_left"] == 0 and keeper.get(url).json["cancelled_at"]
+
+    assert db_session.get(Enrolment, enrolment.json["id"]).status == "dropped"
+    replanned = learner.get("/api/v1/me/path").json
+    again = next(step for step in replanned["steps"] if step["course_code"] == first["course_code"])
+    assert again["offering_id"] != first["offering_id"] and again["status"] == "planned"
+    assert again["starts_on"] > first["starts_on"]  # the next month's cohort
+    refused = problem(learner.post(f"{url}/enrolments", json={"staff_member_id": learner.staff.id}), 409)
+    assert fields_of(refused) == {"offering_id"}
+    problem(keeper.post(f"{url}/cancel", json={"reason": "Twice"}), 409)
+    problem(patch(keeper, url, {"seats": 5}), 409)
+
+
+def test_moving_an_offering_moves_the_paths_that_use_it_and_seats_never_go_below_those_taken(
+        keeper, hr, learner, catalogue, db_session, factory, unit):
+    placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
+    first = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json["steps"][0]
+    url = f"/api/v1/offerings/{first['offering_id']}"
+    assert learner.post(f"{url}/enrolments", json={"staff_member_id": learner.staff.id}).status_code == 201
+
+    assert fields_of(problem(patch(keeper, url, {"seats": 0}), 422)) == {"seats"}
+    assert fields_of(problem(patch(keeper, url, {"venue": "x" * 201}), 422)) == {"venue"}
+    assert fields_of(problem(patch(keeper, url, {"ends_on": "2026-11-30"}), 422)) == {"ends_on"}
+    assert fields_of(problem(patch(keeper, url, {"starts_on": "2027-01-02", "ends_on": "2027-01-01"}),
+                             422)) == {"ends_on"}
+    assert fields_of(problem(patch(keeper, url, {"colour": "red"}), 422)) == {"colour"}
+    problem(patch(hr, url, {"venue": "Room 2"}), 403)
+    for _ in range(2):
+        colleague = add_staff(db_session, unit, factory.user("candidate", unit=unit), None)
+        db_session.add(Enrolment(offering_id=first["offering_id"], staff_member_id=colleague.id))
+    db_session.flush()
+    few = problem(patch(keeper, url, {"seats": 2}), 409)
+    assert fields_of(few) == {"seats"} and few["seats_taken"] == 3
+
+    moved = patch(keeper, url, {"starts_on": "2026-12-07", "ends_on": "2026-12-27", "seats": 3, "venue": "Hall B"})
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["seats"], moved.json["seats_left"], moved.json["venue"]) == (3, 0, "Hall B")
+    step = next(s for s in learner.get("/api/v1/me/path").json["steps"] if s["offering_id"] == first["offering_id"])
+    assert (step["starts_on"], step["ends_on"], step["status"]) == ("2026-12-07", "2026-12-27", "enrolled")
