@@ -139,18 +139,14 @@ def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int, for_upda
     return attempt
 
 
-def _attempt_with_its_items_and_answers() -> Any:
-    return (select(Attempt, Response).join(Attempt.test)
-            .outerjoin(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-            .outerjoin(Response, and_(Response.attempt_id == Attempt.id,
-                                      Response.item_version_id == AttemptItem.item_version_id))
-            .options(contains_eager(Attempt.test), contains_eager(Attempt.administered))
-            .where(Attempt.id == bindparam("attempt_id")).order_by(AttemptItem.position)
-            .execution_options(populate_existing=True))
-
-
 # Built once: every answer runs one of them, and building the statement costs more than running it.
-_ATTEMPT_READ = _attempt_with_its_items_and_answers()
+_ATTEMPT_READ = (select(Attempt, Response).join(Attempt.test)
+                 .outerjoin(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+                 .outerjoin(Response, and_(Response.attempt_id == Attempt.id,
+                                           Response.item_version_id == AttemptItem.item_version_id))
+                 .options(contains_eager(Attempt.test), contains_eager(Attempt.administered))
+                 .where(Attempt.id == bindparam("attempt_id")).order_by(AttemptItem.position)
+                 .execution_options(populate_existing=True))
 _ATTEMPT_LOCKED = _ATTEMPT_READ.with_for_update(of=Attempt)
 
 
@@ -214,18 +210,15 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
         if attempt.status != AttemptStatus.IN_PROGRESS:
             return []  # exam content stays in the exam room
         current = sections_of(attempt.test.config)[len(attempt.sections or ()) - 1]
-        pairs = [(entry.position, entry.item_version) for entry in attempt.test.entries
+        pairs = [(entry.position, GivenItem.of(entry.item_version)) for entry in attempt.test.entries
                  if entry.position in current.positions]
     elif attempt.test.kind == "adaptive":  # the item waiting, from the process's cache of the test's pool
-        waiting = [(entry.position, adaptive.ENGINES.item(session, attempt.test, entry.item_version_id))
-                   for entry in attempt.administered if entry.item_version_id not in answers]
-        return [DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=item.content,
-                              answer=None) for position, item in waiting]
+        pairs = [(entry.position, adaptive.ENGINES.item(session, attempt.test, entry.item_version_id))
+                 for entry in attempt.administered if entry.item_version_id not in answers]
     else:
-        pairs = [(entry.position, entry.item_version) for entry in attempt.test.entries]
-    return [DeliveredItem(position=position, type=version.item.type, skill=version.item.skill or "",
-                          content=version.content, answer=answers.get(version.id))
-            for position, version in pairs]
+        pairs = [(entry.position, GivenItem.of(entry.item_version)) for entry in attempt.test.entries]
+    return [DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=item.content,
+                          answer=answers.get(item.item_version_id)) for position, item in pairs]
 
 
 def _item_at(session: Session, attempt: Attempt, position: int) -> GivenItem:

@@ -17,7 +17,7 @@ from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, RuleViolation
 from learning import catalogue, paths
-from learning.training_models import SEATED, CourseOffering, Enrolment, StepStatus
+from learning.training_models import CourseOffering, Enrolment, StepStatus
 
 CHANGEABLE = ("starts_on", "ends_on", "seats", "venue")
 
@@ -66,8 +66,7 @@ def cancel_offering(session: Session, *, actor: Actor, offering_id: int, reason:
         raise Conflict("this offering has ended; its record stays as it is", field="offering_id")
     offering.cancelled_at, offering.cancellation_reason = clock.now(), reason.strip()
     dropped = list(session.scalars(select(Enrolment).where(
-        Enrolment.offering_id == offering.id, Enrolment.status.in_(SEATED),
-        Enrolment.status != StepStatus.COMPLETED)))
+        Enrolment.offering_id == offering.id, Enrolment.status.in_((StepStatus.ENROLLED, StepStatus.IN_PROGRESS)))))
     for enrolment in dropped:
         enrolment.status = StepStatus.DROPPED
     session.flush()

@@ -92,12 +92,7 @@ class OfferingPatchSchema(StrictSchema):
     ends_on = ma.fields.Date()
     seats = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=10000),
                               metadata={"description": "Not fewer than the seats taken (409)"})
-    venue = ma.fields.String(validate=ma.validate.Length(max=200))
-
-    @ma.validates_schema
-    def ends_after_start(self, data, **_kwargs):
-        if "starts_on" in data and "ends_on" in data and data["ends_on"] < data["starts_on"]:
-            raise ma.ValidationError({"ends_on": ["A cohort ends on or after the day it starts."]})
+    venue = ma.fields.String(validate=ma.validate.Length(max=200))  # the dates' order: the domain checks it
 
 
 class OfferingCancelSchema(StrictSchema):
