@@ -249,6 +249,7 @@ class SavedAnswer:
     position: int
     next_position: int | None  # adaptive: the item given next; None when the test has ended
     finished: bool
+    next_item: DeliveredItem | None = None  # adaptive: that item as the candidate sees it, to show at once
 
 
 def save_response(session: Session, *, actor: Actor, attempt_id: int, position: int, answer: dict[str, Any],
@@ -293,8 +294,9 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
         session.flush()
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
     if _administer_next(session, attempt, _scores(attempt)):
-        return SavedAnswer(response=response, position=position, next_position=len(attempt.administered),
-                           finished=False)
+        waiting = _waiting_item(session, attempt)
+        return SavedAnswer(response=response, position=position, next_position=waiting.position, finished=False,
+                           next_item=waiting)
     _finish_adaptive(session, attempt, "finished")
     return SavedAnswer(response=response, position=position, next_position=None, finished=True)
 
@@ -359,10 +361,17 @@ def _replayed(session: Session, attempt: Attempt, earlier: Response, position: i
               answer: dict[str, Any]) -> SavedAnswer:
     if _position_of(session, attempt, earlier.item_version_id) != position or earlier.answer != answer:
         raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
-    waiting = [e.position for e in attempt.administered if e.item_version_id not in _scores(attempt)]
+    waiting = _waiting_item(session, attempt) if attempt.test.kind == "adaptive" else None
     finished = attempt.status != AttemptStatus.IN_PROGRESS
-    return SavedAnswer(response=earlier, position=position, next_position=waiting[-1] if waiting else None,
-                       finished=finished and attempt.test.kind == "adaptive")
+    return SavedAnswer(response=earlier, position=position, next_position=waiting.position if waiting else None,
+                       finished=finished and attempt.test.kind == "adaptive", next_item=waiting)
+
+
+def _waiting_item(session: Session, attempt: Attempt) -> DeliveredItem | None:
+    """The item an adaptive attempt waits an answer to, sent with the answer before it so that a client
+    shows it without asking again; None once the test has ended."""
+    waiting = delivered_items(session, attempt)
+    return waiting[-1] if waiting and attempt.status == AttemptStatus.IN_PROGRESS else None
 
 
 def _position_of(session: Session, attempt: Attempt, item_version_id: int) -> int | None:

@@ -163,7 +163,7 @@ class AttemptResponse(MethodView):
                                        answer=data["answer"], idempotency_key=idempotency_key())
         return {"position": saved.position, "answer": saved.response.answer,
                 "answered_at": saved.response.answered_at, "next_position": saved.next_position,
-                "finished": saved.finished}
+                "finished": saved.finished, "next_item": saved.next_item}
 
 
 @blp.route("/attempts/<int:attempt_id>/sections/<int:index>/finish")

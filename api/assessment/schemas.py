@@ -219,6 +219,9 @@ class ResponseSchema(ma.Schema):
     next_position = ma.fields.Integer(allow_none=True,
                                       metadata={"description": "Adaptive tests: the position of the next item"})
     finished = ma.fields.Boolean(metadata={"description": "Adaptive tests: the test ended with this answer"})
+    next_item = ma.fields.Nested(DeliveredItemSchema, allow_none=True, metadata={
+        "description": "Adaptive tests: the next item as the candidate sees it (content, never its key), to show "
+                       "without another request; null when the test has ended or for other tests"})
 
 
 class ResultSchema(ma.Schema):

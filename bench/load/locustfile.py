@@ -67,8 +67,8 @@ class Candidate(HttpUser):
         if body.get("finished"):
             self.client.get(f"/api/v1/attempts/{self.attempt_id}/result", name="result")
             self.attempt_id = None
-        else:
-            self.position = body["next_position"]
+        else:  # the next item comes with the answer, as a candidate's screen shows it: no second request
+            self.position = body["next_item"]["position"]
 
 
 class Bare(HttpUser):

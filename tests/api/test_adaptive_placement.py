@@ -70,13 +70,14 @@ def test_a_candidate_is_placed_one_item_at_a_time(api_as, calibrated_bank, db_se
         _assert_no_secrets(saved)
         answered += 1
         if saved.json["finished"]:
-            assert saved.json["next_position"] is None
+            assert saved.json["next_position"] is None and saved.json["next_item"] is None
             break
         assert saved.json["next_position"] == position + 1
         position += 1
         current = candidate.get(f"/api/v1/attempts/{attempt_id}")
         _assert_no_secrets(current)
         assert [item["position"] for item in current.json["items"]] == [position]  # only the waiting item
+        assert saved.json["next_item"] == current.json["items"][0]  # shown at once, no second request needed
     assert 5 <= answered <= 12
     from question_bank.models import ItemStatistics
 
@@ -103,6 +104,8 @@ def test_answers_are_idempotent_and_adaptive_items_cannot_be_revisited(api_as, c
     again = candidate.put(url, json={"answer": {"choice": "B"}}, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == again.status_code == 200
     assert again.json["next_position"] == first.json["next_position"] == 2
+    assert again.json["next_item"] == first.json["next_item"]  # the retry shows the same next item
+    assert first.json["next_item"]["position"] == 2 and first.json["next_item"]["answer"] is None
     assert len(db_session.get(AttemptItem, (attempt_id, 2)).set_aside) >= 0
     assert db_session.get(AttemptItem, (attempt_id, 3)) is None  # the retry gave no extra item
     reused = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/2", json={"answer": {"choice": "A"}},
