@@ -2,6 +2,7 @@
 
 Settings come from the environment (set by run.py): LOAD_ACCOUNTS (JSON file of candidates),
 LOAD_TEST_ID, LOAD_THINK ("min,max" seconds between answers; "0,0" for a capacity run), LOAD_USERS.
+Users: Candidate (the campaign), Bare (the ceiling) and SignedIn (a reference: a signed-in read of one row).
 
 The statistics are reset once the last of the LOAD_USERS candidates has logged in and started an attempt:
 logins are deliberately slow (Argon2), so while candidates are still arriving the server is busy hashing
@@ -34,19 +35,23 @@ def _one_more_started(environment) -> None:
             environment.runner.stats.reset_all()
 
 
+def _log_in(user: HttpUser) -> dict[str, str]:
+    """Sign the next account of LOAD_ACCOUNTS in; the CSRF header its changes carry."""
+    with _lock:
+        index = next(_next)
+    if index >= len(_accounts):
+        raise StopUser()
+    login = user.client.post("/api/v1/auth/login", json=_accounts[index], name="login")
+    return {"X-CSRF-Token": login.json()["csrf_token"]}
+
+
 class Candidate(HttpUser):
     """Logs in, starts an adaptive placement attempt, answers until it stops, reads the result; again."""
 
     wait_time = between(*_think) if _think[1] > 0 else constant(0)
 
     def on_start(self) -> None:
-        with _lock:
-            index = next(_next)
-        if index >= len(_accounts):
-            raise StopUser()
-        account = _accounts[index]
-        login = self.client.post("/api/v1/auth/login", json=account, name="login")
-        self.csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+        self.csrf = _log_in(self)
         self.attempt_id = None
 
     @task
@@ -79,3 +84,18 @@ class Bare(HttpUser):
     @task
     def ping(self) -> None:
         self.client.get("/api/v1/ping", name="ping")
+
+
+class SignedIn(HttpUser):
+    """A reference between the two: a signed-in request that reads its account (identity and one row)
+    and writes nothing; what any signed-in request costs before it does its own work."""
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        _log_in(self)
+        _one_more_started(self.environment)
+
+    @task
+    def me(self) -> None:
+        self.client.get("/api/v1/auth/me", name="me")

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Load on the production setup: gunicorn workers on PostgreSQL, driven by locust from other processes.
 
-Three locust runs against one server, in one go:
+Four locust runs against one server, in one go:
 1. ceiling: users calling a bare JSON endpoint (`/api/v1/ping`) as fast as they can;
-2. capacity: candidates answering with no pause (log in, start an adaptive placement attempt, answer
+2. signed in, a reference: users reading their own account (`/api/v1/auth/me`) as fast as they can: what
+   a signed-in request reaches before it does any work of its own (identity, one row, no write);
+3. capacity: candidates answering with no pause (log in, start an adaptive placement attempt, answer
    until it stops, read the result, start again): requests per second against the ceiling;
-3. latency: --users candidates (300 by default) thinking 2-6 s between answers, as in a placement
+4. latency: --users candidates (300 by default) thinking 2-6 s between answers, as in a placement
    campaign: p50/p95/p99 of answer submission once every candidate has logged in and started.
 
 Each run's figures are counted over --seconds once every one of its users is at work (logged in, attempt
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             ceiling, ceiling_cpu = locust(port, "Bare", args.capacity_users, args.seconds, folder, common,
                                           args.locust_processes, args.capacity_users)
             without_pause = {**common, "LOAD_ACCOUNTS": str(folder / "capacity.json"), "LOAD_THINK": "0,0"}
+            signed_in, signed_in_cpu = locust(port, "SignedIn", args.capacity_users, args.seconds, folder,
+                                              without_pause, args.locust_processes, args.spawn_rate)
             capacity, capacity_cpu = locust(port, "Candidate", args.capacity_users, args.seconds, folder,
                                             without_pause, args.locust_processes, args.spawn_rate)
             (folder / "candidate_stats.csv").rename(folder / "capacity_stats.csv")
@@ -195,24 +199,30 @@ def main(argv: list[str] | None = None) -> int:
             latency, _ = locust(port, "Candidate", args.users, args.seconds, folder, thinking,
                                 args.locust_processes, args.spawn_rate)
         bare_rps = ceiling["ping"]["rps"]
+        me_rps = signed_in["me"]["rps"]
         capacity_rps = capacity["Aggregated"]["rps"]
         answers = latency["answer"]
         print(f"ceiling   bare JSON endpoint: {bare_rps:8.1f} requests/s ({args.capacity_users} users, "
               f"gunicorn {args.workers} workers)")
+        print(f"reference signed-in read of one row: {me_rps:8.1f} requests/s; ratio {me_rps / bare_rps:.2f} of the "
+              f"ceiling (no answer's work at all)")
         print(f"capacity  candidates without pause: {capacity_rps:8.1f} requests/s "
               f"(answers {capacity['answer']['rps']:.1f}/s, p99 {capacity['answer']['p99']:.0f} ms); "
               f"ratio {capacity_rps / bare_rps:.2f} of the ceiling (goal >= 0.40): "
               f"{'met' if capacity_rps / bare_rps >= 0.4 else 'NOT met'}")
         print(f"          CPU, ceiling:  {cpu_line(ceiling_cpu, bare_rps)}")
+        print(f"          CPU, signed in: {cpu_line(signed_in_cpu, me_rps)}")
         print(f"          CPU, capacity: {cpu_line(capacity_cpu, capacity_rps)}")
         print(f"latency   {args.users} candidates thinking 2-6 s: {answers['count']:.0f} answers, "
               f"{answers['rps']:.1f}/s, p50 {answers['p50']:.0f} ms, p95 {answers['p95']:.0f} ms, "
               f"p99 {answers['p99']:.0f} ms (goal < 100 ms): {'met' if answers['p99'] < 100 else 'NOT met'}; "
               f"failures {sum(s['failures'] for s in latency.values() if s is not latency.get('Aggregated')):.0f}")
-        print(json.dumps({"bare_rps": bare_rps, "capacity_rps": capacity_rps, "ratio": capacity_rps / bare_rps,
+        print(json.dumps({"bare_rps": bare_rps, "signed_in_rps": me_rps, "capacity_rps": capacity_rps,
+                          "ratio": capacity_rps / bare_rps,
                           "answer_p50_ms": answers["p50"], "answer_p95_ms": answers["p95"],
                           "answer_p99_ms": answers["p99"], "users": args.users,
-                          "cpu_cores": {"ceiling": ceiling_cpu, "capacity": capacity_cpu}}))
+                          "cpu_cores": {"ceiling": ceiling_cpu, "signed_in": signed_in_cpu,
+                                        "capacity": capacity_cpu}}))
         return 0
 
 
