@@ -295,6 +295,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
     if _administer_next(session, attempt, _scores(attempt)):
         waiting = _waiting_item(session, attempt)
+        assert waiting is not None  # the item just given
         return SavedAnswer(response=response, position=position, next_position=waiting.position, finished=False,
                            next_item=waiting)
     _finish_adaptive(session, attempt, "finished")
