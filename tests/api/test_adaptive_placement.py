@@ -153,12 +153,18 @@ def test_handing_in_early_places_on_what_was_answered(api_as, calibrated_bank):
     test = _adaptive_test(api_as)
     candidate = api_as("candidate")
     attempt_id = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
-    candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}})
+    first = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}},
+                          headers={"Idempotency-Key": "first"})
+    assert first.json["next_item"]["position"] == 2
     result = candidate.post(f"/api/v1/attempts/{attempt_id}/submit").json
     assert result["status"] == "scored" and 1 <= result["level"] <= 6
     assert result["placement"]["items"] == 1
     assert candidate.put(f"/api/v1/attempts/{attempt_id}/responses/2",
                          json={"answer": {"choice": "B"}}).status_code == 409
+    retried = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}},
+                            headers={"Idempotency-Key": "first"})  # the first answer's reply was lost
+    assert retried.status_code == 200, retried.json
+    assert retried.json["finished"] and retried.json["next_position"] is None and retried.json["next_item"] is None
 
 
 def test_an_adaptive_test_needs_enough_calibrated_items(api_as, calibrated_bank):
