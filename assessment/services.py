@@ -362,7 +362,7 @@ def _replayed(session: Session, attempt: Attempt, earlier: Response, position: i
               answer: dict[str, Any]) -> SavedAnswer:
     if _position_of(session, attempt, earlier.item_version_id) != position or earlier.answer != answer:
         raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
-    waiting = _waiting_item(session, attempt) if attempt.test.kind == "adaptive" else None
+    waiting = _waiting_item(session, attempt)
     finished = attempt.status != AttemptStatus.IN_PROGRESS
     return SavedAnswer(response=earlier, position=position, next_position=waiting.position if waiting else None,
                        finished=finished and attempt.test.kind == "adaptive", next_item=waiting)
@@ -370,9 +370,11 @@ def _replayed(session: Session, attempt: Attempt, earlier: Response, position: i
 
 def _waiting_item(session: Session, attempt: Attempt) -> DeliveredItem | None:
     """The item an adaptive attempt waits an answer to, sent with the answer before it so that a client
-    shows it without asking again; None once the test has ended."""
+    shows it without asking again; None once the test has ended, and for other tests (they show all)."""
+    if attempt.test.kind != "adaptive" or attempt.status != AttemptStatus.IN_PROGRESS:
+        return None
     waiting = delivered_items(session, attempt)
-    return waiting[-1] if waiting and attempt.status == AttemptStatus.IN_PROGRESS else None
+    return waiting[-1] if waiting else None
 
 
 def _position_of(session: Session, attempt: Attempt, item_version_id: int) -> int | None:

@@ -1,10 +1,10 @@
-"""Locust users for bench/load/run.py: candidates taking adaptive placement tests, and a bare endpoint.
+"""Locust users for bench/load/run.py: candidates taking adaptive placement tests, a bare endpoint, a signed-in read.
 
 Settings come from the environment (set by run.py): LOAD_ACCOUNTS (JSON file of candidates),
 LOAD_TEST_ID, LOAD_THINK ("min,max" seconds between answers; "0,0" for a capacity run), LOAD_USERS.
 Users: Candidate (the campaign), Bare (the ceiling) and SignedIn (a reference: a signed-in read of one row).
 
-The statistics are reset once the last of the LOAD_USERS candidates has logged in and started an attempt:
+The statistics are reset once the last of the LOAD_USERS users has logged in (a candidate: and started an attempt):
 logins are deliberately slow (Argon2), so while candidates are still arriving the server is busy hashing
 passwords; the figures are those of the campaign that follows, every candidate at work.
 """
@@ -29,7 +29,7 @@ _started = itertools.count(1)
 
 
 def _one_more_started(environment) -> None:
-    """Count a candidate at work; when all are, start the statistics afresh."""
+    """Count a user at work; when all are, start the statistics afresh."""
     with _lock:
         if next(_started) == _expected:
             environment.runner.stats.reset_all()
