@@ -30,10 +30,10 @@ from assessment.psychometrics.cat import (
 )
 from assessment.psychometrics.cat.stopping import DEFAULT_CONFIDENCE
 from assessment.psychometrics.levels import LevelScale
-from assessment.scoring import GivenItem
+from assessment.scoring import GivenItem, ShownStimulus
 from core.errors import RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion
+from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion, Stimulus
 
 DEFAULT_CUTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 WEB_SELECTORS = ("maxinfo", "randomesque")
@@ -178,6 +178,7 @@ class EngineCache:
     def __init__(self) -> None:
         self._engines: dict[tuple[int, str], CatEngine] = {}
         self._items: dict[tuple[int, str], dict[int, GivenItem]] = {}
+        self._stimuli: dict[tuple[int, str], dict[int, ShownStimulus]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -201,11 +202,21 @@ class EngineCache:
         item = items.get(item_version_id)
         if item is None:
             row = session.execute(select(ItemVersion.id, Item.type, Item.skill, ItemVersion.content,
-                                         ItemVersion.scoring)
+                                         ItemVersion.scoring, ItemVersion.stimulus_id)
                                   .join(Item, Item.id == ItemVersion.item_id)
                                   .where(ItemVersion.id == item_version_id)).one()
             item = items[item_version_id] = GivenItem(*row)
         return item
+
+    def stimulus(self, session: Session, test: Test, stimulus_id: int) -> ShownStimulus:
+        """A passage or recording the test's items are shown with, read the first time this process needs it
+        (a stimulus never changes: a different passage is a new stimulus and a new item version)."""
+        with self._lock:
+            stimuli = self._stimuli.setdefault(self._key(test), {})
+        stimulus = stimuli.get(stimulus_id)
+        if stimulus is None:
+            stimulus = stimuli[stimulus_id] = ShownStimulus.of(session.get_one(Stimulus, stimulus_id))
+        return stimulus
 
 
 ENGINES = EngineCache()

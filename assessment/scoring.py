@@ -7,9 +7,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import RuleViolation
-from question_bank.models import ItemVersion
+from question_bank.models import ItemVersion, Stimulus
 
 LEVELS = range(1, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownStimulus:
+    """The passage, recording or picture a candidate reads or hears with an item (an item set's shared part)."""
+
+    id: int
+    kind: str  # passage, audio, image
+    title: str
+    body: str  # sanitised XHTML; its media as /api/v1/media/<sha256>
+    max_plays: int | None  # how often the candidate may play its recording (None: no limit)
+
+    @classmethod
+    def of(cls, stimulus: Stimulus) -> ShownStimulus:
+        return cls(stimulus.id, stimulus.kind, stimulus.title, stimulus.body, stimulus.max_plays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +37,12 @@ class GivenItem:
     skill: str | None
     content: dict[str, Any]
     scoring: dict[str, Any]
+    stimulus_id: int | None  # the passage or recording shown with it
 
     @classmethod
     def of(cls, version: ItemVersion) -> GivenItem:
-        return cls(version.id, version.item.type, version.item.skill, version.content, version.scoring)
+        return cls(version.id, version.item.type, version.item.skill, version.content, version.scoring,
+                   version.stimulus_id)
 
 
 def check_cut_scores(cut_scores: Sequence[dict[str, Any]], *, max_score: float) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessment import adaptive, policies, sections
-from assessment.models import Attempt, AttemptItem, AttemptStatus, Response, TestItem, TestStatus
+from assessment.models import Attempt, AttemptItem, AttemptStatus, Response, Test, TestItem, TestStatus
 from assessment.results import (
     _finish_adaptive,
     _score,
@@ -27,7 +27,7 @@ from assessment.results import (
 )
 from assessment.scheduling import admission
 from assessment.scheduling.models import TestSession
-from assessment.scoring import GivenItem
+from assessment.scoring import GivenItem, ShownStimulus
 from assessment.sections import SECTIONED, sections_of
 from assessment.test_definitions import (
     DEFAULT_CERTIFICATE_VALID_MONTHS,
@@ -44,7 +44,7 @@ from core.accounts import Actor
 from core.db import add_inserted
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import MediaObject
+from question_bank.models import MediaObject, Stimulus
 from question_bank.statistics import count_exposures
 
 __all__ = [
@@ -65,6 +65,7 @@ class DeliveredItem:
     skill: str
     content: dict[str, Any]
     answer: dict[str, Any] | None
+    stimulus: ShownStimulus | None = None  # the passage or recording to show with it
 
 
 def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
@@ -217,8 +218,21 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
                  for entry in attempt.administered if entry.item_version_id not in answers]
     else:
         pairs = [(entry.position, GivenItem.of(entry.item_version)) for entry in attempt.test.entries]
+    stimuli = _stimuli_of(session, attempt.test, {item.stimulus_id for _, item in pairs} - {None})
     return [DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=item.content,
-                          answer=answers.get(item.item_version_id)) for position, item in pairs]
+                          answer=answers.get(item.item_version_id), stimulus=stimuli.get(item.stimulus_id))
+            for position, item in pairs]
+
+
+def _stimuli_of(session: Session, test: Test, ids: set[int]) -> dict[int | None, ShownStimulus]:
+    """The passages and recordings shown with a test's items: an adaptive test's from the process's cache
+    (one item at a time, on every answer), another test's in one query."""
+    if test.kind == "adaptive":
+        return {stimulus_id: adaptive.ENGINES.stimulus(session, test, stimulus_id) for stimulus_id in ids}
+    if not ids:
+        return {}
+    return {stimulus.id: ShownStimulus.of(stimulus)
+            for stimulus in session.scalars(select(Stimulus).where(Stimulus.id.in_(ids)))}
 
 
 def _item_at(session: Session, attempt: Attempt, position: int) -> GivenItem:

@@ -54,6 +54,7 @@ class Item(Base):
     category: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(255), default="")
     expected_seconds: Mapped[int | None] = mapped_column(Integer)
+    # The current version's stimulus, here too for filtering and for grouping a test's item sets.
     stimulus_id: Mapped[int | None] = mapped_column(ForeignKey("stimuli.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=ItemStatus.DRAFT, index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
@@ -127,10 +128,13 @@ class ItemVersion(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JsonType)
     # ... and what they must never see (keys, scoring rules), kept in its own column.
     scoring: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # The passage or recording delivered with this version; a different one makes a new version.
+    stimulus_id: Mapped[int | None] = mapped_column(ForeignKey("stimuli.id", ondelete="RESTRICT"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     item: Mapped[Item] = relationship(back_populates="versions", foreign_keys=[item_id])
+    stimulus: Mapped[Stimulus | None] = relationship()
     statistics: Mapped[ItemStatistics | None] = relationship(viewonly=True)
 
 

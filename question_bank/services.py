@@ -48,7 +48,7 @@ class ItemDraft:
 
 @dataclass(frozen=True, slots=True)
 class ItemChanges:
-    """A partial update: fields left as None are kept. Content or scoring changes make a new version."""
+    """A partial update: fields left as None are kept. Content, scoring or stimulus changes make a new version."""
 
     content: dict[str, Any] | None = None
     scoring: dict[str, Any] | None = None
@@ -135,7 +135,8 @@ def create_item(session: Session, *, author: Actor, draft: ItemDraft) -> Item:
     session.add(item)
     item.tags = list(draft.tags)
     session.flush()
-    version = ItemVersion(item_id=item.id, number=1, content=content, scoring=draft.scoring, created_by=author.id)
+    version = ItemVersion(item_id=item.id, number=1, content=content, scoring=draft.scoring,
+                          stimulus_id=draft.stimulus_id, created_by=author.id)
     session.add(version)
     session.flush()
     item.current_version = version
@@ -184,11 +185,14 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     assert current is not None
     new_content = _sanitise_content(changes.content) if changes.content is not None else current.content
     new_scoring = changes.scoring if changes.scoring is not None else current.scoring
-    content_changed = (new_content, new_scoring) != (current.content, current.scoring)
+    # The passage is part of what a candidate reads: changing it is changing the content.
+    new_stimulus = changes.stimulus_id if changes.stimulus_id is not None else current.stimulus_id
+    content_changed = (new_content, new_scoring, new_stimulus) != (current.content, current.scoring,
+                                                                    current.stimulus_id)
     if content_changed:
         item_types.get(item.type).validate(new_content, new_scoring)
         version = ItemVersion(item_id=item.id, number=current.number + 1, content=new_content, scoring=new_scoring,
-                              created_by=actor.id)
+                              stimulus_id=new_stimulus, created_by=actor.id)
         session.add(version)
         session.flush()
         item.current_version = version

@@ -62,6 +62,9 @@ class ApiClient:
     def put(self, url: str, **kwargs: Any):
         return self._call("PUT", url, **kwargs)
 
+    def patch(self, url: str, **kwargs: Any):
+        return self._call("PATCH", url, **kwargs)
+
     def delete(self, url: str, **kwargs: Any):
         return self._call("DELETE", url, **kwargs)
 
@@ -142,9 +145,13 @@ class Factory:
                 body=f"<p>{_fake.paragraph(nb_sentences=6)} ({next(_sequence)})</p>")
             reading += [self.approved_item(author, reviewer, **single_choice_spec(skill="reading"),
                                            stimulus_id=stimulus.id).id for _ in range(10)]
+        email = question_bank.create_stimulus(  # task 1 answers a letter or an email
+            self.session, actor=author.as_actor(), title="An email from a colleague",
+            body=f"<p>Could you tell me about the training course you went to? ({next(_sequence)})</p>")
         writing = [self.approved_item(author, reviewer, type="essay", skill="writing", content={
             "stem": f"Write task {task} ({next(_sequence)})", "min_words": 120 * task, "max_words": 200 * task},
-            scoring={"rubric": f"vstep-writing-task{task}"}).id for task in (1, 2)]
+            scoring={"rubric": f"vstep-writing-task{task}"}, stimulus_id=email.id if task == 1 else None).id
+            for task in (1, 2)]
         speaking = [self.approved_item(author, reviewer, type="speaking", skill="speaking", content={
             "stem": f"Speaking part {part} ({next(_sequence)})", "preparation_seconds": 60, "response_seconds": 180},
             scoring={"rubric": "vstep-speaking"}).id for part in (1, 2, 3)]

@@ -11,6 +11,7 @@ from core.accounts import Role
 from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
+from api.assessment.schemas import ShownStimulusSchema
 from api.schemas import Blueprint, Id, StrictSchema
 from assessment.rating import monitoring, rubrics
 from assessment.rating import services as rating
@@ -53,6 +54,8 @@ class MarkingSchema(ma.Schema):
     rubric = ma.fields.Dict()
     criteria = ma.fields.Dict(allow_none=True, metadata={"description": "Your scores, once submitted"})
     score = ma.fields.Float(allow_none=True)
+    stimulus = ma.fields.Nested(ShownStimulusSchema, allow_none=True, metadata={
+        "description": "The passage or recording the task came with; null when it has none"})
 
 
 class MarkSchema(StrictSchema):

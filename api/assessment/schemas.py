@@ -167,6 +167,17 @@ def _sections(test) -> list | None:
     return test.config["sections"]
 
 
+class ShownStimulusSchema(ma.Schema):
+    """The passage, recording or picture shown with an item; items of one set share it (the same id)."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "passage, audio or image"})
+    title = ma.fields.String()
+    body = ma.fields.String(metadata={"description": "sanitised XHTML; its media as /api/v1/media/<sha256>"})
+    max_plays = ma.fields.Integer(allow_none=True, metadata={
+        "description": "how often the candidate may play its recording; null: no limit"})
+
+
 class DeliveredItemSchema(ma.Schema):
     """An item as the candidate sees it: content only, never keys or parameters."""
 
@@ -175,6 +186,8 @@ class DeliveredItemSchema(ma.Schema):
     skill = ma.fields.String()
     content = ma.fields.Dict()
     answer = ma.fields.Dict(allow_none=True)
+    stimulus = ma.fields.Nested(ShownStimulusSchema, allow_none=True, metadata={
+        "description": "the passage or recording to read or hear with the item; null when it has none"})
 
 
 class AttemptSchema(ma.Schema):

@@ -66,6 +66,8 @@ class ItemVersionSchema(ma.Schema):
     number = ma.fields.Integer()
     content = ma.fields.Dict()
     scoring = ma.fields.Dict()
+    stimulus_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The passage or recording this version is delivered with"})
     created_by = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     statistics = ma.fields.Nested(ItemStatisticsSlotSchema, allow_none=True, metadata={

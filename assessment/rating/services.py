@@ -32,6 +32,7 @@ from assessment.results import settle_rated_sections
 from assessment.rating.models import AssignmentStatus, Benchmark, RatedResponse, RatingAssignment
 from assessment.rules.apply import writing_composite
 from assessment.rules.numbers import round_half_up_to_half
+from assessment.scoring import ShownStimulus
 from assessment.sections import sections_of
 from core import audit, clock
 from core.accounts import Actor, Role, User
@@ -157,6 +158,7 @@ class MarkingView:
     rubric: dict[str, Any]
     criteria: dict[str, float] | None
     score: float | None
+    stimulus: ShownStimulus | None  # the passage or recording the task came with, as the candidate saw it
 
 
 def _view(session: Session, assignment: RatingAssignment) -> MarkingView:
@@ -170,7 +172,8 @@ def _view(session: Session, assignment: RatingAssignment) -> MarkingView:
     return MarkingView(assignment.id, assignment.status, assignment.due_at, version.content, version.item.type,
                        version.item.skill or "", answer,
                        {"code": rubric.code, "version": rubric.version, "title": rubric.title,
-                        "criteria": rubric.criteria}, assignment.criteria, assignment.score)
+                        "criteria": rubric.criteria}, assignment.criteria, assignment.score,
+                       ShownStimulus.of(version.stimulus) if version.stimulus is not None else None)
 
 
 def _check_rater(actor: Actor) -> None:

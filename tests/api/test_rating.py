@@ -76,6 +76,10 @@ def test_two_raters_in_agreement_certify_the_attempt(centre, db_session):
     speaking = next(a for a in queues[0] if a["skill"] == "speaking")
     assert speaking["answer"]["audio_url"].startswith("/api/v1/media/")
     assert [c["key"] for c in speaking["rubric"]["criteria"]] == list(SPEAKING_CRITERIA)
+    letters = [a for a in queues[0] if a["stimulus"] is not None]  # task 1 answers an email: shown with it
+    assert [a["skill"] for a in letters] == ["writing"]
+    assert letters[0]["stimulus"]["title"] == "An email from a colleague"
+    assert letters[0]["stimulus"]["body"].startswith("<p>Could you tell me about the training course")
 
     # Writing: 6 and 7 (task 1), 6 and 7 (task 2) -> 6.5 each -> composite 6.5. Speaking 7 and 7.5 -> 7.25 -> 7.5.
     for rater, writing, speaking_score in ((first, 6, 7), (second, 7, 7.5)):

@@ -92,6 +92,9 @@ def test_a_full_vstep_attempt_with_a_dropped_connection(api_as, exam, app, facto
     again = reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/0/finish")  # a retried request
     assert again.json["current_section"] == 1
     assert [i["position"] for i in moved.json["items"]] == list(range(36, 76))
+    passages = [item["stimulus"] for item in moved.json["items"]]  # 4 passages, each with its 10 questions
+    assert [p["title"] for p in passages[::10]] == ["Passage 1", "Passage 2", "Passage 3", "Passage 4"]
+    assert all(p == passages[start] for start in range(0, 40, 10) for p in passages[start:start + 10])
     late = _answer(reconnected, attempt_id, 5, {"choice": "B"})
     assert late.status_code == 409 and "finished the listening section" in late.json["detail"]
     assert reconnected.post(f"/api/v1/attempts/{attempt_id}/sections/2/finish").status_code == 409

@@ -47,3 +47,30 @@ def test_postgresql_gets_a_trigram_index_for_text_search(empty_database):
         assert "ix_items_search_text_trgm" in indexes
     else:
         assert "ix_items_search_text_trgm" not in indexes
+
+
+def test_existing_item_versions_keep_the_passage_their_item_was_delivered_with(empty_database):
+    """3f8a6c2e9d41 pins each version to a stimulus: existing versions take their item's."""
+    from sqlalchemy import text
+
+    upgrade_database(empty_database.url, "7e1c5a9b3d20")
+    now = "2026-11-24 08:00:00+00:00"
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
+                                "created_at) VALUES (1, 'author', 'An Author', 'x', '[\"author\"]', true, :now)"),
+                           {"now": now})
+        connection.execute(text("INSERT INTO stimuli (id, kind, title, body, language, content_hash, created_by, "
+                                "created_at) VALUES (7, 'passage', 'Notice', '<p>Text.</p>', 'en', 'h', 1, :now)"),
+                           {"now": now})
+        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
+                                "title, source, stimulus_id, revision, search_text, preview) VALUES (:id, "
+                                "'single_choice', 'en', 'draft', 1, :now, :now, '', '', :stimulus, 1, '', '')"),
+                           [{"id": 1, "stimulus": 7, "now": now}, {"id": 2, "stimulus": None, "now": now}])
+        connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                                "created_at) VALUES (:id, :item, :number, '{}', '{}', 1, :now)"),
+                           [{"id": item * 10 + number, "item": item, "number": number, "now": now}
+                            for item in (1, 2) for number in (1, 2)])
+    upgrade_database(empty_database.url)
+    with empty_database.engine.connect() as connection:
+        pinned = dict(connection.execute(text("SELECT id, stimulus_id FROM item_versions ORDER BY id")).all())
+    assert pinned == {11: 7, 12: 7, 21: None, 22: None}

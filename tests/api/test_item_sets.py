@@ -1,0 +1,96 @@
+"""Item sets: the passage or recording an item shares with others reaches the candidate with it, pinned to the
+item version that was delivered (the VSTEP exam's sections: tests/api/test_vstep_exam.py; raters see it with the
+task: tests/api/test_rating.py)."""
+
+from __future__ import annotations
+
+from question_bank import services as bank
+from question_bank.statistics import IrtParameters, set_irt_parameters
+from tests.factories import single_choice_spec
+
+
+def _fixed_test(api_as, item_ids):
+    created = api_as("test_admin").post("/api/v1/tests", json={
+        "title": "Reading check", "purpose": "placement", "item_ids": item_ids,
+        "cut_scores": [{"level": 2, "min_score": 1}]})
+    assert created.status_code == 201, created.json
+    assert api_as("test_admin").post(f"/api/v1/tests/{created.json['id']}/publish").status_code == 200
+    return created.json["id"]
+
+
+def test_a_fixed_test_shows_each_item_with_its_passage_or_recording(api_as, factory, db_session):
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    passage = bank.create_stimulus(db_session, actor=author.as_actor(), title="Canteen notice",
+                                   body="<p>The canteen closes at two on Fridays.</p>")
+    recording = bank.create_stimulus(db_session, actor=author.as_actor(), title="Phone message", kind="audio",
+                                     body='<audio src="/api/v1/media/abc"></audio>', max_plays=2)
+    on_passage = [factory.approved_item(author, reviewer, **single_choice_spec(skill="reading"),
+                                        stimulus_id=passage.id) for _ in range(2)]
+    on_recording = factory.approved_item(author, reviewer, **single_choice_spec(skill="listening"),
+                                         stimulus_id=recording.id)
+    alone = factory.approved_item(author, reviewer)
+    test_id = _fixed_test(api_as, [on_recording.id, *(i.id for i in on_passage), alone.id])
+
+    candidate = api_as("candidate")
+    started = candidate.post(f"/api/v1/tests/{test_id}/attempts")
+    assert started.status_code == 201, started.json
+    shown = {item["position"]: item["stimulus"] for item in started.json["items"]}
+    assert shown[1] == {"id": recording.id, "kind": "audio", "title": "Phone message",
+                        "body": '<audio src="/api/v1/media/abc"></audio>', "max_plays": 2}
+    assert shown[2] == shown[3] == {"id": passage.id, "kind": "passage", "title": "Canteen notice",
+                                    "body": "<p>The canteen closes at two on Fridays.</p>", "max_plays": None}
+    assert shown[4] is None
+    again = candidate.get(f"/api/v1/attempts/{started.json['id']}")
+    assert [item["stimulus"] for item in again.json["items"]] == [shown[1], shown[2], shown[3], None]
+
+
+def test_a_changed_passage_is_a_new_version_to_review_and_a_published_test_keeps_the_old_one(
+        api_as, factory, db_session):
+    author_user, reviewer = factory.user("author"), factory.user("reviewer")
+    old = bank.create_stimulus(db_session, actor=author_user.as_actor(), title="Notice", body="<p>Old text.</p>")
+    new = bank.create_stimulus(db_session, actor=author_user.as_actor(), title="Notice", body="<p>New text.</p>")
+    item = factory.approved_item(author_user, reviewer, **single_choice_spec(skill="reading"), stimulus_id=old.id)
+    test_id = _fixed_test(api_as, [item.id])
+
+    author = api_as(author_user)
+    read = author.get(f"/api/v1/items/{item.id}")
+    changed = author.patch(f"/api/v1/items/{item.id}", json={"stimulus_id": new.id},
+                           headers={"If-Match": read.headers["ETag"]})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["stimulus_id"] == new.id
+    assert changed.json["status"] == "draft"  # what candidates read changed: it needs a fresh review
+    assert changed.json["current_version"]["number"] == 2
+    versions = author.get(f"/api/v1/items/{item.id}/versions").json
+    assert [(v["number"], v["stimulus_id"]) for v in versions] == [(1, old.id), (2, new.id)]
+
+    started = api_as("candidate").post(f"/api/v1/tests/{test_id}/attempts")
+    assert started.json["items"][0]["stimulus"]["body"] == "<p>Old text.</p>"  # the version the test holds
+
+
+def test_an_adaptive_test_sends_the_passage_with_each_item_it_gives(api_as, factory, db_session):
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    passages = [bank.create_stimulus(db_session, actor=author.as_actor(), title=f"Notice {n}",
+                                     body=f"<p>Notice number {n}.</p>") for n in range(20)]
+    for index in range(40):
+        item = factory.approved_item(author, reviewer, **single_choice_spec(skill=("grammar", "vocabulary")[index % 2]),
+                                     stimulus_id=passages[index // 2].id)
+        set_irt_parameters(db_session, item_version_id=item.current_version_id, calibrated_at=None,
+                           parameters=IrtParameters(model="2pl", a=1.6, b=-2.5 + 5.0 * index / 39))
+    admin = api_as("test_admin")
+    test = admin.post("/api/v1/tests", json={"title": "Placement", "purpose": "placement", "kind": "adaptive",
+                                             "adaptive": {"min_items": 4, "max_items": 4}}).json
+    assert admin.post(f"/api/v1/tests/{test['id']}/publish").status_code == 200
+    by_id = {p.id: p for p in passages}
+
+    candidate = api_as("candidate")
+    started = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json
+    item, seen = started["items"][0], []
+    while item is not None:
+        stimulus = item["stimulus"]
+        assert stimulus["body"] == by_id[stimulus["id"]].body and stimulus["kind"] == "passage"
+        seen.append(stimulus["id"])
+        saved = candidate.put(f"/api/v1/attempts/{started['id']}/responses/{item['position']}",
+                              json={"answer": {"choice": "B"}})
+        assert saved.status_code == 200, saved.json
+        item = saved.json["next_item"]
+    assert len(seen) == 4
