@@ -8,8 +8,9 @@ and cached, and each request resumes a session from the stored rows in microseco
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import select
@@ -169,6 +170,9 @@ def build_engine(session: Session, test: Test) -> CatEngine:
         raise RuleViolation(f"the adaptive test cannot run on its pool: {error}", field="adaptive") from None
 
 
+Cached = TypeVar("Cached")
+
+
 class EngineCache:
     """Engines of published tests, per process, with the items of their pools as giving and scoring need them.
 
@@ -197,27 +201,25 @@ class EngineCache:
 
     def item(self, session: Session, test: Test, item_version_id: int) -> GivenItem:
         """One item given by the test, read from the database the first time this process needs it."""
-        with self._lock:
-            items = self._items.setdefault(self._key(test), {})
-        item = items.get(item_version_id)
-        if item is None:
-            row = session.execute(select(ItemVersion.id, Item.type, Item.skill, ItemVersion.content,
-                                         ItemVersion.scoring, ItemVersion.stimulus_id)
-                                  .join(Item, Item.id == ItemVersion.item_id)
-                                  .where(ItemVersion.id == item_version_id)).one()
-            item = items[item_version_id] = GivenItem(*row)
-        return item
+        return self._read_once(self._items, test, item_version_id, lambda: GivenItem(*session.execute(
+            select(ItemVersion.id, Item.type, Item.skill, ItemVersion.content, ItemVersion.scoring,
+                   ItemVersion.stimulus_id)
+            .join(Item, Item.id == ItemVersion.item_id).where(ItemVersion.id == item_version_id)).one()))
 
     def stimulus(self, session: Session, test: Test, stimulus_id: int) -> ShownStimulus:
         """A passage or recording the test's items are shown with, read the first time this process needs it
         (a stimulus never changes: a different passage is a new stimulus and a new item version)."""
-        with self._lock:
-            stimuli = self._stimuli.setdefault(self._key(test), {})
-        stimulus = stimuli.get(stimulus_id)
-        if stimulus is None:
-            stimulus = stimuli[stimulus_id] = ShownStimulus.of(session.get_one(Stimulus, stimulus_id))
-        return stimulus
+        return self._read_once(self._stimuli, test, stimulus_id,
+                               lambda: ShownStimulus.of(session.get_one(Stimulus, stimulus_id)))
 
+    def _read_once(self, store: dict[tuple[int, str], dict[int, Cached]], test: Test, key: int,
+                   read: Callable[[], Cached]) -> Cached:
+        with self._lock:
+            entries = store.setdefault(self._key(test), {})
+        value = entries.get(key)
+        if value is None:
+            value = entries[key] = read()
+        return value
 
 ENGINES = EngineCache()
 

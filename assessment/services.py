@@ -65,7 +65,7 @@ class DeliveredItem:
     skill: str
     content: dict[str, Any]
     answer: dict[str, Any] | None
-    stimulus: ShownStimulus | None = None  # the passage or recording to show with it
+    stimulus: ShownStimulus | None  # the passage or recording to show with it
 
 
 def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:

@@ -9,9 +9,9 @@ from flask.views import MethodView
 
 from core.accounts import Role
 from api.access import SIGNED_IN, allow, roles
+from api.assessment.schemas import ShownStimulusSchema
 from api.auth import current_actor
 from api.db import db_session
-from api.assessment.schemas import ShownStimulusSchema
 from api.schemas import Blueprint, Id, StrictSchema
 from assessment.rating import monitoring, rubrics
 from assessment.rating import services as rating
