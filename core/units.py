@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import Integer, column, select, table
+from sqlalchemy import Integer, Select, String, column, select, table
 from sqlalchemy.orm import Session
 
 from core.accounts import Actor, Role
 
-_UNITS = table("units", column("id", Integer), column("parent_id", Integer))
+_UNITS = table("units", column("id", Integer), column("parent_id", Integer), column("code", String))
 
 
 def subtree_ids(session: Session, unit_id: int) -> set[int]:
@@ -22,6 +22,13 @@ def subtree_ids(session: Session, unit_id: int) -> set[int]:
     tree = select(_UNITS.c.id).where(_UNITS.c.id == unit_id).cte("unit_subtree", recursive=True)
     tree = tree.union_all(select(_UNITS.c.id).where(_UNITS.c.parent_id == tree.c.id))
     return set(session.scalars(select(tree.c.id)))
+
+
+def subtrees_of_codes(codes: Collection[str]) -> Select:
+    """The ids of the units with these codes and of every unit below them, as a subquery to filter with."""
+    tree = select(_UNITS.c.id).where(_UNITS.c.code.in_(tuple(codes))).cte("coded_subtree", recursive=True)
+    tree = tree.union_all(select(_UNITS.c.id).where(_UNITS.c.parent_id == tree.c.id))
+    return select(tree.c.id)
 
 
 def ancestor_ids(session: Session, unit_id: int) -> set[int]:

@@ -25,14 +25,19 @@ from assessment.models import CERTIFIED_BASES, AssessedLevel
 from core import clock
 from core.accounts import Role
 from core.accounts.types import Actor
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied, RuleViolation
+from core.units import subtrees_of_codes
 from learning import organisation, policies
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
+from learning.staff import LANGUAGE_CODE
 
 ALL = "ALL"
 ALREADY = "already"
 NEVER = "never at this rate"
+# The days a report can be asked about: ages reach 40 years back and the projection a year, so a day
+# near the calendar's ends cannot be computed; none of them is a day HR measures anyway.
+EARLIEST_AS_OF, LATEST_AS_OF = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def add_months(day: date, months: int) -> date:
@@ -46,6 +51,22 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def measured_day(as_of: date | None) -> date:
+    """The day a report measures: ``as_of``, or today. Raises RuleViolation outside the days it can measure."""
+    if as_of is None:
+        return clock.now().date()
+    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise RuleViolation(f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}", field="as_of")
+    return as_of
+
+
+def _checked_language(language: str | None) -> str | None:
+    """A language filter must be a code as levels store it (en, fr): "english" would silently match nobody."""
+    if language is not None and not LANGUAGE_CODE.match(language):
+        raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
+    return language
 
 
 def end_of_day(day: date) -> datetime:
@@ -79,8 +100,8 @@ def _scope_conditions(rules: ComplianceRules) -> list:
     conditions = [Unit.group.in_(rules.included_unit_groups)]
     if rules.excluded_unit_groups:
         conditions.append(Unit.group.not_in(rules.excluded_unit_groups))
-    if rules.excluded_unit_codes:
-        conditions.append(Unit.code.not_in(rules.excluded_unit_codes))
+    if rules.excluded_unit_codes:  # the unit and every unit below it: a sub-unit of Ban Đối ngoại is still out
+        conditions.append(Unit.id.not_in(subtrees_of_codes(rules.excluded_unit_codes)))
     conditions.extend(getattr(StaffMember, flag) == false() for flag in rules.excluded_staff_flags)
     return conditions
 
@@ -209,7 +230,7 @@ def build_compliance_report(session: Session, *, deadline: date, as_of: date | N
     if deadline not in rules.targets:
         raise NotFound(f"targets.yaml has no deadline {deadline}; it has "
                        f"{', '.join(str(d) for d in sorted(rules.targets))}", field="deadline")
-    as_of = as_of or clock.now().date()
+    as_of, language = measured_day(as_of), _checked_language(language)
     targets = rules.targets_at(deadline)
     units = {unit.id: unit for unit in session.scalars(select(Unit))}
     counts = session.execute(compliance_statement(rules, as_of=as_of, unit_ids=unit_ids, language=language)).all()
@@ -294,7 +315,8 @@ def list_people_levels(session: Session, *, actor: Actor, filters: PeopleFilter,
         if visible is not None and filters.unit_id not in visible:
             raise PermissionDenied("HR of one unit sees only that unit's people")
     rules = rules or ComplianceRules.load()
-    as_of = as_of or clock.now().date()
+    as_of = measured_day(as_of)
+    _checked_language(filters.language)
     bases = (filters.basis,) if filters.basis else tuple(CERTIFIED_BASES)
     languages = (filters.language,) if filters.language else None
     ranked = (select(AssessedLevel.user_id, AssessedLevel.level, AssessedLevel.language, AssessedLevel.basis,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning import organisation
+from core.units import subtrees_of_codes
 from learning.models import StaffMember, Unit
 from learning.reference_data import read_targets
 from learning.scope import InvalidRules
@@ -50,11 +50,11 @@ class ExternalRelationsRule:
 
     def unit_ids(self, session: Session) -> set[int]:
         """The units whose people are external-relations staff."""
-        roots = set(session.scalars(select(Unit.id).where(Unit.code.in_(self.unit_codes)))) if self.unit_codes \
-            else set()
+        if not self.unit_codes:
+            return set()
         if not self.include_sub_units:
-            return roots
-        return set().union(*(organisation.subtree_ids(session, root) for root in roots))
+            return set(session.scalars(select(Unit.id).where(Unit.code.in_(self.unit_codes))))
+        return set(session.scalars(subtrees_of_codes(self.unit_codes)))
 
     def covers(self, session: Session, staff: StaffMember) -> bool:
         if self.staff_flag is not None and getattr(staff, self.staff_flag):

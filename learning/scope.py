@@ -119,7 +119,3 @@ class ComplianceRules:
         """Each cohort's target share at ``deadline``. Raises KeyError for a deadline targets.yaml lacks."""
         shares = self.targets[deadline]
         return {cohort.name: shares[cohort.target_cohort] for cohort in self.cohorts}
-
-    def unit_in_scope(self, *, group: str, code: str) -> bool:
-        return (group in self.included_unit_groups and group not in self.excluded_unit_groups
-                and code not in self.excluded_unit_codes)

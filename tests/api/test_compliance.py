@@ -107,6 +107,12 @@ def test_other_roles_get_no_compliance_and_bad_queries_are_refused(api_as, org):
     assert hr.get("/api/v1/hr/compliance").status_code == 422
     assert hr.get(f"/api/v1/hr/compliance?{QUERY}&format=pdf").status_code == 422
     assert hr.get("/api/v1/hr/compliance?deadline=2027-12-31").status_code == 404
+    for path in ("/api/v1/hr/compliance?deadline=2025-12-31&", "/api/v1/hr/compliance/chart.svg?deadline=2025-12-31&",
+                 "/api/v1/hr/people-levels?"):
+        far_back = hr.get(f"{path}as_of=0001-01-01")  # forty years before it is not a date: was a 500
+        assert far_back.status_code == 422 and far_back.json["errors"][0]["field"] == "as_of", far_back.json
+        spelled_out = hr.get(f"{path}language=english")
+        assert spelled_out.status_code == 422 and spelled_out.json["errors"][0]["field"] == "language"
 
 
 def test_people_levels_filter_over_http(api_as, org):
@@ -146,5 +152,7 @@ def test_cli_report_compliance_prints_csv_table_and_writes_xlsx(app, org, tmp_pa
         scoped = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--format", "csv",
                                       "--as-of", str(AS_OF), "--unit", org.d2.code])
         assert {r["unit"] for r in _csv_rows(scoped.output)} == {org.d2.code, "ALL"}
+        far_back = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--as-of", "0001-01-01"])
+        assert far_back.exit_code == 1 and "as_of" in far_back.output and "Traceback" not in far_back.output
         missing = runner.invoke(main, ["report", "compliance", "--deadline", "2027-12-31"])
         assert missing.exit_code != 0 and "2025-12-31" in missing.output

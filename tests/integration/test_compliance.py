@@ -8,7 +8,7 @@ import pytest
 
 from core.accounts import Role
 from core.accounts.types import Actor
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied, RuleViolation
 from learning.compliance import (
     ALREADY,
     NEVER,
@@ -17,6 +17,7 @@ from learning.compliance import (
     compliance_report,
     list_people_levels,
 )
+from learning.models import StaffMember, Unit
 from learning.scope import ComplianceRules, InvalidRules
 from learning.reference_data import read_targets
 from tests.compliance_org import AS_OF, build_organisation
@@ -169,6 +170,38 @@ def test_people_levels_for_unit_hr_stay_in_its_units(db_session, org):
     assert {row.unit_id for row in rows} == {org.d2.id}
     with pytest.raises(PermissionDenied):
         list_people_levels(db_session, actor=unit_hr, filters=PeopleFilter(unit_id=org.d1.id), as_of=AS_OF)
+
+
+def test_a_sub_unit_of_ban_doi_ngoai_is_out_of_scope_like_the_department_itself(db_session, org):
+    """targets.yaml excludes unit 88 for Plan 320; the external-relations rule covers the units below it too,
+    so a sub-unit's people are neither counted by the report nor listed as in scope."""
+    below = Unit(code="88-1", name="Phòng Hợp tác quốc tế", group="vgcl_department", parent_id=org.ext.id)
+    db_session.add(below)
+    db_session.flush()
+    db_session.add(StaffMember(full_name="Person x1", unit_id=below.id, category="civil_servant"))
+    db_session.flush()
+    report = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
+    assert "88-1" not in {row.unit for row in report.rows}
+    assert _figures(report, "ALL")["civil_servant"][:2] == (7, 3)  # as without the sub-unit
+    rows = list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(in_scope=False), as_of=AS_OF)
+    assert {row.full_name for row in rows} == {"Person t1", "Person r1", "Person e1", "Person p1", "Person x1"}
+
+
+@pytest.mark.parametrize("as_of", [date(1, 1, 1), date(40, 6, 1), date(1899, 12, 31), date(9999, 12, 31)])
+def test_a_day_the_report_cannot_measure_is_refused_naming_as_of(db_session, org, as_of):
+    with pytest.raises(RuleViolation) as refused:
+        compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=as_of)
+    assert refused.value.field == "as_of"
+    with pytest.raises(RuleViolation):
+        list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(), as_of=as_of)
+
+
+def test_a_language_filter_that_is_not_a_code_is_refused_rather_than_matching_nobody(db_session, org):
+    with pytest.raises(RuleViolation) as refused:
+        compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF, language="english")
+    assert refused.value.field == "language"
+    with pytest.raises(RuleViolation):
+        list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(language="English"), as_of=AS_OF)
 
 
 def test_add_months_clips_to_the_end_of_the_month():
