@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
+from core.accounts import User
 from core.db import Base, JsonType, UtcDateTime
 
 
@@ -62,6 +63,8 @@ class StaffMember(Base):
     category: Mapped[str] = mapped_column(String(32))
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     position_id: Mapped[int | None] = mapped_column(ForeignKey("job_positions.id", ondelete="SET NULL"))
+    # The person's login account: their certified levels, path and certificates are found through it. One
+    # account is one person (unique); HR links it (import's username column, PATCH /staff/{id}).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     # e.g. "division_head" for the civil-servant focus group (managers from division head up); None: no role.
@@ -74,6 +77,7 @@ class StaffMember(Base):
 
     unit: Mapped[Unit] = relationship()
     position: Mapped[JobPosition | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Target(Base):

@@ -13,6 +13,13 @@ External-relations staff (learning.external_relations, a rule in targets.yaml) a
 external-affairs courses of the catalogue they have not completed, after their language steps (planner rule 6);
 a refresh re-plans the path when someone becomes, or stops being, external-relations staff. A certified level
 that meets the requirement still closes the path: the requirement is the language level.
+
+Enrolments: the seats a person holds are fixed points of their plan. Taking or dropping a seat re-plans the
+path at once around the seats held (the steps after a seat move after it, a prerequisite stays before the
+course needing it); a refresh does the same when the steps no longer match the seats (``_steps_out_of_date``).
+Steps completed on the path stay on it, first, while the plan still covers them. Completion is the training
+side's record: HR of the person's unit (or above) and admins complete an enrolment, not before its offering
+starts; the person reports progress (``training_policies.can_confirm_completion``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from assessment.external_certificates.services import today_in_vietnam
 from assessment.models import CERTIFIED_BASES, AssessedLevel, LevelBasis
@@ -142,16 +149,14 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
     path.assessed_level_id = level.id if level is not None else None
     path.skill_profile = skill_profile(level)
     path.planned_at, path.closed_at, path.earliest_finish = clock.now(), None, None
+    done_on_path = {step.enrolment_id for step in path.steps if step.status == StepStatus.COMPLETED}
     path.steps.clear()
     session.flush()  # old steps go before new ones take their positions
     if level is not None and level.basis in CERTIFIED_BASES and current >= position.required_level:
         _close(path, level)
         return path
 
-    enrolments = list(session.scalars(select(Enrolment).join(CourseOffering).join(Course).where(
-        Enrolment.staff_member_id == staff.id, Enrolment.status.in_(SEATED))))
-    completed = {e.offering.course.code for e in enrolments if e.status == StepStatus.COMPLETED}
-    held = {e.offering.course.code: e for e in enrolments if e.status != StepStatus.COMPLETED}
+    completed, held = _seats(session, staff.id)
     courses = list(session.scalars(select(Course).where(
         or_(Course.language == position.language, Course.kind != CourseKind.LANGUAGE))))
     offerings = list(session.scalars(select(CourseOffering).where(
@@ -164,7 +169,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
     try:
         plan = planner.plan_path(
             current_level=current, required_level=position.required_level, start=today, deadline=deadline,
-            skill_profile=path.skill_profile, completed=completed,
+            skill_profile=path.skill_profile, completed=set(completed),
             courses=[_course_spec(c) for c in courses],
             offerings=[planner.OfferingSpec(o.id, by_id[o.course_id].code, o.starts_on, o.ends_on,
                                             o.seats - taken.get(o.id, 0)) for o in offerings],
@@ -172,11 +177,19 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
     except planner.PlanningError as error:
         raise RuleViolation(str(error), field="prerequisites") from error
     code_to_course = {c.code: c for c in courses}
-    for position_no, step in enumerate(plan.steps, start=1):
+    done = sorted((completed[code] for code in plan.completed if completed[code].id in done_on_path),
+                  key=lambda e: (e.completed_at or e.enrolled_at, e.id))
+    for enrolment in done:  # the steps already done on this path, if the new plan still needs them
+        path.steps.append(PathStep(
+            position=len(path.steps) + 1, course_id=enrolment.offering.course_id, offering_id=enrolment.offering_id,
+            starts_on=enrolment.offering.starts_on, ends_on=enrolment.offering.ends_on, enrolment_id=enrolment.id,
+            status=StepStatus.COMPLETED, progress=100))
+    for step in plan.steps:
         enrolment = held.get(step.course_code)
         path.steps.append(PathStep(
-            position=position_no, course_id=code_to_course[step.course_code].id, offering_id=step.offering_id,
-            starts_on=step.starts_on, ends_on=step.ends_on, enrolment_id=enrolment.id if enrolment else None,
+            position=len(path.steps) + 1, course_id=code_to_course[step.course_code].id,
+            offering_id=step.offering_id, starts_on=step.starts_on, ends_on=step.ends_on,
+            enrolment_id=enrolment.id if enrolment else None,
             status=enrolment.status if enrolment else StepStatus.PLANNED,
             progress=enrolment.progress if enrolment else 0))
     path.verdict, path.reason, path.earliest_finish = plan.verdict, plan.reason, plan.earliest_finish
@@ -189,6 +202,42 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         path.reason = "every course of the path is completed: re-test to show the new level"
     session.flush()
     return path
+
+
+def _seats(session: Session, staff_id: int) -> tuple[dict[str, Enrolment], dict[str, Enrolment]]:
+    """The person's completed enrolments and the seats they hold (enrolled, in progress), by course code.
+
+    A course completed more than once counts its latest completion; a course completed is not held.
+    """
+    enrolments = list(session.scalars(select(Enrolment).join(Enrolment.offering).join(CourseOffering.course)
+                                      .options(contains_eager(Enrolment.offering).contains_eager(CourseOffering.course))
+                                      .where(Enrolment.staff_member_id == staff_id, Enrolment.status.in_(SEATED))
+                                      .order_by(Enrolment.id)))
+    completed = {e.offering.course.code: e for e in enrolments if e.status == StepStatus.COMPLETED}
+    held = {e.offering.course.code: e for e in enrolments
+            if e.status != StepStatus.COMPLETED and e.offering.course.code not in completed}
+    return completed, held
+
+
+def _steps_out_of_date(session: Session, staff: StaffMember, path: LearningPath) -> bool:
+    """True when the path's steps no longer match the person's seats (a seat taken, moved or dropped since
+    it was planned) or break their own order (a planned step starting before the step ahead of it ends)."""
+    completed, held = _seats(session, staff.id)
+    seats = {e.offering.course_id: e for e in (*completed.values(), *held.values())}
+    previous_end: date | None = None
+    for step in path.steps:
+        seat = seats.get(step.course_id)
+        if seat is not None:
+            if (step.enrolment_id, step.offering_id, step.status, step.starts_on, step.ends_on) != (
+                    seat.id, seat.offering_id, seat.status, seat.offering.starts_on, seat.offering.ends_on):
+                return True
+        elif step.enrolment_id is not None or step.status != StepStatus.PLANNED:
+            return True  # the seat it counted on was dropped
+        elif previous_end is not None and step.starts_on is not None and step.starts_on <= previous_end:
+            return True
+        if step.ends_on is not None and step.status != StepStatus.COMPLETED:
+            previous_end = max(previous_end, step.ends_on) if previous_end else step.ends_on
+    return False
 
 
 def _course_spec(course: Course) -> planner.CourseSpec:
@@ -222,7 +271,8 @@ def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> Le
             or path.target_level != position.required_level or path.language != position.language
             or path.assessed_level_id != (level.id if level is not None else None)
             or path.deadline != _deadline(path, position)[0]
-            or path.external_relations != external_relations.ExternalRelationsRule.load().covers(session, staff)):
+            or path.external_relations != external_relations.ExternalRelationsRule.load().covers(session, staff)
+            or _steps_out_of_date(session, staff, path)):
         path = _replan(session, staff, path)
         audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
                      staff_member_id=staff.id, status=path.status, verdict=path.verdict)
@@ -294,7 +344,11 @@ def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | No
 # --- enrolments and progress -----------------------------------------------------------------------------
 
 def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) -> Enrolment:
-    """Take a seat in an offering (HR in scope, or the person). Raises Conflict when full or enrolled already."""
+    """Take a seat in an offering (HR in scope, or the person) and re-plan the person's path around it.
+
+    Raises Conflict when the offering is full, cancelled, or the seat would clash with the seats the person
+    holds (the same course, or a prerequisite out of order).
+    """
     staff = _staff_for(session, actor, staff_id, self_allowed=True)
     offering = catalogue.get_offering(session, offering_id, for_update=True)
     if offering.cancelled_at is not None:
@@ -304,6 +358,7 @@ def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) ->
                                                        Enrolment.staff_member_id == staff.id))
     if enrolment is not None and enrolment.status in SEATED:
         raise Conflict("the staff member is already enrolled in this offering", field="staff_member_id")
+    _check_fits_seats_held(session, staff, offering)
     taken = catalogue.seats_taken(session, offering.id)
     if taken >= offering.seats:
         raise Conflict("no seats left in this offering", field="offering_id", seats=offering.seats,
@@ -314,20 +369,45 @@ def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) ->
     enrolment.status, enrolment.progress, enrolment.completed_at = StepStatus.ENROLLED, 0, None
     enrolment.enrolled_at = clock.now()
     session.flush()
-    step = _step_for(session, staff.id, offering.course_id)
-    if step is not None:
-        step.offering_id, step.enrolment_id = offering.id, enrolment.id
-        step.starts_on, step.ends_on, step.status, step.progress = offering.starts_on, offering.ends_on, \
-            StepStatus.ENROLLED, 0
     audit.record(session, actor=actor, action="enrolment.created", entity_type="enrolment", entity_id=enrolment.id,
                  offering_id=offering.id, staff_member_id=staff.id)
+    _replan_after_seat_change(session, staff, enrolment)
     return enrolment
 
 
-def _step_for(session: Session, staff_id: int, course_id: int) -> PathStep | None:
-    return session.scalar(select(PathStep).join(LearningPath).where(
-        LearningPath.staff_member_id == staff_id, PathStep.course_id == course_id,
-        PathStep.status != StepStatus.COMPLETED).order_by(PathStep.position).limit(1))
+def _check_fits_seats_held(session: Session, staff: StaffMember, offering: CourseOffering) -> None:
+    """Raises Conflict when a seat in ``offering`` clashes with the seats the person holds: one seat per
+    course, and a prerequisite ends before the course needing it starts."""
+    course = offering.course
+    _completed, held = _seats(session, staff.id)
+    same = held.get(course.code)
+    if same is not None:
+        raise Conflict(f"the staff member holds a seat in {course.code} already (offering {same.offering_id}); "
+                       "drop it before taking another", field="offering_id", enrolment_id=same.id)
+    for code, seat in held.items():
+        if code in (course.prerequisites or ()) and seat.offering.ends_on >= offering.starts_on:
+            raise Conflict(f"this offering starts on {offering.starts_on.isoformat()}, before the prerequisite "
+                           f"{code} the staff member is enrolled in ends ({seat.offering.ends_on.isoformat()})",
+                           field="offering_id", enrolment_id=seat.id)
+        if course.code in (seat.offering.course.prerequisites or ()) and seat.offering.starts_on <= offering.ends_on:
+            raise Conflict(f"this offering ends on {offering.ends_on.isoformat()}, after {code} starts "
+                           f"({seat.offering.starts_on.isoformat()}), which needs it first: drop that seat or "
+                           "choose an earlier offering", field="offering_id", enrolment_id=seat.id)
+
+
+def _replan_after_seat_change(session: Session, staff: StaffMember, enrolment: Enrolment) -> None:
+    """Re-plan the person's path around the seats they now hold; a path that cannot be planned (the person
+    lost their position) stays as it was, and reading it says why."""
+    path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
+    if path is None:
+        return
+    try:
+        with session.begin_nested():
+            _replan(session, staff, path)
+    except RuleViolation:
+        return
+    audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
+                 staff_member_id=staff.id, status=path.status, verdict=path.verdict, enrolment_id=enrolment.id)
 
 
 _NEXT: dict[str, set[str]] = {
@@ -338,29 +418,43 @@ _NEXT: dict[str, set[str]] = {
 
 def update_enrolment(session: Session, *, actor: Actor, enrolment_id: int, progress: int | None = None,
                      status: str | None = None) -> Enrolment:
-    """Report progress (0-100) or a new status; completing the last step makes the path ready for re-testing.
+    """Report progress (0-100) or a new status; completing the last step makes the path ready for re-testing,
+    dropping a seat re-plans the path.
 
-    Raises NotFound, PermissionDenied, Conflict (the enrolment is completed or dropped).
+    Completion is HR's (``training_policies.can_confirm_completion``), from the day the offering starts: the
+    person's own progress 100 keeps the enrolment in progress until HR confirms it.
+    Raises NotFound, PermissionDenied, Conflict (completed or dropped already; completed before it starts).
     """
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None:
         raise NotFound(f"enrolment {enrolment_id} does not exist", field="enrolment_id")
     staff = _staff_for(session, actor, enrolment.staff_member_id, self_allowed=True)
-    target = status or (StepStatus.COMPLETED if progress == 100 else StepStatus.IN_PROGRESS)
+    confirms = policies.can_confirm_completion(
+        actor, staff, ancestor_ids=organisation.ancestors_that_matter(session, actor, staff.unit_id))
+    if status == StepStatus.COMPLETED and not confirms:
+        raise PermissionDenied("completion is recorded by HR (the training side) from the course's records; "
+                               "report your progress instead", field="status")
+    target = status or (StepStatus.COMPLETED if progress == 100 and confirms else StepStatus.IN_PROGRESS)
     if target not in _NEXT.get(enrolment.status, set()):
         raise Conflict(f"an enrolment that is {enrolment.status} cannot become {target}", field="status")
+    starts_on = enrolment.offering.starts_on
+    if target == StepStatus.COMPLETED and today_in_vietnam() < starts_on:
+        raise Conflict(f"the course starts on {starts_on.isoformat()}; it cannot be completed before then",
+                       field="status" if status else "progress")
     enrolment.status = target
     if progress is not None:
         enrolment.progress = progress
     if target == StepStatus.COMPLETED:
         enrolment.progress, enrolment.completed_at = 100, clock.now()
+    audit.record(session, actor=actor, action="enrolment.updated", entity_type="enrolment", entity_id=enrolment.id,
+                 staff_member_id=staff.id, status=enrolment.status, progress=enrolment.progress)
     step = session.scalar(select(PathStep).where(PathStep.enrolment_id == enrolment.id))
     if step is not None:
         step.status, step.progress = enrolment.status, enrolment.progress
         _check_ready_for_retest(step.path)
-    audit.record(session, actor=actor, action="enrolment.updated", entity_type="enrolment", entity_id=enrolment.id,
-                 staff_member_id=staff.id, status=enrolment.status, progress=enrolment.progress)
     session.flush()
+    if target == StepStatus.DROPPED:
+        _replan_after_seat_change(session, staff, enrolment)  # the course needs another offering
     return enrolment
 
 

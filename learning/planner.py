@@ -14,8 +14,12 @@ Rules, in order:
 4. Steps run one after another: each uses an offering with a free seat that starts on or after the plan's
    start (the first) or after the previous step ends, choosing the one that ends first (then starts first,
    then lowest id): for a fixed order this gives the earliest finish. A course with no such offering makes the
-   verdict ``no_offering``. A course the learner already holds a seat in keeps that offering.
-5. Completed courses are skipped. If the last step ends after the deadline the verdict is
+   verdict ``no_offering``. A course the learner already holds a seat in keeps that offering (``held``), and the
+   steps after it in the order start after it ends; a course that must be finished before a held one (its
+   prerequisite) uses an offering that ends before the held one starts. A prerequisite ending on or after the
+   day a course needing it starts (two held seats out of order) is a ``no_offering`` problem too.
+5. Completed courses are skipped: they are not scheduled again (``Plan.completed`` names those the path covers,
+   so that the path can show them done). If the last step ends after the deadline the verdict is
    ``cannot_meet_deadline`` and ``earliest_finish`` says when the path could end at the soonest.
 6. ``extra_courses`` (the professional and external-affairs courses of an external-relations staff member's own
    plan) join the path even without a language gap. They come after every language step (the language level
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from statistics import fmean
 
@@ -79,6 +83,7 @@ class Plan:
     earliest_finish: date | None = None
     reason: str = ""
     problems: tuple[str, ...] = field(default=())
+    completed: tuple[str, ...] = ()  # the completed courses the path would otherwise hold (rule 5)
 
 
 def plan_path(*, current_level: int, required_level: int, courses: Iterable[CourseSpec],
@@ -97,6 +102,7 @@ def plan_path(*, current_level: int, required_level: int, courses: Iterable[Cour
         return Plan((), NO_GAP, reason=f"level {current_level} meets the required level {required_level}")
     problems: list[str] = []
     band_of: dict[str, tuple[int, int] | None] = {}
+    covered_done: set[str] = {code for code in extra_courses if code in done}
     for level in range(current_level, required_level):
         band = [c for c in catalogue.values() if c.language and c.from_level == level and c.to_level == level + 1]
         if not band:
@@ -104,20 +110,26 @@ def plan_path(*, current_level: int, required_level: int, courses: Iterable[Cour
         for course in band:
             if course.code not in done:
                 band_of[course.code] = (level, level + 1)
+            else:
+                covered_done.add(course.code)
     for code in extras:
         if code not in catalogue:
             problems.append(f"course {code} is not in the catalogue")
         else:
             band_of.setdefault(code, None)
     problems += _pull_in_prerequisites(catalogue, band_of, done)
+    completed_here = tuple(sorted(covered_done | {p for code in band_of if code in catalogue
+                                                  for p in catalogue[code].prerequisites if p in done}))
     if problems:
-        return Plan((), NO_COURSE, reason="; ".join(problems), problems=tuple(problems))
+        return Plan((), NO_COURSE, reason="; ".join(problems), problems=tuple(problems), completed=completed_here)
 
     weakness = _weakness(skill_profile or {})
     last = set(extras)
     order = _topological(catalogue, band_of, done, lambda code: (
         code in last, _band_rank(band_of[code]), weakness(catalogue[code].skill_focus), code))
-    return _schedule(order, band_of, offerings, start=start, deadline=deadline, held=held or {})
+    needs = {code: tuple(p for p in catalogue[code].prerequisites if p in band_of) for code in order}
+    plan = _schedule(order, band_of, offerings, start=start, deadline=deadline, held=held or {}, needs=needs)
+    return replace(plan, completed=completed_here)
 
 
 def _pull_in_prerequisites(catalogue: Mapping[str, CourseSpec], band_of: dict[str, tuple[int, int] | None],
@@ -179,12 +191,20 @@ def _topological(catalogue: Mapping[str, CourseSpec], band_of: Mapping[str, obje
 
 
 def _schedule(order: list[str], band_of: Mapping[str, tuple[int, int] | None], offerings: Iterable[OfferingSpec],
-              *, start: date, deadline: date | None, held: Mapping[str, OfferingSpec]) -> Plan:
+              *, start: date, deadline: date | None, held: Mapping[str, OfferingSpec],
+              needs: Mapping[str, tuple[str, ...]]) -> Plan:
+    """Rule 4. ``needs``: each course's prerequisites that are on the path."""
     by_course: dict[str, list[OfferingSpec]] = {}
     for offering in offerings:
         if offering.seats_left > 0:
             by_course.setdefault(offering.course_code, []).append(offering)
+    held_needing: dict[str, list[str]] = {}  # course -> the held courses it must end before
+    for code in order:
+        if code in held:
+            for prerequisite in needs[code]:
+                held_needing.setdefault(prerequisite, []).append(code)
     steps: list[Step] = []
+    scheduled: dict[str, Step] = {}
     problems: list[str] = []
     previous_end: date | None = None
     for code in order:
@@ -192,14 +212,28 @@ def _schedule(order: list[str], band_of: Mapping[str, tuple[int, int] | None], o
         if chosen is None:
             usable = [o for o in by_course.get(code, ())
                       if (o.starts_on > previous_end if previous_end else o.starts_on >= start)]
+            dependants = held_needing.get(code, [])
+            if dependants:
+                ends_before = min(held[user].starts_on for user in dependants)
+                usable = [o for o in usable if o.ends_on < ends_before]
             chosen = min(usable, key=lambda o: (o.ends_on, o.starts_on, o.id), default=None)
         if chosen is None:
             after = f"after {previous_end.isoformat()}" if previous_end else f"from {start.isoformat()}"
-            problems.append(f"course {code} has no offering with a free seat starting {after}")
+            problem = f"course {code} has no offering with a free seat starting {after}"
+            if held_needing.get(code):
+                first = min(held_needing[code], key=lambda user: held[user].starts_on)
+                problem += f" and ending before the seat in {first} starts ({held[first].starts_on.isoformat()})"
+            problems.append(problem)
             steps.append(Step(code, None, None, None, band_of[code]))
             continue
-        steps.append(Step(code, chosen.id, chosen.starts_on, chosen.ends_on, band_of[code]))
+        scheduled[code] = Step(code, chosen.id, chosen.starts_on, chosen.ends_on, band_of[code])
+        steps.append(scheduled[code])
         previous_end = max(previous_end, chosen.ends_on) if previous_end else chosen.ends_on
+        for prerequisite in needs[code]:
+            before = scheduled.get(prerequisite)
+            if before is not None and before.ends_on >= chosen.starts_on:
+                problems.append(f"the seat in {code} starts on {chosen.starts_on.isoformat()}, before its "
+                                f"prerequisite {prerequisite} ends ({before.ends_on.isoformat()})")
     if problems:
         return Plan(tuple(steps), NO_OFFERING, reason="; ".join(problems), problems=tuple(problems))
     if deadline is not None and previous_end is not None and previous_end > deadline:

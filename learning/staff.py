@@ -11,15 +11,17 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit, clock
-from core.accounts import Actor
+from core.accounts import Actor, User
 from core.errors import Conflict, NotFound, RuleViolation
 from learning import organisation
+from learning.leadership_roles import LeadershipLadder, nfc
 from learning.models import JobPosition, StaffCategory, StaffMember
 
 GENDERS = ("female", "male", "other")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 (or -2/3) code, lower case
 EDITABLE = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
-            "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations")
+            "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations",
+            "username")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,8 @@ def list_staff(session: Session, *, actor: Actor, filters: StaffFilter, page: in
     if filters.age_under is not None:
         query = query.where(StaffMember.birth_date > birth_date_floor(filters.age_under, clock.now().date()))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.options(joinedload(StaffMember.unit), joinedload(StaffMember.position))
+    rows = session.scalars(query.options(joinedload(StaffMember.unit), joinedload(StaffMember.position),
+                                         joinedload(StaffMember.user))
                            .order_by(StaffMember.id).limit(per_page).offset((page - 1) * per_page))
     return list(rows), total
 
@@ -79,11 +82,13 @@ def get_staff(session: Session, *, actor: Actor, staff_id: int) -> StaffMember:
 
 
 def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict[str, Any]) -> StaffMember:
-    """Edit a staff member; moving them needs HR scope over both units.
+    """Edit a staff member; moving them needs HR scope over both units; ``username`` links their login
+    account (None unlinks it).
 
-    Raises NotFound, PermissionDenied, Conflict (staff number taken), RuleViolation.
+    Raises NotFound, PermissionDenied, Conflict (staff number or account taken), RuleViolation.
     """
     member = get_staff(session, actor=actor, staff_id=staff_id)
+    changes = dict(changes)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise RuleViolation(f"cannot edit {sorted(unknown)}", field=sorted(unknown)[0])
@@ -95,11 +100,23 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
     if number is not None and number != member.staff_number and session.scalar(
             select(StaffMember.id).where(StaffMember.staff_number == number)) is not None:
         raise Conflict(f"staff number {number!r} belongs to someone else", field="staff_number")
+    if changes.get("full_name") is not None:
+        changes["full_name"] = clean_name(changes["full_name"])
+        if not changes["full_name"]:
+            raise RuleViolation("a name is required", field="full_name")
+    if changes.get("leadership_role") is not None:
+        changes["leadership_role"] = leadership_role(changes["leadership_role"])
     if changes.get("languages") is not None:
         bad = [code for code in changes["languages"] if not LANGUAGE_CODE.match(code)]
         if bad:
             raise RuleViolation(f"not language codes: {bad}", field="languages")
         changes["languages"] = list(dict.fromkeys(changes["languages"]))
+    if "username" in changes:
+        username = changes.pop("username")
+        account = None if username is None else account_to_link(
+            session, username=username, visible_units=organisation.visible_unit_ids(session, actor))
+        ensure_account_free(session, member=member, account=account)
+        changes["user_id"] = account.id if account is not None else None
     changed = {name: value for name, value in changes.items() if getattr(member, name) != value}
     for name, value in changed.items():
         setattr(member, name, value)
@@ -107,4 +124,65 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
     if changed:
         audit.record(session, actor=actor, action="staff.update", entity_type="staff_member", entity_id=member.id,
                      fields=sorted(changed))
+    return member
+
+
+def clean_name(text: str) -> str:
+    """A person's name as stored: composed Unicode (NFC), single spaces."""
+    return " ".join(nfc(text).split())
+
+
+def leadership_role(text: str) -> str:
+    """The rung of targets.yaml's ``leadership_roles`` that ``text`` names. Raises RuleViolation otherwise:
+    an unknown title would silently drop the person out of the cohorts that count leaders."""
+    ladder = LeadershipLadder.load()
+    role = ladder.role_for(text)
+    if role is None:
+        raise RuleViolation(f"{nfc(text)!r} is not a leadership role: {ladder.describe()}", field="leadership_role")
+    return role
+
+
+# --- the login account of a staff member ------------------------------------------------------------------
+
+def account_to_link(session: Session, *, username: str, visible_units: set[int] | None) -> User:
+    """The account named ``username`` that may be linked by HR seeing ``visible_units`` (None: every unit).
+
+    Unit-scoped HR links only accounts of its units: linking an outsider's account would show HR that
+    person's levels. An account it may not link is reported like a missing one. Raises RuleViolation.
+    """
+    account = session.scalar(select(User).where(User.username == username.strip()))
+    if account is None or (visible_units is not None and account.unit_id not in visible_units):
+        raise RuleViolation(f"no account named {username.strip()!r} in your HR scope", field="username")
+    return account
+
+
+def ensure_account_free(session: Session, *, member: StaffMember, account: User | None) -> None:
+    """Raises Conflict when ``account`` is the login of another staff member (one account, one person)."""
+    if account is None:
+        return
+    holder = session.scalar(select(StaffMember.id).where(StaffMember.user_id == account.id,
+                                                         StaffMember.id != member.id))
+    if holder is not None:
+        raise Conflict(f"the account {account.username!r} is linked to another staff member; unlink it there "
+                       "first", field="username")
+
+
+def link_new_account(session: Session, *, staff_number: str, account: User) -> StaffMember:
+    """Link a just-created account to the staff record with ``staff_number`` (``levelpath users create``).
+
+    Raises NotFound (no such record), Conflict (the record has an account already).
+    """
+    member = session.scalar(select(StaffMember).where(StaffMember.staff_number == staff_number))
+    if member is None:
+        raise NotFound(f"no staff member with staff number {staff_number!r}", field="staff_number")
+    if member.user_id is not None and member.user_id != account.id:
+        raise Conflict(f"staff member {staff_number!r} is linked to another account already; unlink it first",
+                       field="staff_number")
+    ensure_account_free(session, member=member, account=account)
+    member.user_id = account.id
+    if not account.full_name:
+        account.full_name = member.full_name
+    session.flush()
+    audit.record(session, actor=None, action="staff.update", entity_type="staff_member", entity_id=member.id,
+                 fields=["user_id"])
     return member

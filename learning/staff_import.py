@@ -10,6 +10,11 @@ Columns (first row; case, spaces and a few Vietnamese headers are tolerated, see
     category      required  civil_servant | public_employee
     leadership_role, is_leader, position (job position title), languages ("en;fr"), is_language_teacher,
     is_external_relations: optional
+    username      optional  the person's login account (their levels are found through it); empty keeps the
+                            current link
+
+A leadership_role is a rung of targets.yaml's ladder or one of its Vietnamese titles (learning.leadership_roles).
+Headers and text cells are read in composed Unicode (NFC), so text typed with combining accents matches.
 
 Every row is checked before anything is written. If any row is rejected, nothing is written and the report
 says why, row by row; a dry run writes nothing either. An optional column that is absent from the file leaves
@@ -31,11 +36,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, clock
-from core.accounts import Actor
+from core.accounts import Actor, User
 from core.errors import RuleViolation
 from learning import organisation
+from learning.leadership_roles import LeadershipLadder, nfc
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
-from learning.staff import GENDERS, LANGUAGE_CODE
+from learning.staff import GENDERS, LANGUAGE_CODE, clean_name
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -45,19 +51,19 @@ MAX_CELL_CHARS = 1000
 
 REQUIRED_COLUMNS = ("staff_number", "full_name", "birth_date", "gender", "unit", "category")
 OPTIONAL_COLUMNS = ("leadership_role", "is_leader", "position", "languages", "is_language_teacher",
-                    "is_external_relations")
+                    "is_external_relations", "username")
 HEADER_ALIASES = {
     "mã_nhân_sự": "staff_number", "số_hiệu": "staff_number", "họ_và_tên": "full_name", "họ_tên": "full_name",
     "ngày_sinh": "birth_date", "giới_tính": "gender", "đơn_vị": "unit", "mã_đơn_vị": "unit",
     "unit_code": "unit", "chức_vụ": "leadership_role", "vị_trí_việc_làm": "position",
-    "ngoại_ngữ": "languages",
+    "ngoại_ngữ": "languages", "tài_khoản": "username", "tên_đăng_nhập": "username",
 }
 GENDER_ALIASES = {"f": "female", "m": "male", "nữ": "female", "nu": "female", "nam": "male", "khác": "other"}
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "không", "khong"}
 STAFF_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 FIELDS = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
-          "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations")
+          "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations", "user_id")
 STATUSES = ("created", "updated", "unchanged", "rejected")
 
 
@@ -192,7 +198,7 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]
 
 
 def _column_name(header: Any) -> str:
-    name = re.sub(r"\s+", "_", str(header or "").strip().lower())
+    name = re.sub(r"\s+", "_", nfc(str(header or "")).strip().lower())
     return HEADER_ALIASES.get(name, name)
 
 
@@ -230,7 +236,7 @@ def _text(cell: Any) -> str:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))  # 12.0 from a numeric XLSX cell is the code "12"
-    return str(cell).strip()
+    return nfc(str(cell)).strip()
 
 
 def parse_date(cell: Any) -> date | None:
@@ -266,18 +272,32 @@ def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
 class _Lookups:
     """What every row is checked against, loaded once per file."""
 
-    def __init__(self, session: Session, actor: Actor, numbers: list[str]) -> None:
+    def __init__(self, session: Session, actor: Actor, numbers: list[str], usernames: list[str]) -> None:
         self.units = {unit.code: unit for unit in session.scalars(select(Unit))}
         self.positions = {_key(p.title): p for p in session.scalars(select(JobPosition))}
         self.visible = organisation.visible_unit_ids(session, actor)
+        self.ladder = LeadershipLadder.load()
         self.existing: dict[str, StaffMember] = {}
+        self.accounts: dict[str, User] = {}
+        self.linked_to: dict[int, int] = {}  # account id -> the staff member it is linked to
         for start in range(0, len(numbers), 1000):
             chunk = numbers[start:start + 1000]
             self.existing.update((m.staff_number, m) for m in session.scalars(
                 select(StaffMember).where(StaffMember.staff_number.in_(chunk))) if m.staff_number)
+        for start in range(0, len(usernames), 1000):
+            chunk = usernames[start:start + 1000]
+            self.accounts.update((u.username, u) for u in session.scalars(select(User).where(User.username.in_(chunk))))
+        account_ids = [account.id for account in self.accounts.values()]
+        for start in range(0, len(account_ids), 1000):
+            self.linked_to.update(session.execute(select(StaffMember.user_id, StaffMember.id).where(
+                StaffMember.user_id.in_(account_ids[start:start + 1000]))).all())
 
     def in_scope(self, unit_id: int) -> bool:
         return self.visible is None or unit_id in self.visible
+
+    def in_scope_account(self, account: User) -> bool:
+        """Unit-scoped HR links only accounts of its units (see learning.staff.account_to_link)."""
+        return self.visible is None or account.unit_id in self.visible
 
 
 def _key(title: str) -> str:
@@ -302,7 +322,7 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
                        "at most 32)")
     values["staff_number"] = number
 
-    name = " ".join(_text(row.values.get("full_name")).split())
+    name = clean_name(_text(row.values.get("full_name")))
     if len(name) > 200:
         reasons.append("full_name: longer than 200 characters")
     values["full_name"] = name
@@ -336,10 +356,11 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
     values["category"] = category
 
     if "leadership_role" in columns:
-        role = _text(row.values.get("leadership_role")).lower().replace(" ", "_")
-        if len(role) > 40:
-            reasons.append("leadership_role: longer than 40 characters")
-        values["leadership_role"] = role or None
+        title = _text(row.values.get("leadership_role"))
+        role = lookups.ladder.role_for(title) if title else None
+        if title and role is None:
+            reasons.append(f"leadership_role: {title!r} is not a leadership role: {lookups.ladder.describe()}")
+        values["leadership_role"] = role
     if "is_leader" in columns:
         leader = _flag(row, "is_leader", reasons)
         values["is_leader"] = bool(values.get("leadership_role")) if leader is None else leader
@@ -359,6 +380,13 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         values["is_language_teacher"] = bool(_flag(row, "is_language_teacher", reasons))
     if "is_external_relations" in columns:
         values["is_external_relations"] = bool(_flag(row, "is_external_relations", reasons))
+    username = _text(row.values.get("username")) if "username" in columns else ""
+    if username:  # empty keeps the current link: a sheet without logins must not unlink anyone
+        account = lookups.accounts.get(username)
+        if account is None or not lookups.in_scope_account(account):
+            reasons.append(f"username: no account named {username!r} in your HR scope")
+        else:
+            values["user_id"] = account.id
     return values, reasons
 
 
@@ -371,9 +399,11 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
     when the actor's scope holds both units.
     """
     numbers = sorted({_text(row.values.get("staff_number")) for row in sheet.rows} - {""})
-    lookups = _Lookups(session, actor, numbers)
+    usernames = sorted({_text(row.values.get("username")) for row in sheet.rows} - {""})
+    lookups = _Lookups(session, actor, numbers, usernames)
     report = StaffImportReport(entries=[], dry_run=dry_run, ignored_columns=sheet.ignored_columns)
     first_row_of: dict[str, int] = {}
+    first_row_of_account: dict[int, int] = {}
     planned: list[tuple[ReportEntry, StaffMember | None, dict[str, Any]]] = []
     for row in sheet.rows:
         values, reasons = _check_row(row, sheet.columns, lookups)
@@ -384,10 +414,16 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
             else:
                 first_row_of[number] = row.number
         member = lookups.existing.get(number) if number else None
-        if member is not None and not lookups.in_scope(member.unit_id):
+        outsider = member is not None and not lookups.in_scope(member.unit_id)
+        if outsider:
             reasons.append(f"staff_number: {number!r} belongs to a person outside your HR scope")
+        account_id = values.get("user_id")
+        if account_id is not None:
+            reasons.extend(_account_reasons(_text(row.values.get("username")), account_id, member, row.number,
+                                            lookups, first_row_of_account))
+        # an outsider's record id is not the importer's to learn
         entry = ReportEntry(row=row.number, staff_number=number, status="rejected", reasons=reasons,
-                            staff_id=member.id if member is not None else None)
+                            staff_id=member.id if member is not None and not outsider else None)
         if not reasons:
             if member is None:
                 entry.status = "created"
@@ -405,6 +441,18 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
     audit.record(session, actor=actor, action="staff.import", entity_type="staff_import",
                  entity_id=clock.now().isoformat(), **report.summary())
     return report
+
+
+def _account_reasons(username: str, account_id: int, member: StaffMember | None, row: int, lookups: _Lookups,
+                     first_row_of_account: dict[int, int]) -> list[str]:
+    """One account is one person: not on two rows, not linked to someone else already."""
+    if account_id in first_row_of_account:
+        return [f"username: {username!r} is also on row {first_row_of_account[account_id]}"]
+    first_row_of_account[account_id] = row
+    holder = lookups.linked_to.get(account_id)
+    if holder is not None and (member is None or holder != member.id):
+        return [f"username: the account {username!r} is linked to another staff member; unlink it there first"]
+    return []
 
 
 def _write(session: Session, planned: list[tuple[ReportEntry, StaffMember | None, dict[str, Any]]]) -> None:

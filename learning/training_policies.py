@@ -25,6 +25,14 @@ def can_follow_own_training(actor: Actor, staff: StaffMember) -> bool:
     return staff.user_id is not None and staff.user_id == actor.id
 
 
+def can_confirm_completion(actor: Actor, staff: StaffMember, *, ancestor_ids: Collection[int] = ()) -> bool:
+    """Completing an enrolment opens re-testing, so it is the training side's record (attendance, the course's
+    assessment): HR of the person's unit or above, organisation-wide HR and admins, never the person themself,
+    even when they are HR; the person reports progress."""
+    return (can_manage_staff_training(actor, staff, ancestor_ids=ancestor_ids)
+            and not can_follow_own_training(actor, staff))
+
+
 def can_define_surveys(actor: Actor) -> bool:
     return actor.has(Role.HR)
 

@@ -156,13 +156,18 @@ def users() -> None:
 @click.option("--role", "roles", required=True, multiple=True,
               help="candidate, author, reviewer, rater, test_admin, hr or admin; repeat for several.")
 @click.option("--unit", default=None, help="Unit id or code the account belongs to (HR: its scope).")
-@click.option("--full-name", default="")
+@click.option("--full-name", default="", help="Default with --staff-number: the staff member's name.")
+@click.option("--staff-number", default=None,
+              help="Link the account to the staff record with this staff number: that person's levels, path "
+                   "and certificates are then found through it.")
 @_domain_errors_as_click_errors
-def create_user(username: str, password: str, roles: tuple[str, ...], unit: str | None, full_name: str) -> None:
+def create_user(username: str, password: str, roles: tuple[str, ...], unit: str | None, full_name: str,
+                staff_number: str | None) -> None:
     """Create an account."""
     from core.accounts import Role
     from core.accounts import services as accounts
     from learning.queries import resolve_unit
+    from learning.staff import link_new_account
 
     known = {r.value for r in Role}
     wanted = [part.strip() for value in roles for part in value.split(",") if part.strip()]
@@ -174,7 +179,9 @@ def create_user(username: str, password: str, roles: tuple[str, ...], unit: str 
         unit_id = resolve_unit(session, unit).id if unit else None
         user = accounts.create_user(session, username=username, password=password,
                                     roles=[Role(r) for r in wanted], unit_id=unit_id, full_name=full_name)
-        click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+        member = link_new_account(session, staff_number=staff_number, account=user) if staff_number else None
+        click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}"
+                   + (f", linked to staff member {member.staff_number} ({member.full_name})" if member else ""))
 
 
 @users.command("token")

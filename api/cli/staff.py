@@ -32,8 +32,10 @@ def import_staff(path: Path, dry_run: bool, as_json: bool, username: str | None)
     \b
     Columns (header row): staff_number, full_name, birth_date (YYYY-MM-DD or DD/MM/YYYY),
     gender (female|male|other), unit (code), category (civil_servant|public_employee);
-    optional: leadership_role, is_leader, position (job position title), languages (en;fr),
-    is_language_teacher. A known staff_number updates that person.
+    optional: leadership_role (a rung such as division_head, or its title: Trưởng phòng), is_leader,
+    position (job position title), languages (en;fr), is_language_teacher, is_external_relations,
+    username (the person's login account; empty keeps the current link). A known staff_number
+    updates that person.
 
     Exits with status 1 when any row is rejected or the file is refused.
     """

@@ -35,8 +35,10 @@ class StaffImport(MethodView):
         """Import a CSV or XLSX staff list, all or nothing; every row gets a line in the report.
 
         Up to 50,000 rows here (the command line takes up to 200,000). Columns: staff_number, full_name,
-        birth_date (YYYY-MM-DD or DD/MM/YYYY), gender, unit (code), category; optional leadership_role,
-        is_leader, position (title), languages (en;fr), is_language_teacher.
+        birth_date (YYYY-MM-DD or DD/MM/YYYY), gender, unit (code), category; optional leadership_role
+        (division_head ... or its Vietnamese title), is_leader, position (title), languages (en;fr),
+        is_language_teacher, is_external_relations, username (links the person's login account; empty keeps
+        the current link).
         """
         upload = files["file"]
         sheet = staff_import.read_staff_file(upload.read(), filename=upload.filename or "upload",
@@ -75,5 +77,9 @@ class StaffById(MethodView):
     @blp.arguments(StaffUpdateSchema)
     @blp.response(200, StaffSchema)
     def patch(self, data, staff_id):
-        """Edit a staff member; moving them to another unit needs HR scope over both."""
+        """Edit a staff member; moving them to another unit needs HR scope over both.
+
+        `username` links the person's login account (an account of the caller's scope, nobody else's): their
+        certified levels, path and certificates are found through it; null unlinks it.
+        """
         return staff.update_staff(db_session(), actor=current_actor(), staff_id=staff_id, changes=data)

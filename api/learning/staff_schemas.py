@@ -65,6 +65,9 @@ class StaffSchema(ma.Schema):
     is_external_relations = ma.fields.Boolean(metadata={
         "description": "Marked as external-relations staff outside the external-relations units"})
     user_id = ma.fields.Integer(allow_none=True)
+    username = ma.fields.Function(lambda member: member.user.username if member.user else None, allow_none=True,
+                                  metadata={"description": "The linked login account (its levels count as "
+                                                           "this person's); null: none"})
 
 
 class StaffPageSchema(ma.Schema):
@@ -80,11 +83,16 @@ class StaffUpdateSchema(StrictSchema):
     unit_id = ma.fields.Integer()
     category = ma.fields.String(validate=ma.validate.OneOf([c.value for c in StaffCategory]))
     is_leader = ma.fields.Boolean()
-    leadership_role = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=40))
+    leadership_role = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=40), metadata={
+        "description": "A rung of targets.yaml's leadership_roles (deputy_division_head ... president) or its "
+                       "Vietnamese title (Phó trưởng phòng, Trưởng phòng, Phó trưởng ban, Trưởng ban, ...)"})
     position_id = ma.fields.Integer(allow_none=True)
     languages = ma.fields.List(ma.fields.String(validate=LANGUAGE), validate=ma.validate.Length(max=20))
     is_language_teacher = ma.fields.Boolean()
     is_external_relations = ma.fields.Boolean()
+    username = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=80), metadata={
+        "description": "Link the person's login account (an account of the caller's HR scope, not linked to "
+                       "anyone else); null unlinks it"})
 
     @ma.validates_schema
     def _not_empty(self, data, **_kwargs):

@@ -172,7 +172,11 @@ class Enrolments(MethodView):
     @blp.arguments(EnrolmentCreateSchema)
     @blp.response(201, EnrolmentSchema)
     def post(self, data, offering_id):
-        """Enrol a staff member in an offering (HR of their unit, or the person); 409 when it is full."""
+        """Enrol a staff member in an offering (HR of their unit, or the person); their path is planned again.
+
+        409 when it is full, or the seat clashes with one the person holds (the same course, or a prerequisite
+        that would not end before the course needing it starts).
+        """
         return paths.enrol(db_session(), actor=current_actor(), offering_id=offering_id,
                            staff_id=data["staff_member_id"])
 
@@ -183,7 +187,11 @@ class EnrolmentDetail(MethodView):
     @blp.arguments(EnrolmentUpdateSchema)
     @blp.response(200, EnrolmentSchema)
     def patch(self, data, enrolment_id):
-        """Report progress or completion; completing the last step makes the path ready for re-testing."""
+        """Report progress, complete or drop an enrolment; completing the last step opens re-testing.
+
+        Completion is HR's record (HR of the person's unit or above, admins; never the person, whose progress
+        100 stays in progress until HR confirms it), not before the offering starts. Dropping re-plans the path.
+        """
         return paths.update_enrolment(db_session(), actor=current_actor(), enrolment_id=enrolment_id, **data)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -205,7 +205,7 @@ def test_other_staff_never_get_non_language_courses(org_hr, api_as, db_session, 
 
 
 def test_completed_and_held_courses_are_respected_and_a_met_level_leaves_the_other_courses(
-        org_hr, api_as, db_session, offerings, officer, er_units):
+        org_hr, api_as, db_session, offerings, officer, er_units, fake_clock):
     department, _ = er_units
     learner = person(api_as, db_session, department, officer, level=4)  # a placement level meets level 4
     db_session.add(Enrolment(offering_id=offerings["PRO-DIPLOMACY"][0]["id"], staff_member_id=learner.staff.id,
@@ -222,8 +222,11 @@ def test_completed_and_held_courses_are_respected_and_a_met_level_leaves_the_oth
     body = org_hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
     assert (body["steps"][0]["offering_id"], body["steps"][0]["status"]) == (
         offerings["EA-NEGOTIATION"][2]["id"], "enrolled")
-    done = patch(learner, f"/api/v1/enrolments/{enrolled.json['id']}", {"progress": 100})
-    assert done.status_code == 200, done.json
+    reported = patch(learner, f"/api/v1/enrolments/{enrolled.json['id']}", {"progress": 100})
+    assert (reported.json["status"], reported.json["progress"]) == ("in_progress", 100)  # HR confirms completion
+    fake_clock.set(datetime(2027, 2, 20, 9, tzinfo=UTC))
+    done = patch(org_hr, f"/api/v1/enrolments/{enrolled.json['id']}", {"progress": 100})
+    assert (done.json["status"], done.json["progress"]) == ("completed", 100)
     assert learner.get("/api/v1/me/path").json["status"] == "ready_for_retest"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -13,8 +13,9 @@ from assessment.models import AssessedLevel, Attempt, Test
 from core.accounts import Role
 from core.accounts import services as accounts
 from learning import catalogue as catalogue_services
+from learning import paths as paths_service
 from learning.models import JobPosition, StaffMember, Unit
-from learning.training_models import Enrolment
+from learning.training_models import Enrolment, LearningPath
 
 # The fake clock starts on 2026-11-23 (09:00 UTC, 16:00 in Vietnam); offerings run from December on.
 MONTHS = [(2026, 12), (2027, 1), (2027, 2), (2027, 3), (2027, 4), (2027, 5)]
@@ -215,7 +216,7 @@ def test_capacity_is_enforced(keeper, hr, api_as, learner, catalogue, db_session
                    json={"staff_member_id": other.id}).status_code == 201
 
 
-def test_completing_the_last_step_opens_re_testing(hr, learner, catalogue, db_session):
+def test_completing_the_last_step_opens_re_testing(hr, learner, catalogue, db_session, fake_clock):
     placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
     path = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
     assert steps(path) == ["EN34-S", "EN34-R"]
@@ -227,6 +228,7 @@ def test_completing_the_last_step_opens_re_testing(hr, learner, catalogue, db_se
         assert (halfway.json["status"], halfway.json["progress"]) == ("in_progress", 50)
         mine = learner.get("/api/v1/me/path").json
         assert mine["status"] == "open"
+        fake_clock.set(datetime.fromisoformat(f"{step['starts_on']}T09:00:00+00:00"))  # the course has begun
         done = patch(hr, f"/api/v1/enrolments/{enrolment.json['id']}", {"status": "completed"})
         assert (done.json["status"], done.json["progress"]) == ("completed", 100)
         assert done.json["completed_at"]
@@ -616,3 +618,127 @@ def test_moving_an_offering_moves_the_paths_that_use_it_and_seats_never_go_below
     assert (moved.json["seats"], moved.json["seats_left"], moved.json["venue"]) == (3, 0, "Hall B")
     step = next(s for s in learner.get("/api/v1/me/path").json["steps"] if s["offering_id"] == first["offering_id"])
     assert (step["starts_on"], step["ends_on"], step["status"]) == ("2026-12-07", "2026-12-27", "enrolled")
+
+
+@pytest.fixture
+def reading_before_speaking(keeper, catalogue):
+    """EN34-S needs EN34-R first."""
+    course_id = catalogue["EN34-S"][0]["course_id"]
+    assert patch(keeper, f"/api/v1/courses/{course_id}", {"prerequisites": ["EN34-R"]}).status_code == 200
+    return catalogue
+
+
+def schedule(body: dict) -> list[tuple[str, str, str, str]]:
+    return [(s["course_code"], s["starts_on"], s["ends_on"], s["status"]) for s in body["steps"]]
+
+
+def test_taking_a_later_seat_re_plans_the_courses_after_it_and_dropping_it_too(
+        hr, learner, reading_before_speaking, db_session):
+    catalogue = reading_before_speaking
+    placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
+    planned = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={"deadline": "2027-02-28"}).json
+    assert schedule(planned) == [("EN34-R", "2026-12-01", "2026-12-20", "planned"),
+                                 ("EN34-S", "2027-01-01", "2027-01-20", "planned")]
+    assert (planned["verdict"], planned["earliest_finish"]) == ("on_track", "2027-01-20")
+
+    february = catalogue["EN34-R"][2]
+    seat = learner.post(f"/api/v1/offerings/{february['id']}/enrolments", json={"staff_member_id": learner.staff.id})
+    assert seat.status_code == 201, seat.json
+    moved = learner.get("/api/v1/me/path").json
+    assert schedule(moved) == [("EN34-R", "2027-02-01", "2027-02-20", "enrolled"),
+                               ("EN34-S", "2027-03-01", "2027-03-20", "planned")]
+    assert (moved["verdict"], moved["earliest_finish"]) == ("cannot_meet_deadline", "2027-03-20")
+    assert moved["steps"][0]["enrolment_id"] == seat.json["id"]
+
+    # seats that contradict the ones held are refused: the course needing EN34-R before EN34-R ends, a 2nd seat
+    early = problem(learner.post(f"/api/v1/offerings/{catalogue['EN34-S'][2]['id']}/enrolments",
+                                 json={"staff_member_id": learner.staff.id}), 409)
+    assert fields_of(early) == {"offering_id"} and "EN34-R" in early["detail"]
+    twice = problem(hr.post(f"/api/v1/offerings/{catalogue['EN34-R'][3]['id']}/enrolments",
+                            json={"staff_member_id": learner.staff.id}), 409)
+    assert fields_of(twice) == {"offering_id"} and twice["enrolment_id"] == seat.json["id"]
+
+    dropped = patch(learner, f"/api/v1/enrolments/{seat.json['id']}", {"status": "dropped"})
+    assert dropped.status_code == 200, dropped.json
+    back = learner.get("/api/v1/me/path").json
+    assert schedule(back) == schedule(planned)
+    assert (back["verdict"], back["earliest_finish"]) == ("on_track", "2027-01-20")
+
+
+def test_a_prerequisite_seat_must_end_before_the_seat_that_needs_it(keeper, hr, learner, reading_before_speaking,
+                                                                    db_session):
+    catalogue = reading_before_speaking
+    placement(db_session, learner.user, 3, {})
+    hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={})
+    january = catalogue["EN34-S"][1]
+    assert learner.post(f"/api/v1/offerings/{january['id']}/enrolments",
+                        json={"staff_member_id": learner.staff.id}).status_code == 201
+    body = learner.get("/api/v1/me/path").json
+    assert schedule(body) == [("EN34-R", "2026-12-01", "2026-12-20", "planned"),
+                              ("EN34-S", "2027-01-01", "2027-01-20", "enrolled")]
+    late = problem(learner.post(f"/api/v1/offerings/{catalogue['EN34-R'][1]['id']}/enrolments",
+                                json={"staff_member_id": learner.staff.id}), 409)
+    assert fields_of(late) == {"offering_id"} and "EN34-S" in late["detail"]
+    # December is cancelled: no offering of EN34-R ends before the January seat starts, and the path says so
+    cancelled = keeper.post(f"/api/v1/offerings/{catalogue['EN34-R'][0]['id']}/cancel", json={"reason": "No room"})
+    assert cancelled.status_code == 200, cancelled.json
+    stuck = learner.get("/api/v1/me/path").json
+    assert stuck["verdict"] == "no_offering"
+    assert "course EN34-R has no offering with a free seat starting from 2026-11-23 and ending before the seat in " \
+           "EN34-S starts (2027-01-01)" in stuck["reason"]
+    assert schedule(stuck)[1] == ("EN34-S", "2027-01-01", "2027-01-20", "enrolled")
+
+
+def test_the_sweep_re_plans_a_path_whose_seats_changed_behind_its_back(hr, learner, reading_before_speaking,
+                                                                       db_session):
+    """Paths left stale before enrolments re-planned them (only the enrolled step was patched) are repaired."""
+    catalogue = reading_before_speaking
+    placement(db_session, learner.user, 3, {})
+    path = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={"deadline": "2027-02-28"}).json
+    february = catalogue["EN34-R"][2]
+    seat = Enrolment(offering_id=february["id"], staff_member_id=learner.staff.id, status="enrolled")
+    db_session.add(seat)
+    db_session.flush()
+    stored = db_session.get(LearningPath, path["id"])
+    reading = stored.steps[0]
+    reading.offering_id, reading.enrolment_id, reading.status = february["id"], seat.id, "enrolled"
+    reading.starts_on, reading.ends_on = date(2027, 2, 1), date(2027, 2, 20)
+    db_session.flush()
+
+    assert paths_service.refresh_all_paths(db_session) == (1, 1)
+    assert [(s.course.code, s.starts_on.isoformat(), s.status) for s in stored.steps] == [
+        ("EN34-R", "2027-02-01", "enrolled"), ("EN34-S", "2027-03-01", "planned")]
+    assert (stored.verdict, stored.earliest_finish) == ("cannot_meet_deadline", date(2027, 3, 20))
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)  # up to date now: nothing more to do
+
+
+def test_completion_is_recorded_by_hr_and_not_before_the_course_starts(
+        hr, api_as, learner, catalogue, db_session, unit, positions, fake_clock):
+    placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
+    first = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json["steps"][0]
+    enrolment = learner.post(f"/api/v1/offerings/{first['offering_id']}/enrolments",
+                             json={"staff_member_id": learner.staff.id}).json
+    url = f"/api/v1/enrolments/{enrolment['id']}"
+
+    refused = problem(patch(learner, url, {"status": "completed"}), 403)
+    assert fields_of(refused) == {"status"}
+    reported = patch(learner, url, {"progress": 100})
+    assert (reported.json["status"], reported.json["progress"], reported.json["completed_at"]) == (
+        "in_progress", 100, None)
+    assert learner.get("/api/v1/me/path").json["status"] == "open"
+
+    early = problem(patch(hr, url, {"status": "completed"}), 409)  # the clock stands at 2026-11-23
+    assert fields_of(early) == {"status"} and first["starts_on"] in early["detail"]
+    assert fields_of(problem(patch(hr, url, {"progress": 100}), 409)) == {"progress"}
+    fake_clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))  # 09:00 in Vietnam on the first day
+    done = patch(hr, url, {"status": "completed"})
+    assert (done.json["status"], done.json["progress"]) == ("completed", 100)
+
+    # HR who is also a learner does not sign off their own course
+    colleague = api_as("hr", "candidate", unit=unit)
+    colleague.staff = add_staff(db_session, unit, colleague.user, positions[4])
+    own = colleague.post(f"/api/v1/offerings/{first['offering_id']}/enrolments",
+                         json={"staff_member_id": colleague.staff.id}).json
+    assert fields_of(problem(patch(colleague, f"/api/v1/enrolments/{own['id']}", {"status": "completed"}),
+                             403)) == {"status"}
+    assert patch(hr, f"/api/v1/enrolments/{own['id']}", {"status": "completed"}).json["status"] == "completed"

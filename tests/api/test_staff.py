@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import date
 
 import pytest
@@ -201,3 +202,60 @@ def test_units_come_flat_or_as_a_tree_and_admins_add_sub_units(api_as, org):
     rows = [["N7", "Deep", "1990-01-01", "male", body["code"], "civil_servant", "", "", "", "", ""]]
     assert upload(parent_hr, csv_bytes(rows, HEADER), "staff.csv").status_code == 200
     assert len(staff_ids(parent_hr.get("/api/v1/staff"))) == 3
+
+
+def test_hr_links_a_staff_record_to_a_login_account_within_its_scope(api_as, db_session, factory, org):
+    """The link is how a person's certified levels, path and certificates are found (StaffMember.user_id)."""
+    parent_hr = api_as("hr", unit=org["parent"])
+    lan, minh = org["lan"].id, org["minh"].id
+    learner = api_as("candidate", unit=org["parent"], username="lan.nguyen")
+    assert learner.get("/api/v1/me/path").json["detail"] == "your account is not linked to a staff member"
+
+    linked = patch(parent_hr, f"/api/v1/staff/{lan}", {"username": "lan.nguyen"})
+    assert linked.status_code == 200, linked.json
+    assert (linked.json["username"], linked.json["user_id"]) == ("lan.nguyen", learner.user.id)
+    assert parent_hr.get(f"/api/v1/staff/{lan}").json["username"] == "lan.nguyen"
+    listed = {p["id"]: p["username"] for p in parent_hr.get("/api/v1/staff").json["items"]}
+    assert listed == {lan: "lan.nguyen", minh: None}
+    # the person now has a path of their own (their position is Translator)
+    assert parent_hr.post(f"/api/v1/staff/{lan}/path", json={}).status_code == 200
+    assert learner.get("/api/v1/me/path").status_code == 200
+
+    # one account, one person: 409 naming the field
+    taken = assert_problem(patch(parent_hr, f"/api/v1/staff/{minh}", {"username": "lan.nguyen"}), 409)
+    assert set(field_errors(taken)) == {"username"}
+    # unknown, and another unit's account, look alike: HR learns nothing about accounts outside its scope
+    factory.user("candidate", unit=org["other"], username="hoa.outside")
+    factory.user("candidate", username="no.unit")
+    for name in ("nobody.here", "hoa.outside", "no.unit"):
+        refused = assert_problem(patch(parent_hr, f"/api/v1/staff/{minh}", {"username": name}), 422)
+        assert field_errors(refused) == {"username": f"no account named {name!r} in your HR scope"}
+    assert "username" in field_errors(assert_problem(patch(parent_hr, f"/api/v1/staff/{minh}", {"username": ""}),
+                                                     422))
+    # organisation-wide HR may link any account
+    assert patch(api_as("hr"), f"/api/v1/staff/{minh}", {"username": "no.unit"}).json["username"] == "no.unit"
+
+    unlinked = patch(parent_hr, f"/api/v1/staff/{lan}", {"username": None})
+    assert unlinked.status_code == 200, unlinked.json
+    assert (unlinked.json["username"], unlinked.json["user_id"]) == (None, None)
+    assert db_session.get(StaffMember, lan).user_id is None
+    assert learner.get("/api/v1/me/path").json["detail"] == "your account is not linked to a staff member"
+
+
+def test_names_and_leadership_titles_are_normalised_on_edit(api_as, org):
+    hr = api_as("hr")
+    minh = org["minh"].id
+    decomposed = unicodedata.normalize("NFD", "  Trần   Thị Nữ ")
+    edited = patch(hr, f"/api/v1/staff/{minh}", {"full_name": decomposed,
+                                                 "leadership_role": unicodedata.normalize("NFD", "Trưởng phòng")})
+    assert edited.status_code == 200, edited.json
+    assert edited.json["full_name"] == "Trần Thị Nữ" == unicodedata.normalize("NFC", "Trần Thị Nữ")
+    assert edited.json["leadership_role"] == "division_head"
+    for title, role in [("Phó trưởng phòng", "deputy_division_head"), ("PHÓ VỤ TRƯỞNG", "deputy_department_head"),
+                        ("Trưởng ban", "department_head"), ("pho chu tich", "vice_president"),
+                        ("Department head", "department_head"), ("president", "president")]:
+        assert patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": title}).json["leadership_role"] == role, title
+    refused = assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": "Trưởng nhóm"}), 422)
+    assert "not a leadership role" in field_errors(refused)["leadership_role"]
+    assert "full_name" in field_errors(assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"full_name": "   "}), 422))
+    assert patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": None}).json["leadership_role"] is None

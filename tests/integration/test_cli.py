@@ -119,6 +119,46 @@ def test_users_create_and_token(run, empty_database):
         assert accounts.get_user_by_token(session, token).id == user.id
 
 
+def test_users_create_links_the_account_to_a_staff_record(run, empty_database):
+    run("db", "upgrade")
+    with Session(empty_database.engine) as session:
+        unit = Unit(code="U1", name="Unit one", group="vgcl_department")
+        session.add(unit)
+        session.flush()
+        session.add_all([StaffMember(staff_number="S-1", full_name="Lê Thị Hoa", unit_id=unit.id,
+                                     category="civil_servant", languages=[]),
+                         StaffMember(staff_number="S-2", full_name="Phan Văn Nam", unit_id=unit.id,
+                                     category="civil_servant", languages=[])])
+        session.commit()
+    created = run("users", "create", "--username", "hoa.le", "--password", "a-long-hoa-secret", "--role",
+                  "candidate", "--unit", "U1", "--staff-number", "S-1")
+    assert "linked to staff member S-1 (Lê Thị Hoa)" in created.output
+    taken = run("users", "create", "--username", "other.hoa", "--password", "a-long-hoa-secret", "--role",
+                "candidate", "--staff-number", "S-1", ok=False)
+    assert taken.exit_code != 0 and "linked to another account already" in taken.output
+    unknown = run("users", "create", "--username", "ghost.user", "--password", "a-long-ghost-secret", "--role",
+                  "candidate", "--staff-number", "S-404", ok=False)
+    assert unknown.exit_code != 0 and "no staff member with staff number 'S-404'" in unknown.output
+    with Session(empty_database.engine) as session:
+        hoa = session.scalar(select(User).where(User.username == "hoa.le"))
+        assert hoa.full_name == "Lê Thị Hoa"  # taken from the staff record when not given
+        linked = dict(session.execute(select(StaffMember.staff_number, StaffMember.user_id)).all())
+        assert linked == {"S-1": hoa.id, "S-2": None}
+        # a refused link creates no account either
+        assert session.scalar(select(func.count()).select_from(User).where(
+            User.username.in_(["other.hoa", "ghost.user"]))) == 0
+
+
+def test_seed_demo_links_the_demo_candidate_to_a_staff_record(run, empty_database):
+    run("db", "upgrade")
+    run("seed-demo")
+    run("seed-demo")
+    with Session(empty_database.engine) as session:
+        candidate = session.scalar(select(User).where(User.username == "demo.candidate"))
+        linked = session.scalars(select(StaffMember).where(StaffMember.user_id == candidate.id)).all()
+        assert len(linked) == 1 and linked[0].unit_id == candidate.unit_id
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--username", "x12", "--password", "short", "--role", "hr"], "at least 10 characters"),
     (["--username", "ok.name", "--password", "long-enough-pw", "--role", "wizard"], "unknown role"),

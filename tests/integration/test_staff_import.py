@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import unicodedata
 from datetime import date
 
 import openpyxl
@@ -229,7 +231,7 @@ def test_cli_imports_reports_and_fails_on_rejected_rows(empty_database, monkeypa
     good = tmp_path / "staff.xlsx"
     good.write_bytes(xlsx_bytes([
         ["HR-1", "Phạm Thu", date(1990, 1, 2), "female", "U1", "civil_servant", "", "", "Translator", "en", "x"],
-        ["HR-2", "Đỗ Nam", "1985-12-30", "male", "U1", "public_employee", "deputy_head", "1", "", "", ""],
+        ["HR-2", "Đỗ Nam", "1985-12-30", "male", "U1", "public_employee", "Phó trưởng phòng", "1", "", "", ""],
     ]))
     dry = runner.invoke(main, ["staff", "import", str(good), "--dry-run"], catch_exceptions=False)
     assert dry.exit_code == 0, dry.output
@@ -254,6 +256,8 @@ def test_cli_imports_reports_and_fails_on_rejected_rows(empty_database, monkeypa
     with Session(empty_database.engine) as session:
         assert session.scalar(select(func.count()).select_from(StaffMember)) == 2
         assert session.scalar(select(StaffMember.is_language_teacher).where(StaffMember.staff_number == "HR-1"))
+        assert session.scalar(select(StaffMember.leadership_role).where(StaffMember.staff_number == "HR-2")) == \
+            "deputy_division_head"
 
 
 def test_external_relations_staff_are_marked_from_the_file(db_session, org):
@@ -271,3 +275,86 @@ def test_external_relations_staff_are_marked_from_the_file(db_session, org):
     marked = dict(db_session.execute(select(StaffMember.staff_number, StaffMember.is_external_relations)
                                      .where(StaffMember.staff_number.in_(["ER-1", "ER-2"]))).all())
     assert marked == {"ER-1": True, "ER-2": False}
+
+
+def test_a_username_column_links_login_accounts_one_account_one_person(db_session, factory, org):
+    hr = factory.user("hr", unit=org["parent"]).as_actor()
+    lan = factory.user("candidate", unit=org["parent"], username="lan.import")
+    minh = factory.user("candidate", unit=org["child"], username="minh.import")
+    factory.user("candidate", unit=org["other"], username="outsider")
+    header = [*HEADER, "username"]
+    rows = [[*row, name] for row, name in zip(good_rows(org), ["lan.import", ""], strict=True)]
+    report = run_import(db_session, csv_bytes(rows, header), "s.csv", actor=hr)
+    assert report.written, report.to_dict()
+    people = {m.staff_number: m for m in db_session.scalars(select(StaffMember))}
+    assert (people["HR-001"].user_id, people["HR-002"].user_id) == (lan.id, None)
+
+    rows[1][-1] = "minh.import"
+    assert [e.status for e in run_import(db_session, csv_bytes(rows, header), "s.csv", actor=hr).entries] == [
+        "unchanged", "updated"]
+    assert people["HR-002"].user_id == minh.id
+    rows[0][-1] = ""  # empty keeps the link; so does a sheet without the column
+    assert [e.status for e in run_import(db_session, csv_bytes(rows, header), "s.csv", actor=hr).entries] == [
+        "unchanged", "unchanged"]
+    assert run_import(db_session, csv_bytes(good_rows(org)), "s.csv", actor=hr).written
+    assert (people["HR-001"].user_id, people["HR-002"].user_id) == (lan.id, minh.id)
+
+    p = org["parent"].code
+    bad = [["HR-001", "Nguyễn Thị Lan", "1988-03-14", "female", p, "civil_servant", "", "", "", "", "", "minh.import"],
+           ["HR-020", "New One", "1990-01-01", "male", p, "civil_servant", "", "", "", "", "", "ghost"],
+           ["HR-021", "New Two", "1990-01-01", "male", p, "civil_servant", "", "", "", "", "", "outsider"],
+           ["HR-022", "New Three", "1990-01-01", "male", p, "civil_servant", "", "", "", "", "", "fresh"],
+           ["HR-023", "New Four", "1990-01-01", "male", p, "civil_servant", "", "", "", "", "", "fresh"]]
+    factory.user("candidate", unit=org["parent"], username="fresh")
+    rejected = run_import(db_session, csv_bytes(bad, header), "s.csv", actor=hr)
+    assert not rejected.written
+    assert {e.row: e.reasons for e in rejected.entries} == {
+        2: ["username: the account 'minh.import' is linked to another staff member; unlink it there first"],
+        3: ["username: no account named 'ghost' in your HR scope"],
+        4: ["username: no account named 'outsider' in your HR scope"],  # another unit's account
+        5: [],
+        6: ["username: 'fresh' is also on row 5"]}
+    assert (people["HR-001"].user_id, people["HR-002"].user_id) == (lan.id, minh.id)
+
+
+def test_decomposed_unicode_headers_and_cells_are_read_as_composed(db_session, org):
+    """Text typed with combining accents (NFD, e.g. from macOS) is the same text as its composed form."""
+    nfd = functools.partial(unicodedata.normalize, "NFD")
+    header = [nfd(name) for name in ["Mã nhân sự", "Họ và tên", "Ngày sinh", "Giới tính", "Đơn vị", "category",
+                                     "Chức vụ"]]
+    rows = [["VN-1", nfd("Nguyễn Thị Nữ"), "14/03/1988", nfd("Nữ"), org["parent"].code, "civil_servant",
+             nfd("Trưởng phòng")]]
+    for make, filename in [(csv_bytes, "s.csv"), (xlsx_bytes, "s.xlsx")]:
+        report = run_import(db_session, make(rows, header), filename, actor=org["hr"])
+        assert report.written and not report.rejected, report.to_dict()
+        member = db_session.scalar(select(StaffMember).where(StaffMember.staff_number == "VN-1"))
+        assert (member.full_name, member.gender, member.leadership_role) == (
+            unicodedata.normalize("NFC", "Nguyễn Thị Nữ"), "female", "division_head")
+        composed = [["VN-1", "Nguyễn Thị Nữ", "1988-03-14", "Nữ", org["parent"].code, "civil_servant",
+                     "Trưởng phòng"]]
+        assert [e.status for e in run_import(db_session, make(composed, header), filename,
+                                             actor=org["hr"]).entries] == ["unchanged"]
+
+
+def test_leadership_roles_must_be_on_the_ladder_or_one_of_its_titles(db_session, org):
+    p = org["parent"].code
+    rows = [[f"LR-{i}", "A Person", "1990-01-01", "male", p, "civil_servant", title, "", "", "", ""]
+            for i, title in enumerate(["Phó trưởng ban", "Vụ trưởng", "deputy division head", "Trưởng nhóm"])]
+    report = run_import(db_session, csv_bytes(rows), "s.csv", actor=org["hr"])
+    assert [e.status for e in report.entries] == ["created", "created", "created", "rejected"]
+    assert report.entries[3].reasons[0].startswith("leadership_role: 'Trưởng nhóm' is not a leadership role")
+    written = run_import(db_session, csv_bytes(rows[:3]), "s.csv", actor=org["hr"])
+    roles = dict(db_session.execute(select(StaffMember.staff_number, StaffMember.leadership_role)).all())
+    assert written.written and roles == {"LR-0": "deputy_department_head", "LR-1": "department_head",
+                                         "LR-2": "deputy_division_head"}
+
+
+def test_a_rejected_row_of_someone_outside_the_scope_does_not_reveal_their_record_id(db_session, factory, org):
+    assert run_import(db_session, csv_bytes(good_rows(org)), "s.csv", actor=org["hr"]).written
+    child_hr = factory.user("hr", unit=org["child"]).as_actor()
+    rows = good_rows(org)
+    report = run_import(db_session, csv_bytes(rows), "s.csv", actor=child_hr)
+    outside, inside = report.entries
+    assert outside.status == "rejected" and "outside your HR scope" in " ".join(outside.reasons)
+    assert outside.staff_id is None and outside.to_dict()["staff_id"] is None
+    assert inside.staff_id == db_session.scalar(select(StaffMember.id).where(StaffMember.staff_number == "HR-002"))

@@ -175,6 +175,48 @@ def test_a_held_seat_keeps_its_offering():
     assert [(s.course_code, s.offering_id) for s in plan.steps] == [("A", 1), ("B", 7)]
 
 
+def test_the_steps_after_a_held_seat_start_after_it_ends():
+    courses = catalogue(E34_S=("E34-R",))
+    held = {"E34-R": OfferingSpec(303, "E34-R", date(2027, 3, 1), date(2027, 3, 20), 0)}
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE, held=held, deadline=date(2027, 4, 30))
+    # writing is weakest, so E34-W comes first (January); the held reading seat (March) then speaking (April)
+    assert [(s.course_code, s.starts_on.month) for s in plan.steps] == [("E34-W", 1), ("E34-R", 3), ("E34-S", 4)]
+    assert (plan.verdict, plan.earliest_finish) == (ON_TRACK, date(2027, 4, 20))
+
+
+def test_a_prerequisite_ends_before_the_held_seat_that_needs_it_or_the_plan_says_why():
+    courses = catalogue(E34_S=("E34-R",))
+    held = {"E34-S": OfferingSpec(403, "E34-S", date(2027, 3, 1), date(2027, 3, 20), 0)}
+    plan = plan_path(current_level=3, required_level=4, courses=[c for c in courses if c.code != "E34-W"],
+                     offerings=monthly(courses), start=START, held=held)
+    assert [(s.course_code, s.starts_on.month) for s in plan.steps] == [("E34-R", 1), ("E34-S", 3)]
+    assert plan.verdict == ON_TRACK
+    only_march = [o for o in monthly(courses) if o.course_code != "E34-R" or o.starts_on.month >= 3]
+    stuck = plan_path(current_level=3, required_level=4, courses=[c for c in courses if c.code != "E34-W"],
+                      offerings=only_march, start=START, held=held)
+    assert stuck.verdict == NO_OFFERING
+    assert "course E34-R has no offering with a free seat starting from 2027-01-01 and ending before the seat " \
+           "in E34-S starts (2027-03-01)" in stuck.reason
+
+
+def test_two_held_seats_out_of_prerequisite_order_are_a_problem():
+    courses = [c for c in catalogue(E34_S=("E34-R",)) if c.code in ("E34-R", "E34-S")]
+    held = {"E34-R": OfferingSpec(304, "E34-R", date(2027, 4, 1), date(2027, 4, 20), 0),
+            "E34-S": OfferingSpec(403, "E34-S", date(2027, 3, 1), date(2027, 3, 20), 0)}
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=[], start=START, held=held)
+    assert plan.verdict == NO_OFFERING
+    assert plan.reason == "the seat in E34-S starts on 2027-03-01, before its prerequisite E34-R ends (2027-04-20)"
+
+
+def test_completed_courses_are_not_scheduled_but_named():
+    courses = catalogue(E34_S=("E23-G",))
+    plan = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     completed={"E34-W", "E23-G", "E45-G"})
+    assert codes(plan) == ["E34-R", "E34-S"]
+    assert plan.completed == ("E23-G", "E34-W")  # E23-G: a prerequisite on the path; E45-G: beyond the gap
+
+
 def test_non_language_courses_never_fill_a_band():
     courses = [CourseSpec("PRO-1", 2, 3, language=False), course("A", (2, 3))]
     plan = plan_path(current_level=2, required_level=3, courses=courses,
