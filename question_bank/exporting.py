@@ -73,7 +73,8 @@ def exportable_items(session: Session, store: MediaStore, *, statuses: Iterable[
         exported.append(ExportableItem(
             identifier=item.identifier or f"levelpath-item-{item.id}", type=item.type, content=content,
             scoring=version.scoring, title=item.title, language=item.language, skill=item.skill, level=item.level,
-            topic=item.topic, tags=tuple(item.tags), category=item.category, stimulus=stimulus, media=files))
+            topic=item.topic, tags=tuple(item.tags), category=item.category, expected_seconds=item.expected_seconds,
+            stimulus=stimulus, media=files))
     return exported
 
 

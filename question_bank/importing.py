@@ -6,7 +6,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,7 @@ def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults
         "skill": imported.skill or defaults.skill, "level": imported.level or defaults.level,
         "language": imported.language or "en", "title": imported.title[:200], "topic": imported.topic,
         "tags": tuple(imported.tags), "source": imported.source[:255], "stimulus_id": stimulus_id,
+        "expected_seconds": imported.expected_seconds,
     }
     existing = session.scalar(select(Item).where(Item.identifier == imported.identifier)) \
         if imported.identifier else None
@@ -164,7 +165,8 @@ def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResu
 
     ``store=None`` is a dry run's media check: nothing is written to the media store. Each item is
     imported inside its own savepoint, so a refused item leaves nothing behind; the caller commits
-    (or, for a dry run, rolls back) the whole import at once.
+    (or, for a dry run, rolls back) the whole import at once. A dry run reports no item ids: the items
+    it made are rolled back, and their ids go to the next items anyone creates.
     """
     media = _MediaRewriter(session, store, actor)
     report: list[ReportEntry] = []
@@ -183,6 +185,8 @@ def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResu
                 raise
             except DomainError as error:
                 report.append(ReportEntry(result.source, None, result.type, EntryStatus.ERROR, _describe(error)))
+    if store is None:
+        return [replace(entry, item_id=None) for entry in report]
     return report
 
 

@@ -1,11 +1,13 @@
 """Item text is a small, safe subset of XHTML: formatting, lists, tables, images and audio.
 
-Anything else (scripts, event handlers, javascript: URLs, styles, forms, iframes) is removed, so
-text from imports or authors can be shown to candidates as is.
+Anything else (scripts, event handlers, javascript: URLs, styles, forms, iframes, other tools' classes)
+is removed, so text from imports or authors can be shown to candidates as is.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from html import escape
 from html.parser import HTMLParser
 
@@ -23,6 +25,22 @@ ALLOWED_ATTRIBUTES = frozenset({
     "class", "lang", "xml:lang", "dir", "title", "alt", "src", "href", "width", "height", "colspan", "rowspan",
     "scope", "controls", "type", "start", "reversed", "kind", "srclang", "label", "data-lp-gap",
 })
+# Classes and titles from other tools can give the key away to a candidate (Moodle's editors mark the right
+# choice with class="ACorrectChoice"; a tooltip may say "correct"), and LevelPath styles nothing by them.
+# Only LevelPath's own classes stay: the blocks its Moodle and GIFT export wraps around a passage or a
+# note, and the parts of its starter bank (instructions, e-mails, a listening transcript delivery hides),
+# and QTI 3's standard layout classes.
+LEVELPATH_CLASSES = frozenset({
+    "levelpath-stimulus", "levelpath-note", "lp-instruction", "lp-instructions", "lp-task", "lp-email", "lp-note",
+    "lp-data", "transcript",
+})
+# QTI 3's shared CSS vocabulary for layout (columns, alignment, sizes, hiding): names fixed by the standard.
+QTI_LAYOUT_CLASS = re.compile(r"qti-(?:(?:layout|align|valign|float|width|height|padding|margin|list-style-type"
+                              r"|input-width|writing-orientation)-[a-z0-9-]+|hidden|visually-hidden|bordered|well"
+                              r"|underline|fullwidth)")
+# Attributes kept only where they mean something: an abbreviation's expansion, a subtitle track's name
+# (elsewhere a title is a tooltip, and a label is nothing at all).
+ONLY_ON = {"title": frozenset({"abbr"}), "label": frozenset({"track"})}
 URL_ATTRIBUTES = frozenset({"src", "href"})
 SAFE_URL_SCHEMES = ("http:", "https:", "mailto:", "data:image/")
 
@@ -50,8 +68,14 @@ class _Sanitiser(HTMLParser):
             return
         kept = []
         for name, value in attrs:
-            if name not in ALLOWED_ATTRIBUTES or (name in URL_ATTRIBUTES and not _safe_url(value or "")):
+            if name not in ALLOWED_ATTRIBUTES or (name in URL_ATTRIBUTES and not _safe_url(value or "")) \
+                    or tag not in ONLY_ON.get(name, (tag,)):
                 continue
+            if name == "class":
+                value = " ".join(c for c in (value or "").split()
+                                 if c in LEVELPATH_CLASSES or QTI_LAYOUT_CLASS.fullmatch(c))
+                if not value:
+                    continue
             kept.append(f' {name}="{escape(value or "", quote=True)}"' if value is not None else f" {name}")
         if tag == "a":
             kept.append(' rel="noopener noreferrer"')
@@ -91,9 +115,13 @@ class _Sanitiser(HTMLParser):
 
 
 def sanitise_html(fragment: str) -> str:
-    """The fragment with only allowed tags and attributes, well nested, text escaped."""
+    """The fragment with only allowed tags and attributes, well nested, text escaped, in NFC.
+
+    NFC (composed accents) changes nothing a reader sees, and makes text typed on keyboards that
+    decompose accents (some Vietnamese ones) compare, search and re-import as the same text.
+    """
     parser = _Sanitiser()
-    parser.feed(fragment)
+    parser.feed(unicodedata.normalize("NFC", fragment))
     parser.close()
     return "".join(parser.out).strip()
 

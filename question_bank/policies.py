@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core.accounts import Actor, Role
 from question_bank.models import Item
 
@@ -29,9 +31,13 @@ def can_submit_item(actor: Actor, item: Item) -> bool:
     return actor.has(Role.ADMIN) or (actor.has(Role.AUTHOR) and item.author_id == actor.id)
 
 
-def can_review_item(actor: Actor, item: Item) -> bool:
-    """Reviewers decide on others' items only: nobody approves their own work, admins included."""
-    return actor.has(Role.REVIEWER) and item.author_id != actor.id
+def can_review_item(actor: Actor, item: Item, *, authors_under_review: Collection[int]) -> bool:
+    """Reviewers decide on others' work only: not on their own items, nor on items with a version under
+    review that they wrote (an edit to someone else's draft is their work too); admins included.
+
+    ``authors_under_review``: who created the versions since the item was last approved.
+    """
+    return actor.has(Role.REVIEWER) and item.author_id != actor.id and actor.id not in authors_under_review
 
 
 def can_retire_item(actor: Actor, item: Item) -> bool:

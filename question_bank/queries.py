@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,7 +52,8 @@ def _text_condition(dialect: str, text_query: str) -> ColumnElement[bool] | None
     PostgreSQL matches words and word beginnings through its full-text index; elsewhere the words
     are looked for as substrings (which finds at least as much).
     """
-    words = WORD.findall(text_query.casefold())
+    # NFC first: \w does not match the separate accents of decomposed (NFD) text, and items are stored NFC.
+    words = WORD.findall(unicodedata.normalize("NFC", unicodedata.normalize("NFC", text_query).casefold()))
     if not words:
         return None
     if dialect == "postgresql":

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.accounts import Actor
+from core.accounts import Actor, Role
 from core.errors import (
     Conflict,
     NotFound,
@@ -26,6 +27,8 @@ from question_bank.models import Item, ItemEnemy, ItemReview, ItemStatus, ItemVe
 
 LEVELS = range(1, 7)
 MAX_TAGS = 30
+MAX_LANGUAGE = 8  # the column's width: "vi", "en-GB"
+MAX_EXPECTED_SECONDS = 7200
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,7 @@ def _sanitise_content(value: Any) -> Any:
 
 
 def searchable_text(content: dict[str, Any], title: str = "") -> str:
-    """Lower-cased plain text of everything a person might search an item for."""
+    """Lower-cased plain text (NFC, as queries are) of everything a person might search an item for."""
     parts = [title]
 
     def walk(value: Any) -> None:
@@ -94,7 +97,7 @@ def searchable_text(content: dict[str, Any], title: str = "") -> str:
                 walk(item)
 
     walk(content)
-    return " ".join(" ".join(parts).split()).casefold()
+    return unicodedata.normalize("NFC", " ".join(" ".join(parts).split()).casefold())
 
 
 PREVIEW_LENGTH = 160
@@ -111,6 +114,15 @@ def _check_metadata(session: Session, values: dict[str, Any]) -> None:
         raise RuleViolation(f"unknown skill {skill!r}", field="skill")
     if level is not None and level not in LEVELS:
         raise RuleViolation("level must be between 1 and 6", field="level")
+    language = values.get("language")
+    if language is not None and (not isinstance(language, str) or not 0 < len(language) <= MAX_LANGUAGE):
+        raise RuleViolation(f"language must be a language code of at most {MAX_LANGUAGE} characters",
+                            field="language")
+    seconds = values.get("expected_seconds")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)
+                                or not 1 <= seconds <= MAX_EXPECTED_SECONDS):
+        raise RuleViolation(f"expected_seconds must be a whole number from 1 to {MAX_EXPECTED_SECONDS}",
+                            field="expected_seconds")
     tags = values.get("tags") or ()
     if len(tags) > MAX_TAGS or any(not isinstance(t, str) or not t.strip() or len(t) > 60 for t in tags):
         raise RuleViolation(f"at most {MAX_TAGS} tags of 1-60 characters", field="tags")
@@ -272,14 +284,39 @@ def submit_item(session: Session, *, actor: Actor, item_id: int, comment: str = 
     return item
 
 
+def _versions_under_review(session: Session, item: Item) -> dict[int, int]:
+    """Version number -> who created it, for every version since the item was last approved (all of
+    them if it never was): the work a review decision now covers."""
+    last_approved = session.scalar(
+        select(func.max(ItemVersion.number)).join(ItemReview, ItemReview.item_version_id == ItemVersion.id)
+        .where(ItemReview.item_id == item.id, ItemReview.action == "approved"))
+    query = select(ItemVersion.number, ItemVersion.created_by).where(ItemVersion.item_id == item.id)
+    if last_approved is not None:
+        query = query.where(ItemVersion.number > last_approved)
+    return {number: created_by for number, created_by in session.execute(query)}
+
+
+def _require_reviewer_of(session: Session, actor: Actor, item: Item, decision: str) -> None:
+    """Raises PermissionDenied unless the actor may decide on the item (four eyes, admins included)."""
+    under_review = _versions_under_review(session, item)
+    if policies.can_review_item(actor, item, authors_under_review=set(under_review.values())):
+        return
+    if not actor.has(Role.REVIEWER):
+        raise PermissionDenied(f"only reviewers can {decision} items")
+    if item.author_id == actor.id:
+        raise PermissionDenied(f"reviewers cannot {decision} their own items")
+    written = sorted(number for number, created_by in under_review.items() if created_by == actor.id)
+    raise PermissionDenied(
+        f"you wrote {'version' if len(written) == 1 else 'versions'} {', '.join(map(str, written))} of this item, "
+        f"which {'is' if len(written) == 1 else 'are'} under review: another reviewer must {decision} it",
+        versions=written)
+
+
 def approve_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
-    """Approve an item in review. Raises PermissionDenied for self-approval, Conflict if not in review."""
+    """Approve an item in review. Raises PermissionDenied for self-approval (the item or a version under
+    review is the actor's work), Conflict if not in review."""
     item = get_item(session, item_id)
-    if not policies.can_review_item(actor, item):
-        raise PermissionDenied(
-            "reviewers cannot approve their own items" if item.author_id == actor.id
-            else "only reviewers can approve items"
-        )
+    _require_reviewer_of(session, actor, item, "approve")
     item.approve()
     _record_review(session, item, actor, "approved", comment)
     return item
@@ -288,8 +325,7 @@ def approve_item(session: Session, *, actor: Actor, item_id: int, comment: str =
 def reject_item(session: Session, *, actor: Actor, item_id: int, comment: str) -> Item:
     """Return an item in review to its author with a reason. Raises PermissionDenied, Conflict, RuleViolation."""
     item = get_item(session, item_id)
-    if not policies.can_review_item(actor, item):
-        raise PermissionDenied("only a reviewer other than the author can reject an item")
+    _require_reviewer_of(session, actor, item, "reject")
     if not comment.strip():
         raise RuleViolation("a rejection needs a comment for the author", field="comment")
     item.return_to_draft()

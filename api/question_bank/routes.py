@@ -154,7 +154,7 @@ class ApproveItem(MethodView):
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
-        """Approve an item in review (a reviewer who is not its author)."""
+        """Approve an item in review (a reviewer who wrote neither the item nor a version under review)."""
         return _with_etag(services.approve_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
@@ -164,7 +164,7 @@ class RejectItem(MethodView):
     @blp.arguments(RejectSchema)
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
-        """Return an item in review to its author with a comment."""
+        """Return an item in review to its author with a comment (the same reviewers as approval)."""
         return _with_etag(services.reject_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 

@@ -215,7 +215,8 @@ class ImportArgsSchema(StrictSchema):
 
 class ImportEntrySchema(ma.Schema):
     source = ma.fields.String()
-    item_id = ma.fields.Integer(allow_none=True)
+    item_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The item created or updated; null in a dry run (its items are rolled back)"})
     type = ma.fields.String(allow_none=True)
     status = ma.fields.String(metadata={"description": "created, updated, unchanged, unsupported or error"})
     reason = ma.fields.String()

@@ -58,6 +58,7 @@ class ImportedItem:
     topic: str | None = None
     tags: tuple[str, ...] = ()
     category: str | None = None  # e.g. Moodle's category path "$course$/Grammar/Tenses"
+    expected_seconds: int | None = None  # how long a candidate is expected to take (LevelPath's own metadata)
     stimulus: ImportedStimulus | None = None
     media: tuple[MediaFile, ...] = ()
     # Parts of the source the model could carry only approximately (a note, not a failure).
@@ -105,6 +106,7 @@ class ExportableItem:
     topic: str | None = None
     tags: tuple[str, ...] = ()
     category: str | None = None
+    expected_seconds: int | None = None
     stimulus: ImportedStimulus | None = None
     media: tuple[MediaFile, ...] = field(default_factory=tuple)
 

@@ -14,6 +14,9 @@ MAX_XML_BYTES = 20 * 1024 * 1024
 MAX_PACKAGE_BYTES = 200 * 1024 * 1024  # uncompressed, all members together
 MAX_PACKAGE_MEMBERS = 20_000
 MAX_COMPRESSION_RATIO = 200
+# Below this a member cannot be a bomb whatever its ratio (a second of near-silent WAV compresses
+# 200 times): the cap on the package's total uncompressed size bounds what small members unpack to.
+RATIO_CHECK_FROM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # one uploaded file or package, as sent
 
 
@@ -66,7 +69,8 @@ def open_package(path_or_file: str | Path | BinaryIO, *, source: str) -> dict[st
         for info in members:
             safe_member_name(info.filename)
             total += info.file_size
-            if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO:
+            if info.file_size > RATIO_CHECK_FROM_BYTES and info.compress_size \
+                    and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO:
                 raise UnsafeInput(f"{source}: member {info.filename!r} is compressed suspiciously well (zip bomb?)")
         if total > MAX_PACKAGE_BYTES:
             raise UnsafeInput(f"{source}: unpacks to more than {MAX_PACKAGE_BYTES // (1024 * 1024)} MiB")

@@ -15,6 +15,9 @@ QTI_TEST_ROOTS = {"qti-assessment-test", "assessmentTest"}
 QTI_STIMULUS_ROOTS = {"qti-assessment-stimulus", "assessmentStimulus"}
 MANIFEST = "imsmanifest.xml"
 GIFT_SUFFIXES = {".gift", ".txt"}
+# Archives inside a package or folder are not opened (nesting is how zip bombs multiply); they are named.
+ARCHIVE_SUFFIXES = {".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar"}
+NOTHING_FOUND = "no QTI, Moodle XML or GIFT file found in it"
 
 
 def _local_name(tag: str) -> str:
@@ -54,6 +57,10 @@ def read_files(label: str, files: dict[str, bytes]) -> Iterator[ReadResult]:
         suffix = Path(name).suffix.lower()
         if suffix in GIFT_SUFFIXES:
             documents.append((2, name, "gift"))
+            continue
+        if suffix in ARCHIVE_SUFFIXES:
+            yield ReadError(source=source, reason="an archive inside a package or folder is not opened; "
+                                                  "unpack it, or import it on its own")
             continue
         if suffix != ".xml":
             continue  # media and other files are read when an item refers to them
@@ -107,9 +114,9 @@ def read_path(path: Path, *, label: str | None = None) -> Iterator[ReadResult]:
             files = {}
             for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
                 files[safe_member_name(file.relative_to(path).as_posix())] = file.read_bytes()
-            yield from read_files(label, files)
+            yield from _or_nothing_found(read_files(label, files), label)
         elif path.suffix.lower() == ".zip":
-            yield from read_files(label, open_package(path, source=label))
+            yield from _or_nothing_found(read_files(label, open_package(path, source=label)), label)
         elif path.is_file():
             # A lone file may refer to its neighbours (stimuli, media): offer the folder lazily.
             yield from _read_single(path, label)
@@ -119,6 +126,16 @@ def read_path(path: Path, *, label: str | None = None) -> Iterator[ReadResult]:
         yield ReadError(source=label, reason=str(error), refused=True)
     except (OSError, ValueError) as error:
         yield ReadError(source=label, reason=str(error))
+
+
+def _or_nothing_found(results: Iterator[ReadResult], label: str) -> Iterator[ReadResult]:
+    """The results, or an error saying the package or folder held nothing to import (never an empty report)."""
+    found = False
+    for result in results:
+        found = True
+        yield result
+    if not found:
+        yield ReadError(source=label, reason=NOTHING_FOUND)
 
 
 def _read_single(path: Path, label: str) -> Iterator[ReadResult]:

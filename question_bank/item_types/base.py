@@ -8,6 +8,7 @@ shape, ``score`` turns an answer into points. Everything here is pure: no databa
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -158,8 +159,13 @@ TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201
 
 
 def normalise(text: str, *, case_sensitive: bool) -> str:
-    collapsed = " ".join(text.translate(TYPOGRAPHIC).split())
-    return collapsed if case_sensitive else collapsed.casefold()
+    """Composed (NFC) text, typographic quotes and dashes made plain, whitespace collapsed.
+
+    Some keyboards (Vietnamese ones among them) type a letter and its accents as separate code points
+    (NFD); NFC makes "tiếng" typed either way the same string. Case folding can decompose again.
+    """
+    collapsed = " ".join(unicodedata.normalize("NFC", text).translate(TYPOGRAPHIC).split())
+    return collapsed if case_sensitive else unicodedata.normalize("NFC", collapsed.casefold())
 
 
 def matches_accepted(given: str, accepted: str, *, case_sensitive: bool) -> bool:

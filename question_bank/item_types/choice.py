@@ -50,13 +50,16 @@ class TrueFalseNotGiven(SingleChoice):
         return [{"id": option_id, "text": text} for option_id, text in cls.VARIANTS[variant]]
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
+        check_bool(problems, "content.shuffle", content.get("shuffle"))
         variant = content.get("variant", "true_false_not_given")
-        if variant not in self.VARIANTS:
+        if not isinstance(variant, str) or variant not in self.VARIANTS:
             problems.add("content.variant", f"must be one of {', '.join(self.VARIANTS)}")
             return
-        if option_ids(content.get("options") or []) != [i for i, _ in self.VARIANTS[variant]]:
-            problems.add("content.options", f"must be exactly {', '.join(i for i, _ in self.VARIANTS[variant])}")
-        if scoring.get("correct") not in {i for i, _ in self.VARIANTS[variant]}:
+        expected = [option_id for option_id, _text in self.VARIANTS[variant]]
+        ids = check_options(problems, "content.options", content.get("options"))
+        if "content.options" not in problems.errors and ids != expected:
+            problems.add("content.options", f"must be exactly {', '.join(expected)}")
+        if not isinstance(scoring.get("correct"), str) or scoring["correct"] not in expected:
             problems.add("scoring.correct", "must be TRUE, FALSE or (for that variant) NOT_GIVEN")
 
 
@@ -72,8 +75,8 @@ class MultipleResponse(ItemType):
         check_count(problems, "content.min_choices", content.get("min_choices"))
         check_count(problems, "content.max_choices", content.get("max_choices"), minimum=1)
         correct = scoring.get("correct")
-        if not isinstance(correct, list) or not correct or len(set(correct)) != len(correct) \
-                or not set(correct) <= set(ids):
+        if not isinstance(correct, list) or not correct or not all(isinstance(c, str) for c in correct) \
+                or len(set(correct)) != len(correct) or not set(correct) <= set(ids):
             problems.add("scoring.correct", "must list one or more distinct option ids")
         elif isinstance(content.get("max_choices"), int) and len(correct) > content["max_choices"]:
             problems.add("scoring.correct", "lists more correct options than a candidate may choose")
@@ -103,7 +106,7 @@ class Ordering(ItemType):
         ids = check_options(problems, "content.options", content.get("options"))
         check_bool(problems, "content.shuffle", content.get("shuffle"))
         order = scoring.get("order")
-        if not isinstance(order, list) or sorted(map(str, order)) != sorted(ids):
+        if not isinstance(order, list) or not all(isinstance(i, str) for i in order) or sorted(order) != sorted(ids):
             problems.add("scoring.order", "must list every option id exactly once")
 
     def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:

@@ -30,7 +30,8 @@ def _check_gaps_in_stem(content: dict[str, Any], problems: Problems) -> list[str
             problems.add(f"content.gaps.{index}.id", "each gap needs an id of letters, digits, _ . -")
         else:
             ids.append(gap_id)
-    markers = gap_markers(content.get("stem") or "")
+    stem = content.get("stem")
+    markers = gap_markers(stem) if isinstance(stem, str) else []  # a stem of the wrong type is named already
     if sorted(markers) != sorted(ids) or len(set(ids)) != len(ids):
         problems.add("content.stem", "must contain each gap's {{id}} marker exactly once")
     return ids
@@ -91,7 +92,8 @@ class InlineChoice(ItemType):
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
         ids = _check_gaps_in_stem(content, problems)
         choices: dict[str, list[str]] = {}
-        for index, gap in enumerate(content.get("gaps") or []):
+        gaps = content.get("gaps")
+        for index, gap in enumerate(gaps if isinstance(gaps, list) else []):  # not a list: named already
             if isinstance(gap, dict) and gap.get("id") in ids:
                 choices[gap["id"]] = check_options(problems, f"content.gaps.{index}.options", gap.get("options"))
         correct = scoring.get("correct")
@@ -124,6 +126,8 @@ class ShortAnswer(ItemType):
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
         check_count(problems, "content.max_length", content.get("max_length"), minimum=1)
+        if not isinstance(scoring.get("case_sensitive", False), bool):
+            problems.add("scoring.case_sensitive", "must be true or false")
         accepted = scoring.get("accepted")
         if not isinstance(accepted, list) or not accepted:
             problems.add("scoring.accepted", "list one or more accepted answers")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import unicodedata
 import zlib
 
 import pytest
@@ -300,3 +301,75 @@ def test_examiners_see_the_statistics_of_each_version(author, db_session):
     stats = author.get(f"/api/v1/items/{item['id']}").json["current_version"]["statistics"]
     assert (stats["irt_model"], stats["irt_a"], stats["irt_b"], stats["irt_c"]) == ("3pl", 1.2, -0.4, 0.2)
     assert stats["irt_provisional"] is True and stats["exposure_count"] == 0
+
+
+TFNG_OPTIONS = [{"id": "TRUE", "text": "True"}, {"id": "FALSE", "text": "False"},
+                {"id": "NOT_GIVEN", "text": "Not Given"}]
+MALFORMED = [  # (type, content, scoring, the field the 422 names)
+    ("true_false_not_given", {"stem": "S", "options": ["TRUE", "FALSE"]}, {"correct": "TRUE"}, "content.options.0"),
+    ("true_false_not_given", {"stem": "S", "options": [{}, {}]}, {"correct": "TRUE"}, "content.options.0.id"),
+    ("true_false_not_given", {"stem": "S", "variant": ["a"], "options": TFNG_OPTIONS}, {"correct": "TRUE"},
+     "content.variant"),
+    ("true_false_not_given", {"stem": "S", "options": TFNG_OPTIONS}, {"correct": {"x": 1}}, "scoring.correct"),
+    ("multiple_response", {"stem": "S", "options": TFNG_OPTIONS}, {"correct": [{"x": 1}]}, "scoring.correct"),
+    ("multiple_response", {"stem": "S", "options": TFNG_OPTIONS}, {"correct": [["TRUE"]]}, "scoring.correct"),
+    ("gap_fill", {"stem": ["{{g}}"], "gaps": [{"id": "g"}]}, {"gaps": {"g": {"accepted": ["x"]}}}, "content.stem"),
+    ("inline_choice", {"stem": "{{g}}", "gaps": True}, {"correct": {"g": "A"}}, "content.gaps"),
+    ("short_answer", {"stem": "S"}, {"accepted": [{"text": "x"}], "case_sensitive": "no"}, "scoring.case_sensitive"),
+    ("ordering", {"stem": "S", "options": [{"id": "True", "text": "a"}, {"id": "False", "text": "b"}]},
+     {"order": [True, False]}, "scoring.order"),
+]
+
+
+@pytest.mark.parametrize(("item_type", "content", "scoring", "field"), MALFORMED,
+                         ids=[f"{t}-{f}" for t, _c, _s, f in MALFORMED])
+def test_malformed_content_or_scoring_is_a_422_naming_the_field(author, item_type, content, scoring, field):
+    created = author.post("/api/v1/items", json={"type": item_type, "skill": "reading", "level": 3,
+                                                 "content": content, "scoring": scoring})
+    assert created.status_code == 422 and created.content_type == PROBLEM, created.get_data(as_text=True)
+    assert field in {error["field"] for error in created.json["errors"]}
+
+
+@pytest.mark.parametrize(("item_type", "content", "scoring", "field"), MALFORMED,
+                         ids=[f"{t}-{f}" for t, _c, _s, f in MALFORMED])
+def test_a_malformed_edit_is_a_422_naming_the_field(author, item_type, content, scoring, field):
+    valid = {
+        "true_false_not_given": ({"stem": "S", "options": TFNG_OPTIONS}, {"correct": "TRUE"}),
+        "multiple_response": ({"stem": "S", "options": TFNG_OPTIONS}, {"correct": ["TRUE"]}),
+        "gap_fill": ({"stem": "{{g}}", "gaps": [{"id": "g"}]}, {"gaps": {"g": {"accepted": ["x"]}}}),
+        "inline_choice": ({"stem": "{{g}}", "gaps": [{"id": "g", "options": TFNG_OPTIONS}]},
+                          {"correct": {"g": "TRUE"}}),
+        "short_answer": ({"stem": "S"}, {"accepted": [{"text": "x"}]}),
+        "ordering": ({"stem": "S", "options": TFNG_OPTIONS}, {"order": ["FALSE", "TRUE", "NOT_GIVEN"]}),
+    }[item_type]
+    item = create(author, type=item_type, content=valid[0], scoring=valid[1]).json
+    edited = _patch(author, item, content=content, scoring=scoring)
+    assert edited.status_code == 422 and edited.content_type == PROBLEM, edited.get_data(as_text=True)
+    assert field in {error["field"] for error in edited.json["errors"]}
+    assert author.get(f"/api/v1/items/{item['id']}").json["etag"] == item["etag"]
+
+
+def test_text_is_stored_composed_and_found_whichever_way_accents_were_typed(author, api_as):
+    composed, decomposed = "Tiếng Việt", unicodedata.normalize("NFD", "Tiếng Việt")
+    spec = single_choice_spec()
+    spec["content"]["stem"] = f"Chọn từ đúng: học {decomposed} mỗi ngày ___"
+    item = create(author, **spec).json
+    assert composed in item["current_version"]["content"]["stem"]
+    other = single_choice_spec()
+    other["content"]["stem"] = f"Chọn từ đúng: học {composed} ở trường ___"
+    create(author, **other)
+    reviewer = api_as("reviewer")
+    for query in (composed, decomposed, decomposed.upper()):
+        found = reviewer.get("/api/v1/items", query_string={"q": f"{query} chọn"}).json
+        assert found["meta"]["total"] == 2, query
+
+
+def test_other_tools_classes_and_tooltips_are_not_stored(author):
+    spec = single_choice_spec()
+    spec["content"]["stem"] = ('<p class="QMultiChoice lp-instruction">Read <abbr title="World Health '
+                               'Organization">WHO</abbr> <span title="the answer is B">now</span></p>')
+    spec["content"]["options"][1]["text"] = '<p class="ACorrectChoice">starts</p>'
+    stored = create(author, **spec).json["current_version"]["content"]
+    assert stored["stem"] == ('<p class="lp-instruction">Read <abbr title="World Health Organization">WHO</abbr> '
+                              "<span>now</span></p>")
+    assert stored["options"][1]["text"] == "<p>starts</p>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import wave
 import zipfile
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from question_bank.models import Item
 from tests.api.test_item_bank import png_bytes
+from tests.factories import single_choice_spec
 
 PROBLEM = "application/problem+json"
 
@@ -151,3 +153,71 @@ def test_oversized_media_in_an_import_is_refused(author, db_session, monkeypatch
 def test_unknown_file_kinds_and_non_authors_are_refused(author, api_as):
     assert upload(author, b"%PDF-1.7", "quiz.pdf").status_code == 422
     assert upload(api_as("candidate"), GIFT.encode(), "quiz.gift").status_code == 403
+
+
+def test_a_dry_run_reports_no_item_ids(author):
+    """The items a dry run makes are rolled back; their ids go to the next items anyone creates."""
+    response = upload(author, GIFT.encode(), "quiz.gift", "?dry_run=true")
+    assert [e["status"] for e in response.json["entries"]][:2] == ["created", "created"]
+    assert [e["item_id"] for e in response.json["entries"]] == [None, None, None]
+
+
+def test_an_archive_inside_a_package_is_named_not_ignored(author, db_session):
+    before = item_count(db_session)
+    inner = zip_of({"quiz.gift": GIFT.encode()})
+    response = upload(author, zip_of({"questions/inner.zip": inner}), "outer.zip")
+    assert response.status_code == 200
+    [entry] = response.json["entries"]
+    assert (entry["status"], entry["source"]) == ("error", "outer.zip:questions/inner.zip")
+    assert "archive" in entry["reason"]
+    assert item_count(db_session) == before
+
+
+def test_a_package_with_nothing_to_import_says_so(author):
+    response = upload(author, zip_of({"notes.pdf": b"%PDF-1.7"}), "empty.zip")
+    assert response.status_code == 200
+    assert [(e["status"], e["source"], e["reason"]) for e in response.json["entries"]] == [
+        ("error", "empty.zip", "no QTI, Moodle XML or GIFT file found in it")]
+
+
+def near_silent_wav(frames: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(b"\x00\x00" * frames)
+    return buffer.getvalue()
+
+
+def test_a_small_member_that_compresses_very_well_is_no_bomb(author):
+    wav = near_silent_wav()
+    package = zip_of({"item.xml": QTI_ITEM.format(identifier="quiet-1").replace(
+        '<img src="sign.png" alt="a sign"/>', '<audio src="quiet.wav" controls="true"></audio>').encode(),
+        "quiet.wav": wav})
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        assert archive.getinfo("quiet.wav").file_size / archive.getinfo("quiet.wav").compress_size > 200
+    response = upload(author, package, "quiet.zip")
+    assert response.status_code == 200, response.json
+    assert [e["status"] for e in response.json["entries"]] == ["created"]
+
+
+def test_a_levelpath_export_with_near_silent_audio_imports_again(author, app, db_session):
+    from question_bank.exporting import export_items, exportable_items
+
+    sound = author.post("/api/v1/media", data={"file": (io.BytesIO(near_silent_wav()), "quiet.wav", "audio/wav")},
+                        content_type="multipart/form-data")
+    assert sound.status_code == 201, sound.json
+    stimulus = author.post("/api/v1/stimuli", json={
+        "title": "A quiet room", "kind": "audio", "max_plays": 1,
+        "body": f'<p>Listen.</p><audio src="{sound.json["url"]}" controls></audio>'}).json
+    item = author.post("/api/v1/items", json={**single_choice_spec(skill="listening"), "identifier": "quiet-room-1",
+                                              "stimulus_id": stimulus["id"]})
+    assert item.status_code == 201, item.json
+    package = export_items(exportable_items(db_session, app.extensions["levelpath.media"]), "qti3").data
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        media = [info for info in archive.infolist() if info.filename.endswith(".wav")]
+        assert [info.compress_type for info in media] == [zipfile.ZIP_STORED]
+    response = upload(author, package, "export.zip")
+    assert response.status_code == 200, response.json
+    assert {e["status"] for e in response.json["entries"]} == {"unchanged"}, response.json

@@ -46,6 +46,43 @@ def test_author_cannot_approve_their_own_item_even_as_reviewer(api_as):
     assert admin.get(f"/api/v1/items/{item_id}").json["status"] == "in_review"
 
 
+def _edit_content(client, item_id, stem):
+    item = client.get(f"/api/v1/items/{item_id}").json
+    content = dict(item["current_version"]["content"], stem=stem)
+    edited = client.patch(f"/api/v1/items/{item_id}", json={"content": content, "scoring": {"correct": "C"}},
+                          headers={"If-Match": item["etag"]})
+    assert edited.status_code == 200, edited.json
+    return edited.json
+
+
+def test_a_reviewer_who_edited_someone_elses_draft_cannot_decide_on_it(api_as):
+    author = api_as("author")
+    item_id = author.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    for editor in (api_as("author", "reviewer"), api_as("admin")):
+        version = _edit_content(editor, item_id, f"Edited by {editor.user.username}: ___?")["current_version"]
+        assert version["created_by"] == editor.user.id
+        author.post(f"/api/v1/items/{item_id}/submit")
+        approve = editor.post(f"/api/v1/items/{item_id}/approve")
+        reject = editor.post(f"/api/v1/items/{item_id}/reject", json={"comment": "looks fine to me"})
+        for refused in (approve, reject):
+            assert refused.status_code == 403 and refused.content_type == "application/problem+json"
+            assert f"you wrote version {version['number']} of this item" in refused.json["detail"]
+        assert author.get(f"/api/v1/items/{item_id}").json["status"] == "in_review"
+        assert api_as("reviewer").post(f"/api/v1/items/{item_id}/reject", json={"comment": "again"}).status_code \
+            == 200
+
+
+def test_a_version_once_approved_by_another_reviewer_no_longer_binds_its_writer(api_as):
+    author, editor, other_reviewer = api_as("author"), api_as("author", "reviewer"), api_as("reviewer")
+    item_id = author.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    _edit_content(editor, item_id, "The editor's stem ___?")
+    author.post(f"/api/v1/items/{item_id}/submit")
+    assert other_reviewer.post(f"/api/v1/items/{item_id}/approve").status_code == 200
+    _edit_content(author, item_id, "The author's new stem ___?")  # back to draft, a version by the author only
+    author.post(f"/api/v1/items/{item_id}/submit")
+    assert editor.post(f"/api/v1/items/{item_id}/approve").status_code == 200
+
+
 def test_plain_author_cannot_approve_anyones_item(api_as):
     first, second = api_as("author"), api_as("author")
     item_id = first.post("/api/v1/items", json=single_choice_spec()).json["id"]

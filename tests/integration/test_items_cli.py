@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.cli import main
-from question_bank.models import Item, ItemVersion
+from question_bank.models import Item, ItemVersion, Stimulus
 
 STARTER = Path(str(resources.files("question_bank") / "starter_bank"))
 
@@ -58,16 +58,19 @@ def test_starter_bank_imports_completely_with_its_types(run, empty_database):
 def test_dry_run_writes_nothing(run, empty_database):
     report = json.loads(run("items", "import", str(STARTER), "--dry-run", "--json").stdout)
     assert {entry["status"] for entry in report} == {"created"}
+    assert {entry["item_id"] for entry in report} == {None}  # rolled back: the ids will be someone else's
     with Session(empty_database.engine) as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
 
 
 def _contents(engine) -> dict[str, tuple]:
     with Session(engine) as session:
-        return {identifier: (kind, skill, level, content, scoring) for identifier, kind, skill, level, content, scoring
-                in session.execute(select(Item.identifier, Item.type, Item.skill, Item.level, ItemVersion.content,
-                                          ItemVersion.scoring)
-                                   .join(ItemVersion, ItemVersion.id == Item.current_version_id))}
+        return {identifier: rest for identifier, *rest
+                in session.execute(select(Item.identifier, Item.type, Item.skill, Item.level, Item.expected_seconds,
+                                          ItemVersion.content, ItemVersion.scoring, Stimulus.max_plays,
+                                          Stimulus.language)
+                                   .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+                                   .outerjoin(Stimulus, Stimulus.id == Item.stimulus_id))}
 
 
 def test_export_then_import_gives_the_same_content(run, empty_database, tmp_path, monkeypatch):
@@ -88,6 +91,7 @@ def test_export_then_import_gives_the_same_content(run, empty_database, tmp_path
 
     engine = make_engine(f"sqlite:///{other}")
     assert _contents(engine) == _contents(empty_database.engine)
+    assert any(seconds for _kind, _skill, _level, seconds, *_rest in _contents(engine).values())
     engine.dispose()
 
 

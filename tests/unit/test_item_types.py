@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from core.errors import RuleViolation
@@ -169,3 +171,100 @@ def test_unknown_item_type_is_a_rule_violation():
     with pytest.raises(RuleViolation) as error:
         item_types.get("hologram")
     assert error.value.field == "type"
+
+
+@pytest.mark.parametrize(("given", "accepted", "case_sensitive"), [
+    ("Tie\u0302\u0301ng Vie\u0323\u0302t", "Tiếng Việt", True),  # typed decomposed (NFD), key composed (NFC)
+    ("Tiếng Việt", "Tie\u0302\u0301ng Vie\u0323\u0302t", True),
+    ("TIE\u0302\u0301NG VIE\u0323\u0302T", "tiếng việt", False),
+    ("tie\u0302\u0301ng anh", "tiếng*", False),
+])
+def test_composed_and_decomposed_accents_are_the_same_answer(given, accepted, case_sensitive):
+    assert matches_accepted(given, accepted, case_sensitive=case_sensitive)
+
+
+def test_a_decomposed_answer_scores_like_a_composed_one():
+    content = {"stem": "Thủ đô là {{g1}}.", "gaps": [{"id": "g1"}]}
+    scoring = {"gaps": {"g1": {"accepted": ["Hà Nội"], "case_sensitive": True}}}
+    nfd = unicodedata.normalize("NFD", "Hà Nội")
+    assert nfd != "Hà Nội"
+    assert item_types.get("gap_fill").score(content, scoring, {"gaps": {"g1": nfd}}).points == 1.0
+    short = item_types.get("short_answer").score({"stem": "?"}, {"accepted": [{"text": "Hà Nội"}]}, {"text": nfd})
+    assert short.points == 1.0
+
+
+# Values of every wrong JSON type, nested ones included: a check must name the field, never crash.
+ODD_VALUES = [None, True, 3, 2.5, "x", "TRUE", [], ["a"], [["A"]], [{}], [{"x": 1}], {}, {"x": 1}, {"id": ["A"]}]
+
+
+SAMPLE_ANSWERS = {
+    "single_choice": {"choice": "B"}, "multiple_response": {"choices": ["A"]},
+    "true_false_not_given": {"choice": "TRUE"}, "gap_fill": {"gaps": {"g1": "walks"}},
+    "inline_choice": {"gaps": {"g1": "A"}}, "matching": {"pairs": [["S1", "T1"]]},
+    "ordering": {"order": ["C", "A", "B"]},
+    "short_answer": {"text": "Hanoi"}, "essay": {"text": "Dear Sir"}, "speaking": {"audio": "a" * 64},
+}
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*path, index))
+
+
+def _with(value, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    copy = list(value) if isinstance(value, list) else dict(value)
+    copy[head] = _with(value[head], rest, new)
+    return copy
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_odd_values_anywhere_are_named_not_a_crash(name):
+    content, scoring = VALID[name]
+    item_type = item_types.get(name)
+    spec = {"content": content, "scoring": scoring}
+    for path in _paths(spec):
+        if len(path) < 2:
+            continue
+        for odd in ODD_VALUES:
+            changed = _with(spec, path, odd)
+            try:
+                item_type.validate(changed["content"], changed["scoring"])
+            except RuleViolation as error:
+                problems = error.errors
+            else:  # accepted: then answers must be checked and scored without crashing too
+                problems = None
+                try:
+                    item_type.check_answer(changed["content"], SAMPLE_ANSWERS[name])
+                except RuleViolation:
+                    continue
+                item_type.score(changed["content"], changed["scoring"], SAMPLE_ANSWERS[name])
+            assert problems is None or problems, (path, odd)  # a refusal names its fields
+
+
+@pytest.mark.parametrize(("name", "content_change", "scoring_change", "field"), [
+    ("true_false_not_given", {"options": ["TRUE", "FALSE", "NOT_GIVEN"]}, {}, "content.options.0"),
+    ("true_false_not_given", {"options": [{}, {}, {}]}, {}, "content.options.0.id"),
+    ("true_false_not_given", {"variant": ["a"]}, {}, "content.variant"),
+    ("true_false_not_given", {}, {"correct": ["TRUE"]}, "scoring.correct"),
+    ("multiple_response", {}, {"correct": [{"x": 1}]}, "scoring.correct"),
+    ("multiple_response", {}, {"correct": [["A"]]}, "scoring.correct"),
+    ("ordering", {"options": [{"id": "True", "text": "a"}, {"id": "False", "text": "b"}]}, {"order": [True, False]},
+     "scoring.order"),
+    ("gap_fill", {"stem": ["{{g1}}"]}, {}, "content.stem"),
+    ("inline_choice", {"stem": {"text": "{{g1}}"}}, {}, "content.stem"),
+    ("short_answer", {}, {"case_sensitive": "no"}, "scoring.case_sensitive"),
+    ("short_answer", {}, {"case_sensitive": None}, "scoring.case_sensitive"),
+])
+def test_values_of_the_wrong_type_are_named(name, content_change, scoring_change, field):
+    content, scoring = VALID[name]
+    with pytest.raises(RuleViolation) as error:
+        item_types.get(name).validate({**content, **content_change}, {**scoring, **scoring_change})
+    assert field in error.value.errors, error.value.errors

@@ -283,6 +283,38 @@ def _referenced(files: Iterable[MediaFile], html: str) -> tuple[MediaFile, ...]:
 
 # --- turning a draft into an item
 
+MAX_EXPECTED_SECONDS = 7200
+MAX_LANGUAGE = 8  # "en", "vi", "en-GB": what LevelPath stores
+
+
+def _max_plays(info: dict[str, Any], notes: list[str]) -> int | None:
+    value = info.get("max_plays")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        notes.append("ignored the passage's max_plays in the LevelPath record: it is not a whole number above 0")
+        return None
+    return value
+
+
+def _language(value: Any, notes: list[str], whose: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_LANGUAGE:
+        notes.append(f"ignored {whose} language in the LevelPath record: not a language code")
+        return None
+    return value
+
+
+def _expected_seconds(value: Any, notes: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EXPECTED_SECONDS:
+        notes.append(f"ignored expected_seconds in the LevelPath record: not a whole number from 1 to "
+                     f"{MAX_EXPECTED_SECONDS}")
+        return None
+    return value
+
 def _apply_record(draft: Draft, record: dict[str, Any], content: dict[str, Any], scoring: dict[str, Any],
                   notes: list[str]) -> tuple[dict[str, Any], dict[str, Any], ImportedStimulus | None]:
     stimulus = None
@@ -294,7 +326,8 @@ def _apply_record(draft: Draft, record: dict[str, Any], content: dict[str, Any],
         else:
             content["stem"] = stem
             stimulus = ImportedStimulus(identifier=info["identifier"], title=info["title"], body=body,
-                                        media=_referenced(draft.media, body))
+                                        media=_referenced(draft.media, body), max_plays=_max_plays(info, notes),
+                                        language=_language(info.get("language"), notes, "the passage's") or "en")
     ids = record.get("ids")
     if ids is not None:
         current = id_groups(draft.type, content, scoring)
@@ -373,13 +406,13 @@ def finish(draft: Draft, record: dict[str, Any] | None, *, validate: bool = True
     content, scoring = copy.deepcopy(draft.content), copy.deepcopy(draft.scoring)
     compact(draft.type, content, scoring)
     stimulus = None
-    language, topic = "en", None
+    language, topic, expected_seconds = "en", None, None
     if record:
         content, scoring, stimulus = _apply_record(draft, record, content, scoring, notes)
-        if isinstance(record.get("language"), str) and 0 < len(record["language"]) <= 35:
-            language = record["language"]
+        language = _language(record.get("language"), notes, "the item's") or "en"
         if isinstance(record.get("topic"), str):
             topic = record["topic"]
+        expected_seconds = _expected_seconds(record.get("expected_seconds"), notes)
     if draft.type in {"essay", "speaking"} and not str(scoring.get("rubric") or "").strip():
         scoring["rubric"] = FALLBACK_RUBRIC
         notes.append("no grader information came with the question: its rubric says so and must be written "
@@ -396,4 +429,5 @@ def finish(draft: Draft, record: dict[str, Any] | None, *, validate: bool = True
     return ImportedItem(
         source=draft.source, identifier=draft.identifier, type=draft.type, content=content, scoring=scoring,
         title=draft.title, language=language, skill=draft.skill, level=draft.level, topic=topic, tags=draft.tags,
-        category=draft.category, stimulus=stimulus, media=tuple(media), notes=tuple(dict.fromkeys(notes)))
+        category=draft.category, expected_seconds=expected_seconds, stimulus=stimulus, media=tuple(media),
+        notes=tuple(dict.fromkeys(notes)))

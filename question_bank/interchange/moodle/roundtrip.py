@@ -87,14 +87,21 @@ def check_valid(item: ExportableItem) -> None:
 
 
 def base_record(item: ExportableItem) -> dict[str, Any]:
-    """What every record carries that Moodle has no field for: the passage, language and topic."""
+    """What every record carries that Moodle has no field for: the passage (with its language and how often
+    its recording may be played), the item's language, topic and expected time."""
     record: dict[str, Any] = {}
     if item.stimulus is not None:
         record["stimulus"] = {"identifier": item.stimulus.identifier, "title": item.stimulus.title}
+        if item.stimulus.max_plays is not None:
+            record["stimulus"]["max_plays"] = item.stimulus.max_plays
+        if item.stimulus.language and item.stimulus.language != "en":
+            record["stimulus"]["language"] = item.stimulus.language
     if item.language and item.language != "en":
         record["language"] = item.language
     if item.topic:
         record["topic"] = item.topic
+    if item.expected_seconds is not None:
+        record["expected_seconds"] = item.expected_seconds
     return record
 
 
@@ -177,3 +184,8 @@ def verify(item: ExportableItem, result: ImportedItem | ReadError) -> None:
     if item.stimulus is not None and (result.stimulus is None
                                       or result.stimulus.body != sanitise_html(item.stimulus.body)):
         raise CannotWrite("its passage would change")
+    if item.stimulus is not None and (result.stimulus.max_plays, result.stimulus.language) != (
+            item.stimulus.max_plays, item.stimulus.language or "en"):
+        raise CannotWrite("its passage's play limit or language would change")
+    if result.expected_seconds != item.expected_seconds:
+        raise CannotWrite("its expected time would change")

@@ -13,10 +13,11 @@ Two places, both ignored by other QTI tools:
       <lp:levelpath xmlns:lp="urn:levelpath:qti-metadata:v1">
         <lp:identifier>..</lp:identifier> <lp:type>gap_fill</lp:type> <lp:skill>grammar</lp:skill>
         <lp:level>3</lp:level> <lp:topic>work</lp:topic> <lp:category>..</lp:category>
-        <lp:tag>tenses</lp:tag> <lp:tag>..</lp:tag>
+        <lp:expected-seconds>40</lp:expected-seconds> <lp:tag>tenses</lp:tag> <lp:tag>..</lp:tag>
       </lp:levelpath>
 
-A package may instead (or as well) carry a ``catalogue.csv`` (identifier,type,skill,level,topic,...),
+A package may instead (or as well) carry a ``catalogue.csv`` (identifier,type,skill,level,topic,
+expected_seconds,...),
 as LevelPath's starter bank does; the manifest extension wins where both say something.
 """
 
@@ -46,6 +47,7 @@ class Metadata:
     topic: str | None = None
     category: str | None = None
     tags: tuple[str, ...] = ()
+    expected_seconds: int | None = None
 
     def over(self, other: Metadata | None) -> Metadata:
         """These values, with ``other``'s where these say nothing."""
@@ -54,7 +56,8 @@ class Metadata:
         return Metadata(identifier=self.identifier or other.identifier, type=self.type or other.type,
                         skill=self.skill or other.skill, level=self.level if self.level is not None else other.level,
                         topic=self.topic or other.topic, category=self.category or other.category,
-                        tags=self.tags or other.tags)
+                        tags=self.tags or other.tags, expected_seconds=self.expected_seconds
+                        if self.expected_seconds is not None else other.expected_seconds)
 
 
 def _level(text: str | None) -> int | None:
@@ -62,12 +65,23 @@ def _level(text: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+MAX_EXPECTED_SECONDS = 7200
+
+
+def _seconds(text: str | None) -> int | None:
+    """Expected seconds as LevelPath stores them (1 to 7200); anything else says nothing."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_EXPECTED_SECONDS else None
+
+
 def write_metadata(parent: Element, item: ExportableItem) -> None:
     """Append the extension element to a resource's <metadata> element."""
     root = SubElement(parent, f"{{{NAMESPACE}}}levelpath")
     values = [("identifier", item.identifier), ("type", item.type), ("skill", item.skill),
               ("level", None if item.level is None else str(item.level)), ("topic", item.topic),
-              ("category", item.category)] + [("tag", tag) for tag in item.tags]
+              ("category", item.category),
+              ("expected-seconds", None if item.expected_seconds is None else str(item.expected_seconds))] \
+        + [("tag", tag) for tag in item.tags]
     for name, value in values:
         if value is not None:
             SubElement(root, f"{{{NAMESPACE}}}{name}").text = value
@@ -87,7 +101,8 @@ def read_metadata(resource: Element) -> Metadata | None:
         return Metadata(identifier=values.get("identifier") or None, type=values.get("type") or None,
                         skill=values.get("skill") or None, level=_level(values.get("level")),
                         topic=values.get("topic") or None, category=values.get("category") or None,
-                        tags=tuple(tag for tag in tags if tag))
+                        tags=tuple(tag for tag in tags if tag),
+                        expected_seconds=_seconds(values.get("expected-seconds")))
     return None
 
 
@@ -104,7 +119,8 @@ def read_catalogue(data: bytes) -> dict[str, Metadata]:
             catalogue[identifier] = Metadata(
                 identifier=identifier, type=(row.get("type") or "").strip() or None,
                 skill=(row.get("skill") or "").strip() or None, level=_level(row.get("level")),
-                topic=(row.get("topic") or "").strip() or None, tags=tags)
+                topic=(row.get("topic") or "").strip() or None, tags=tags,
+                expected_seconds=_seconds(row.get("expected_seconds")))
         return catalogue
     except (UnicodeDecodeError, csv.Error):
         return {}
@@ -167,4 +183,5 @@ def with_metadata(item: Any, metadata: Metadata | None) -> Any:
     return replace(item, identifier=metadata.identifier or item.identifier, skill=item.skill or metadata.skill,
                    level=item.level if item.level is not None else metadata.level,
                    topic=item.topic or metadata.topic, category=item.category or metadata.category,
-                   tags=item.tags or metadata.tags)
+                   tags=item.tags or metadata.tags, expected_seconds=item.expected_seconds
+                   if item.expected_seconds is not None else metadata.expected_seconds)

@@ -185,9 +185,9 @@ class _PackageReader:
                            "manifest lists"))
 
 
-def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _zip_write(archive: zipfile.ZipFile, name: str, data: bytes, *, deflate: bool = True) -> None:
     info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
     archive.writestr(info, data)
 
@@ -261,7 +261,9 @@ def write_qti3_package(items: Sequence[ExportableItem]) -> bytes:
         indent(manifest)
         _zip_write(archive, MANIFEST, XML_DECLARATION + tostring(_prefixed(manifest), encoding="unicode").encode())
         for name, data in files.items():
-            _zip_write(archive, name, data)
+            # Media are mostly compressed already; deflating gains little, and a file that compresses
+            # very well (near-silent audio) looks like a zip bomb to careful importers.
+            _zip_write(archive, name, data, deflate=name not in media)
     return buffer.getvalue()
 
 

@@ -6,6 +6,7 @@ question, the line it starts on and what it becomes, summarised as type, stem an
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -200,9 +201,16 @@ def test_titles_categories_ids_and_tags():
 
 def test_html_from_word_is_sanitised_but_keeps_its_structure():
     item = _read("multiLineFeedback1.gift")[1]
-    assert item.content["stem"].startswith('<p></p><p class="QMultiChoice"><span lang="FR">')
+    assert item.content["stem"].startswith('<p></p><p><span lang="FR">')
     assert "style" not in item.content["stem"]
     assert item.content["options"][0]["text"] == '<p><span lang="FR">Client</span><br /></p>'
+
+
+def test_classes_that_mark_the_right_choice_are_dropped():
+    item = _read("multiLineFeedback1.gift")[1]
+    right = next(o["text"] for o in item.content["options"] if o["id"] == item.scoring["correct"])
+    assert right.startswith('<p></p><p><span lang="FR">')
+    assert "class" not in json.dumps(item.content)
 
 
 def test_what_gift_samples_cannot_carry_is_noted():

@@ -101,7 +101,7 @@ KENNISNET = {
 }
 STIMULUS_REF_ITEM = Item(
     "ITM-32hbhr", "single_choice", {"correct": "C"},
-    stem='<div class="content"><div class="qti-layout-row"><div class="qti-layout-col6"><div><p><strong>Placeholder '
+    stem='<div><div class="qti-layout-row"><div class="qti-layout-col6"><div><p><strong>Placeholder '
          "question text</strong></p></div></div></div></div>",
     options=("Placeholder answer A", "Placeholder answer B", "Placeholder answer C"))
 TAO_Q01 = Item("Q01", "single_choice", {"correct": "tao"}, stem="<p>What is TAO?</p>",
