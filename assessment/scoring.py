@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import RuleViolation
+from question_bank.markup import for_candidates
 from question_bank.models import ItemVersion, Stimulus
 
 LEVELS = range(1, 7)
@@ -24,7 +25,8 @@ class ShownStimulus:
 
     @classmethod
     def of(cls, stimulus: Stimulus) -> ShownStimulus:
-        return cls(stimulus.id, stimulus.kind, stimulus.title, stimulus.body, stimulus.max_plays)
+        """As candidates see it: without the parts for examiners only (a recording's transcript)."""
+        return cls(stimulus.id, stimulus.kind, stimulus.title, for_candidates(stimulus.body), stimulus.max_plays)
 
 
 @dataclass(frozen=True, slots=True)

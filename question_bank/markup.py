@@ -52,14 +52,35 @@ def _safe_url(value: str) -> bool:
     return compact.startswith(SAFE_URL_SCHEMES)
 
 
+# Parts of a passage for examiners only, which delivery to candidates leaves out (a recording's transcript).
+HIDDEN_FROM_CANDIDATES = frozenset({"transcript"})
+
+
 class _Sanitiser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, hidden_classes: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.open: list[str] = []
         self.dropping = 0
+        self.hidden_classes = hidden_classes
+        self.hiding = 0  # depth inside an element whose class is hidden: it goes with all it holds
+
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """Track elements of a hidden class (and everything inside them); True while inside one."""
+        if tag in VOID_TAGS:
+            return self.hiding > 0
+        if self.hiding:
+            self.hiding += 1
+            return True
+        classes = {c for name, value in attrs if name == "class" for c in (value or "").split()}
+        if classes & self.hidden_classes:
+            self.hiding = 1
+            return True
+        return False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden_classes and self._hides(tag, attrs):
+            return
         if tag in DROPPED_WITH_CONTENT:
             if tag not in VOID_TAGS:
                 self.dropping += 1
@@ -93,6 +114,9 @@ class _Sanitiser(HTMLParser):
         self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hiding:
+            self.hiding -= tag not in VOID_TAGS
+            return
         if tag in DROPPED_WITH_CONTENT:
             self.dropping = max(0, self.dropping - 1)
             return
@@ -105,7 +129,7 @@ class _Sanitiser(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        if not self.dropping:
+        if not self.dropping and not self.hiding:
             self.out.append(escape(data, quote=False))
 
     def close(self) -> None:
@@ -122,6 +146,15 @@ def sanitise_html(fragment: str) -> str:
     """
     parser = _Sanitiser()
     parser.feed(unicodedata.normalize("NFC", fragment))
+    parser.close()
+    return "".join(parser.out).strip()
+
+
+def for_candidates(fragment: str) -> str:
+    """A sanitised fragment without its examiners-only parts (HIDDEN_FROM_CANDIDATES: a listening passage's
+    transcript would answer the questions on the recording)."""
+    parser = _Sanitiser(HIDDEN_FROM_CANDIDATES)
+    parser.feed(fragment)
     parser.close()
     return "".join(parser.out).strip()
 

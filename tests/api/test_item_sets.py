@@ -94,3 +94,20 @@ def test_an_adaptive_test_sends_the_passage_with_each_item_it_gives(api_as, fact
         assert saved.status_code == 200, saved.json
         item = saved.json["next_item"]
     assert len(seen) == 4
+
+
+def test_a_recordings_transcript_stays_with_the_examiners(api_as, factory, db_session):
+    """The starter bank's listening passages hold the transcript (div.transcript) for reviewers: shown to a
+    candidate it would answer the questions on the recording."""
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    recording = bank.create_stimulus(db_session, actor=author.as_actor(), title="Phone message", kind="audio",
+                                     body='<p class="lp-instructions">You will hear it twice.</p>'
+                                          '<audio src="/api/v1/media/abc"></audio>'
+                                          '<div class="transcript"><p>Your card is <b>ready</b>.</p></div>')
+    item = factory.approved_item(author, reviewer, **single_choice_spec(skill="listening"), stimulus_id=recording.id)
+    test_id = _fixed_test(api_as, [item.id])
+
+    shown = api_as("candidate").post(f"/api/v1/tests/{test_id}/attempts").json["items"][0]["stimulus"]
+    assert shown["body"] == '<p class="lp-instructions">You will hear it twice.</p><audio src="/api/v1/media/abc">' \
+                            '</audio>'
+    assert "ready" in api_as("author").get(f"/api/v1/stimuli/{recording.id}").json["body"]

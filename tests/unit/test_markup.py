@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from question_bank.markup import sanitise_html
+from question_bank.markup import for_candidates, sanitise_html
 
 
 @pytest.mark.parametrize(("fragment", "kept"), [
@@ -33,3 +33,10 @@ def test_text_comes_out_composed():
     decomposed = unicodedata.normalize("NFD", "<p>Tiếng Việt</p>")
     assert decomposed != "<p>Tiếng Việt</p>"
     assert sanitise_html(decomposed) == "<p>Tiếng Việt</p>"
+
+
+def test_delivery_to_candidates_leaves_out_the_transcript_and_all_it_holds():
+    body = ('<p>Listen.</p><div class="transcript"><div><p>Nested <br /> text</p></div><img src="x.png" /></div>'
+            '<p class="lp-note">After</p>')
+    assert for_candidates(body) == '<p>Listen.</p><p class="lp-note">After</p>'
+    assert for_candidates("<p>No transcript</p>") == "<p>No transcript</p>"
