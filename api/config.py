@@ -58,7 +58,9 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         settings["SECRET_KEY"] = load_secret_key(instance_path)
     settings.setdefault("CERTIFICATE_KEYS", os.environ.get("LEVELPATH_CERTIFICATE_KEYS", ""))
     settings.setdefault("CENTRE_NAME", os.environ.get("LEVELPATH_CENTRE_NAME", "LevelPath assessment centre"))
-    settings.setdefault("VERIFY_URL", os.environ.get("LEVELPATH_VERIFY_URL", "http://127.0.0.1:8000/api/v1/verify/"))
+    # The public verification address printed on certificates (code appended); empty: the address the
+    # certificate is downloaded from, /api/v1/verify/.
+    settings.setdefault("VERIFY_URL", os.environ.get("LEVELPATH_VERIFY_URL", ""))
     return settings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import numpy as np
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from assessment.psychometrics.cat import (
     StoppingRule,
     parse_selector,
 )
+from assessment.psychometrics.cat.engine import StopReason
 from assessment.psychometrics.cat.stopping import DEFAULT_CONFIDENCE
 from assessment.psychometrics.levels import LevelScale
 from assessment.scoring import GivenItem, ShownStimulus
@@ -237,18 +238,54 @@ def next_step(engine: CatEngine, administered: list[AttemptItem], scores: dict[i
     return _session_for(engine, administered, scores).next_item(rng)
 
 
-def placement(engine: CatEngine, administered: list[AttemptItem], scores: dict[int, float]) -> CatResult:
-    return _session_for(engine, administered, scores).result()
+# Why a test ended when the candidate, not the engine, ended it (the attempt's closed_reason -> stop reason).
+CANDIDATE_STOPS = {"submitted": "handed_in", "time_up": "time_up"}
+ENGINE_STOPS = frozenset(get_args(StopReason))
 
 
-def placement_summary(result: CatResult) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a handed-in adaptive attempt leaves the candidate."""
+
+    result: CatResult  # the engine's estimate over every item given
+    level: int | None  # None: too few answers to place
+    answered: int
+    stop_reason: str  # the engine's (max_items, se_threshold, classified, pool_exhausted), handed_in or time_up
+    issues: tuple[str, ...]
+
+
+def placement(engine: CatEngine, administered: list[AttemptItem], scores: dict[int, float], *,
+              stop_reason: str) -> Placement:
+    """The placement from the items given and the answered items' ``scores``.
+
+    An item given but left unanswered counts as wrong, so skipping never helps; and fewer answers than the
+    test's minimum length place nobody (no level, and an issue says so), however the test ended.
+    """
+    given = {entry.item_version_id: scores.get(entry.item_version_id, 0.0) for entry in administered}
+    state = _session_for(engine, administered, given)
+    if stop_reason in ENGINE_STOPS:
+        state.stop_reason = stop_reason  # as next_item set it when the engine stopped: its final checks follow
+    result = state.result()
+    answered = sum(1 for entry in administered if entry.item_version_id in scores)
+    minimum = engine.config.stopping.min_items
+    issues = [issue.message for issue in result.issues]
+    level: int | None = result.level
+    if answered < minimum:
+        level = None
+        issues.append(f"too few answers to place: {answered} of at least {minimum}")
+    return Placement(result=result, level=level, answered=answered, stop_reason=stop_reason, issues=tuple(issues))
+
+
+def placement_summary(placement: Placement) -> dict[str, Any]:
     """What the candidate and HR see of a placement: the level, its probabilities, the skill profile."""
+    result = placement.result
     return {
         "level_probabilities": {str(level): round(p, 4) for level, p in result.level_probabilities.items()},
         "skills": {skill: {"level": skill_result.level, "theta": round(skill_result.theta, 3),
                            "se": round(skill_result.se, 3), "items": skill_result.n_items}
                    for skill, skill_result in result.skills.items()},
         "items": len(result.items),
-        "stop_reason": result.stop_reason,
-        "issues": [issue.message for issue in result.issues],
+        "answered": placement.answered,
+        "stop_reason": placement.stop_reason,
+        "issues": list(placement.issues),
     }

@@ -90,7 +90,7 @@ def next_serial_number(session: Session, year: int) -> int:
 class Issuer:
     keys: VerificationKeys | None = None
     centre_name: str = "LevelPath assessment centre"
-    verification_url: str = "/verify/"
+    verification_url: str = ""  # configured; empty: the caller gives the address it is served from
 
 
 ISSUER = Issuer()
@@ -154,7 +154,7 @@ def issue_certificate(session: Session, *, user_id: int, attempt_id: int | None,
     """
     user = session.get(User, user_id)
     assert user is not None
-    today = clock.now().date()
+    today = clock.day_in_vietnam()  # the issue day and the serial's year are the centre's
     level_info = framework("vn6").level(level)
     sequence = next_serial_number(session, today.year)
     data = CertificateData(serial=make_serial(today.year, sequence), candidate_name=user.full_name or user.username,
@@ -216,7 +216,7 @@ def verify_public(session: Session, code: str) -> dict[str, Any]:
     certificate = session.scalar(select(Certificate).where(Certificate.code_digest == digest)) if digest else None
     if certificate is None or verify_code(certificate_data(certificate), code, _keys()) != CodeCheck.VALID:
         raise NotFound("no certificate has this code; check it letter by letter", field="code")
-    view = public_view(certificate_data(certificate), today=clock.now().date())
+    view = public_view(certificate_data(certificate), today=clock.day_in_vietnam())
     return {"serial": certificate.serial, "holder": view.holder, "test_title": view.test_title,
             "level_vi": view.level_label_vi, "level_en": view.level_label_en, "cefr": view.cefr,
             "issue_date": view.issue_date, "status": str(view.status)}
@@ -238,7 +238,9 @@ def revoke_certificate(session: Session, *, actor: Actor, certificate_id: int, r
     return certificate
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
+def certificate_pdf(certificate: Certificate, *, served_verification_url: str) -> bytes:
+    """The PDF, whose link and QR code lead to the configured verification address, else to
+    ``served_verification_url`` (the verification endpoint of the host that serves the PDF)."""
     code = code_of(certificate)
-    return render_certificate_pdf(certificate_data(certificate), ISSUER.verification_url + code.replace("-", ""),
-                                  verification_code=code)
+    base = ISSUER.verification_url or served_verification_url
+    return render_certificate_pdf(certificate_data(certificate), base + code.replace("-", ""), verification_code=code)

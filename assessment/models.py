@@ -158,11 +158,31 @@ class Response(Base):
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
     answer: Mapped[dict[str, Any]] = mapped_column(JsonType)
     points: Mapped[float | None] = mapped_column(Float)
-    # A client's key for this answer: a retried request with the same key is recorded once.
+    # The client's key of the request that last saved this answer (fixed and sectioned tests also keep
+    # every earlier key, in AnswerRequest): a retried request with the same key is recorded once.
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
+
+
+class AnswerRequest(Base):
+    """An answer to a fixed or sectioned test acknowledged under an Idempotency-Key.
+
+    A late retry of it replays (changes nothing) instead of overwriting a newer answer to the same
+    position. Adaptive answers never change, so their Response row keeps their key instead.
+    """
+
+    __tablename__ = "answer_requests"
+    __table_args__ = (UniqueConstraint("attempt_id", "idempotency_key"),
+                      Index("ix_answer_requests_attempt_position", "attempt_id", "position"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    answer_sha256: Mapped[str] = mapped_column(String(64))  # of the answer's canonical JSON
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
 
 class AssessedLevel(Base):

@@ -6,7 +6,7 @@ their sections' 0-10 scores and the VSTEP rules, provisional until the raters' s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
@@ -42,30 +42,38 @@ def _award(session: Session, attempt: Attempt) -> None:
         valid_months = attempt.test.config.get("certificate_valid_months", DEFAULT_CERTIFICATE_VALID_MONTHS)
     certificate = certification.issue_certificate(
         session, user_id=attempt.candidate_id, attempt_id=attempt.id, test_title=attempt.test.title,
-        test_kind=attempt.test.kind, exam_date=attempt.started_at.date(), level=attempt.level, scores=scores,
-        overall=overall, valid_months=valid_months)
+        test_kind=attempt.test.kind, exam_date=clock.day_in_vietnam(attempt.started_at), level=attempt.level,
+        scores=scores, overall=overall, valid_months=valid_months)
     valid_until = certificate.data.get("valid_until")
     level.valid_until = date.fromisoformat(valid_until) if valid_until else None
 
-def _finish_adaptive(session: Session, attempt: Attempt, reason: str = "finished") -> None:
-    """Close an adaptive attempt with the engine's placement; unanswered items given count as wrong."""
+def _finish_adaptive(session: Session, attempt: Attempt, reason: str, *, closed_at: datetime,
+                     engine_stop: str | None = None) -> None:
+    """Close an adaptive attempt with the engine's placement; unanswered items given count as wrong.
+
+    ``engine_stop`` is the engine's reason when it ended the test (``reason`` "finished"); otherwise the
+    candidate ended it, by handing in or running out of time. Too few answers give no level.
+    """
     scores = _scores(attempt)
     engine = adaptive.ENGINES.get(session, attempt.test)
-    answered = [entry for entry in attempt.administered if entry.item_version_id in scores]
-    result = adaptive.placement(engine, answered, scores)
-    attempt.theta, attempt.se, attempt.level = result.theta, result.se, result.level
-    attempt.placement = adaptive.placement_summary(result)
+    placed = adaptive.placement(engine, list(attempt.administered), scores,
+                                stop_reason=engine_stop or adaptive.CANDIDATE_STOPS[reason])
+    attempt.theta, attempt.se, attempt.level = placed.result.theta, placed.result.se, placed.level
+    attempt.placement = adaptive.placement_summary(placed)
     attempt.raw_score, attempt.max_score = float(sum(scores.values())), float(len(attempt.administered))
-    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, clock.now(), reason
+    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, closed_at, reason
     _award(session, attempt)
     session.flush()
 
-def _score(session: Session, attempt: Attempt, *, reason: str) -> None:
+def _score(session: Session, attempt: Attempt, *, reason: str, closed_at: datetime | None = None) -> None:
+    """Score a handed-in attempt. ``closed_at`` is when it was handed in: now, unless its time ran out
+    earlier (then the deadline: that is when it ended, whenever it was noticed)."""
+    closed_at = closed_at or clock.now()
     if attempt.test.kind == "adaptive":
-        _finish_adaptive(session, attempt, reason)
+        _finish_adaptive(session, attempt, reason, closed_at=closed_at)
         return
     if attempt.test.kind == SECTIONED:
-        _score_sectioned(session, attempt, reason)
+        _score_sectioned(session, attempt, reason, closed_at)
         return
     responses = {r.item_version_id: r for r in attempt.responses}
     raw = maximum = 0.0
@@ -80,20 +88,19 @@ def _score(session: Session, attempt: Attempt, *, reason: str) -> None:
         maximum += result.max_points
     attempt.raw_score, attempt.max_score = raw, maximum
     attempt.level = scoring.level_for_raw_score(attempt.test.cut_scores, raw)
-    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, clock.now(), reason
+    attempt.status, attempt.submitted_at, attempt.closed_reason = AttemptStatus.SCORED, closed_at, reason
     _award(session, attempt)
     session.flush()
 
-def _score_sectioned(session: Session, attempt: Attempt, reason: str) -> None:
+def _score_sectioned(session: Session, attempt: Attempt, reason: str, closed_at: datetime) -> None:
     """Score each section on 0-10: listening and reading now, writing and speaking when rated.
 
     A section never reached scores 0, as does a rater-marked section left without any answer.
     """
     specs = sections_of(attempt.test.config)
     records = [dict(record) for record in attempt.sections or ()]
-    now = clock.now()
     if records and records[-1]["ended_at"] is None:
-        records[-1]["ended_at"], records[-1]["closed_reason"] = now.isoformat(), reason
+        records[-1]["ended_at"], records[-1]["closed_reason"] = closed_at.isoformat(), reason
     responses = {r.item_version_id: r for r in attempt.responses}
     entries = {entry.position: entry.item_version for entry in attempt.test.entries}
     objective_raw = objective_max = 0.0
@@ -121,7 +128,7 @@ def _score_sectioned(session: Session, attempt: Attempt, reason: str) -> None:
             objective_raw, objective_max = objective_raw + raw, objective_max + maximum
     attempt.sections = records
     attempt.raw_score, attempt.max_score = objective_raw, objective_max
-    attempt.submitted_at, attempt.closed_reason = now, reason
+    attempt.submitted_at, attempt.closed_reason = closed_at, reason
     _settle_sectioned(session, attempt)
 
 def _settle_sectioned(session: Session, attempt: Attempt) -> None:
@@ -134,7 +141,8 @@ def _settle_sectioned(session: Session, attempt: Attempt) -> None:
         session.flush()
         open_marking(session, attempt)
         return
-    result = score_vstep(**{skill: Decimal(score) for skill, score in scores.items()}, on=attempt.started_at.date())
+    result = score_vstep(**{skill: Decimal(score) for skill, score in scores.items()},
+                         on=clock.day_in_vietnam(attempt.started_at))
     attempt.overall_score, attempt.level = float(result.overall), result.level_number
     attempt.status = AttemptStatus.SCORED
     _award(session, attempt)

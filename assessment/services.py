@@ -16,8 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from assessment import adaptive, policies, sections
-from assessment.models import Attempt, AttemptItem, AttemptStatus, Response, Test, TestItem, TestStatus
+from assessment import adaptive, answer_requests, policies, sections
+from assessment.models import (
+    AnswerRequest,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Response,
+    Test,
+    TestItem,
+    TestStatus,
+)
 from assessment.results import (
     _finish_adaptive,
     _score,
@@ -103,19 +112,20 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     return attempt
 
 
-def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> bool:
-    """Give the engine's next item; False when the test is over (then the attempt is scored)."""
+def _administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> str | None:
+    """Give the engine's next item; once the test is over, give none and return the engine's reason to stop."""
     engine = adaptive.ENGINES.get(session, attempt.test)
     step = adaptive.next_step(engine, list(attempt.administered), scores, np.random.default_rng())
     if step.done:
-        return False
+        assert step.stop_reason is not None  # the engine says why it gives nothing
+        return step.stop_reason
     already_aside = {name for entry in attempt.administered for name in entry.set_aside}
     count_exposures(session, [int(step.item_id)])
     given = add_inserted(session, AttemptItem(
         attempt_id=attempt.id, position=len(attempt.administered) + 1, item_version_id=int(step.item_id),
         set_aside=[name for name in step.set_aside if name not in already_aside], administered_at=clock.now()))
     set_committed_value(attempt, "administered", [*attempt.administered, given])  # loaded: no reading again
-    return True
+    return None
 
 
 class TimeUp(Conflict):
@@ -169,20 +179,27 @@ def _load_attempt(session: Session, attempt_id: int, for_update: bool) -> Attemp
 
 
 def close_if_time_is_up(session: Session, attempt: Attempt) -> bool:
-    """Score an attempt whose deadline has passed, with the answers given in time."""
+    """Score an attempt whose deadline has passed, with the answers given in time.
+
+    It counts as handed in when its time ran out, not when that was noticed (the next request or the
+    sweep): the hand-in time dates the level and starts the retake wait.
+    """
     now = clock.now()
     if not attempt.time_is_up(now):
         return False
+    ended_at = attempt.deadline
     if attempt.test.kind == SECTIONED:
         records = [dict(record) for record in attempt.sections or ()]
-        _, deadline = sections.catch_up(sections_of(attempt.test.config), records, now)
-        attempt.sections = records
         closing = _session_closing(session, attempt)
+        until = min(now, closing) if closing is not None else now  # no section runs past the session's close
+        _, deadline = sections.catch_up(sections_of(attempt.test.config), records, until)
+        attempt.sections = records
         if deadline is not None and (closing is None or now < closing):  # a later section is running now
             attempt.deadline = min(deadline, closing) if closing is not None else deadline
             session.flush()
             return True
-    _score(session, attempt, reason="time_up")
+        ended_at = closing if deadline is not None else datetime.fromisoformat(records[-1]["ended_at"])
+    _score(session, attempt, reason="time_up", closed_at=ended_at)
     return True
 
 
@@ -277,10 +294,14 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     if not policies.can_answer_attempt(actor, attempt):
         raise PermissionDenied("only the candidate can answer their attempt")
     adaptive_test = attempt.test.kind == "adaptive"
-    if idempotency_key is not None:
+    if idempotency_key is not None and adaptive_test:  # its answers never change: each Response holds its key
         earlier = _answer_where(session, attempt, Response.idempotency_key, idempotency_key)
         if earlier is not None:
             return _replayed(session, attempt, earlier, position, answer)
+    elif idempotency_key is not None:
+        request = answer_requests.find_request(session, attempt.id, idempotency_key)
+        if request is not None:
+            return _replayed_request(session, attempt, request, position, answer)
     if attempt.closed_reason == "time_up":
         raise TimeUp("time is up: this answer came after the attempt's deadline and was not recorded",
                      deadline=attempt.deadline.isoformat() if attempt.deadline else None)
@@ -305,14 +326,17 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
             response = Response(attempt_id=attempt.id, item_version_id=item.item_version_id)
             session.add(response)
         response.answer, response.answered_at, response.idempotency_key = answer, clock.now(), idempotency_key
+        if idempotency_key is not None:
+            answer_requests.remember_request(session, attempt.id, idempotency_key, position, answer)
         session.flush()
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
-    if _administer_next(session, attempt, _scores(attempt)):
+    engine_stop = _administer_next(session, attempt, _scores(attempt))
+    if engine_stop is None:
         waiting = _waiting_item(session, attempt)
         assert waiting is not None  # the item just given
         return SavedAnswer(response=response, position=position, next_position=waiting.position, finished=False,
                            next_item=waiting)
-    _finish_adaptive(session, attempt, "finished")
+    _finish_adaptive(session, attempt, "finished", closed_at=clock.now(), engine_stop=engine_stop)
     return SavedAnswer(response=response, position=position, next_position=None, finished=True)
 
 
@@ -380,6 +404,19 @@ def _replayed(session: Session, attempt: Attempt, earlier: Response, position: i
     finished = attempt.status != AttemptStatus.IN_PROGRESS
     return SavedAnswer(response=earlier, position=position, next_position=waiting.position if waiting else None,
                        finished=finished and attempt.test.kind == "adaptive", next_item=waiting)
+
+
+def _replayed_request(session: Session, attempt: Attempt, request: AnswerRequest, position: int,
+                      answer: dict[str, Any]) -> SavedAnswer:
+    """A retry of an answer already saved to a fixed or sectioned test: nothing is written, and the reply is
+    the answer as it stands now (a later request may have changed it). Raises RuleViolation for a key used
+    for a different answer or position."""
+    if not answer_requests.is_same_request(request, position, answer):
+        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
+    item = _item_at(session, attempt, position)
+    current = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
+    assert current is not None  # a saved answer is changed, never removed
+    return SavedAnswer(response=current, position=position, next_position=None, finished=False)
 
 
 def _waiting_item(session: Session, attempt: Attempt) -> DeliveredItem | None:

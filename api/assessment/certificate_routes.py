@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 
 from core.accounts import Role
@@ -68,7 +68,9 @@ class CertificatePdf(MethodView):
         """The certificate as a one-page PDF (marked REVOKED once revoked)."""
         certificate = certification.get_certificate_for(db_session(), actor=current_actor(),
                                                         certificate_id=certificate_id)
-        return Response(certification.certificate_pdf(certificate), mimetype="application/pdf",
+        served = f"{request.url_root.rstrip('/')}{blp.url_prefix}/verify/"  # unless LEVELPATH_VERIFY_URL is set
+        return Response(certification.certificate_pdf(certificate, served_verification_url=served),
+                        mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{certificate.serial}.pdf"'})
 
 

@@ -243,13 +243,15 @@ class ResultSchema(ma.Schema):
     status = ma.fields.String()
     raw_score = ma.fields.Float()
     max_score = ma.fields.Float()
-    level = ma.fields.Integer(allow_none=True, metadata={"description": "Level 1-6, or null below the lowest cut"})
+    level = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Level 1-6; null below the lowest cut, while raters mark, or (adaptive) with too few answers"})
     submitted_at = ma.fields.DateTime()
     closed_reason = ma.fields.String(allow_none=True, metadata={"description": "submitted, finished or time_up"})
     theta = ma.fields.Float(allow_none=True, metadata={"description": "Adaptive tests: the ability estimate"})
     se = ma.fields.Float(allow_none=True)
     placement = ma.fields.Dict(allow_none=True, metadata={
-        "description": "Adaptive tests: probability of each level, per-skill profile, items, why it stopped"})
+        "description": "Adaptive tests: probability of each level, per-skill profile, items given and answered, "
+                       "why it stopped (stop_reason) and issues (e.g. too few answers to place)"})
     provisional = ma.fields.Function(lambda attempt: attempt.status == "awaiting_rating", metadata={
         "description": "True while writing or speaking wait for raters: no overall score or level yet"})
     overall_score = ma.fields.Float(allow_none=True, metadata={"description": "Sectioned exams: 0-10, to 0.5"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,11 +28,7 @@ from question_bank.media import MediaStore
 from question_bank.models import MediaObject
 
 ENTITY = "external_certificate"
-VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving: the rules' calendar day
-
-
-def today_in_vietnam(now: datetime | None = None) -> date:
-    return (now or clock.now()).astimezone(VIETNAM).date()
+today_in_vietnam = clock.day_in_vietnam  # the rules' calendar day (learning/ and the API use this name)
 
 
 # --- who may do what ------------------------------------------------------------------------------------
@@ -250,13 +246,22 @@ def verify_external_certificate(session: Session, *, actor: Actor, certificate_i
     certificate.verify(by=actor.id, at=now, today=today_in_vietnam(now), note=note.strip() if note else None)
     if certificate.level is not None:
         session.add(AssessedLevel(user_id=certificate.holder_id, level=certificate.level, basis=LevelBasis.EXTERNAL,
-                                  external_certificate_id=certificate.id, awarded_at=now,
+                                  external_certificate_id=certificate.id, awarded_at=awarded_at_issue(certificate),
                                   valid_until=certificate.expires_on))
     audit.record(session, actor=actor, action="external_certificate.verified", entity_type=ENTITY,
                  entity_id=certificate.id, holder_id=certificate.holder_id, level=certificate.level,
                  note=certificate.verification_note)
     session.flush()
     return certificate
+
+
+def awarded_at_issue(certificate: ExternalCertificate) -> datetime:
+    """When a verified certificate's level counts from: its issue day, not the day HR checked it (verified_at).
+
+    00:00 UTC on that day is 07:00 in Vietnam, so the level falls on the issue day whether a report counts
+    days in UTC or at the centre.
+    """
+    return datetime.combine(certificate.issued_on, time(0), tzinfo=UTC)
 
 
 def reject_external_certificate(session: Session, *, actor: Actor, certificate_id: int,

@@ -28,12 +28,16 @@ def rules_for(session: Session, test_id: int) -> AdmissionRules | None:
     return session.get(AdmissionRules, test_id)
 
 
+# An attempt handed in counts for the retake wait from then, scored or still waiting for its raters.
+HANDED_IN = (AttemptStatus.AWAITING_RATING, AttemptStatus.SCORED)
+
+
 def eligible_from(session: Session, *, test: Test, rules: AdmissionRules, candidate_id: int) -> datetime | None:
-    """When the retake wait ends for the candidate: their last finished attempt plus the wait (None: no wait)."""
+    """When the retake wait ends for the candidate: their last attempt handed in plus the wait (None: no wait)."""
     if not rules.retake_wait_days:
         return None
     query = select(func.max(Attempt.submitted_at)).where(
-        Attempt.candidate_id == candidate_id, Attempt.status == AttemptStatus.SCORED)
+        Attempt.candidate_id == candidate_id, Attempt.status.in_(HANDED_IN))
     if rules.retake_scope == RetakeScope.PURPOSE:
         query = query.join(Test, Test.id == Attempt.test_id).where(Test.purpose == test.purpose)
     else:
@@ -47,7 +51,7 @@ def check_eligibility(session: Session, *, test: Test, rules: AdmissionRules | N
     """Refuse a candidate the rules exclude at the moment ``at``. Raises NotEligible naming the rule."""
     if rules is None:
         return
-    if rules.max_attempts is not None:
+    if rules.max_attempts is not None:  # every attempt started counts: in progress, awaiting rating or scored
         made = session.scalar(select(func.count()).select_from(Attempt).where(
             Attempt.test_id == test.id, Attempt.candidate_id == candidate_id)) or 0
         if made >= rules.max_attempts:

@@ -8,7 +8,7 @@ import pytest
 
 from assessment.models import AttemptItem
 from question_bank.statistics import IrtParameters, set_irt_parameters
-from tests.factories import TEST_PASSWORD, single_choice_spec, statements_run
+from tests.factories import CLOCK_START, TEST_PASSWORD, single_choice_spec, statements_run
 
 SECRET_WORDS = ("scoring", "correct", "irt_", "calibrat")
 
@@ -29,9 +29,9 @@ def calibrated_bank(factory, db_session):
     return items
 
 
-def _adaptive_test(api_as, **settings):
+def _adaptive_test(api_as, time_limit_seconds: int | None = None, **settings):
     admin = api_as("test_admin")
-    body = {"title": "Placement", "purpose": "placement", "kind": "adaptive",
+    body = {"title": "Placement", "purpose": "placement", "kind": "adaptive", "time_limit_seconds": time_limit_seconds,
             "adaptive": {"min_items": 5, "max_items": 12, "classification_confidence": 0.8,
                          "selector": "randomesque:2", "skills": ["grammar", "vocabulary"], **settings}}
     created = admin.post("/api/v1/tests", json=body)
@@ -90,7 +90,8 @@ def test_a_candidate_is_placed_one_item_at_a_time(api_as, calibrated_bank, db_se
     assert abs(sum(probabilities.values()) - 1) < 1e-3
     assert max(probabilities, key=probabilities.get) == "4"
     assert set(result["placement"]["skills"]) == {"grammar", "vocabulary"}
-    assert result["placement"]["items"] == answered
+    assert result["placement"]["items"] == result["placement"]["answered"] == answered
+    assert (result["placement"]["stop_reason"], result["placement"]["issues"]) == ("classified", [])
     levels = api_as("hr", unit=unit).get(f"/api/v1/hr/levels?unit_id={unit.id}&basis=placement").json
     assert [(row["user_id"], row["level"]) for row in levels] == [(candidate.user.id, 4)]
 
@@ -149,22 +150,84 @@ def test_an_answer_costs_five_statements_and_never_rereads_an_item(api_as, calib
     assert "attempt_items" in attempt_read and "responses" in attempt_read and "tests" in attempt_read
 
 
-def test_handing_in_early_places_on_what_was_answered(api_as, calibrated_bank):
-    test = _adaptive_test(api_as)
-    candidate = api_as("candidate")
+def test_handing_in_before_the_minimum_length_places_nobody_and_says_why(api_as, calibrated_bank, factory):
+    unit = factory.unit()
+    test = _adaptive_test(api_as)  # at least 5 items
+    candidate = api_as("candidate", unit=unit)
     attempt_id = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
     first = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}},
                           headers={"Idempotency-Key": "first"})
     assert first.json["next_item"]["position"] == 2
     result = candidate.post(f"/api/v1/attempts/{attempt_id}/submit").json
-    assert result["status"] == "scored" and 1 <= result["level"] <= 6
-    assert result["placement"]["items"] == 1
+    assert (result["status"], result["level"], result["raw_score"], result["max_score"]) == ("scored", None, 1, 2)
+    placement = result["placement"]
+    assert (placement["items"], placement["answered"], placement["stop_reason"]) == (2, 1, "handed_in")
+    assert "too few answers to place: 1 of at least 5" in placement["issues"]
+    hr = api_as("hr", unit=unit)
+    assert hr.get(f"/api/v1/hr/levels?unit_id={unit.id}&basis=placement").json == []  # no level stored
     assert candidate.put(f"/api/v1/attempts/{attempt_id}/responses/2",
                          json={"answer": {"choice": "B"}}).status_code == 409
     retried = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}},
                             headers={"Idempotency-Key": "first"})  # the first answer's reply was lost
     assert retried.status_code == 200, retried.json
     assert retried.json["finished"] and retried.json["next_position"] is None and retried.json["next_item"] is None
+
+
+def test_handing_in_without_answering_gives_no_level_and_no_new_placement_to_plan_from(api_as, calibrated_bank,
+                                                                                       db_session):
+    from assessment.models import AssessedLevel, LevelBasis
+    from learning.paths import standing_level
+
+    test = _adaptive_test(api_as)
+    candidate = api_as("candidate")
+    earlier = AssessedLevel(user_id=candidate.user.id, level=2, basis=LevelBasis.PLACEMENT)
+    db_session.add(earlier)
+    db_session.flush()
+    attempt_id = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
+    result = candidate.post(f"/api/v1/attempts/{attempt_id}/submit").json
+    assert (result["level"], result["raw_score"]) == (None, 0)  # was level 4: the prior's
+    assert result["theta"] < 0  # the one item given counts as wrong
+    assert "too few answers to place: 0 of at least 5" in result["placement"]["issues"]
+    # The learning path still rests on the placement the candidate had.
+    assert standing_level(db_session, user_id=candidate.user.id, language="en", on=CLOCK_START.date()) == earlier
+
+
+def test_an_item_given_but_left_unanswered_counts_as_wrong(api_as, calibrated_bank, db_session):
+    from assessment import adaptive
+    from assessment.models import Test
+
+    test = _adaptive_test(api_as, min_items=1, selector="maxinfo")
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json["id"]
+    assert candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1",
+                         json={"answer": {"choice": "B"}}).json["next_position"] == 2
+    result = candidate.post(f"/api/v1/attempts/{attempt_id}/submit").json
+    given = [str(db_session.get(AttemptItem, (attempt_id, position)).item_version_id) for position in (1, 2)]
+    engine = adaptive.ENGINES.get(db_session, db_session.get(Test, test["id"]))
+    right_then_wrong = engine.resume(given, [1, 0]).result()
+    assert result["theta"] == pytest.approx(right_then_wrong.theta)
+    assert result["level"] == right_then_wrong.level
+    assert result["theta"] < engine.resume(given[:1], [1]).result().theta  # skipping did not help
+
+
+def test_the_placement_says_why_the_test_stopped(api_as, calibrated_bank, fake_clock):
+    full_length = _adaptive_test(api_as, min_items=3, max_items=3, classification_confidence=None)
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{full_length['id']}/attempts").json["id"]
+    for position in (1, 2, 3):
+        saved = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/{position}", json={"answer": {"choice": "B"}})
+    assert saved.json["finished"]
+    result = candidate.get(f"/api/v1/attempts/{attempt_id}/result").json
+    assert (result["placement"]["stop_reason"], result["placement"]["issues"]) == ("max_items", [])
+    assert result["level"] is not None
+
+    timed = _adaptive_test(api_as, time_limit_seconds=600, min_items=1)
+    attempt = candidate.post(f"/api/v1/tests/{timed['id']}/attempts").json
+    candidate.put(f"/api/v1/attempts/{attempt['id']}/responses/1", json={"answer": {"choice": "B"}})
+    fake_clock.advance(minutes=25)  # noticed a quarter of an hour after the deadline
+    result = candidate.get(f"/api/v1/attempts/{attempt['id']}/result").json
+    assert (result["closed_reason"], result["placement"]["stop_reason"]) == ("time_up", "time_up")
+    assert result["submitted_at"] == attempt["deadline"]  # handed in when the time ran out, not when noticed
 
 
 def test_an_adaptive_test_needs_enough_calibrated_items(api_as, calibrated_bank):

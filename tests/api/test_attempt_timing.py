@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from assessment.models import Attempt
+from assessment.models import AssessedLevel, Attempt
 from assessment.services import close_expired_attempts
+from tests.factories import CLOCK_START
 
 
 @pytest.fixture
@@ -41,12 +44,18 @@ def test_a_late_answer_is_refused_and_the_attempt_closed_and_scored(api_as, time
         "scored", "time_up", 1.0, 2)  # only the answer given in time counts
 
 
-def test_an_attempt_out_of_time_closes_on_its_next_access(api_as, timed_test, fake_clock):
+def test_an_attempt_out_of_time_closes_on_its_next_access(api_as, timed_test, fake_clock, db_session):
     candidate = api_as("candidate")
-    attempt_id = candidate.post(f"/api/v1/tests/{timed_test['id']}/attempts").json["id"]
-    fake_clock.advance(minutes=11)
+    attempt = candidate.post(f"/api/v1/tests/{timed_test['id']}/attempts").json
+    attempt_id = attempt["id"]
+    candidate.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "B"}})
+    fake_clock.advance(hours=5)
     view = candidate.get(f"/api/v1/attempts/{attempt_id}").json
     assert (view["status"], view["closed_reason"], view["seconds_left"]) == ("scored", "time_up", None)
+    # Handed in when the time ran out, hours before anyone looked: the level dates from then.
+    assert view["submitted_at"] == attempt["deadline"]
+    level = db_session.scalar(select(AssessedLevel).where(AssessedLevel.attempt_id == attempt_id))
+    assert level.awarded_at.isoformat() == attempt["deadline"]
     assert candidate.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 409
 
 
@@ -58,6 +67,8 @@ def test_the_sweep_closes_every_attempt_whose_time_ran_out(api_as, timed_test, f
     assert close_expired_attempts(db_session) == 3
     statuses = {attempt_id: db_session.get(Attempt, attempt_id).status for attempt_id in [*ids, late_starter]}
     assert statuses == {**dict.fromkeys(ids, "scored"), late_starter: "in_progress"}
+    assert {db_session.get(Attempt, attempt_id).submitted_at for attempt_id in ids} == {
+        CLOCK_START + timedelta(minutes=10)}  # their deadline, not the sweep's time
     assert close_expired_attempts(db_session) == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -115,3 +116,48 @@ def test_hr_of_the_holders_unit_or_a_unit_above_reads_the_certificate_and_no_oth
     for reader in (api_as("hr", unit=district), api_as("hr", unit=province), api_as("hr")):
         assert reader.get(url).status_code == 200
     assert api_as("hr", unit=sibling).get(url).status_code == 403
+
+
+@pytest.fixture
+def vietnamese_new_year(fake_clock):
+    """18:30 UTC on 31 December: already 01:30 on 1 January at the centre."""
+    fake_clock.set(datetime(2026, 12, 31, 18, 30, tzinfo=UTC))
+    return fake_clock
+
+
+def test_certificate_dates_are_the_centres_calendar_days(vietnamese_new_year, certified):
+    _candidate, certificate = certified
+    assert (certificate["data"]["exam_date"], certificate["data"]["issue_date"]) == ("2027-01-01", "2027-01-01")
+    assert certificate["serial"].startswith("LP-2027-")
+
+
+def test_a_certificate_expires_at_the_end_of_its_last_day_at_the_centre(app, db_session, factory, client, fake_clock):
+    from assessment import certification
+
+    holder = factory.user("candidate")
+    issued = certification.issue_certificate(
+        db_session, user_id=holder.id, attempt_id=None, test_title="VSTEP.3-5", test_kind="sectioned",
+        exam_date=date(2026, 10, 23), level=4, valid_months=1)
+    assert issued.data["valid_until"] == "2026-11-23"
+    code = certification.code_of(issued)
+    fake_clock.set(datetime(2026, 11, 23, 16, 30, tzinfo=UTC))  # 23:30 on its last day
+    assert client.get(f"/api/v1/verify/{code}").json["status"] == "valid"
+    fake_clock.set(datetime(2026, 11, 23, 17, 30, tzinfo=UTC))  # 00:30 the next day, still the 23rd in UTC
+    assert client.get(f"/api/v1/verify/{code}").json["status"] == "expired"
+
+
+def test_the_pdf_links_to_the_address_it_is_served_from_unless_one_is_configured(certified, monkeypatch):
+    from assessment.certification import ISSUER
+
+    candidate, certificate = certified
+    code = certificate["verification_code"].replace("-", "")
+    url = f"/api/v1/certificates/{certificate['id']}/pdf"
+
+    def link(**request_options) -> str:
+        pdf = candidate.get(url, **request_options).data
+        return "".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+    assert f"https://centre.example.vn:8443/api/v1/verify/{code}" in link(base_url="https://centre.example.vn:8443")
+    assert "127.0.0.1:8000" not in link()
+    monkeypatch.setattr(ISSUER, "verification_url", "https://verify.levelpath.vn/v/")
+    assert f"https://verify.levelpath.vn/v/{code}" in link(base_url="http://10.0.0.5:9000")

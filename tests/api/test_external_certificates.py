@@ -4,7 +4,7 @@ purpose, verified into certified levels that learning/ counts, rejected or revok
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from assessment.external_certificates import ExternalCertificate, today_in_vietnam
 from assessment.external_certificates.documents import MAX_DOCUMENT_BYTES
 from assessment.models import AssessedLevel
+from core import clock
 from core.audit import AuditEvent
 from learning import queries
 from question_bank.models import MediaObject
@@ -242,6 +243,41 @@ def test_a_verified_certificate_without_a_level_adds_no_level(hr, holder, db_ses
 def test_an_expired_certificate_cannot_be_verified(hr, holder):
     body = recorded(hr, holder.user.id, issued_on="2022-01-10", expires_on="2024-01-10")
     assert "expires_on" in field_errors(assert_problem(hr.post(f"{URL}/{body['id']}/verify"), 422))
+
+
+def test_a_verified_level_dates_from_the_issue_day_not_from_the_verification(hr, holder, unit, db_session):
+    from learning.models import StaffMember
+
+    db_session.add(StaffMember(full_name=holder.user.full_name, unit_id=unit.id, category="public_employee",
+                               user_id=holder.user.id))
+    db_session.flush()
+    issued = TODAY - timedelta(days=300)
+    body = recorded(hr, holder.user.id, score="6.0", issued_on=issued.isoformat())
+    verified = hr.post(f"{URL}/{body['id']}/verify").json
+    level = db_session.scalar(select(AssessedLevel).where(AssessedLevel.external_certificate_id == body["id"]))
+    assert level.awarded_at.isoformat() == f"{issued.isoformat()}T00:00:00+00:00"
+    assert level.awarded_at.astimezone(clock.VIETNAM).date() == issued  # the issue day at the centre too
+    assert datetime.fromisoformat(verified["verified_at"]).date() >= TODAY - timedelta(days=1)  # kept as it was
+    # Held since the issue day: counted for a day between issue and verification.
+    between = (issued + timedelta(days=30)).isoformat()
+    rows = hr.get(f"/api/v1/hr/people-levels?unit_id={unit.id}&as_of={between}").json
+    assert [(row["level"], row["basis"]) for row in rows] == [(4, "external")]
+    assert hr.get(f"/api/v1/hr/people-levels?unit_id={unit.id}&as_of={issued - timedelta(days=1)}"
+                  ).json[0]["level"] is None
+
+
+def test_an_old_certificate_verified_today_is_not_a_recent_achievement(hr, holder, unit, db_session):
+    from learning.models import StaffMember
+
+    db_session.add(StaffMember(full_name=holder.user.full_name, unit_id=unit.id, category="public_employee",
+                               user_id=holder.user.id))
+    db_session.flush()
+    body = recorded(hr, holder.user.id, score="6.0", issued_on=(TODAY - timedelta(days=500)).isoformat(),
+                    expires_on=(TODAY + timedelta(days=200)).isoformat())
+    assert hr.post(f"{URL}/{body['id']}/verify").status_code == 200
+    report = hr.get(f"/api/v1/hr/compliance?deadline=2025-12-31&as_of={TODAY.isoformat()}").json
+    (row,) = [row for row in report["rows"] if row["unit"] == unit.code and row["cohort"] == "public_employee"]
+    assert (row["at_or_above"], row["recent"]) == (1, 0)  # first reached 500 days ago, not in the last 12 months
 
 
 # --- who may do what ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from assessment.models import Attempt
 from assessment.services import close_expired_attempts
 from tests.api.test_candidate_view import FORBIDDEN_KEYS, _keys
-from tests.factories import ApiClient
+from tests.factories import CLOCK_START, ApiClient
 
 OGG_RECORDING = b"OggS\x00\x02" + bytes(range(200))
 # This form's listening table (raw points out of 35 -> 0-10); reading is proportional, rounded half up.
@@ -173,6 +173,9 @@ def test_sections_run_on_the_server_clock(api_as, exam, fake_clock, db_session):
     stored = db_session.get(Attempt, attempt_id)
     assert stored.closed_reason == "time_up"
     assert [record["closed_reason"] for record in stored.sections] == ["time_up"] * 4
+    # Handed in when the last section's time ran out (40 + 60 + 60 + 12 minutes), not when the sweep came.
+    assert stored.submitted_at == CLOCK_START + timedelta(minutes=172)
+    assert stored.sections[-1]["ended_at"] == stored.submitted_at.isoformat()
     result = candidate.get(f"/api/v1/attempts/{attempt_id}/result").json
     # Nothing written or said: those sections score 0 without raters, so the result is final.
     assert result["provisional"] is False
@@ -256,3 +259,60 @@ def test_no_section_runs_past_the_session_it_is_sat_in(api_as, exam, fake_clock)
     closed = candidate.get(f"/api/v1/attempts/{attempt['id']}").json
     assert (closed["status"], closed["closed_reason"]) == ("scored", "time_up")
     assert [s["status"] for s in closed["sections"]] == ["finished", "time_up", "not_reached", "not_reached"]
+
+
+def test_an_exam_noticed_after_its_session_closed_ends_at_the_close(api_as, exam, fake_clock):
+    admin, candidate = api_as("test_admin"), api_as("candidate")
+    closes = fake_clock.now + timedelta(minutes=50)
+    sitting = admin.post(f"/api/v1/tests/{exam['id']}/sessions", json={
+        "title": "Short sitting", "opens_at": fake_clock.now.isoformat(), "closes_at": closes.isoformat(),
+        "capacity": 10}).json
+    admin.post(f"/api/v1/sessions/{sitting['id']}/registrations", json={"user_ids": [candidate.user.id]})
+    attempt = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json
+    candidate.post(f"/api/v1/attempts/{attempt['id']}/sections/0/finish")
+    fake_clock.advance(hours=2)  # nobody looks until long after the session closed
+    closed = candidate.get(f"/api/v1/attempts/{attempt['id']}").json
+    assert closed["submitted_at"] == closes.isoformat()
+    assert [s["status"] for s in closed["sections"]] == ["finished", "time_up", "not_reached", "not_reached"]
+    assert closed["sections"][1]["ended_at"] == closes.isoformat()
+
+
+def _handed_in_for_rating(candidate: ApiClient, exam_id: int) -> dict:
+    """An attempt handed in with an essay written: it waits for raters."""
+    attempt = candidate.post(f"/api/v1/tests/{exam_id}/attempts")
+    assert attempt.status_code == 201, attempt.json
+    attempt_id = attempt.json["id"]
+    for index in (0, 1):
+        candidate.post(f"/api/v1/attempts/{attempt_id}/sections/{index}/finish")
+    assert _answer(candidate, attempt_id, 76, {"text": "Dear manager " * 70}).status_code == 200
+    for index in (2, 3):
+        finished = candidate.post(f"/api/v1/attempts/{attempt_id}/sections/{index}/finish")
+    assert finished.json["status"] == "awaiting_rating"
+    return finished.json
+
+
+def test_an_exam_waiting_for_raters_counts_for_the_retake_wait(api_as, exam, fake_clock):
+    admin, candidate = api_as("test_admin"), api_as("candidate")
+    assert admin.put(f"/api/v1/tests/{exam['id']}/admission-rules",
+                     json={"retake_wait_days": 30}).status_code == 200
+    fake_clock.advance(minutes=5)
+    handed_in = _handed_in_for_rating(candidate, exam["id"])
+    eligible = (datetime.fromisoformat(handed_in["submitted_at"]) + timedelta(days=30)).isoformat()
+    refused = candidate.post(f"/api/v1/tests/{exam['id']}/attempts")
+    assert refused.status_code == 409 and refused.json["type"].endswith("/not-eligible"), refused.json
+    assert (refused.json["rule"], refused.json["eligible_from"]) == ("retake_wait_days", eligible)
+    # Registration looks at the same attempts.
+    sitting = admin.post(f"/api/v1/tests/{exam['id']}/sessions", json={
+        "title": "Next week", "opens_at": (fake_clock.now + timedelta(days=7)).isoformat(),
+        "closes_at": (fake_clock.now + timedelta(days=7, hours=4)).isoformat(), "capacity": 10}).json
+    registered = admin.post(f"/api/v1/sessions/{sitting['id']}/registrations", json={"user_ids": [candidate.user.id]})
+    assert registered.status_code == 409 and registered.json["rule"] == "retake_wait_days", registered.json
+
+
+def test_an_exam_waiting_for_raters_counts_for_the_attempt_limit(api_as, exam):
+    admin, candidate = api_as("test_admin"), api_as("candidate")
+    admin.put(f"/api/v1/tests/{exam['id']}/admission-rules", json={"max_attempts": 1})
+    _handed_in_for_rating(candidate, exam["id"])
+    refused = candidate.post(f"/api/v1/tests/{exam['id']}/attempts")
+    assert refused.status_code == 409 and (refused.json["rule"], refused.json["attempts_made"]) == (
+        "max_attempts", 1), refused.json

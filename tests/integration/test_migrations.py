@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from api.migrations import downgrade_database, pending_migrations, upgrade_database
 from core.db import Base, include_in_schema_comparison
@@ -74,3 +78,115 @@ def test_existing_item_versions_keep_the_passage_their_item_was_delivered_with(e
     with empty_database.engine.connect() as connection:
         pinned = dict(connection.execute(text("SELECT id, stimulus_id FROM item_versions ORDER BY id")).all())
     assert pinned == {11: 7, 12: 7, 21: None, 22: None}
+
+
+def test_one_login_account_is_linked_to_at_most_one_staff_record(empty_database):
+    """Levels, paths and certificates are found through StaffMember.user_id: the database keeps it unique."""
+    upgrade_database(empty_database.url)
+    unique = inspect(empty_database.engine).get_unique_constraints("staff_members")
+    assert {"name": "uq_staff_members_user_id", "column_names": ["user_id"]} in [
+        {"name": u["name"], "column_names": u["column_names"]} for u in unique]
+    now = "2026-11-24 08:00:00+00:00"
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
+                                "created_at) VALUES (1, 'lan', 'Lan', 'x', '[\"candidate\"]', true, :now)"),
+                           {"now": now})
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (1, 'U1', 'Unit', "
+                                "'vgcl_department')"))
+    insert = text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, user_id, created_at, "
+                  "languages, is_language_teacher, is_external_relations) VALUES (:id, 'P', 1, 'civil_servant', "
+                  "false, 1, :now, '[]', false, false)")
+    with empty_database.engine.begin() as connection:
+        connection.execute(insert, {"id": 1, "now": now})
+    with pytest.raises(IntegrityError), empty_database.engine.begin() as connection:
+        connection.execute(insert, {"id": 2, "now": now})
+
+
+def _seed_attempt_answers(connection) -> None:
+    """A fixed test and an adaptive one, each with an attempt whose first answer was saved under a key."""
+    from sqlalchemy import bindparam, text
+
+    from core.db import UtcDateTime
+
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
+    connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
+                            "created_at) VALUES (1, 'cand', 'A Candidate', 'x', '[\"candidate\"]', true, :at)")
+                       .bindparams(at), now)
+    connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
+                            "title, source, revision, search_text, preview) VALUES (1, 'single_choice', 'en', "
+                            "'approved', 1, :at, :at, '', '', 1, '', '')").bindparams(at), now)
+    connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                            "created_at) VALUES (:id, 1, :id, '{}', '{}', 1, :at)").bindparams(at),
+                       [{"id": 1, **now}, {"id": 2, **now}])
+    connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
+                            "created_by, created_at, config) VALUES (:id, 'T', '', :kind, 'practice', 'published', "
+                            "'[]', 1, :at, '{}')").bindparams(at),
+                       [{"id": 1, "kind": "fixed", **now}, {"id": 2, "kind": "adaptive", **now}])
+    connection.execute(text("INSERT INTO test_items (test_id, position, item_version_id) VALUES (:test, :position, "
+                            ":version)"),
+                       [{"test": 1, "position": 1, "version": 1}, {"test": 1, "position": 2, "version": 2},
+                        {"test": 2, "position": 1, "version": 2}])
+    connection.execute(text("INSERT INTO attempts (id, test_id, candidate_id, status, started_at) VALUES "
+                            "(:id, :id, 1, 'in_progress', :at)").bindparams(at), [{"id": 1, **now}, {"id": 2, **now}])
+    connection.execute(text("INSERT INTO responses (id, attempt_id, item_version_id, answer, answered_at, "
+                            "idempotency_key) VALUES (:id, :attempt, :version, :answer, :at, :key)").bindparams(at),
+                       [{"id": 1, "attempt": 1, "version": 2, "answer": '{"choice": "C"}', "key": "k-2", **now},
+                        {"id": 2, "attempt": 1, "version": 1, "answer": '{"choice": "A"}', "key": None, **now},
+                        {"id": 3, "attempt": 2, "version": 2, "answer": '{"choice": "B"}', "key": "a-1", **now}])
+
+
+def test_the_latest_key_of_each_saved_answer_is_remembered_for_its_retries(empty_database):
+    """fb83a0601acc keeps every key of a fixed or sectioned test's answers: the keys already on responses move in."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from assessment.models import AnswerRequest
+    from assessment.answer_requests import answer_fingerprint
+
+    upgrade_database(empty_database.url, "3f8a6c2e9d41")
+    with empty_database.engine.begin() as connection:
+        _seed_attempt_answers(connection)
+    upgrade_database(empty_database.url)
+    with Session(empty_database.engine) as session:
+        (copied,) = session.scalars(select(AnswerRequest)).all()  # the adaptive answer keeps its key on its row
+    assert (copied.attempt_id, copied.idempotency_key, copied.position) == (1, "k-2", 2)
+    assert copied.answer_sha256 == answer_fingerprint({"choice": "C"})
+    assert copied.saved_at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def test_verified_outside_levels_date_from_their_certificates_issue_day(empty_database):
+    """fd102cc256b6 moves the awarded_at of stored external levels from verification to the issue day."""
+    from sqlalchemy import bindparam, text
+    from sqlalchemy.orm import Session
+
+    from assessment.models import AssessedLevel
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "fb83a0601acc")
+    verified = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        at = bindparam("at", type_=UtcDateTime())
+        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
+                                "created_at) VALUES (:id, :name, 'Someone', 'x', '[\"hr\"]', true, :at)")
+                           .bindparams(at), [{"id": 1, "name": "holder", "at": verified},
+                                             {"id": 2, "name": "hr", "at": verified}])
+        connection.execute(text("INSERT INTO media (sha256, mime_type, size, original_name, created_at) VALUES "
+                                "(:sha, 'application/pdf', 1, 'c.pdf', :at)").bindparams(at),
+                           {"sha": "a" * 64, "at": verified})
+        connection.execute(text(
+            "INSERT INTO external_certificates (id, holder_id, kind, issuing_body, certificate_number, number_key, "
+            "issued_on, score, purpose, converted_on, level, outcome, conversion_rule, regulation_id, "
+            "regulation_citation, conversion_explanation, document_sha256, document_name, status, recorded_by, "
+            "recorded_at, verified_by, verified_at) VALUES (7, 1, 'ielts', 'IDP', 'N1', 'N1', :issued, '\"6.0\"', "
+            "'masters', :issued, 4, 'matched', 'r', 'TT', 'c', 'e', :sha, 'c.pdf', 'verified', 2, :at, 2, :at)")
+            .bindparams(at), {"issued": date(2026, 1, 10), "sha": "a" * 64, "at": verified})
+        connection.execute(text("INSERT INTO assessed_levels (id, user_id, level, basis, external_certificate_id, "
+                                "awarded_at, language) VALUES (1, 1, 4, 'external', 7, :at, 'en')").bindparams(at),
+                           {"at": verified})
+    upgrade_database(empty_database.url)
+    with Session(empty_database.engine) as session:
+        assert session.get(AssessedLevel, 1).awarded_at == datetime(2026, 1, 10, tzinfo=UTC)
+    downgrade_database(empty_database.url, "fb83a0601acc")  # back to the moment it was verified
+    with Session(empty_database.engine) as session:
+        assert session.get(AssessedLevel, 1).awarded_at == verified

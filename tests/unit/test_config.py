@@ -19,3 +19,11 @@ def test_environment_wins_and_default_database_is_sqlite_under_instance(tmp_path
     assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'levelpath.db'}"
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/levelpath")
     assert from_environment(tmp_path)["DATABASE_URL"] == "postgresql+psycopg://db/levelpath"
+
+
+def test_the_verification_address_is_configured_or_left_to_the_serving_host(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.delenv("LEVELPATH_VERIFY_URL", raising=False)
+    assert from_environment(tmp_path)["VERIFY_URL"] == ""  # no fixed host and port: the PDF route supplies its own
+    monkeypatch.setenv("LEVELPATH_VERIFY_URL", "https://verify.levelpath.vn/v/")
+    assert from_environment(tmp_path)["VERIFY_URL"] == "https://verify.levelpath.vn/v/"
