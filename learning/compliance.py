@@ -5,8 +5,9 @@ required level, i.e. when at least one of their levels is: of a certified basis 
 ``certificates.bases``), in a counted language, awarded on or before the as-of date, and with
 ``valid_until`` empty or on or after it. Expired and placement-only levels never count.
 
-The as-of date defaults to today, whatever the deadline: the report says where the organisation stands now
-against that deadline's target (``as_of`` asks about another day; staff membership is always today's).
+Days are the centre's calendar days in Vietnam, as certificates date them. The as-of date defaults to today,
+whatever the deadline: the report says where the organisation stands now against that deadline's target
+(``as_of`` asks about another day; staff membership is always today's).
 Rollups are computed on the totals (their gap is not the sum of the units' gaps); ``ceil`` runs on the
 Decimal target, so that 0.60 * 5 is 3 people, not 3.0000000000000004 -> 4.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, case, false, func, or_, select, true
@@ -54,9 +55,10 @@ def add_months(day: date, months: int) -> date:
 
 
 def measured_day(as_of: date | None) -> date:
-    """The day a report measures: ``as_of``, or today. Raises RuleViolation outside the days it can measure."""
+    """The day a report measures: ``as_of``, or today at the centre. Raises RuleViolation outside the days it
+    can measure."""
     if as_of is None:
-        return clock.now().date()
+        return clock.day_in_vietnam()
     if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
         raise RuleViolation(f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}", field="as_of")
     return as_of
@@ -70,8 +72,9 @@ def _checked_language(language: str | None) -> str | None:
 
 
 def end_of_day(day: date) -> datetime:
-    """The first instant after ``day`` (UTC): levels awarded before it were awarded on or before ``day``."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    """The first instant after ``day`` at the centre (Vietnam): levels awarded before it were awarded on or
+    before that calendar day there, as the certificates date them."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=clock.VIETNAM)
 
 
 # ---- who may see what ----------------------------------------------------------------------------------

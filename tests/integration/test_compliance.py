@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -17,6 +17,7 @@ from learning.compliance import (
     compliance_report,
     list_people_levels,
 )
+from assessment.models import AssessedLevel
 from learning.models import StaffMember, Unit
 from learning.scope import ComplianceRules, InvalidRules
 from learning.reference_data import read_targets
@@ -202,6 +203,18 @@ def test_a_language_filter_that_is_not_a_code_is_refused_rather_than_matching_no
     assert refused.value.field == "language"
     with pytest.raises(RuleViolation):
         list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(language="English"), as_of=AS_OF)
+
+
+def test_days_are_the_centres_calendar_days(db_session, org):
+    """A level awarded at 18:00 UTC on 23 November is awarded on the 24th in Vietnam, as its certificate says."""
+    a5 = org.staff["a5"]
+    db_session.add(AssessedLevel(user_id=a5.user_id, level=4, basis="certification",
+                                 awarded_at=datetime(2026, 11, 23, 18, 0, tzinfo=UTC)))
+    db_session.flush()
+    on_the_23rd = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=date(2026, 11, 23))
+    on_the_24th = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=date(2026, 11, 24))
+    assert _figures(on_the_23rd, org.d1.code)["civil_servant"][:2] == (6, 2)
+    assert _figures(on_the_24th, org.d1.code)["civil_servant"][:2] == (6, 3)
 
 
 def test_add_months_clips_to_the_end_of_the_month():
