@@ -190,3 +190,31 @@ def test_verified_outside_levels_date_from_their_certificates_issue_day(empty_da
     downgrade_database(empty_database.url, "fb83a0601acc")  # back to the moment it was verified
     with Session(empty_database.engine) as session:
         assert session.get(AssessedLevel, 1).awarded_at == verified
+
+
+def test_items_written_in_decomposed_unicode_are_found_by_composed_searches(empty_database):
+    """30455eb0ca0c rewrites the search text and preview of items stored in NFD, as searches now compare NFC."""
+    import unicodedata
+
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "fd102cc256b6")
+    typed = unicodedata.normalize("NFD", "tiếng việt ở hà nội")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
+                                "created_at) VALUES (1, 'author', 'An Author', 'x', '[\"author\"]', true, :at)")
+                           .bindparams(at), now)
+        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
+                                "title, source, revision, search_text, preview) VALUES (:id, 'single_choice', 'vi', "
+                                "'draft', 1, :at, :at, '', '', 1, :search, :preview)").bindparams(at),
+                           [{"id": 1, "search": typed, "preview": typed, **now},
+                            {"id": 2, "search": "plain", "preview": "plain", **now}])
+    upgrade_database(empty_database.url)
+    with empty_database.engine.connect() as connection:
+        stored = connection.execute(text("SELECT id, search_text, preview FROM items ORDER BY id")).all()
+    composed = unicodedata.normalize("NFC", typed)
+    assert [tuple(row) for row in stored] == [(1, composed, composed), (2, "plain", "plain")]
