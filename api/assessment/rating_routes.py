@@ -83,8 +83,10 @@ class RatingRecordSchema(ma.Schema):
 
 class MarkedResponseSchema(ma.Schema):
     response_id = ma.fields.Integer()
-    status = ma.fields.String(metadata={"description": "double_marking, adjudication or final"})
-    final_score = ma.fields.Float(allow_none=True)
+    status = ma.fields.String(metadata={"description": "double_marking, adjudication, final, or overridden (a "
+                                                       "test administrator set the section's score instead)"})
+    final_score = ma.fields.Float(allow_none=True, metadata={
+        "description": "Kept exact; shown here as the nearest number (a mean of raters can be a third)"})
     rule = ma.fields.String(allow_none=True, metadata={"description": rating.FINAL_SCORE_RULE})
     ratings = ma.fields.List(ma.fields.Nested(RatingRecordSchema))
 

@@ -1,4 +1,4 @@
-"""``levelpath rating sweep``: hand overdue marking to other raters, assign waiting rounds (run it from cron)."""
+"""``levelpath rating sweep``: hand overdue marking to other free raters, assign waiting rounds (run it from cron)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ def rating() -> None:
 
 @rating.command("sweep")
 def sweep() -> None:
-    """Withdraw marking past its deadline and give it, and any round still unassigned, to free raters."""
+    """Give marking past its deadline to another free rater, and any round still unassigned; overdue marking that
+    no other rater can take stays with its rater and is listed."""
     from assessment.rating.services import sweep as sweep_marking
 
     with _session() as session:
-        withdrawn, assigned = sweep_marking(session)
-    click.echo(f"withdrew {withdrawn} overdue assignment{'s' if withdrawn != 1 else ''}, "
-               f"assigned {assigned} round{'s' if assigned != 1 else ''}")
+        report = sweep_marking(session)
+    click.echo(f"withdrew {report.withdrawn} overdue assignment{'s' if report.withdrawn != 1 else ''}, "
+               f"assigned {report.assigned} round{'s' if report.assigned != 1 else ''}")
+    if report.still_overdue:
+        click.echo(f"still overdue, no other eligible rater free (left with their raters): assignment"
+                   f"{'s' if len(report.still_overdue) != 1 else ''} {', '.join(map(str, report.still_overdue))}")

@@ -3,15 +3,53 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, localcontext
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from assessment.models import Response
 from core import clock
 from core.db import Base, JsonType, UtcDateTime
+
+
+def score_text(value: Fraction) -> str:
+    """A score written exactly: as a decimal where it has one ("5.7", "6"), else as a fraction ("17/3")."""
+    denominator = value.denominator
+    for factor in (2, 5):
+        while denominator % factor == 0:
+            denominator //= factor
+    if denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    with localcontext() as context:
+        context.prec = 60  # plenty for any terminating mean of 0-10 scores
+        return format((Decimal(value.numerator) / value.denominator).normalize(), "f")
+
+
+class ExactScore(TypeDecorator[Fraction]):
+    """A score kept exact on every database, as ``score_text`` writes it.
+
+    A rater's score is the mean of the rubric's criteria (a third with three criteria), and a final score
+    the mean of two of those: as binary floats 5.7 became 5.699999999999999 and the speaking mean of
+    5.25 rounded down to 5.0. Neither SQLite nor a NUMERIC column holds a third exactly; text does.
+    """
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Fraction | int | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool | float):
+            raise TypeError(f"a score is stored from a Fraction or an int, not {type(value).__name__}")
+        return score_text(Fraction(value))
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Fraction | None:
+        return None if value is None else Fraction(value)
 
 
 class Rubric(Base):
@@ -35,6 +73,18 @@ class AssignmentStatus(StrEnum):
     ASSIGNED = "assigned"
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"  # overdue and handed to another rater, or made moot by an override
+
+
+class MarkingStatus(StrEnum):
+    """Where the marking of one answer stands."""
+
+    DOUBLE_MARKING = "double_marking"
+    ADJUDICATION = "adjudication"  # the pair disagreed: a senior rater marks it too
+    FINAL = "final"
+    OVERRIDDEN = "overridden"  # a test administrator set its section's score: marking ends without a final score
+
+
+OPEN_MARKING = (MarkingStatus.DOUBLE_MARKING, MarkingStatus.ADJUDICATION)
 
 
 class Benchmark(Base):
@@ -71,7 +121,7 @@ class RatingAssignment(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     criteria: Mapped[dict[str, float] | None] = mapped_column(JsonType)
-    score: Mapped[float | None] = mapped_column(Float)  # the mean of the criteria
+    score: Mapped[Fraction | None] = mapped_column(ExactScore)  # the mean of the criteria
     comment: Mapped[str] = mapped_column(Text, default="")
 
     response: Mapped[Response | None] = relationship()
@@ -86,7 +136,7 @@ class RatedResponse(Base):
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="double_marking")  # adjudication, final
-    final_score: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default=MarkingStatus.DOUBLE_MARKING)
+    final_score: Mapped[Fraction | None] = mapped_column(ExactScore)
     rule: Mapped[str | None] = mapped_column(String(40))  # which part of the rule gave the final score
     finalised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

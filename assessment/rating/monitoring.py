@@ -1,4 +1,8 @@
-"""Rater quality from the stored markings: agreement with final and benchmark scores, flags, drift."""
+"""Rater quality from the stored markings: agreement with final and benchmark scores, flags, drift.
+
+Periods (day, week, month) are the centre's calendar in Vietnam, as every calendar day in LevelPath is:
+a marking submitted at 18:00 UTC counts on the next day there.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,15 @@ from sqlalchemy.orm import Session
 from assessment.rating import quality
 from assessment.rating.models import AssignmentStatus, Benchmark, RatedResponse, RatingAssignment
 from assessment.rules.numbers import round_half_up_to_half
+from core import clock
 from core.accounts import Actor, Role
 from core.errors import PermissionDenied
 
 
-def _on_scale(value: float) -> float:
-    """Scores (means of criteria, means of raters) onto the 0.5 grid the agreement statistics count in."""
-    return float(round_half_up_to_half(Fraction(str(value))))
+def _on_scale(value: Fraction | float) -> float:
+    """Scores (exact means of criteria and of raters; a benchmark's agreed score) onto the 0.5 grid the agreement
+    statistics count in."""
+    return float(round_half_up_to_half(Fraction(str(value)) if isinstance(value, float) else value))
 
 
 def stored_ratings(session: Session) -> list[quality.Rating]:
@@ -34,7 +40,8 @@ def stored_ratings(session: Session) -> list[quality.Rating]:
         ratings.append(quality.Rating(
             rater_id=assignment.rater_id, response_id=assignment.response_id or f"b{assignment.benchmark_id}",
             score=_on_scale(assignment.score), final_score=None if reference is None else _on_scale(reference),
-            rated_at=assignment.submitted_at, is_benchmark=assignment.benchmark_id is not None))
+            rated_at=assignment.submitted_at.astimezone(clock.VIETNAM),  # periods are the centre's days
+            is_benchmark=assignment.benchmark_id is not None))
     return ratings
 
 

@@ -7,10 +7,12 @@ the answer and the rubric; never the candidate's identity nor the other rating. 
 (``FINAL_SCORE_RULE``): if the two scores differ by at most the policy's discrepancy, the final
 score is their mean; otherwise a senior rater marks it blind too, and the final score is the mean
 of the senior rater's score and the nearer of the first two (the senior score alone when both
-are equally near). Once every answer of an attempt is final the section scores follow (writing:
-the VSTEP composite of task 1 and task 2; speaking: the mean of its parts rounded half up to 0.5),
-and the attempt's result and certificate are settled. Work not done by its deadline goes to
-another rater. Every step is in the audit log.
+are equally near). Scores are exact fractions throughout, never floats. Once every answer of a
+section is final its score follows (writing: the VSTEP composite of task 1 and task 2; speaking:
+the mean of its parts rounded half up to 0.5), and with the last section the attempt's result and
+certificate. A section whose score a test administrator set instead takes its answers out of
+marking. Work not done by its deadline goes to another rater when one is free. Every step is in
+the audit log.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -28,12 +30,22 @@ from sqlalchemy.orm import Session
 
 from assessment.models import Attempt, AttemptStatus, Response
 from assessment.rating import rubrics
+from assessment.rating.models import (
+    OPEN_MARKING,
+    AssignmentStatus,
+    Benchmark,
+    MarkingStatus,
+    RatedResponse,
+    RatingAssignment,
+    Rubric,
+    score_text,
+)
 from assessment.results import settle_rated_sections
-from assessment.rating.models import AssignmentStatus, Benchmark, RatedResponse, RatingAssignment
 from assessment.rules.apply import writing_composite
 from assessment.rules.numbers import round_half_up_to_half
 from assessment.scoring import ShownStimulus
 from assessment.sections import sections_of
+from assessment.services import _check_recording as check_recording
 from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
@@ -46,7 +58,7 @@ FINAL_SCORE_RULE = ("mean of two within the discrepancy; else mean of the senior
 
 @dataclass(frozen=True, slots=True)
 class RatingPolicy:
-    discrepancy: float = 1.0  # on 0-10; beyond it a senior rater adjudicates
+    discrepancy: Fraction = Fraction(1)  # on 0-10; beyond it a senior rater adjudicates
     due_hours: int = 48
     benchmark_rate: float = 0.1  # chance that a rater given new work also gets a benchmark script
 
@@ -85,6 +97,17 @@ def _involved(session: Session, response_id: int) -> set[int]:
     return set(session.scalars(select(RatingAssignment.rater_id).where(RatingAssignment.response_id == response_id)))
 
 
+def _rubric_for(session: Session, response: Response) -> Rubric:
+    """The rubric version the answer's first assignment took, so that every round of it (replacements and the
+    senior's included) marks against the same one; the item's latest version for a first assignment."""
+    first = session.scalar(select(RatingAssignment).where(RatingAssignment.response_id == response.id)
+                           .order_by(RatingAssignment.id).limit(1))
+    if first is not None:
+        return first.rubric
+    version = session.get(ItemVersion, response.item_version_id)
+    return rubrics.for_item(session, version.scoring.get("rubric"), version.item.skill or "writing")
+
+
 def _assign(session: Session, response: Response, round_: int, policy: RatingPolicy) -> RatingAssignment | None:
     """Give one round of one answer to an eligible rater; None while nobody eligible is free."""
     attempt = response.attempt
@@ -93,8 +116,7 @@ def _assign(session: Session, response: Response, round_: int, policy: RatingPol
     rater = _pick(session, _eligible(session, candidate, role, _involved(session, response.id)))
     if rater is None:
         return None
-    version = session.get(ItemVersion, response.item_version_id)
-    rubric = rubrics.for_item(session, version.scoring.get("rubric"), version.item.skill or "writing")
+    rubric = _rubric_for(session, response)
     now = clock.now()
     assignment = RatingAssignment(response_id=response.id, rater_id=rater.id, round=round_, rubric_id=rubric.id,
                                   assigned_at=now, due_at=now + timedelta(hours=policy.due_hours))
@@ -157,7 +179,7 @@ class MarkingView:
     answer: dict[str, Any]
     rubric: dict[str, Any]
     criteria: dict[str, float] | None
-    score: float | None
+    score: Fraction | None
     stimulus: ShownStimulus | None  # the passage or recording the task came with, as the candidate saw it
 
 
@@ -235,29 +257,34 @@ def submit_marking(session: Session, *, actor: Actor, assignment_id: int, criter
         raise Conflict("this assignment was withdrawn (its deadline passed or the score was set otherwise)")
     checked = _checked_criteria(criteria, assignment.rubric.criteria)
     assignment.criteria, assignment.comment = checked, comment
-    assignment.score = float(sum(Fraction(value) for value in checked.values()) / len(checked))
+    assignment.score = sum((Fraction(value) for value in checked.values()), Fraction(0)) / len(checked)
     assignment.status, assignment.submitted_at = AssignmentStatus.SUBMITTED, clock.now()
     session.flush()
     audit.record(session, actor=actor, action="rating.submitted", entity_type="rating_assignment",
-                 entity_id=assignment.id, round=assignment.round, score=assignment.score, criteria=checked)
+                 entity_id=assignment.id, round=assignment.round, score=score_text(assignment.score),
+                 criteria=checked)
     if assignment.response_id is not None:
         _advance(session, assignment.response_id, policy or POLICY)
     return _view(session, assignment)
 
 
-def _scores_by_round(session: Session, response_id: int) -> dict[int, float]:
+def _scores_by_round(session: Session, response_id: int) -> dict[int, Fraction]:
     return {a.round: a.score for a in session.scalars(select(RatingAssignment).where(
         RatingAssignment.response_id == response_id, RatingAssignment.status == AssignmentStatus.SUBMITTED))}
 
 
-def final_score(first: float, second: float, senior: float | None, discrepancy: float) -> tuple[float | None, str]:
-    """FINAL_SCORE_RULE: (score, which part of the rule), or (None, "adjudication") when a senior is needed."""
-    if abs(first - second) <= discrepancy + 1e-9:
+def final_score(first: Fraction, second: Fraction, senior: Fraction | None,
+                discrepancy: Fraction) -> tuple[Fraction | None, str]:
+    """FINAL_SCORE_RULE: (score, which part of the rule), or (None, "adjudication") when a senior is needed.
+
+    Exact: a float mean of 5.6 and 5.8 is 5.699999999999999, which moves the section's rounding.
+    """
+    if abs(first - second) <= discrepancy:
         return (first + second) / 2, "mean_of_two"
     if senior is None:
         return None, "adjudication"
     near_first, near_second = abs(senior - first), abs(senior - second)
-    if abs(near_first - near_second) <= 1e-9:
+    if near_first == near_second:
         return senior, "senior_on_tie"
     nearer = first if near_first < near_second else second
     return (senior + nearer) / 2, "senior_and_nearer"
@@ -265,53 +292,59 @@ def final_score(first: float, second: float, senior: float | None, discrepancy: 
 
 def _advance(session: Session, response_id: int, policy: RatingPolicy) -> None:
     rated = session.get(RatedResponse, response_id, with_for_update=True, populate_existing=True)
-    if rated is None or rated.status == "final":
+    if rated is None or rated.status not in OPEN_MARKING:
         return
     scores = _scores_by_round(session, response_id)
     if 1 not in scores or 2 not in scores:
         return
     score, rule = final_score(scores[1], scores[2], scores.get(3), policy.discrepancy)
     if score is None:
-        if rated.status != "adjudication":
-            rated.status = "adjudication"
+        if rated.status != MarkingStatus.ADJUDICATION:
+            rated.status = MarkingStatus.ADJUDICATION
             audit.record(session, actor=None, action="rating.adjudication", entity_type="response",
-                         entity_id=response_id, first=scores[1], second=scores[2])
+                         entity_id=response_id, first=score_text(scores[1]), second=score_text(scores[2]))
             _assign(session, session.get(Response, response_id), 3, policy)
         return
-    rated.status, rated.final_score, rated.rule, rated.finalised_at = "final", score, rule, clock.now()
+    rated.status, rated.final_score, rated.rule, rated.finalised_at = MarkingStatus.FINAL, score, rule, clock.now()
     session.flush()
     audit.record(session, actor=None, action="rating.final", entity_type="response", entity_id=response_id,
-                 score=score, rule=rule)
-    _settle_if_complete(session, rated.attempt_id)
+                 score=score_text(score), rule=rule)
+    _settle_marked_sections(session, rated.attempt_id)
 
 
-def _settle_if_complete(session: Session, attempt_id: int) -> None:
-    """When every rated answer of the attempt is final, its writing and speaking scores follow."""
+def _settle_marked_sections(session: Session, attempt_id: int) -> None:
+    """Each writing or speaking section still without a score gets one once all its answers are final; the last
+    section's settles the result (a section whose score an administrator set already has it)."""
     # Locked, then read: two answers becoming final at once must not each miss the other's final score.
     attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt.status != AttemptStatus.AWAITING_RATING:
         return
     rated = {r.response_id: r for r in session.scalars(select(RatedResponse).where(
         RatedResponse.attempt_id == attempt_id).execution_options(populate_existing=True))}
-    if any(r.status != "final" for r in rated.values()):
-        return
-    finals = {response.item_version_id: Fraction(str(rated[response.id].final_score))
-              for response in attempt.responses if response.id in rated}
+    marked = {response.item_version_id: rated[response.id] for response in attempt.responses if response.id in rated}
     versions = {entry.position: entry.item_version_id for entry in attempt.test.entries}
+    unscored = {record["skill"] for record in attempt.sections if record["score"] is None}
     scores: dict[str, Decimal] = {}
     for spec in sections_of(attempt.test.config):
-        if not spec.rater_scored:
+        answers = [marked.get(versions[position]) for position in spec.positions]
+        if spec.skill not in unscored or any(r is not None and r.status != MarkingStatus.FINAL for r in answers):
             continue
-        parts = [finals.get(versions[position], Fraction(0)) for position in spec.positions]
+        parts = [Fraction(0) if r is None else r.final_score for r in answers]  # no answer scores 0
         if spec.skill == "writing" and len(parts) == 2:
-            scores[spec.skill] = writing_composite(parts[0], parts[1], attempt.started_at.date())
+            scores[spec.skill] = writing_composite(parts[0], parts[1], clock.day_in_vietnam(attempt.started_at))
         else:
             scores[spec.skill] = round_half_up_to_half(sum(parts, Fraction(0)) / len(parts))
-    settle_rated_sections(session, attempt, scores)
+    if scores:
+        settle_rated_sections(session, attempt, scores)
 
 
 def withdraw_open(session: Session, response_ids: Iterable[int], reason: str) -> int:
-    """Take open assignments back (an administrator set the score otherwise)."""
+    """Take these answers out of marking: a test administrator set their section's score instead.
+
+    Open assignments are withdrawn, and answers not final yet are marked overridden, settled without a
+    score of their own: the sweep leaves them alone and the section keeps the administrator's score.
+    Returns how many assignments were withdrawn.
+    """
     ids = list(response_ids)
     if not ids:
         return 0
@@ -321,41 +354,80 @@ def withdraw_open(session: Session, response_ids: Iterable[int], reason: str) ->
         assignment.status = AssignmentStatus.WITHDRAWN
         audit.record(session, actor=None, action="rating.withdrawn", entity_type="rating_assignment",
                      entity_id=assignment.id, reason=reason)
+    now = clock.now()
+    for rated in session.scalars(select(RatedResponse).where(RatedResponse.response_id.in_(ids),
+                                                             RatedResponse.status.in_(OPEN_MARKING))):
+        rated.status, rated.finalised_at = MarkingStatus.OVERRIDDEN, now
+        audit.record(session, actor=None, action="rating.overridden", entity_type="response",
+                     entity_id=rated.response_id, reason=reason)
     session.flush()
     return len(open_ones)
 
 
-def sweep(session: Session, policy: RatingPolicy | None = None) -> tuple[int, int]:
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What one sweep did. ``still_overdue``: assignments past their deadline left with their raters because no
+    other eligible rater could take them (withdrawing them would leave the answer with nobody)."""
+
+    withdrawn: int
+    assigned: int
+    still_overdue: tuple[int, ...]
+
+
+def _overdue(session: Session, now: datetime) -> list[RatingAssignment]:
+    return list(session.scalars(select(RatingAssignment).where(
+        RatingAssignment.status == AssignmentStatus.ASSIGNED, RatingAssignment.due_at <= now)
+        .order_by(RatingAssignment.due_at, RatingAssignment.id)))
+
+
+def _withdraw_overdue(session: Session, assignment: RatingAssignment, replaced_by: int | None) -> None:
+    assignment.status = AssignmentStatus.WITHDRAWN
+    audit.record(session, actor=None, action="rating.overdue", entity_type="rating_assignment",
+                 entity_id=assignment.id, rater_id=assignment.rater_id, replaced_by=replaced_by)
+
+
+def sweep(session: Session, policy: RatingPolicy | None = None) -> SweepReport:
     """Hand overdue work to other raters and give unassigned rounds to raters now free.
 
-    Returns (withdrawn, assigned).
+    Overdue work is only taken back when another eligible rater takes it at once; otherwise it stays with
+    its rater, still open, and is reported. An overdue benchmark script is simply withdrawn.
     """
     policy = policy or POLICY
-    now = clock.now()
-    overdue = list(session.scalars(select(RatingAssignment).where(
-        RatingAssignment.status == AssignmentStatus.ASSIGNED, RatingAssignment.due_at <= now)))
-    for assignment in overdue:
-        assignment.status = AssignmentStatus.WITHDRAWN
-        audit.record(session, actor=None, action="rating.overdue", entity_type="rating_assignment",
-                     entity_id=assignment.id, rater_id=assignment.rater_id)
+    withdrawn = assigned = 0
+    still_overdue = []
+    for assignment in _overdue(session, clock.now()):
+        if assignment.response_id is None:
+            _withdraw_overdue(session, assignment, replaced_by=None)
+            withdrawn += 1
+            continue
+        replacement = _assign(session, assignment.response, assignment.round, policy)
+        if replacement is None:
+            still_overdue.append(assignment.id)
+            continue
+        _withdraw_overdue(session, assignment, replaced_by=replacement.id)
+        withdrawn, assigned = withdrawn + 1, assigned + 1
     session.flush()
-    assigned = 0
-    for rated in session.scalars(select(RatedResponse).where(RatedResponse.status != "final")):
+    for rated in session.scalars(select(RatedResponse).where(RatedResponse.status.in_(OPEN_MARKING))):
         live = {a.round for a in session.scalars(select(RatingAssignment).where(
             RatingAssignment.response_id == rated.response_id, RatingAssignment.status != AssignmentStatus.WITHDRAWN))}
-        needed = {1, 2} if rated.status == "double_marking" else {3}
+        needed = {1, 2} if rated.status == MarkingStatus.DOUBLE_MARKING else {3}
         for round_ in sorted(needed - live):
             assigned += _assign(session, session.get(Response, rated.response_id), round_, policy) is not None
-    return len(overdue), assigned
+    return SweepReport(withdrawn, assigned, tuple(still_overdue))
 
 
 # Administration --------------------------------------------------------------------------------------
 
 
 def marking_record(session: Session, *, actor: Actor, attempt_id: int) -> list[dict[str, Any]]:
-    """Test administrators: every rating of an attempt, with raters and the final scores."""
+    """Test administrators: every rating of an attempt, with raters and the final scores.
+
+    Raises PermissionDenied, or NotFound for an attempt that does not exist (not an empty record).
+    """
     if not actor.has(Role.TEST_ADMIN):
         raise PermissionDenied("only test administrators see the marking record")
+    if session.get(Attempt, attempt_id) is None:
+        raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
     record = []
     for rated in session.scalars(select(RatedResponse).where(RatedResponse.attempt_id == attempt_id)
                                  .order_by(RatedResponse.response_id)):
@@ -371,7 +443,11 @@ def marking_record(session: Session, *, actor: Actor, attempt_id: int) -> list[d
 
 def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: dict[str, Any],
                      agreed_score: float) -> Benchmark:
-    """A script with an agreed score, to be slipped into raters' queues."""
+    """A script with an agreed score, to be slipped into raters' queues.
+
+    Raises PermissionDenied, or RuleViolation for an answer its task would refuse from a candidate (a recording
+    that was never uploaded included) or an agreed score off 0-10.
+    """
     from question_bank.models import Item
 
     if not actor.has(Role.TEST_ADMIN):
@@ -380,6 +456,8 @@ def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: di
     if item is None or not item_types.get(item.type).rater_scored:
         raise RuleViolation("a benchmark is an answer to a writing or speaking task", field="item_id")
     item_types.get(item.type).check_answer(item.current_version.content, answer)
+    if "audio" in answer:  # as a candidate's spoken answer: the recording must be there to be played
+        check_recording(session, answer["audio"])
     if not 0 <= agreed_score <= 10:
         raise RuleViolation("the agreed score is on 0-10", field="agreed_score")
     benchmark = Benchmark(item_version_id=item.current_version_id, answer=answer, agreed_score=agreed_score,

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
+from fractions import Fraction
 
 import pytest
 
+from assessment.models import Attempt
 from assessment.rating import services as rating
+from assessment.rating.models import RatingAssignment
+from core import clock
 from tests.api.test_vstep_exam import OGG_RECORDING, _answer, _exam_payload
 from tests.factories import ApiClient
 
@@ -33,13 +38,13 @@ def centre(api_as, factory):
     }
 
 
-def _hand_in(centre, *, objective: bool = False) -> int:
+def _hand_in(centre, *, right: tuple[str, ...] = ()) -> int:
     """The candidate writes both tasks, records three parts, and hands in; listening and reading all
-    right with ``objective``, else skipped."""
+    right when named in ``right``, else skipped."""
     candidate = centre["candidate"]
     attempt_id = candidate.post(f"/api/v1/tests/{centre['exam_id']}/attempts").json["id"]
-    for section, positions in ((0, range(1, 36)), (1, range(36, 76))):
-        for position in positions if objective else ():
+    for section, skill, positions in ((0, "listening", range(1, 36)), (1, "reading", range(36, 76))):
+        for position in positions if skill in right else ():
             assert _answer(candidate, attempt_id, position, {"choice": "B"}).status_code == 200
         candidate.post(f"/api/v1/attempts/{attempt_id}/sections/{section}/finish")
     for position in (76, 77):
@@ -54,14 +59,27 @@ def _hand_in(centre, *, objective: bool = False) -> int:
     return attempt_id
 
 
-def _mark(rater: ApiClient, assignment: dict, value: float):
+def _mark(rater: ApiClient, assignment: dict, value: float | tuple[float, ...]):
+    """Every criterion ``value``, or one value per criterion in the rubric's order."""
     keys = WRITING_CRITERIA if assignment["skill"] == "writing" else SPEAKING_CRITERIA
+    values = value if isinstance(value, tuple) else (value,) * len(keys)
     return rater.post(f"/api/v1/rating/assignments/{assignment['id']}/submit",
-                      json={"criteria": {key: value for key in keys}})
+                      json={"criteria": dict(zip(keys, values, strict=True))})
+
+
+def _queue_by_position(rater: ApiClient, db_session, attempt_id: int) -> dict[int, dict]:
+    """The rater's open assignments on one attempt, by the position of the answer in the test."""
+    positions = {entry.item_version_id: entry.position for entry in db_session.get(Attempt, attempt_id).test.entries}
+    queue = {}
+    for assignment in rater.get("/api/v1/rating/queue").json:
+        response = db_session.get(RatingAssignment, assignment["id"]).response
+        if response is not None and response.attempt_id == attempt_id:
+            queue[positions[response.item_version_id]] = assignment
+    return queue
 
 
 def test_two_raters_in_agreement_certify_the_attempt(centre, db_session):
-    attempt_id = _hand_in(centre, objective=True)
+    attempt_id = _hand_in(centre, right=("listening", "reading"))
     first, second = centre["raters"]
     queues = [first.get("/api/v1/rating/queue").json, second.get("/api/v1/rating/queue").json]
     assert [len(queue) for queue in queues] == [5, 5]  # 2 writing tasks and 3 speaking parts each
@@ -144,28 +162,69 @@ def test_a_senior_rater_settles_a_disagreement(centre, db_session):
 
 
 @pytest.mark.parametrize(("first", "second", "senior", "expected"), [
-    (6.0, 7.0, None, (6.5, "mean_of_two")),  # exactly at the threshold: no adjudication
-    (6.0, 7.5, None, (None, "adjudication")),
-    (4.0, 8.0, 6.0, (6.0, "senior_on_tie")),
-    (4.0, 8.0, 7.0, (7.5, "senior_and_nearer")),
-    (8.0, 4.0, 4.5, (4.25, "senior_and_nearer")),
+    ("6", "7", None, ("6.5", "mean_of_two")),  # exactly at the threshold: no adjudication
+    ("6", "7.5", None, (None, "adjudication")),
+    ("4", "8", "6", ("6", "senior_on_tie")),
+    ("4", "8", "7", ("7.5", "senior_and_nearer")),
+    ("8", "4", "4.5", ("4.25", "senior_and_nearer")),
+    ("5.6", "5.8", None, ("5.7", "mean_of_two")),  # as floats: 5.699999999999999
+    ("17/3", "6", None, ("35/6", "mean_of_two")),  # a three-criterion mean stays a sixth
 ])
 def test_the_final_score_rule(first, second, senior, expected):
-    assert rating.final_score(first, second, senior, 1.0) == expected
+    score, rule = rating.final_score(Fraction(first), Fraction(second), senior and Fraction(senior), Fraction(1))
+    assert (score, rule) == (expected[0] and Fraction(expected[0]), expected[1])
 
 
-def test_overdue_work_goes_to_another_rater(centre, api_as, factory, fake_clock, db_session):
-    _hand_in(centre)
-    first, _second = centre["raters"]
+def test_the_speaking_score_is_the_exact_mean_of_its_parts(centre, db_session):
+    """Parts 5.0, 5.05 and 5.7 average 5.25, which rounds up to 5.5: overall 5.75 -> 6.0, level 4.
+
+    As binary floats 5.7 was 5.699999999999999, the mean fell below 5.25 and rounded down to 5.0: level 3.
+    """
+    attempt_id = _hand_in(centre, right=("reading",))
+    first, second = centre["raters"]
+    low, mid, high = (5, 5, 5, 5, 5), (5, 5, 5, 5, 5.5), (5.5, 5.5, 5.5, 5.5, 6)  # means 5.0, 5.1, 5.6
+    # Part means: 78 -> (5.0 + 5.0) / 2, 79 -> (5.0 + 5.1) / 2 = 5.05, 80 -> (5.6 + 5.8) / 2 = 5.7.
+    marks = {first: {76: 7.5, 77: 7.5, 78: low, 79: low, 80: high},
+             second: {76: 7.5, 77: 7.5, 78: low, 79: mid, 80: (6, 6, 6, 5.5, 5.5)}}
+    for rater, by_position in marks.items():
+        for position, assignment in _queue_by_position(rater, db_session, attempt_id).items():
+            assert _mark(rater, assignment, by_position[position]).status_code == 200
+
+    record = centre["admin"].get(f"/api/v1/attempts/{attempt_id}/marking").json
+    assert sorted(r["final_score"] for r in record) == [5.0, 5.05, 5.7, 7.5, 7.5]
+    result = centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json
+    scores = {s["skill"]: s["score"] for s in result["section_scores"]}
+    assert scores == {"listening": 0.0, "reading": 10.0, "writing": 7.5, "speaking": 5.5}
+    assert (result["provisional"], result["overall_score"], result["level"]) == (False, 6.0, 4)
+    (certificate,) = centre["candidate"].get("/api/v1/certificates").json
+    assert (certificate["data"]["scores"]["speaking"], certificate["data"]["overall"]) == ("5.5", "6.0")
+
+
+def test_overdue_work_goes_to_another_rater_only_when_one_is_free(centre, api_as, factory, fake_clock, db_session):
+    attempt_id = _hand_in(centre)
+    raters = centre["raters"]
+    before = {rater: {a["id"] for a in rater.get("/api/v1/rating/queue").json} for rater in raters}
     spare = api_as("rater", unit=factory.unit())
     fake_clock.advance(hours=49)
-    answered = first.get("/api/v1/rating/queue").json[0]
-    withdrawn, assigned = rating.sweep(db_session)
-    assert (withdrawn, assigned) == (10, 5)  # both raters' work withdrawn; only the spare rater is free for it
+    report = rating.sweep(db_session)
+    # Both rounds of every answer are overdue and one rater is free: one round of each goes to the spare rater,
+    # the other stays with its rater, still overdue (taking it back would leave the answer with nobody).
+    assert (report.withdrawn, report.assigned, len(report.still_overdue)) == (5, 5, 5)
     assert len(spare.get("/api/v1/rating/queue").json) == 5
-    assert first.get("/api/v1/rating/queue").json == []
-    late = _mark(first, answered, 6)
+    after = {rater: {a["id"] for a in rater.get("/api/v1/rating/queue").json} for rater in raters}
+    assert set(report.still_overdue) == after[raters[0]] | after[raters[1]]
+    taken_back = [(rater, assignment_id) for rater in raters for assignment_id in before[rater] - after[rater]]
+    assert len(taken_back) == 5
+    rater, assignment_id = taken_back[0]
+    late = _mark(rater, {"id": assignment_id, "skill": "writing"}, 6)
     assert late.status_code == 409 and "withdrawn" in late.json["detail"]
+    again = rating.sweep(db_session)  # still nobody free: nothing moves, the same work is reported again
+    assert (again.withdrawn, again.assigned, again.still_overdue) == (0, 0, report.still_overdue)
+
+    for marker in (*raters, spare):
+        for assignment in marker.get("/api/v1/rating/queue").json:
+            assert _mark(marker, assignment, 6).status_code == 200  # late, yet still theirs
+    assert centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json["provisional"] is False
 
 
 def test_markings_are_checked_against_the_rubric(centre, api_as):
@@ -224,3 +283,111 @@ def test_benchmark_scripts_join_queues_unannounced(centre, db_session, monkeypat
     assert len({tuple(sorted(a)) for a in queue}) == 1
     scripts = [a for a in queue if a["answer"].get("text", "").startswith("An agreed script")]
     assert len(scripts) == 1 and _mark(centre["raters"][0], scripts[0], 6).status_code == 200
+
+
+def test_a_section_score_set_by_an_administrator_takes_its_answers_out_of_marking(centre, api_as, factory,
+                                                                                  db_session):
+    attempt_id = _hand_in(centre, right=("listening", "reading"))
+    admin, (first, second) = centre["admin"], centre["raters"]
+    assert admin.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6}).status_code == 200
+    spare = api_as("rater", unit=factory.unit())
+    report = rating.sweep(db_session)  # the writing answers are settled: nobody is handed them again
+    assert (report.withdrawn, report.assigned, report.still_overdue) == (0, 0, ())
+    assert spare.get("/api/v1/rating/queue").json == []
+    for rater in (first, second):
+        queue = rater.get("/api/v1/rating/queue").json
+        assert [a["skill"] for a in queue] == ["speaking"] * 3
+        for assignment in queue:
+            assert _mark(rater, assignment, 7).status_code == 200
+
+    result = centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json
+    assert {s["skill"]: s["score"] for s in result["section_scores"]} == {
+        "listening": 9.5, "reading": 10.0, "writing": 6.0, "speaking": 7.0}
+    # (9.5 + 10 + 6 + 7) / 4 = 8.125 -> 8.0: level 4, certified once.
+    assert (result["provisional"], result["overall_score"], result["level"]) == (False, 8.0, 4)
+    assert len(centre["candidate"].get("/api/v1/certificates").json) == 1
+    record = admin.get(f"/api/v1/attempts/{attempt_id}/marking").json
+    assert sorted((r["status"], r["final_score"]) for r in record) == [
+        ("final", 7.0)] * 3 + [("overridden", None)] * 2
+    assert {rating_["status"] for r in record if r["status"] == "overridden" for rating_ in r["ratings"]} == {
+        "withdrawn"}
+
+
+def test_an_override_of_the_last_unmarked_section_settles_the_result_at_once(centre, db_session):
+    attempt_id = _hand_in(centre)
+    admin, raters = centre["admin"], centre["raters"]
+    for rater in raters:
+        for position, assignment in _queue_by_position(rater, db_session, attempt_id).items():
+            if position in (78, 79, 80):  # speaking only; the writing is left unmarked
+                assert _mark(rater, assignment, 8).status_code == 200
+    waiting = centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json
+    assert waiting["provisional"] is True
+    assert {s["skill"]: s["score"] for s in waiting["section_scores"]}["speaking"] == 8.0  # marked: known now
+    assert admin.put(f"/api/v1/attempts/{attempt_id}/sections/speaking/score",
+                     json={"score": 5}).status_code == 409  # the raters' score stands
+    settled = admin.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 8})
+    assert settled.status_code == 200
+    # (0 + 0 + 8 + 8) / 4 = 4.0: level 3.
+    assert (settled.json["provisional"], settled.json["overall_score"], settled.json["level"]) == (False, 4.0, 3)
+    assert all(rater.get("/api/v1/rating/queue").json == [] for rater in raters)
+
+
+def test_every_rater_of_an_answer_marks_against_its_first_rubric_version(centre, api_as, factory, fake_clock,
+                                                                        db_session):
+    attempt_id = _hand_in(centre)
+    admin, (first, _second) = centre["admin"], centre["raters"]
+    for rubric in admin.get("/api/v1/rubrics").json:  # every rubric gets a version 2 with one criterion less
+        assert admin.post("/api/v1/rubrics", json={
+            "code": rubric["code"], "skill": rubric["skill"], "title": rubric["title"] + " (2027)",
+            "criteria": rubric["criteria"][:-1]}).status_code == 201
+    for assignment in first.get("/api/v1/rating/queue").json:
+        assert _mark(first, assignment, 8).status_code == 200
+    spare = api_as("rater", unit=factory.unit())
+    fake_clock.advance(hours=49)
+    report = rating.sweep(db_session)
+    assert (report.withdrawn, report.assigned, report.still_overdue) == (5, 5, ())
+    replacements = spare.get("/api/v1/rating/queue").json
+    assert [a["rubric"]["version"] for a in replacements] == [1] * 5  # as the first rater's, not the newest
+    for assignment in replacements:
+        assert _mark(spare, assignment, 5).status_code == 200  # 3 apart from 8: a senior rater adjudicates
+    senior_queue = centre["senior"].get("/api/v1/rating/queue").json
+    assert [a["rubric"]["version"] for a in senior_queue] == [1] * 5
+    for assignment in senior_queue:
+        assert _mark(centre["senior"], assignment, 7).status_code == 200
+    record = admin.get(f"/api/v1/attempts/{attempt_id}/marking").json
+    assert {(r["status"], r["final_score"]) for r in record} == {("final", 7.5)}
+    assert {rating_["rubric"][-2:] for r in record for rating_ in r["ratings"]} == {"v1"}
+
+
+def test_a_spoken_benchmark_needs_a_recording_that_exists(centre, api_as, db_session):
+    admin = centre["admin"]
+    from assessment.models import Test
+
+    speaking_item_id = db_session.get(Test, centre["exam_id"]).entries[77].item_version.item_id
+    missing = admin.post("/api/v1/rating/benchmarks", json={
+        "item_id": speaking_item_id, "answer": {"audio": "0" * 64}, "agreed_score": 6})
+    assert missing.status_code == 422, missing.json
+    assert missing.json["errors"][0]["field"] == "answer.audio"
+    sha = api_as("author").post("/api/v1/media", data={"file": (io.BytesIO(OGG_RECORDING), "script.ogg")},
+                                content_type="multipart/form-data").json["sha256"]  # examiners upload recordings
+    stored = admin.post("/api/v1/rating/benchmarks", json={
+        "item_id": speaking_item_id, "answer": {"audio": sha}, "agreed_score": 6})
+    assert stored.status_code == 201, stored.json
+
+
+def test_the_marking_record_of_an_attempt_that_does_not_exist_is_not_found(centre):
+    missing = centre["admin"].get("/api/v1/attempts/99999/marking")
+    assert missing.status_code == 404 and missing.content_type == "application/problem+json"
+    assert missing.json["errors"][0]["field"] == "attempt_id", missing.json
+
+
+def test_rater_quality_per_day_counts_the_centres_days(centre, fake_clock):
+    _hand_in(centre)
+    first = centre["raters"][0]
+    fake_clock.set(datetime(2026, 11, 23, 18, 30, tzinfo=UTC))  # 01:30 on 24 November in Vietnam
+    for assignment in first.get("/api/v1/rating/queue").json:
+        assert _mark(first, assignment, 6).status_code == 200
+    report = centre["admin"].get("/api/v1/rating/quality?period=day").json
+    (period,) = report["over_time"][str(first.user.id)]
+    start = datetime.fromisoformat(period["period_start"])
+    assert start == datetime(2026, 11, 24, tzinfo=clock.VIETNAM) and start.utcoffset() == clock.VIETNAM.utcoffset(None)

@@ -220,6 +220,16 @@ def test_rating_sweep_reports_what_it_moved(run):
     assert "withdrew 0 overdue assignments, assigned 0 rounds" in run("rating", "sweep").output
 
 
+def test_rating_sweep_lists_overdue_work_nobody_else_can_take(run, monkeypatch):
+    from assessment.rating import services as rating
+
+    run("db", "upgrade")
+    monkeypatch.setattr(rating, "sweep", lambda _session: rating.SweepReport(1, 1, (17, 18)))
+    output = run("rating", "sweep").output
+    assert "withdrew 1 overdue assignment, assigned 1 round" in output
+    assert "still overdue, no other eligible rater free (left with their raters): assignments 17, 18" in output
+
+
 def test_bank_calibrate_says_when_there_is_nothing_to_estimate(run):
     run("db", "upgrade")
     result = run("bank", "calibrate", ok=False)

@@ -218,3 +218,53 @@ def test_items_written_in_decomposed_unicode_are_found_by_composed_searches(empt
         stored = connection.execute(text("SELECT id, search_text, preview FROM items ORDER BY id")).all()
     composed = unicodedata.normalize("NFC", typed)
     assert [tuple(row) for row in stored] == [(1, composed, composed), (2, "plain", "plain")]
+
+
+def test_stored_rating_scores_become_the_exact_scores_they_stand_for(empty_database):
+    """531a6c1dc928 keeps rating scores exact: floats stored before become the fractions the raters gave."""
+    from fractions import Fraction
+
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import Session
+
+    from assessment.rating.models import RatedResponse, RatingAssignment
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "30455eb0ca0c")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
+    with empty_database.engine.begin() as connection:
+        _seed_attempt_answers(connection)
+        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
+                                "created_at) VALUES (:id, :name, 'A Rater', 'x', '[\"rater\"]', true, :at)")
+                           .bindparams(at), [{"id": 2, "name": "r2", **now}, {"id": 3, "name": "r3", **now}])
+        connection.execute(text("INSERT INTO rubrics (id, code, version, skill, title, criteria, created_at) VALUES "
+                                "(1, 'vstep-speaking', 1, 'speaking', 'Speaking', '[]', :at)").bindparams(at), now)
+        # Mean of 5.6 and 5.8 as a float; a three-criterion mean (17/3); a mean of 5.0 and 5.1; one not submitted.
+        connection.execute(text("INSERT INTO rating_assignments (id, response_id, rater_id, round, rubric_id, status, "
+                                "assigned_at, due_at, score, comment) VALUES (:id, :response, :rater, 1, 1, "
+                                "'submitted', :at, :at, :score, '')").bindparams(at),
+                           [{"id": 1, "response": 1, "rater": 2, "score": 5.6, **now},
+                            {"id": 2, "response": 1, "rater": 3, "score": 17 / 3, **now},
+                            {"id": 3, "response": 2, "rater": 2, "score": None, **now}])
+        connection.execute(text("INSERT INTO rated_responses (response_id, attempt_id, status, final_score) VALUES "
+                                "(:response, :attempt, :status, :score)"),
+                           [{"response": 1, "attempt": 1, "status": "final", "score": (5.6 + 5.8) / 2},
+                            {"response": 2, "attempt": 1, "status": "final", "score": (5.0 + 5.1) / 2},
+                            {"response": 3, "attempt": 2, "status": "double_marking", "score": None}])
+    assert (5.6 + 5.8) / 2 != 5.7  # the artefact the migration removes
+    upgrade_database(empty_database.url)
+    with Session(empty_database.engine) as session:
+        assert [a.score for a in session.query(RatingAssignment).order_by(RatingAssignment.id)] == [
+            Fraction(28, 5), Fraction(17, 3), None]
+        assert [r.final_score for r in session.query(RatedResponse).order_by(RatedResponse.response_id)] == [
+            Fraction(57, 10), Fraction(101, 20), None]
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT final_score FROM rated_responses WHERE response_id = 1")).scalar() \
+            == "5.7"
+    downgrade_database(empty_database.url, "30455eb0ca0c")
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT score FROM rating_assignments ORDER BY id")).scalars().all() == [
+            5.6, 17 / 3, None]
+        assert connection.execute(text("SELECT final_score FROM rated_responses ORDER BY response_id")).scalars() \
+            .all() == [5.7, 5.05, None]
