@@ -69,6 +69,18 @@ class ApiClient:
         return self._call("DELETE", url, **kwargs)
 
 
+def published_test(test_admin: ApiClient, item_ids: list[int], **fields: Any) -> dict[str, Any]:
+    """A fixed test created and published over HTTP by ``test_admin`` (default: a practice test, level 1 for
+    any score); ``fields`` replace the defaults. Returns the created test."""
+    created = test_admin.post("/api/v1/tests", json={
+        "title": "Fixed", "purpose": "practice", "item_ids": item_ids, "cut_scores": [{"level": 1, "min_score": 0}],
+        **fields})
+    assert created.status_code == 201, created.json
+    published = test_admin.post(f"/api/v1/tests/{created.json['id']}/publish")
+    assert published.status_code == 200, published.json
+    return created.json
+
+
 def single_choice_spec(level: int = 3, skill: str = "grammar", correct: str = "B") -> dict[str, Any]:
     return {
         "type": "single_choice",

@@ -9,20 +9,16 @@ from sqlalchemy import select
 
 from assessment.models import AssessedLevel, Attempt
 from assessment.services import close_expired_attempts
-from tests.factories import CLOCK_START
+from tests.factories import CLOCK_START, published_test
 
 
 @pytest.fixture
 def timed_test(api_as, factory):
     author, reviewer = factory.user("author"), factory.user("reviewer")
     items = [factory.approved_item(author, reviewer, scoring={"correct": "B"}) for _ in range(3)]
-    admin = api_as("test_admin")
-    created = admin.post("/api/v1/tests", json={
-        "title": "Timed", "purpose": "certification", "item_ids": [item.id for item in items],
-        "cut_scores": [{"level": 2, "min_score": 1}, {"level": 3, "min_score": 2}], "time_limit_seconds": 600})
-    assert created.status_code == 201, created.json
-    admin.post(f"/api/v1/tests/{created.json['id']}/publish")
-    return created.json
+    return published_test(api_as("test_admin"), [item.id for item in items], title="Timed", purpose="certification",
+                          cut_scores=[{"level": 2, "min_score": 1}, {"level": 3, "min_score": 2}],
+                          time_limit_seconds=600)
 
 
 def test_a_late_answer_is_refused_and_the_attempt_closed_and_scored(api_as, timed_test, fake_clock):

@@ -9,19 +9,15 @@ from sqlalchemy import select
 from assessment import answer_requests
 from assessment.models import AnswerRequest
 from tests.api.test_vstep_exam import _exam_payload
+from tests.factories import published_test
 
 
 @pytest.fixture
 def fixed_test(api_as, factory):
     author, reviewer = factory.user("author"), factory.user("reviewer")
     items = [factory.approved_item(author, reviewer, scoring={"correct": "C"}) for _ in range(2)]
-    admin = api_as("test_admin")
-    created = admin.post("/api/v1/tests", json={
-        "title": "Fixed", "purpose": "practice", "item_ids": [item.id for item in items],
-        "cut_scores": [{"level": 1, "min_score": 0}, {"level": 2, "min_score": 1}]})
-    assert created.status_code == 201, created.json
-    assert admin.post(f"/api/v1/tests/{created.json['id']}/publish").status_code == 200
-    return created.json
+    return published_test(api_as("test_admin"), [item.id for item in items],
+                          cut_scores=[{"level": 1, "min_score": 0}, {"level": 2, "min_score": 1}])
 
 
 def _put(candidate, attempt_id: int, position: int, choice: str, key: str):

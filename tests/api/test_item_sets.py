@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from question_bank import services as bank
 from question_bank.statistics import IrtParameters, set_irt_parameters
-from tests.factories import single_choice_spec
+from tests.factories import published_test, single_choice_spec
 
 
 def _fixed_test(api_as, item_ids):
-    created = api_as("test_admin").post("/api/v1/tests", json={
-        "title": "Reading check", "purpose": "placement", "item_ids": item_ids,
-        "cut_scores": [{"level": 2, "min_score": 1}]})
-    assert created.status_code == 201, created.json
-    assert api_as("test_admin").post(f"/api/v1/tests/{created.json['id']}/publish").status_code == 200
-    return created.json["id"]
+    return published_test(api_as("test_admin"), item_ids, title="Reading check", purpose="placement",
+                          cut_scores=[{"level": 2, "min_score": 1}])["id"]
 
 
 def test_a_fixed_test_shows_each_item_with_its_passage_or_recording(api_as, factory, db_session):

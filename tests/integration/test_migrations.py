@@ -20,6 +20,20 @@ EXPECTED_TABLES = {
 }
 
 
+
+def _insert_user(connection, user_id: int, username: str, role: str, at: datetime | str) -> None:
+    """An account row as the schema under test holds it (written in SQL: the models may be newer than it)."""
+    from sqlalchemy import bindparam
+
+    from core.db import JsonType, UtcDateTime
+
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    insert = text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, created_at) "
+                  "VALUES (:id, :name, :name, 'x', :roles, true, :at)")
+    connection.execute(insert.bindparams(bindparam("roles", type_=JsonType), bindparam("at", type_=UtcDateTime())),
+                       {"id": user_id, "name": username, "roles": [role], "at": moment})
+
+
 def _schema_diff(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True,
@@ -60,9 +74,7 @@ def test_existing_item_versions_keep_the_passage_their_item_was_delivered_with(e
     upgrade_database(empty_database.url, "7e1c5a9b3d20")
     now = "2026-11-24 08:00:00+00:00"
     with empty_database.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
-                                "created_at) VALUES (1, 'author', 'An Author', 'x', '[\"author\"]', true, :now)"),
-                           {"now": now})
+        _insert_user(connection, 1, "author", "author", now)
         connection.execute(text("INSERT INTO stimuli (id, kind, title, body, language, content_hash, created_by, "
                                 "created_at) VALUES (7, 'passage', 'Notice', '<p>Text.</p>', 'en', 'h', 1, :now)"),
                            {"now": now})
@@ -88,9 +100,7 @@ def test_one_login_account_is_linked_to_at_most_one_staff_record(empty_database)
         {"name": u["name"], "column_names": u["column_names"]} for u in unique]
     now = "2026-11-24 08:00:00+00:00"
     with empty_database.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
-                                "created_at) VALUES (1, 'lan', 'Lan', 'x', '[\"candidate\"]', true, :now)"),
-                           {"now": now})
+        _insert_user(connection, 1, "lan", "candidate", now)
         connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (1, 'U1', 'Unit', "
                                 "'vgcl_department')"))
     insert = text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, user_id, created_at, "
@@ -110,9 +120,7 @@ def _seed_attempt_answers(connection) -> None:
 
     at = bindparam("at", type_=UtcDateTime())
     now = {"at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
-    connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
-                            "created_at) VALUES (1, 'cand', 'A Candidate', 'x', '[\"candidate\"]', true, :at)")
-                       .bindparams(at), now)
+    _insert_user(connection, 1, "cand", "candidate", now["at"])
     connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
                             "title, source, revision, search_text, preview) VALUES (1, 'single_choice', 'en', "
                             "'approved', 1, :at, :at, '', '', 1, '', '')").bindparams(at), now)
@@ -167,10 +175,8 @@ def test_verified_outside_levels_date_from_their_certificates_issue_day(empty_da
     verified = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     with empty_database.engine.begin() as connection:
         at = bindparam("at", type_=UtcDateTime())
-        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
-                                "created_at) VALUES (:id, :name, 'Someone', 'x', '[\"hr\"]', true, :at)")
-                           .bindparams(at), [{"id": 1, "name": "holder", "at": verified},
-                                             {"id": 2, "name": "hr", "at": verified}])
+        _insert_user(connection, 1, "holder", "hr", verified)
+        _insert_user(connection, 2, "hr", "hr", verified)
         connection.execute(text("INSERT INTO media (sha256, mime_type, size, original_name, created_at) VALUES "
                                 "(:sha, 'application/pdf', 1, 'c.pdf', :at)").bindparams(at),
                            {"sha": "a" * 64, "at": verified})
@@ -205,9 +211,7 @@ def test_items_written_in_decomposed_unicode_are_found_by_composed_searches(empt
     at = bindparam("at", type_=UtcDateTime())
     now = {"at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
     with empty_database.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
-                                "created_at) VALUES (1, 'author', 'An Author', 'x', '[\"author\"]', true, :at)")
-                           .bindparams(at), now)
+        _insert_user(connection, 1, "author", "author", now["at"])
         connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
                                 "title, source, revision, search_text, preview) VALUES (:id, 'single_choice', 'vi', "
                                 "'draft', 1, :at, :at, '', '', 1, :search, :preview)").bindparams(at),
@@ -235,9 +239,8 @@ def test_stored_rating_scores_become_the_exact_scores_they_stand_for(empty_datab
     now = {"at": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
     with empty_database.engine.begin() as connection:
         _seed_attempt_answers(connection)
-        connection.execute(text("INSERT INTO users (id, username, full_name, password_hash, roles, is_active, "
-                                "created_at) VALUES (:id, :name, 'A Rater', 'x', '[\"rater\"]', true, :at)")
-                           .bindparams(at), [{"id": 2, "name": "r2", **now}, {"id": 3, "name": "r3", **now}])
+        _insert_user(connection, 2, "r2", "rater", now["at"])
+        _insert_user(connection, 3, "r3", "rater", now["at"])
         connection.execute(text("INSERT INTO rubrics (id, code, version, skill, title, criteria, created_at) VALUES "
                                 "(1, 'vstep-speaking', 1, 'speaking', 'Speaking', '[]', :at)").bindparams(at), now)
         # Mean of 5.6 and 5.8 as a float; a three-criterion mean (17/3); a mean of 5.0 and 5.1; one not submitted.
