@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assessment.external_certificates.services import today_in_vietnam
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, RuleViolation
@@ -62,7 +61,7 @@ def cancel_offering(session: Session, *, actor: Actor, offering_id: int, reason:
         raise Conflict("this offering is cancelled already", field="offering_id")
     if not reason.strip():
         raise RuleViolation("a cancellation needs its reason, for the people enrolled", field="reason")
-    if offering.ends_on < today_in_vietnam():
+    if offering.ends_on < clock.day_in_vietnam():
         raise Conflict("this offering has ended; its record stays as it is", field="offering_id")
     offering.cancelled_at, offering.cancellation_reason = clock.now(), reason.strip()
     dropped = list(session.scalars(select(Enrolment).where(

@@ -1,4 +1,4 @@
-"""Learning paths: planned from a person's level and their position's requirement; enrolments and progress.
+"""Learning paths: planned from a person's level and their position's requirement (seats: learning.enrolments).
 
 New results reach paths without assessment knowing of learning (the layer contract): a path is refreshed
 whenever it is read (``get_path_for``, ``get_my_path``) and by ``refresh_paths(session, user_id)``, which
@@ -17,9 +17,8 @@ that meets the requirement still closes the path: the requirement is the languag
 Enrolments: the seats a person holds are fixed points of their plan. Taking or dropping a seat re-plans the
 path at once around the seats held (the steps after a seat move after it, a prerequisite stays before the
 course needing it); a refresh does the same when the steps no longer match the seats (``_steps_out_of_date``).
-Steps completed on the path stay on it, first, while the plan still covers them. Completion is the training
-side's record: HR of the person's unit (or above) and admins complete an enrolment, not before its offering
-starts; the person reports progress (``training_policies.can_confirm_completion``).
+Steps completed on the path stay on it, first, while the plan still covers them. Taking, dropping and
+completing seats: learning.enrolments.
 """
 
 from __future__ import annotations
@@ -29,11 +28,10 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, contains_eager
 
-from assessment.external_certificates.services import today_in_vietnam
 from assessment.models import CERTIFIED_BASES, AssessedLevel, LevelBasis
 from core import audit, clock
 from core.accounts import Actor
-from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.errors import NotFound, PermissionDenied, RuleViolation
 from learning import catalogue, external_relations, organisation, planner
 from learning import training_policies as policies
 from learning.models import JobPosition, StaffMember, Unit
@@ -59,7 +57,7 @@ def get_staff(session: Session, staff_id: int) -> StaffMember:
     return staff
 
 
-def _staff_for(session: Session, actor: Actor, staff_id: int, *, self_allowed: bool) -> StaffMember:
+def staff_for(session: Session, actor: Actor, staff_id: int, *, self_allowed: bool) -> StaffMember:
     staff = get_staff(session, staff_id)
     if policies.can_manage_staff_training(
             actor, staff, ancestor_ids=organisation.ancestors_that_matter(session, actor, staff.unit_id)):
@@ -106,9 +104,9 @@ def plan_path_for(session: Session, *, actor: Actor, staff_id: int, deadline: da
     Without ``deadline``: the explicit deadline the path had, else the position's ``required_by`` (module
     docstring).
     """
-    staff = _staff_for(session, actor, staff_id, self_allowed=False)
+    staff = staff_for(session, actor, staff_id, self_allowed=False)
     path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
-    if deadline is not None and deadline < today_in_vietnam():
+    if deadline is not None and deadline < clock.day_in_vietnam():
         raise RuleViolation("the deadline is in the past", field="deadline")
     path = _replan(session, staff, path, deadline=deadline)
     audit.record(session, actor=actor, action="path.planned", entity_type="learning_path", entity_id=path.id,
@@ -136,7 +134,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         raise RuleViolation("the staff member holds no position, so there is no level to reach", field="staff_id")
     deadline, from_position = (deadline, False) if deadline is not None else _deadline(path, position)
     own_plan = external_relations.ExternalRelationsRule.load().covers(session, staff)  # before a new path is added
-    today = today_in_vietnam()
+    today = clock.day_in_vietnam()
     level = standing_level(session, user_id=staff.user_id, language=position.language, on=today)
     if path is None:
         path = LearningPath(staff_member_id=staff.id)
@@ -156,7 +154,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         _close(path, level)
         return path
 
-    completed, held = _seats(session, staff.id)
+    completed, held = seats_held(session, staff.id)
     courses = list(session.scalars(select(Course).where(
         or_(Course.language == position.language, Course.kind != CourseKind.LANGUAGE))))
     offerings = list(session.scalars(select(CourseOffering).where(
@@ -204,7 +202,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
     return path
 
 
-def _seats(session: Session, staff_id: int) -> tuple[dict[str, Enrolment], dict[str, Enrolment]]:
+def seats_held(session: Session, staff_id: int) -> tuple[dict[str, Enrolment], dict[str, Enrolment]]:
     """The person's completed enrolments and the seats they hold (enrolled, in progress), by course code.
 
     A course completed more than once counts its latest completion; a course completed is not held.
@@ -222,7 +220,7 @@ def _seats(session: Session, staff_id: int) -> tuple[dict[str, Enrolment], dict[
 def _steps_out_of_date(session: Session, staff: StaffMember, path: LearningPath) -> bool:
     """True when the path's steps no longer match the person's seats (a seat taken, moved or dropped since
     it was planned) or break their own order (a planned step starting before the step ahead of it ends)."""
-    completed, held = _seats(session, staff.id)
+    completed, held = seats_held(session, staff.id)
     seats = {e.offering.course_id: e for e in (*completed.values(), *held.values())}
     previous_end: date | None = None
     for step in path.steps:
@@ -262,7 +260,7 @@ def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> Le
     position = staff.position
     if position is None:
         return path
-    level = standing_level(session, user_id=staff.user_id, language=position.language, on=today_in_vietnam())
+    level = standing_level(session, user_id=staff.user_id, language=position.language, on=clock.day_in_vietnam())
     certified_enough = (level is not None and level.basis in CERTIFIED_BASES
                         and level.level >= position.required_level)
     if certified_enough and path.status == PathStatus.CLOSED and path.target_level == position.required_level:
@@ -308,7 +306,7 @@ def refresh_paths(session: Session, user_id: int) -> list[LearningPath]:
 
 def get_path_for(session: Session, *, actor: Actor, staff_id: int) -> LearningPath:
     """A staff member's path, refreshed. Raises NotFound (no path yet), PermissionDenied."""
-    staff = _staff_for(session, actor, staff_id, self_allowed=True)
+    staff = staff_for(session, actor, staff_id, self_allowed=True)
     path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
     if path is None:
         raise NotFound(f"staff member {staff_id} has no learning path yet", field="staff_id")
@@ -341,61 +339,7 @@ def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | No
     return list(session.scalars(query))
 
 
-# --- enrolments and progress -----------------------------------------------------------------------------
-
-def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) -> Enrolment:
-    """Take a seat in an offering (HR in scope, or the person) and re-plan the person's path around it.
-
-    Raises Conflict when the offering is full, cancelled, or the seat would clash with the seats the person
-    holds (the same course, or a prerequisite out of order).
-    """
-    staff = _staff_for(session, actor, staff_id, self_allowed=True)
-    offering = catalogue.get_offering(session, offering_id, for_update=True)
-    if offering.cancelled_at is not None:
-        raise Conflict("this offering is cancelled; choose another", field="offering_id",
-                       reason=offering.cancellation_reason)
-    enrolment = session.scalar(select(Enrolment).where(Enrolment.offering_id == offering.id,
-                                                       Enrolment.staff_member_id == staff.id))
-    if enrolment is not None and enrolment.status in SEATED:
-        raise Conflict("the staff member is already enrolled in this offering", field="staff_member_id")
-    _check_fits_seats_held(session, staff, offering)
-    taken = catalogue.seats_taken(session, offering.id)
-    if taken >= offering.seats:
-        raise Conflict("no seats left in this offering", field="offering_id", seats=offering.seats,
-                       seats_taken=taken)
-    if enrolment is None:
-        enrolment = Enrolment(offering_id=offering.id, staff_member_id=staff.id)
-        session.add(enrolment)
-    enrolment.status, enrolment.progress, enrolment.completed_at = StepStatus.ENROLLED, 0, None
-    enrolment.enrolled_at = clock.now()
-    session.flush()
-    audit.record(session, actor=actor, action="enrolment.created", entity_type="enrolment", entity_id=enrolment.id,
-                 offering_id=offering.id, staff_member_id=staff.id)
-    _replan_after_seat_change(session, staff, enrolment)
-    return enrolment
-
-
-def _check_fits_seats_held(session: Session, staff: StaffMember, offering: CourseOffering) -> None:
-    """Raises Conflict when a seat in ``offering`` clashes with the seats the person holds: one seat per
-    course, and a prerequisite ends before the course needing it starts."""
-    course = offering.course
-    _completed, held = _seats(session, staff.id)
-    same = held.get(course.code)
-    if same is not None:
-        raise Conflict(f"the staff member holds a seat in {course.code} already (offering {same.offering_id}); "
-                       "drop it before taking another", field="offering_id", enrolment_id=same.id)
-    for code, seat in held.items():
-        if code in (course.prerequisites or ()) and seat.offering.ends_on >= offering.starts_on:
-            raise Conflict(f"this offering starts on {offering.starts_on.isoformat()}, before the prerequisite "
-                           f"{code} the staff member is enrolled in ends ({seat.offering.ends_on.isoformat()})",
-                           field="offering_id", enrolment_id=seat.id)
-        if course.code in (seat.offering.course.prerequisites or ()) and seat.offering.starts_on <= offering.ends_on:
-            raise Conflict(f"this offering ends on {offering.ends_on.isoformat()}, after {code} starts "
-                           f"({seat.offering.starts_on.isoformat()}), which needs it first: drop that seat or "
-                           "choose an earlier offering", field="offering_id", enrolment_id=seat.id)
-
-
-def _replan_after_seat_change(session: Session, staff: StaffMember, enrolment: Enrolment) -> None:
+def replan_after_seat_change(session: Session, staff: StaffMember, enrolment: Enrolment) -> None:
     """Re-plan the person's path around the seats they now hold; a path that cannot be planned (the person
     lost their position) stays as it was, and reading it says why."""
     path = session.scalar(select(LearningPath).where(LearningPath.staff_member_id == staff.id))
@@ -410,59 +354,11 @@ def _replan_after_seat_change(session: Session, staff: StaffMember, enrolment: E
                  staff_member_id=staff.id, status=path.status, verdict=path.verdict, enrolment_id=enrolment.id)
 
 
-_NEXT: dict[str, set[str]] = {
-    StepStatus.ENROLLED: {StepStatus.IN_PROGRESS, StepStatus.COMPLETED, StepStatus.DROPPED},
-    StepStatus.IN_PROGRESS: {StepStatus.IN_PROGRESS, StepStatus.COMPLETED, StepStatus.DROPPED},
-}
-
-
-def update_enrolment(session: Session, *, actor: Actor, enrolment_id: int, progress: int | None = None,
-                     status: str | None = None) -> Enrolment:
-    """Report progress (0-100) or a new status; completing the last step makes the path ready for re-testing,
-    dropping a seat re-plans the path.
-
-    Completion is HR's (``training_policies.can_confirm_completion``), from the day the offering starts: the
-    person's own progress 100 keeps the enrolment in progress until HR confirms it.
-    Raises NotFound, PermissionDenied, Conflict (completed or dropped already; completed before it starts).
-    """
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        raise NotFound(f"enrolment {enrolment_id} does not exist", field="enrolment_id")
-    staff = _staff_for(session, actor, enrolment.staff_member_id, self_allowed=True)
-    confirms = policies.can_confirm_completion(
-        actor, staff, ancestor_ids=organisation.ancestors_that_matter(session, actor, staff.unit_id))
-    if status == StepStatus.COMPLETED and not confirms:
-        raise PermissionDenied("completion is recorded by HR (the training side) from the course's records; "
-                               "report your progress instead", field="status")
-    target = status or (StepStatus.COMPLETED if progress == 100 and confirms else StepStatus.IN_PROGRESS)
-    if target not in _NEXT.get(enrolment.status, set()):
-        raise Conflict(f"an enrolment that is {enrolment.status} cannot become {target}", field="status")
-    starts_on = enrolment.offering.starts_on
-    if target == StepStatus.COMPLETED and today_in_vietnam() < starts_on:
-        raise Conflict(f"the course starts on {starts_on.isoformat()}; it cannot be completed before then",
-                       field="status" if status else "progress")
-    enrolment.status = target
-    if progress is not None:
-        enrolment.progress = progress
-    if target == StepStatus.COMPLETED:
-        enrolment.progress, enrolment.completed_at = 100, clock.now()
-    audit.record(session, actor=actor, action="enrolment.updated", entity_type="enrolment", entity_id=enrolment.id,
-                 staff_member_id=staff.id, status=enrolment.status, progress=enrolment.progress)
-    step = session.scalar(select(PathStep).where(PathStep.enrolment_id == enrolment.id))
-    if step is not None:
-        step.status, step.progress = enrolment.status, enrolment.progress
-        _check_ready_for_retest(step.path)
-    session.flush()
-    if target == StepStatus.DROPPED:
-        _replan_after_seat_change(session, staff, enrolment)  # the course needs another offering
-    return enrolment
-
-
-def _check_ready_for_retest(path: LearningPath) -> None:
+def check_ready_for_retest(path: LearningPath) -> None:
+    """Every course of an open path completed: the path waits for the re-test that shows the new level."""
     if path.status == PathStatus.OPEN and path.steps and all(s.status == StepStatus.COMPLETED for s in path.steps):
         path.status = PathStatus.READY_FOR_RETEST
         path.reason = "every course of the path is completed: re-test to show the new level"
-
 
 
 def refresh_all_paths(session: Session) -> tuple[int, int]:

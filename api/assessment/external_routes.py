@@ -13,6 +13,7 @@ from flask.views import MethodView
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core import clock
 from core.accounts import Role
 from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
@@ -280,7 +281,7 @@ class ConversionTables(MethodView):
     def get(self, args):
         """The documented conversion table of each purpose on a day, with the regulation it comes from."""
         current_actor()
-        on: date = args.get("on") or external.today_in_vietnam()
+        on: date = args.get("on") or clock.day_in_vietnam()
         return external.describe_conversions(on, args.get("purpose"))
 
 

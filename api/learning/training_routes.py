@@ -36,7 +36,7 @@ from api.learning.training_schemas import (
     SurveyUpdateSchema,
 )
 from api.schemas import Blueprint
-from learning import catalogue, offering_changes, paths, surveys
+from learning import catalogue, enrolments, offering_changes, paths, surveys
 
 blp = Blueprint("training", __name__, url_prefix="/api/v1",
                 description="Courses, learning paths, enrolments and training-needs surveys")
@@ -177,7 +177,7 @@ class Enrolments(MethodView):
         409 when it is full, or the seat clashes with one the person holds (the same course, or a prerequisite
         that would not end before the course needing it starts).
         """
-        return paths.enrol(db_session(), actor=current_actor(), offering_id=offering_id,
+        return enrolments.enrol(db_session(), actor=current_actor(), offering_id=offering_id,
                            staff_id=data["staff_member_id"])
 
 
@@ -192,7 +192,7 @@ class EnrolmentDetail(MethodView):
         Completion is HR's record (HR of the person's unit or above, admins; never the person, whose progress
         100 stays in progress until HR confirms it), not before the offering starts. Dropping re-plans the path.
         """
-        return paths.update_enrolment(db_session(), actor=current_actor(), enrolment_id=enrolment_id, **data)
+        return enrolments.update_enrolment(db_session(), actor=current_actor(), enrolment_id=enrolment_id, **data)
 
 
 @blp.route("/surveys")

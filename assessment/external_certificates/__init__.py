@@ -17,7 +17,6 @@ from assessment.external_certificates.services import (
     record_external_certificate,
     reject_external_certificate,
     revoke_external_certificate,
-    today_in_vietnam,
     verify_external_certificate,
 )
 from assessment.external_certificates.tables import describe_conversions, describe_kinds
@@ -38,6 +37,5 @@ __all__ = [
     "record_external_certificate",
     "reject_external_certificate",
     "revoke_external_certificate",
-    "today_in_vietnam",
     "verify_external_certificate",
 ]

@@ -28,7 +28,6 @@ from question_bank.media import MediaStore
 from question_bank.models import MediaObject
 
 ENTITY = "external_certificate"
-today_in_vietnam = clock.day_in_vietnam  # the rules' calendar day (learning/ and the API use this name)
 
 
 # --- who may do what ------------------------------------------------------------------------------------
@@ -83,7 +82,7 @@ def record_external_certificate(session: Session, *, actor: Actor, store: MediaS
     if not _may_manage_for(session, actor, holder.unit_id):
         raise PermissionDenied("HR of one unit records certificates only for the people of that unit and the units "
                                "below it", field="holder_id")
-    today = today_in_vietnam()
+    today = clock.day_in_vietnam()
     _check_dates(draft, today)
     key = number_key(draft.certificate_number)
     if not key:
@@ -243,7 +242,7 @@ def verify_external_certificate(session: Session, *, actor: Actor, certificate_i
     """
     certificate = _for_decision(session, actor, certificate_id, "verify")
     now = clock.now()
-    certificate.verify(by=actor.id, at=now, today=today_in_vietnam(now), note=note.strip() if note else None)
+    certificate.verify(by=actor.id, at=now, today=clock.day_in_vietnam(now), note=note.strip() if note else None)
     if certificate.level is not None:
         session.add(AssessedLevel(user_id=certificate.holder_id, level=certificate.level, basis=LevelBasis.EXTERNAL,
                                   external_certificate_id=certificate.id, awarded_at=awarded_at_issue(certificate),

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessment.external_certificates import ExternalCertificate, today_in_vietnam
+from assessment.external_certificates import ExternalCertificate
 from assessment.external_certificates.documents import MAX_DOCUMENT_BYTES
 from assessment.models import AssessedLevel
 from core import clock
@@ -21,7 +21,7 @@ PROBLEM = "application/problem+json"
 URL = "/api/v1/external-certificates"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-TODAY = today_in_vietnam()  # the service's calendar day
+TODAY = clock.day_in_vietnam()  # the service's calendar day
 
 
 def assert_problem(response, status: int) -> dict:
