@@ -312,7 +312,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     item_type = item_types.get(item.type)
     item_type.check_answer(item.content, answer)
     if "audio" in answer and item_type.rater_scored:
-        _check_recording(session, answer["audio"])
+        check_recording(session, answer["audio"])
     response = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
@@ -356,7 +356,7 @@ def _check_section_open(attempt: Attempt, position: int) -> None:
         raise Conflict(f"the {skill} section has not started yet", section=index)
 
 
-def _check_recording(session: Session, sha256: Any) -> None:
+def check_recording(session: Session, sha256: Any) -> None:
     """A spoken answer names a recording the candidate uploaded first. Raises RuleViolation."""
     stored = session.get(MediaObject, sha256) if isinstance(sha256, str) else None
     if stored is None or not stored.mime_type.startswith("audio/"):

@@ -15,11 +15,6 @@ from functools import cache
 from learning.reference_data import read_targets
 
 
-def nfc(text: str) -> str:
-    """Text in the composed Unicode form, so that "Nữ" typed with a combining hook matches "Nữ"."""
-    return unicodedata.normalize("NFC", text)
-
-
 def _folded(text: str) -> str:
     """Compared without case, diacritics or spacing: "Trưởng  Phòng" and "truong_phong" are one title."""
     bare = "".join(ch for ch in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(ch))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +15,7 @@ from core import audit, clock
 from core.accounts import Actor, User
 from core.errors import Conflict, NotFound, RuleViolation
 from learning import organisation
-from learning.leadership_roles import LeadershipLadder, nfc
+from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember
 
 GENDERS = ("female", "male", "other")
@@ -125,6 +126,11 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
         audit.record(session, actor=actor, action="staff.update", entity_type="staff_member", entity_id=member.id,
                      fields=sorted(changed))
     return member
+
+
+def nfc(text: str) -> str:
+    """Text in the composed Unicode form, so that "Nữ" typed with a combining hook matches "Nữ"."""
+    return unicodedata.normalize("NFC", text)
 
 
 def clean_name(text: str) -> str:

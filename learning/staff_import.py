@@ -39,9 +39,9 @@ from core import audit, clock
 from core.accounts import Actor, User
 from core.errors import RuleViolation
 from learning import organisation
-from learning.leadership_roles import LeadershipLadder, nfc
+from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
-from learning.staff import GENDERS, LANGUAGE_CODE, clean_name
+from learning.staff import GENDERS, LANGUAGE_CODE, clean_name, nfc
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -269,6 +269,15 @@ def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
     return None
 
 
+IN_LIST_CHUNK = 1000  # values per IN (...): a 200,000-row file would pass SQLite's bound-parameter limit
+
+
+def _chunks(values: list) -> Iterator[list]:
+    """``values`` in pieces of IN_LIST_CHUNK, one IN (...) each."""
+    for start in range(0, len(values), IN_LIST_CHUNK):
+        yield values[start:start + IN_LIST_CHUNK]
+
+
 class _Lookups:
     """What every row is checked against, loaded once per file."""
 
@@ -277,20 +286,14 @@ class _Lookups:
         self.positions = {_key(p.title): p for p in session.scalars(select(JobPosition))}
         self.visible = organisation.visible_unit_ids(session, actor)
         self.ladder = LeadershipLadder.load()
-        self.existing: dict[str, StaffMember] = {}
-        self.accounts: dict[str, User] = {}
-        self.linked_to: dict[int, int] = {}  # account id -> the staff member it is linked to
-        for start in range(0, len(numbers), 1000):
-            chunk = numbers[start:start + 1000]
-            self.existing.update((m.staff_number, m) for m in session.scalars(
-                select(StaffMember).where(StaffMember.staff_number.in_(chunk))) if m.staff_number)
-        for start in range(0, len(usernames), 1000):
-            chunk = usernames[start:start + 1000]
-            self.accounts.update((u.username, u) for u in session.scalars(select(User).where(User.username.in_(chunk))))
-        account_ids = [account.id for account in self.accounts.values()]
-        for start in range(0, len(account_ids), 1000):
-            self.linked_to.update(session.execute(select(StaffMember.user_id, StaffMember.id).where(
-                StaffMember.user_id.in_(account_ids[start:start + 1000]))).all())
+        self.existing = {m.staff_number: m for chunk in _chunks(numbers) for m in session.scalars(
+            select(StaffMember).where(StaffMember.staff_number.in_(chunk))) if m.staff_number}
+        self.accounts = {u.username: u for chunk in _chunks(usernames)
+                         for u in session.scalars(select(User).where(User.username.in_(chunk)))}
+        self.linked_to = {  # account id -> the staff member it is linked to
+            user_id: staff_id for chunk in _chunks([u.id for u in self.accounts.values()])
+            for user_id, staff_id in session.execute(select(StaffMember.user_id, StaffMember.id).where(
+                StaffMember.user_id.in_(chunk)))}
 
     def in_scope(self, unit_id: int) -> bool:
         return self.visible is None or unit_id in self.visible

@@ -30,6 +30,11 @@ class Skill(StrEnum):
     VOCABULARY = "vocabulary"
 
 
+# What an item's language and expected time may hold (checked on every write and on import).
+MAX_LANGUAGE = 8  # the column's width: "vi", "en-GB"
+MAX_EXPECTED_SECONDS = 7200  # two hours: the longest task of any test
+
+
 class Item(Base):
     __tablename__ = "items"
     __table_args__ = (

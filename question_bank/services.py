@@ -23,12 +23,20 @@ from core.errors import (
 )
 from question_bank import item_types, policies
 from question_bank.markup import plain_text, sanitise_html
-from question_bank.models import Item, ItemEnemy, ItemReview, ItemStatus, ItemVersion, Skill, Stimulus
+from question_bank.models import (
+    MAX_EXPECTED_SECONDS,
+    MAX_LANGUAGE,
+    Item,
+    ItemEnemy,
+    ItemReview,
+    ItemStatus,
+    ItemVersion,
+    Skill,
+    Stimulus,
+)
 
 LEVELS = range(1, 7)
 MAX_TAGS = 30
-MAX_LANGUAGE = 8  # the column's width: "vi", "en-GB"
-MAX_EXPECTED_SECONDS = 7200
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ from assessment.rules.apply import writing_composite
 from assessment.rules.numbers import round_half_up_to_half
 from assessment.scoring import ShownStimulus
 from assessment.sections import sections_of
-from assessment.services import _check_recording as check_recording
+from assessment.services import check_recording
 from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation

@@ -30,7 +30,7 @@ from question_bank.interchange.model import (
     strings_in,
 )
 from question_bank.item_types.base import IDENTIFIER, gap_markers
-from question_bank.models import Skill
+from question_bank.models import MAX_EXPECTED_SECONDS, MAX_LANGUAGE, Skill
 
 LP_SKILL, LP_LEVEL, LP_TYPE = "lp-skill:", "lp-level:", "lp-type:"
 STIMULUS_CLASS, NOTE_CLASS = "levelpath-stimulus", "levelpath-note"
@@ -283,8 +283,6 @@ def _referenced(files: Iterable[MediaFile], html: str) -> tuple[MediaFile, ...]:
 
 # --- turning a draft into an item
 
-MAX_EXPECTED_SECONDS = 7200
-MAX_LANGUAGE = 8  # "en", "vi", "en-GB": what LevelPath stores
 
 
 def _max_plays(info: dict[str, Any], notes: list[str]) -> int | None:

@@ -31,6 +31,7 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement
 
 from question_bank import item_types
+from question_bank.models import MAX_EXPECTED_SECONDS
 from question_bank.interchange.model import ExportableItem
 from question_bank.interchange.qti.names import split_tag, text_of
 
@@ -63,9 +64,6 @@ class Metadata:
 def _level(text: str | None) -> int | None:
     text = (text or "").strip()
     return int(text) if text.isdigit() else None
-
-
-MAX_EXPECTED_SECONDS = 7200
 
 
 def _seconds(text: str | None) -> int | None:
