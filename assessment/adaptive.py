@@ -123,19 +123,21 @@ def without_enemies_in_passages(session: Session, pool: list[PoolItem]) -> tuple
 
 
 def calibrated_pool(session: Session, settings: AdaptiveSettings) -> list[PoolItem]:
-    """Approved, automatically scored items of the chosen skills that have IRT parameters."""
-    query = (select(Item, ItemStatistics)
-             .join(ItemStatistics, ItemStatistics.item_version_id == Item.current_version_id)
+    """Approved, automatically scored items of the chosen skills that have IRT parameters: the current (approved)
+    version of each, classified by the skill that version was approved with."""
+    query = (select(Item.type, ItemVersion, ItemStatistics)
+             .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+             .join(ItemStatistics, ItemStatistics.item_version_id == ItemVersion.id)
              .where(Item.status == ItemStatus.APPROVED, ItemStatistics.irt_a.is_not(None),
                     ItemStatistics.irt_b.is_not(None))
              .order_by(Item.id))
     if settings.skills:
-        query = query.where(Item.skill.in_(settings.skills))
+        query = query.where(ItemVersion.skill.in_(settings.skills))
     pool = []
-    for item, stats in session.execute(query):
-        if item_types.get(item.type).rater_scored or item.current_version_id is None:
+    for item_type, version, stats in session.execute(query):
+        if item_types.get(item_type).rater_scored:
             continue
-        pool.append(PoolItem(item_version_id=item.current_version_id, skill=item.skill, stimulus_id=item.stimulus_id,
+        pool.append(PoolItem(item_version_id=version.id, skill=version.skill, stimulus_id=version.stimulus_id,
                              a=stats.irt_a, b=stats.irt_b, c=stats.irt_c or 0.0))
     return pool
 
@@ -152,8 +154,7 @@ def build_engine(session: Session, test: Test) -> CatEngine:
     """The engine over the pool frozen into the test at creation. Raises RuleViolation if unusable."""
     settings = AdaptiveSettings.from_config(test.config)
     rows = session.execute(
-        select(ItemVersion.id, ItemVersion.item_id, Item.skill, Item.stimulus_id, ItemStatistics)
-        .join(Item, Item.id == ItemVersion.item_id)
+        select(ItemVersion.id, ItemVersion.item_id, ItemVersion.skill, ItemVersion.stimulus_id, ItemStatistics)
         .join(ItemStatistics, ItemStatistics.item_version_id == ItemVersion.id)
         .where(ItemVersion.id.in_([entry.item_version_id for entry in test.entries]))
         .order_by(ItemVersion.id)).all()
@@ -203,7 +204,7 @@ class EngineCache:
     def item(self, session: Session, test: Test, item_version_id: int) -> GivenItem:
         """One item given by the test, read from the database the first time this process needs it."""
         return self._read_once(self._items, test, item_version_id, lambda: GivenItem(*session.execute(
-            select(ItemVersion.id, Item.type, Item.skill, ItemVersion.content, ItemVersion.scoring,
+            select(ItemVersion.id, Item.type, ItemVersion.skill, ItemVersion.content, ItemVersion.scoring,
                    ItemVersion.stimulus_id)
             .join(Item, Item.id == ItemVersion.item_id).where(ItemVersion.id == item_version_id)).one()))
 

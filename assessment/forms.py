@@ -35,7 +35,7 @@ from core import audit, clock
 from core.accounts import Actor
 from core.errors import PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus
+from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion
 
 TARGET_THETAS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 MAX_FORMS = 200
@@ -80,19 +80,24 @@ def vstep_blueprint(level_counts: Mapping[str, Mapping[int, int]] | None = None)
 
 
 def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item]]:
-    """The approved items of the four skills: objective ones with IRT parameters, and the tasks."""
+    """The approved items of the four skills: objective ones with IRT parameters, and the tasks.
+
+    Each is its current (approved) version, with the skill, level and passage that version pins.
+    """
     skills = [section.skill for section in VSTEP_FORMAT]
     rows = session.execute(
-        select(Item, ItemStatistics)
-        .outerjoin(ItemStatistics, ItemStatistics.item_version_id == Item.current_version_id)
-        .where(Item.status == ItemStatus.APPROVED, Item.skill.in_(skills))
+        select(Item, ItemVersion, ItemStatistics)
+        .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+        .outerjoin(ItemStatistics, ItemStatistics.item_version_id == ItemVersion.id)
+        .where(Item.status == ItemStatus.APPROVED, ItemVersion.skill.in_(skills))
         .order_by(Item.id)).all()
-    items, params, exposure = [], [], []
-    for item, stats in rows:
+    items, versions, params, exposure = [], [], [], []
+    for item, version, stats in rows:
         rated = item_types.get(item.type).rater_scored
         if not rated and (stats is None or stats.irt_a is None or stats.irt_b is None):
             continue  # an objective item without parameters cannot be placed on the target curve
         items.append(item)
+        versions.append(version)
         params.append((np.nan, np.nan, np.nan) if rated else (stats.irt_a, stats.irt_b, stats.irt_c or 0.0))
         exposure.append(float(stats.exposure_count) if stats is not None else 0.0)
     index_of = {item.id: index for index, item in enumerate(items)}
@@ -101,10 +106,11 @@ def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item]]:
     table = np.array(params, dtype=np.float64).reshape(-1, 3)
     bank = AssemblyBank(
         ids=tuple(str(item.id) for item in items), a=table[:, 0], b=table[:, 1], c=table[:, 2],
-        skill=np.array([item.skill for item in items], dtype=object),
-        level=np.array([item.level or 0 for item in items], dtype=np.intp),
+        skill=np.array([version.skill for version in versions], dtype=object),
+        level=np.array([version.level or 0 for version in versions], dtype=np.intp),
         item_type=np.array([item.type for item in items], dtype=object),
-        unit=np.array([item.stimulus_id if item.stimulus_id is not None else -1 for item in items], dtype=np.intp),
+        unit=np.array([version.stimulus_id if version.stimulus_id is not None else -1 for version in versions],
+                      dtype=np.intp),
         exposure=np.array(exposure, dtype=np.float64),
         enemies=np.array([(index_of[x], index_of[y]) for x, y in pairs], dtype=np.intp).reshape(-1, 2))
     return bank, items
@@ -136,8 +142,8 @@ def assemble_vstep_forms(session: Session, *, actor: Actor, request: FormRequest
         sections = []
         for section in VSTEP_FORMAT:
             # A passage's items together, in the bank's order.
-            indices = sorted((int(index) for index in form.items if items[index].skill == section.skill),
-                             key=lambda index: (items[index].stimulus_id or 0, items[index].id))
+            indices = sorted((int(index) for index in form.items if bank.skill[index] == section.skill),
+                             key=lambda index: (int(bank.unit[index]), items[index].id))
             conversion: list[dict] = []
             if not section.rater_scored:
                 conversion = [{"min_raw": raw, "score": score} for raw, score in conversion_table(

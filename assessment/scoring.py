@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import RuleViolation
+from question_bank import item_types
 from question_bank.markup import for_candidates
 from question_bank.models import ItemVersion, Stimulus
 
@@ -22,6 +23,9 @@ class ShownStimulus:
     title: str
     body: str  # sanitised XHTML; its media as /api/v1/media/<sha256>
     max_plays: int | None  # how often the candidate may play its recording (None: no limit)
+    # In an attempt: the plays of the recording the candidate has left (assessment.plays); None: no limit,
+    # or not shown in an attempt (raters).
+    plays_left: int | None = None
 
     @classmethod
     def of(cls, stimulus: Stimulus) -> ShownStimulus:
@@ -36,14 +40,19 @@ class GivenItem:
 
     item_version_id: int
     type: str
-    skill: str | None
+    skill: str | None  # the version's: the one it was reviewed and published under
     content: dict[str, Any]
     scoring: dict[str, Any]
     stimulus_id: int | None  # the passage or recording shown with it
 
+    def __post_init__(self) -> None:
+        # Only the keys the item's type knows reach a candidate: a version stored before unknown keys were
+        # refused may hold others, never sanitised (every way of making a GivenItem passes through here).
+        object.__setattr__(self, "content", item_types.get(self.type).known_content(self.content))
+
     @classmethod
     def of(cls, version: ItemVersion) -> GivenItem:
-        return cls(version.id, version.item.type, version.item.skill, version.content, version.scoring,
+        return cls(version.id, version.item.type, version.skill, version.content, version.scoring,
                    version.stimulus_id)
 
 

@@ -131,7 +131,8 @@ def _create_sectioned_test(session: Session, *, actor: Actor, draft: TestDraft) 
             if item_id in seen:
                 raise RuleViolation(f"item {item_id} appears twice in the exam", field=f"{field}.item_ids.{number}")
             seen.add(item_id)
-            if item.skill != form.skill or item_types.get(item.type).rater_scored != form.rater_scored:
+            # The skill of the version the exam will deliver (an approved item's current one).
+            if item.current_version.skill != form.skill or item_types.get(item.type).rater_scored != form.rater_scored:
                 kind = "a rater-marked task" if form.rater_scored else "an automatically scored item"
                 raise RuleViolation(f"item {item_id} does not belong in the {form.skill} section: it takes "
                                     f"{kind} of skill {form.skill}", field=f"{field}.item_ids.{number}")

@@ -100,7 +100,8 @@ def build_bank(engine, n_items: int, rng: random.Random, vocabulary: Vocabulary)
                               "source": "", "created_at": now,
                               "updated_at": now, "topic": rng.choice(WORDS)})
                 versions.append({"id": item_id, "item_id": item_id, "number": 1, "content": content,
-                                 "scoring": {"correct": "A"}, "created_by": author_id, "created_at": now})
+                                 "scoring": {"correct": "A"}, "skill": items[-1]["skill"],
+                                 "level": items[-1]["level"], "created_by": author_id, "created_at": now})
                 tags.extend({"item_id": item_id, "tag": tag} for tag in rng.sample(TAGS, rng.randint(0, 2)))
             connection.execute(insert(Item), items)
             connection.execute(insert(ItemVersion), versions)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from question_bank import item_types
 from question_bank.interchange.model import ExportableItem, ImportedStimulus, MediaFile, Unsupported, map_strings
 from question_bank.media import MEDIA_URL_PREFIX, MediaStore
 from question_bank.models import Item, ItemStatus, MediaObject
@@ -63,11 +64,12 @@ def exportable_items(session: Session, store: MediaStore, *, statuses: Iterable[
     for item in items:
         version = item.current_version
         assert version is not None
-        content, files = media.collect(version.content)
+        # Keys the type does not know (a version stored before they were refused) leave no more than delivery.
+        content, files = media.collect(item_types.get(item.type).known_content(version.content))
         stimulus = None
         if item.stimulus is not None:
             body, stimulus_files = media.collect(item.stimulus.body)
-            stimulus = ImportedStimulus(identifier=item.stimulus.identifier or f"stimulus-{item.stimulus.id}",
+            stimulus = ImportedStimulus(identifier=item.stimulus.exported_identifier,
                                         title=item.stimulus.title, body=body, media=stimulus_files,
                                         max_plays=item.stimulus.max_plays, language=item.stimulus.language)
         exported.append(ExportableItem(

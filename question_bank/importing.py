@@ -144,13 +144,14 @@ def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults
                                         "import", existing.id)
     version = existing.current_version
     assert version is not None
-    before = json.dumps([version.content, version.scoring], sort_keys=True)
+    before = json.dumps([version.content, version.scoring, version.skill, version.level], sort_keys=True)
     changes = services.ItemChanges(content=content, scoring=scoring,
                                    **{k: v for k, v in metadata.items() if v is not None and k != "source"},
                                    comment=f"import from {imported.source}")
     item = services.update_item(session, actor=actor, item_id=existing.id, if_match=existing.etag, changes=changes)
     assert item.current_version is not None
-    after = json.dumps([item.current_version.content, item.current_version.scoring], sort_keys=True)
+    current = item.current_version  # a new skill or level is a new version too, back in draft if it was approved
+    after = json.dumps([current.content, current.scoring, current.skill, current.level], sort_keys=True)
     if before == after:
         return entry(EntryStatus.UNCHANGED, notes or "same content as the stored version", item.id)
     return entry(EntryStatus.UPDATED, f"new version {item.current_version.number}" + (f"; {notes}" if notes else ""),

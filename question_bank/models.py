@@ -52,7 +52,8 @@ class Item(Base):
     type: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en", index=True)
-    # Imported items may arrive unclassified; approval needs both.
+    # Imported items may arrive unclassified; approval needs both. The current version's (each version pins
+    # its own: ItemVersion.skill and level), here too for search and listing.
     skill: Mapped[str | None] = mapped_column(String(20), index=True)
     level: Mapped[int | None] = mapped_column(Integer, index=True)
     topic: Mapped[str | None] = mapped_column(String(80))
@@ -108,9 +109,12 @@ class Item(Base):
         self._move(ItemStatus.IN_REVIEW, allowed_from={ItemStatus.DRAFT}, action="submit")
 
     def approve(self) -> None:
-        if self.skill is None or self.level is None:
-            raise RuleViolation("classify the item (skill and level) before approving it",
-                                field="skill" if self.skill is None else "level")
+        # What is approved is the current version, under the classification it pins (the item's is the same).
+        version = self.current_version
+        missing = next((name for name in ("skill", "level") if getattr(self, name) is None
+                        or (version is not None and getattr(version, name) is None)), None)
+        if missing is not None:
+            raise RuleViolation("classify the item (skill and level) before approving it", field=missing)
         self._move(ItemStatus.APPROVED, allowed_from={ItemStatus.IN_REVIEW}, action="approve")
 
     def return_to_draft(self) -> None:
@@ -135,6 +139,10 @@ class ItemVersion(Base):
     scoring: Mapped[dict[str, Any]] = mapped_column(JsonType)
     # The passage or recording delivered with this version; a different one makes a new version.
     stimulus_id: Mapped[int | None] = mapped_column(ForeignKey("stimuli.id", ondelete="RESTRICT"), index=True)
+    # The classification this version was reviewed and delivered under; a different one makes a new version
+    # (the item's skill and level are its current version's, kept there for search and listing).
+    skill: Mapped[str | None] = mapped_column(String(20))
+    level: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
@@ -176,6 +184,14 @@ class Stimulus(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+
+    @property
+    def exported_identifier(self) -> str:
+        """The name an export gives it: its own identifier, or one made of its id (an import knows it again)."""
+        return self.identifier or f"{EXPORTED_STIMULUS_PREFIX}{self.id}"
+
+
+EXPORTED_STIMULUS_PREFIX = "stimulus-"
 
 
 class MediaObject(Base):

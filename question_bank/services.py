@@ -59,7 +59,8 @@ class ItemDraft:
 
 @dataclass(frozen=True, slots=True)
 class ItemChanges:
-    """A partial update: fields left as None are kept. Content, scoring or stimulus changes make a new version."""
+    """A partial update: fields left as None are kept. Content, scoring, stimulus, skill or level changes make a
+    new version."""
 
     content: dict[str, Any] | None = None
     scoring: dict[str, Any] | None = None
@@ -79,14 +80,11 @@ METADATA_FIELDS = ("skill", "level", "language", "title", "topic", "tags", "sour
                    "stimulus_id")
 
 
-def _sanitise_content(value: Any) -> Any:
-    """Sanitise every text a candidate's browser will render as HTML (stems, options, prompts)."""
-    if isinstance(value, dict):
-        return {key: (sanitise_html(item) if key in {"stem", "text"} and isinstance(item, str)
-                      else _sanitise_content(item)) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_sanitise_content(item) for item in value]
-    return value
+def _sanitise_content(type_name: str, content: Any) -> Any:
+    """Sanitise every text a browser will render as HTML: each key the item type declares as markup (stems,
+    options, gap choices, matching sources and targets). Keys the type does not know are left for its
+    ``validate`` to refuse, naming them. Raises RuleViolation for an unknown type."""
+    return item_types.get(type_name).sanitise(content)
 
 
 def searchable_text(content: dict[str, Any], title: str = "") -> str:
@@ -145,7 +143,7 @@ def create_item(session: Session, *, author: Actor, draft: ItemDraft) -> Item:
         raise PermissionDenied("only authors can create items")
     values = {f.name: getattr(draft, f.name) for f in fields(draft)}
     _check_metadata(session, values)
-    content = _sanitise_content(draft.content)
+    content = _sanitise_content(draft.type, draft.content)
     item_types.get(draft.type).validate(content, draft.scoring)
     if draft.identifier and session.scalar(select(Item.id).where(Item.identifier == draft.identifier)):
         raise Conflict(f"an item with identifier {draft.identifier!r} exists already", field="identifier")
@@ -156,7 +154,7 @@ def create_item(session: Session, *, author: Actor, draft: ItemDraft) -> Item:
     item.tags = list(draft.tags)
     session.flush()
     version = ItemVersion(item_id=item.id, number=1, content=content, scoring=draft.scoring,
-                          stimulus_id=draft.stimulus_id, created_by=author.id)
+                          stimulus_id=draft.stimulus_id, skill=draft.skill, level=draft.level, created_by=author.id)
     session.add(version)
     session.flush()
     item.current_version = version
@@ -183,7 +181,7 @@ def get_item_for(session: Session, *, actor: Actor, item_id: int) -> Item:
 
 def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str | None,
                 changes: ItemChanges) -> Item:
-    """Apply an edit guarded by the item's ETag; content changes add an immutable version.
+    """Apply an edit guarded by the item's ETag; content or classification changes add an immutable version.
 
     Raises PreconditionFailed for a stale ETag, Conflict for a retired item or one in review,
     PermissionDenied for non-authors, RuleViolation for content the type refuses.
@@ -203,21 +201,26 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     _check_metadata(session, metadata)
     current = item.current_version
     assert current is not None
-    new_content = _sanitise_content(changes.content) if changes.content is not None else current.content
+    new_content = _sanitise_content(item.type, changes.content) if changes.content is not None else current.content
     new_scoring = changes.scoring if changes.scoring is not None else current.scoring
     # The passage is part of what a candidate reads: changing it is changing the content.
     new_stimulus = changes.stimulus_id if changes.stimulus_id is not None else current.stimulus_id
     content_changed = (new_content, new_scoring, new_stimulus) != (current.content, current.scoring,
                                                                     current.stimulus_id)
+    # So is the classification: tests deliver, score and pool a version under its skill and level.
+    new_skill = changes.skill if changes.skill is not None else current.skill
+    new_level = changes.level if changes.level is not None else current.level
+    reclassified = (new_skill, new_level) != (current.skill, current.level)
     if content_changed:
         item_types.get(item.type).validate(new_content, new_scoring)
+    if content_changed or reclassified:
         version = ItemVersion(item_id=item.id, number=current.number + 1, content=new_content, scoring=new_scoring,
-                              stimulus_id=new_stimulus, created_by=actor.id)
+                              stimulus_id=new_stimulus, skill=new_skill, level=new_level, created_by=actor.id)
         session.add(version)
         session.flush()
         item.current_version = version
         if item.status == ItemStatus.APPROVED:
-            item.status = ItemStatus.DRAFT  # changed content needs a fresh review before delivery
+            item.status = ItemStatus.DRAFT  # changed content or classification needs a fresh review
     before = {name: getattr(item, name) for name in metadata}
     for name, value in metadata.items():
         setattr(item, name, value)
@@ -226,7 +229,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     item.revision += 1
     audit.record(session, actor=actor, action="item.updated", entity_type="item", entity_id=item.id,
                  version=item.current_version.number if item.current_version else None,
-                 content_changed=content_changed,
+                 content_changed=content_changed, reclassified=reclassified,
                  metadata={k: [before[k], metadata[k]] for k in metadata if before[k] != metadata[k]},
                  comment=changes.comment)
     session.flush()
@@ -266,11 +269,11 @@ def diff_values(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]
 
 def diff_versions(session: Session, *, actor: Actor, item_id: int, from_number: int, to_number: int
                   ) -> list[dict[str, Any]]:
-    """What changed between two versions of an item, leaf by leaf."""
+    """What changed between two versions of an item, leaf by leaf (classification included)."""
     old = get_version(session, actor=actor, item_id=item_id, number=from_number)
     new = get_version(session, actor=actor, item_id=item_id, number=to_number)
-    return diff_values({"content": old.content, "scoring": old.scoring},
-                       {"content": new.content, "scoring": new.scoring})
+    return diff_values({"content": old.content, "scoring": old.scoring, "skill": old.skill, "level": old.level},
+                       {"content": new.content, "scoring": new.scoring, "skill": new.skill, "level": new.level})
 
 
 def _record_review(session: Session, item: Item, actor: Actor, action: str, comment: str) -> None:
@@ -390,7 +393,8 @@ def list_enemies(session: Session, item_id: int) -> list[int]:
 
 def create_stimulus(session: Session, *, actor: Actor, title: str, body: str, kind: str = "passage",
                     language: str = "en", identifier: str | None = None, max_plays: int | None = None) -> Stimulus:
-    """Store a shared passage or recording; an identical one already stored is reused."""
+    """Store a shared passage or recording; an identical one already stored is reused, also when it comes back
+    from an export under the name the export gave it (``Stimulus.exported_identifier``)."""
     if not policies.can_author_items(actor):
         raise PermissionDenied("only authors can add stimuli")
     if kind not in {"passage", "audio", "image"}:
@@ -399,9 +403,9 @@ def create_stimulus(session: Session, *, actor: Actor, title: str, body: str, ki
     if not clean:
         raise RuleViolation("a stimulus needs a body", field="body")
     digest = hashlib.sha256("\x00".join([kind, title, clean, language, str(max_plays)]).encode()).hexdigest()
-    existing = session.scalar(select(Stimulus).where(Stimulus.content_hash == digest,
-                                                     Stimulus.identifier.is_(identifier) if identifier is None
-                                                     else Stimulus.identifier == identifier))
+    same = session.scalars(select(Stimulus).where(Stimulus.content_hash == digest).order_by(Stimulus.id))
+    existing = next((stored for stored in same if stored.identifier == identifier
+                     or (stored.identifier is None and stored.exported_identifier == identifier)), None)
     if existing is not None:
         return existing
     stimulus = Stimulus(identifier=identifier, kind=kind, title=title, body=clean, language=language,

@@ -68,9 +68,10 @@ def load_starter_bank(session: Session, *, author: Actor, reviewer: Actor, store
         item = by_identifier.get(identifier)
         if item is None or item.status != ItemStatus.DRAFT:
             continue
-        item.skill, item.level, item.topic, item.expected_seconds = row.skill, row.level, row.topic, \
-            row.expected_seconds
-        item.revision += 1
+        # Through the bank's rules: the classification is pinned by the version the reviewer approves.
+        services.update_item(session, actor=author, item_id=item.id, if_match=item.etag, changes=services.ItemChanges(
+            skill=row.skill, level=row.level, topic=row.topic, expected_seconds=row.expected_seconds,
+            comment="starter bank catalogue"))
         services.submit_item(session, actor=author, item_id=item.id, comment="starter bank")
         services.approve_item(session, actor=reviewer, item_id=item.id, comment="starter bank, reviewed by the team")
         if row.parameters is not None and item.current_version_id is not None:

@@ -38,7 +38,8 @@ class ItemCreateSchema(ItemMetadataSchema):
 
 
 class ItemUpdateSchema(ItemMetadataSchema):
-    """Fields to change; content or scoring changes create a new immutable version."""
+    """Fields to change; content, scoring, stimulus, skill or level changes create a new immutable version (an
+    approved item goes back to draft for review)."""
 
     content = ma.fields.Dict(keys=ma.fields.String())
     scoring = ma.fields.Dict(keys=ma.fields.String())
@@ -68,6 +69,10 @@ class ItemVersionSchema(ma.Schema):
     scoring = ma.fields.Dict()
     stimulus_id = ma.fields.Integer(allow_none=True, metadata={
         "description": "The passage or recording this version is delivered with"})
+    skill = ma.fields.String(allow_none=True, metadata={
+        "description": "The skill this version is reviewed, delivered and scored under"})
+    level = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The level this version is reviewed and delivered under"})
     created_by = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     statistics = ma.fields.Nested(ItemStatisticsSlotSchema, allow_none=True, metadata={

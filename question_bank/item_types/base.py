@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from core.errors import RuleViolation
+from question_bank.markup import sanitise_html
 
 MAX_TEXT_ANSWER = 20_000
 GAP_MARKER = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_.-]{0,63})\}\}")
@@ -31,6 +33,57 @@ class Score:
     @property
     def pending(self) -> bool:
         return self.points is None
+
+
+# What a content key holds. MARKUP: XHTML a browser renders, sanitised before it is stored. PLAIN: an id,
+# flag, number or name, never rendered as markup (the type's rules check its form: ids match IDENTIFIER).
+MARKUP, PLAIN = "markup", "plain"
+
+
+@dataclass(frozen=True, slots=True)
+class Entries:
+    """A list of objects (options, gaps) with these keys."""
+
+    keys: Mapping[str, Spec]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
+
+
+Spec = str | Entries
+OPTION = Entries({"id": PLAIN, "text": MARKUP})
+
+
+def with_stem(**keys: Spec) -> Mapping[str, Spec]:
+    """A type's content keys: the stem (markup, as every type has one) and these."""
+    return MappingProxyType({"stem": MARKUP, **keys})
+
+
+def _sanitised(value: Any, spec: Spec) -> Any:
+    if spec == MARKUP:
+        return sanitise_html(value) if isinstance(value, str) else value  # not a text: the rules name it
+    if isinstance(spec, Entries) and isinstance(value, list):
+        return [{key: _sanitised(inner, spec.keys[key]) if key in spec.keys else inner
+                 for key, inner in entry.items()} if isinstance(entry, dict) else entry for entry in value]
+    return value
+
+
+def _known(value: Any, spec: Spec) -> Any:
+    if isinstance(spec, Entries) and isinstance(value, list):
+        return [{key: _known(inner, spec.keys[key]) for key, inner in entry.items() if key in spec.keys}
+                if isinstance(entry, dict) else entry for entry in value]
+    return value
+
+
+def _check_known(problems: Problems, field: str, value: dict[str, Any], keys: Mapping[str, Spec]) -> None:
+    for key, inner in value.items():
+        spec = keys.get(key)
+        if spec is None:
+            problems.add(f"{field}.{key}", f"unknown key; known here: {', '.join(keys)}")
+        elif isinstance(spec, Entries) and isinstance(inner, list):
+            for index, entry in enumerate(inner):
+                if isinstance(entry, dict):
+                    _check_known(problems, f"{field}.{key}.{index}", entry, spec.keys)
 
 
 class Problems:
@@ -56,12 +109,27 @@ class ItemType(ABC):
     supports_partial_credit: ClassVar[bool] = False
     #: How answers are scored when the item's scoring names no method.
     default_method: ClassVar[str] = "all_or_nothing"
+    #: Every key this type's content may have, and what it holds; any other key is refused.
+    content_keys: ClassVar[Mapping[str, Spec]] = with_stem()
+
+    def sanitise(self, content: Any) -> Any:
+        """Content with every text a browser renders as markup sanitised (unknown keys as they are: refused)."""
+        if not isinstance(content, dict):
+            return content
+        return {key: _sanitised(value, self.content_keys[key]) if key in self.content_keys else value
+                for key, value in content.items()}
+
+    def known_content(self, content: dict[str, Any]) -> dict[str, Any]:
+        """Content without keys this type does not know (an item stored before they were refused)."""
+        return {key: _known(value, self.content_keys[key]) for key, value in content.items()
+                if key in self.content_keys}
 
     def validate(self, content: dict[str, Any], scoring: dict[str, Any]) -> None:
         """Raises RuleViolation naming every field that breaks this type's rules."""
         problems = Problems()
         if not isinstance(content, dict) or not isinstance(scoring, dict):
             raise RuleViolation("content and scoring must be objects")
+        _check_known(problems, "content", content, self.content_keys)
         check_text(problems, "content.stem", content.get("stem"))
         points = scoring.get("points", 1)
         if isinstance(points, bool) or not isinstance(points, int | float) or not 0 < points <= 100:

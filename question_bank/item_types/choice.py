@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from question_bank.item_types.base import (
+    OPTION,
+    PLAIN,
     ItemType,
     Problems,
     check_bool,
@@ -12,6 +14,7 @@ from question_bank.item_types.base import (
     check_options,
     option_ids,
     require_keys,
+    with_stem,
     wrong_answer,
 )
 
@@ -20,6 +23,7 @@ class SingleChoice(ItemType):
     """One correct option among several."""
 
     name, label = "single_choice", "single-choice"
+    content_keys = with_stem(options=OPTION, shuffle=PLAIN)
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
         ids = check_options(problems, "content.options", content.get("options"))
@@ -40,6 +44,7 @@ class TrueFalseNotGiven(SingleChoice):
     """A statement judged against a text: True / False / Not Given (or just True / False)."""
 
     name, label = "true_false_not_given", "true/false/not given"
+    content_keys = with_stem(options=OPTION, shuffle=PLAIN, variant=PLAIN)
     VARIANTS: ClassVar[dict[str, list[tuple[str, str]]]] = {
         "true_false_not_given": [("TRUE", "True"), ("FALSE", "False"), ("NOT_GIVEN", "Not Given")],
         "true_false": [("TRUE", "True"), ("FALSE", "False")],
@@ -67,6 +72,7 @@ class MultipleResponse(ItemType):
     """Several correct options; partial credit subtracts wrong choices so ticking all earns nothing."""
 
     name, label = "multiple_response", "multiple-response"
+    content_keys = with_stem(options=OPTION, shuffle=PLAIN, min_choices=PLAIN, max_choices=PLAIN)
     supports_partial_credit = True
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
@@ -100,6 +106,7 @@ class Ordering(ItemType):
     """Put options in order; partial credit counts options in their right place."""
 
     name, label = "ordering", "ordering"
+    content_keys = with_stem(options=OPTION, shuffle=PLAIN)
     supports_partial_credit = True
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from question_bank.item_types.base import (
+    PLAIN,
     ItemType,
     Problems,
     check_count,
     check_text,
     require_keys,
     require_text_answer,
+    with_stem,
     wrong_answer,
 )
 
@@ -21,6 +23,7 @@ class Essay(ItemType):
     """A writing task: prompt, word limits and the rubric raters mark it with."""
 
     name, label = "essay", "writing-task"
+    content_keys = with_stem(min_words=PLAIN, max_words=PLAIN)
     rater_scored = True
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
@@ -42,6 +45,7 @@ class Speaking(ItemType):
     """A speaking task: prompt, preparation and response times; the answer is an audio recording."""
 
     name, label = "speaking", "speaking-task"
+    content_keys = with_stem(preparation_seconds=PLAIN, response_seconds=PLAIN)
     rater_scored = True
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:

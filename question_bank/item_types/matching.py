@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from question_bank.item_types.base import (
+    OPTION,
+    PLAIN,
     ItemType,
     Problems,
     check_bool,
     check_options,
     option_ids,
     require_keys,
+    with_stem,
     wrong_answer,
 )
 
@@ -28,6 +31,7 @@ def _pairs(value: Any) -> set[tuple[str, str]] | None:
 
 class Matching(ItemType):
     name, label = "matching", "matching"
+    content_keys = with_stem(sources=OPTION, targets=OPTION, shuffle=PLAIN)
     supports_partial_credit = True
 
     def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:

@@ -6,6 +6,9 @@ from typing import Any
 
 from question_bank.item_types.base import (
     IDENTIFIER,
+    OPTION,
+    PLAIN,
+    Entries,
     ItemType,
     Problems,
     check_count,
@@ -14,6 +17,7 @@ from question_bank.item_types.base import (
     matches_accepted,
     require_keys,
     require_text_answer,
+    with_stem,
     wrong_answer,
 )
 
@@ -49,6 +53,7 @@ class GapFill(ItemType):
     """Typed answers in gaps of a text; each gap has accepted answers and a case rule."""
 
     name, label = "gap_fill", "gap-fill"
+    content_keys = with_stem(gaps=Entries({"id": PLAIN}))
     supports_partial_credit = True
     default_method = "partial"  # one mark per gap unless the item says otherwise
 
@@ -86,6 +91,7 @@ class InlineChoice(ItemType):
     """Drop-down choices in gaps of a text."""
 
     name, label = "inline_choice", "inline-choice"
+    content_keys = with_stem(gaps=Entries({"id": PLAIN, "options": OPTION}))
     supports_partial_credit = True
     default_method = "partial"
 
@@ -121,6 +127,7 @@ class ShortAnswer(ItemType):
     """A short typed answer compared with accepted answers (``*`` is a wildcard), each worth a share."""
 
     name, label = "short_answer", "short-answer"
+    content_keys = with_stem(max_length=PLAIN)
     supports_partial_credit = True
     default_method = "partial"  # a partly right accepted answer earns its share, as in Moodle
 

@@ -255,8 +255,7 @@ def test_of_two_enemies_on_one_passage_only_the_first_joins_the_pool(api_as, cal
     passage = bank.create_stimulus(db_session, actor=author.as_actor(), title="Notice", body="<p>Canteen news.</p>")
     twins = []
     for _ in range(2):
-        item = factory.approved_item(author, reviewer, **single_choice_spec(skill="grammar"))
-        item.stimulus_id = passage.id
+        item = factory.approved_item(author, reviewer, **single_choice_spec(skill="grammar"), stimulus_id=passage.id)
         set_irt_parameters(db_session, item_version_id=item.current_version_id,
                            parameters=IrtParameters(model="2pl", a=1.2, b=0.0), calibrated_at=None)
         twins.append(item)

@@ -221,3 +221,10 @@ def test_a_levelpath_export_with_near_silent_audio_imports_again(author, app, db
     response = upload(author, package, "export.zip")
     assert response.status_code == 200, response.json
     assert {e["status"] for e in response.json["entries"]} == {"unchanged"}, response.json
+    # the passage, which has no identifier of its own, is known again by the name the export gave it
+    # (stimulus-<id>): no second copy of it, and so no new version of the item pointing at the copy
+    from question_bank.models import ItemVersion, Stimulus
+
+    assert db_session.scalar(select(func.count()).select_from(Stimulus)) == 1
+    assert db_session.scalar(select(func.count()).select_from(ItemVersion)
+                             .where(ItemVersion.item_id == item.json["id"])) == 1

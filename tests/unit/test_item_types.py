@@ -268,3 +268,45 @@ def test_values_of_the_wrong_type_are_named(name, content_change, scoring_change
     with pytest.raises(RuleViolation) as error:
         item_types.get(name).validate({**content, **content_change}, {**scoring, **scoring_change})
     assert field in error.value.errors, error.value.errors
+
+
+def _with_extras(value, marker):
+    """A copy of content with an unknown key (holding ``marker``) added to it and to every object inside it."""
+    if isinstance(value, dict):
+        return {**{key: _with_extras(inner, marker) for key, inner in value.items()}, "onload": marker}
+    if isinstance(value, list):
+        return [_with_extras(inner, marker) for inner in value]
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_unknown_content_keys_at_any_depth_are_named_and_left_out_of_known_content(name):
+    content, scoring = VALID[name]
+    tainted = _with_extras(content, "<script>alert(1)</script>")
+    kind = item_types.get(name)
+    with pytest.raises(RuleViolation) as error:
+        kind.validate(tainted, scoring)
+    assert "content.onload" in error.value.errors
+    for key, value in content.items():
+        for index, entry in enumerate(value if isinstance(value, list) else []):
+            assert f"content.{key}.{index}.onload" in error.value.errors
+            for inner, nested in entry.items():
+                for position in range(len(nested) if isinstance(nested, list) else 0):
+                    assert f"content.{key}.{index}.{inner}.{position}.onload" in error.value.errors
+    assert kind.known_content(tainted) == content
+    kind.validate(kind.known_content(tainted), scoring)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_every_markup_text_of_a_type_is_sanitised_and_nothing_else_changes(name):
+    content, _scoring = VALID[name]
+
+    def added(value, addition, key=""):
+        if isinstance(value, dict):
+            return {k: added(v, addition, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [added(v, addition, key) for v in value]
+        return value + addition if key in {"stem", "text"} else value
+
+    sanitised = item_types.get(name).sanitise(added(content, '<script>x()</script><b onclick="y()">!</b>'))
+    assert sanitised == added(content, "<b>!</b>")

@@ -342,6 +342,7 @@ def _apply_record(draft: Draft, record: dict[str, Any], content: dict[str, Any],
     defaults = record.get("defaults")
     if isinstance(defaults, list):
         spell_out(draft.type, content, scoring, (d for d in defaults if isinstance(d, str)))
+    kind = item_types.get(draft.type)
     for section, target, structural in (("content", content, STRUCTURAL_CONTENT),
                                         ("scoring", scoring, STRUCTURAL_SCORING)):
         changes = record.get(section)
@@ -350,6 +351,9 @@ def _apply_record(draft: Draft, record: dict[str, Any], content: dict[str, Any],
         for key, value in changes.items():
             if key in structural:
                 notes.append(f"ignored {section}.{key} in the LevelPath record: the question itself says it")
+            elif section == "content" and key not in kind.content_keys:
+                notes.append(f"ignored {section}.{key} in the LevelPath record: a LevelPath {kind.label} item "
+                             "has no such field")
             elif not isinstance(value, SCALARS):
                 notes.append(f"ignored {section}.{key} in the LevelPath record: LevelPath writes only plain values")
             elif value is None:

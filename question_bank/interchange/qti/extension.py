@@ -153,7 +153,22 @@ def stated_defaults(item: ExportableItem) -> str:
                     for path, value in _stated(item.content, item.scoring, item.type))
 
 
-def restore_defaults(content: dict[str, Any], scoring: dict[str, Any], stated: str) -> None:
+def _restorable(path: str, value: Any, type_name: str) -> bool:
+    """What ``stated_defaults`` can write for this type: a known key with its default value. Anything else is
+    foreign data (a key the type does not know, markup where a flag belongs) and is not restored."""
+    keys = path.split("/")
+    defaults = _defaults(type_name)
+    if path in defaults:
+        default = defaults[path]
+        return value == default and isinstance(value, bool) == isinstance(default, bool) \
+            and (keys[0] != "content" or keys[1] in item_types.get(type_name).content_keys)
+    if len(keys) == 4 and (keys[0], keys[1], keys[3]) == ("scoring", "gaps", "case_sensitive"):
+        return value is False
+    return len(keys) == 4 and (keys[0], keys[1], keys[3]) == ("scoring", "accepted", "fraction") \
+        and value == 1 and not isinstance(value, bool)
+
+
+def restore_defaults(content: dict[str, Any], scoring: dict[str, Any], stated: str, type_name: str) -> None:
     """Put back the keys ``stated_defaults`` recorded (in place); unknown paths are ignored."""
     for token in stated.split():
         path, _, raw = token.partition("=")
@@ -161,6 +176,8 @@ def restore_defaults(content: dict[str, Any], scoring: dict[str, Any], stated: s
             value = json.loads(raw)
         except ValueError:
             value = raw  # strings (method and variant names) are written bare
+        if not _restorable(path, value, type_name):
+            continue
         keys = path.split("/")
         target: Any = {"content": content, "scoring": scoring}.get(keys[0])
         for key in keys[1:-1]:

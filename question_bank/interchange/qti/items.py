@@ -194,7 +194,7 @@ class ItemReader:
         if points is not None and points != 1:
             scoring["points"] = points
         if self.levelpath and stem_box is not None:
-            restore_defaults(content, scoring, stem_box.get("data-lp-defaults") or "")
+            restore_defaults(content, scoring, stem_box.get("data-lp-defaults") or "", type_name)
         stimulus = self._stimulus()  # before validating: a hostile stimulus refuses the item whatever else
         try:
             item_types.get(type_name).validate(content, scoring)
