@@ -185,6 +185,33 @@ class AnswerRequest(Base):
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
 
 
+class RecordingPlay(Base):
+    """One play of a recording shown in an attempt (a listening passage's audio), counted against its
+    stimulus's ``max_plays``. The candidate streams it through a short-lived token, of which only the
+    hash is kept (assessment.plays)."""
+
+    __tablename__ = "recording_plays"
+    __table_args__ = (
+        # Counted under the attempt's row lock; the constraint is the database's own guard that a play's
+        # number is taken once, so no limit can be passed by two requests at once.
+        UniqueConstraint("attempt_id", "stimulus_id", "number"),
+        UniqueConstraint("attempt_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    stimulus_id: Mapped[int] = mapped_column(ForeignKey("stimuli.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the first play of this recording in this attempt
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the play URL's token
+    # Sectioned exams: the index of the section running when the play started; it ends with that section.
+    section: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The client's Idempotency-Key: a retried request (its answer lost on the way) gets this play again, with
+    # a fresh token, instead of using up another of the few plays allowed.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+
+
 class AssessedLevel(Base):
     """A level a person holds on the 6-level framework, and what it rests on."""
 

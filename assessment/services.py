@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from assessment import adaptive, answer_requests, policies, sections
+from assessment import adaptive, answer_requests, plays, policies, sections
 from assessment.models import (
     AnswerRequest,
     Attempt,
@@ -60,7 +60,7 @@ __all__ = [
     "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SavedAnswer", "SectionDraft", "TestDraft", "TimeUp",
     "close_expired_attempts", "close_if_time_is_up", "create_test", "delivered_items", "finish_section",
     "get_attempt_for", "get_result_for", "get_test", "get_test_for", "list_tests", "publish_test",
-    "record_section_score", "save_response", "settle_rated_sections", "start_attempt",
+    "record_section_score", "save_response", "settle_rated_sections", "start_attempt", "start_play",
     "submit_attempt",
 ]
 
@@ -235,7 +235,8 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
                  for entry in attempt.administered if entry.item_version_id not in answers]
     else:
         pairs = [(entry.position, GivenItem.of(entry.item_version)) for entry in attempt.test.entries]
-    stimuli = _stimuli_of(session, attempt.test, {item.stimulus_id for _, item in pairs} - {None})
+    stimuli = plays.with_plays_left(session, attempt.id, _stimuli_of(
+        session, attempt.test, {item.stimulus_id for _, item in pairs} - {None}))
     return [DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=item.content,
                           answer=answers.get(item.item_version_id), stimulus=stimuli.get(item.stimulus_id))
             for position, item in pairs]
@@ -354,6 +355,32 @@ def _check_section_open(attempt: Attempt, position: int) -> None:
         raise Conflict(f"you have finished the {skill} section; its answers can no longer change", section=index)
     if index > current:
         raise Conflict(f"the {skill} section has not started yet", section=index)
+
+
+def start_play(session: Session, *, actor: Actor, attempt_id: int, stimulus_id: int,
+               idempotency_key: str | None = None) -> plays.IssuedPlay:
+    """Start one play of a recording shown in the attempt now (assessment.plays), counted against its limit.
+
+    Only the attempt's candidate, while it is in progress, plays the recordings of the items it shows
+    (a sectioned exam: those of the section running). The attempt's row is locked, so requests made at
+    once are counted one after the other. Raises plays.NoPlaysLeft, TimeUp, Conflict for an attempt that
+    has ended, NotFound for a stimulus the attempt does not show now.
+    """
+    attempt = get_attempt_for(session, actor=actor, attempt_id=attempt_id, for_update=True)
+    if not policies.can_answer_attempt(actor, attempt):
+        raise PermissionDenied("only the candidate can play the recordings of their attempt")
+    if attempt.closed_reason == "time_up":
+        raise TimeUp("time is up: the attempt has ended", deadline=attempt.deadline.isoformat()
+                     if attempt.deadline else None)
+    attempt.ensure_open()
+    shown = next((item.stimulus for item in delivered_items(session, attempt)
+                  if item.stimulus is not None and item.stimulus.id == stimulus_id), None)
+    if shown is None and attempt.test.kind == SECTIONED and any(
+            entry.item_version.stimulus_id == stimulus_id for entry in attempt.test.entries):
+        raise Conflict(f"stimulus {stimulus_id} belongs to a section that is not running", field="stimulus_id")
+    if shown is None:
+        raise NotFound(f"stimulus {stimulus_id} is not shown in this attempt now", field="stimulus_id")
+    return plays.record_play(session, attempt, shown, idempotency_key)
 
 
 def check_recording(session: Session, sha256: Any) -> None:

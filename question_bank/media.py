@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import Actor, Role, User
 from core.errors import NotFound, PermissionDenied, RuleViolation
-from question_bank.models import MediaObject
-from question_bank.policies import can_add_media, can_fetch_media
+from question_bank.models import MediaObject, Stimulus
+from question_bank.policies import can_add_media, can_fetch_media, can_hear_recordings_at_will
 
 MEDIA_URL_PREFIX = "/api/v1/media/"
 
@@ -137,13 +139,37 @@ def get_media(session: Session, sha256: str) -> MediaObject:
 
 
 def get_media_for(session: Session, *, actor: Actor, sha256: str) -> MediaObject:
-    """A media file the actor may fetch. Raises NotFound, also for a recording they may not hear."""
+    """A media file the actor may fetch. Raises NotFound, also for a recording they may not hear (another
+    candidate's answer; a recording with a play limit, which candidates play through their attempt)."""
     media = get_media(session, sha256)
     creator = session.get(User, media.created_by) if media.created_by is not None else None
     in_the_bank = creator is None or creator.as_actor().has(Role.AUTHOR)
-    if not can_fetch_media(actor, created_by=media.created_by, in_the_bank=in_the_bank):
+    play_limited = (media.created_by != actor.id and not can_hear_recordings_at_will(actor)
+                    and is_play_limited(session, media))
+    if not can_fetch_media(actor, created_by=media.created_by, in_the_bank=in_the_bank, play_limited=play_limited):
         raise NotFound("no such media file", field="sha256")
     return media
+
+
+def is_playable(media: MediaObject) -> bool:
+    """Audio and video are played (and a play limit counts them); images are only seen."""
+    return media.mime_type.startswith(("audio/", "video/"))
+
+
+def is_play_limited(session: Session, media: MediaObject) -> bool:
+    """Whether the file is the recording of a stimulus with a play limit (``max_plays``)."""
+    if not is_playable(media):
+        return False
+    return session.scalar(select(Stimulus.id).where(
+        Stimulus.max_plays.is_not(None), Stimulus.body.contains(media_url(media.sha256))).limit(1)) is not None
+
+
+_MEDIA_REFERENCE = re.compile(re.escape(MEDIA_URL_PREFIX) + r"([0-9a-f]{64})")
+
+
+def media_in(body: str) -> list[str]:
+    """The hashes of the media files a sanitised body refers to, in order, each once."""
+    return list(dict.fromkeys(_MEDIA_REFERENCE.findall(body)))
 
 
 def media_url(sha256: str) -> str:

@@ -17,10 +17,21 @@ def can_add_media(actor: Actor) -> bool:
     return actor.has(Role.AUTHOR, Role.CANDIDATE)
 
 
-def can_fetch_media(actor: Actor, *, created_by: int | None, in_the_bank: bool) -> bool:
+def can_fetch_media(actor: Actor, *, created_by: int | None, in_the_bank: bool, play_limited: bool = False) -> bool:
     """Item media serve every signed-in user (candidates hear and see them during tests); a candidate's
-    recorded answer serves its maker, the raters and test administrators only."""
-    return in_the_bank or created_by == actor.id or actor.has(Role.RATER, Role.SENIOR_RATER, Role.TEST_ADMIN)
+    recorded answer serves its maker, the raters and test administrators only. A recording with a play
+    limit (``play_limited``) is exam content: only those who hear it at will fetch it by its hash,
+    candidates play it through their attempt (assessment.plays)."""
+    if created_by == actor.id:
+        return True
+    if play_limited and not can_hear_recordings_at_will(actor):
+        return False
+    return in_the_bank or actor.has(Role.RATER, Role.SENIOR_RATER, Role.TEST_ADMIN)
+
+
+def can_hear_recordings_at_will(actor: Actor) -> bool:
+    """Examiners, raters and test administrators hear a recording with a play limit as often as they like."""
+    return actor.has(Role.AUTHOR, Role.REVIEWER, Role.RATER, Role.SENIOR_RATER, Role.TEST_ADMIN)
 
 
 def can_read_bank(actor: Actor) -> bool:

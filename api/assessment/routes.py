@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request, send_file
 from flask.views import MethodView
 
 from core.accounts import Role
@@ -10,6 +10,8 @@ from api.assessment.schemas import (
     AssemblyReportSchema,
     AttemptSchema,
     FormRequestSchema,
+    PlayRequestSchema,
+    PlaySchema,
     ResponseSchema,
     ResultSchema,
     SectionScoreSchema,
@@ -17,9 +19,10 @@ from api.assessment.schemas import (
     TestSchema,
 )
 from api.auth import current_actor
+from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 from api.schemas import Blueprint
 from api.db import db_session
-from assessment import forms, policies, sections, services
+from assessment import forms, plays, policies, sections, services
 from assessment.models import Attempt
 from assessment.sections import SECTIONED
 from assessment.services import TestDraft
@@ -39,6 +42,10 @@ def idempotency_key() -> str | None:
 
 
 blp = Blueprint("tests", __name__, url_prefix="/api/v1", description="Tests, attempts and results")
+
+
+def _problem(status: int, description: str):
+    return blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE, description=description)
 
 
 def _attempt_view(attempt: Attempt) -> dict:
@@ -177,6 +184,40 @@ class FinishSection(MethodView):
         """
         return _attempt_view(services.finish_section(db_session(), actor=current_actor(), attempt_id=attempt_id,
                                                      index=index))
+
+
+@blp.route("/attempts/<int:attempt_id>/plays")
+class AttemptPlays(MethodView):
+    @allow(roles(Role.CANDIDATE))
+    @blp.arguments(PlayRequestSchema)
+    @blp.response(201, PlaySchema)
+    @_problem(409, "`no-plays-left`: every play the recording allows is used (`max_plays`, `plays_used`); "
+                   "or the attempt or the recording's section is over")
+    @blp.doc(parameters=[IDEMPOTENCY_KEY])
+    def post(self, data, attempt_id):
+        """Play a recording shown in the attempt now: the play counts at once against its `max_plays`
+        (409 `no-plays-left` when none is left) and its URLs stream the recording, range requests
+        included, until it expires. Candidates cannot fetch such a recording at /api/v1/media. A retry with
+        the same Idempotency-Key gets the same play again, with new URLs, and uses up no other."""
+        return services.start_play(db_session(), actor=current_actor(), attempt_id=attempt_id,
+                                   stimulus_id=data["stimulus_id"], idempotency_key=idempotency_key())
+
+
+@blp.route("/plays/<string:token>/<string:sha256>")
+class PlayStream(MethodView):
+    @allow(roles(Role.CANDIDATE))
+    @blp.response(200, description="The recording, with range requests (206), never cached")
+    @_problem(404, "No such play for this candidate (an unknown or another candidate's token), or a file that "
+                   "is not the play's recording")
+    @_problem(410, "The play has ended: its time, its attempt or its section is over")
+    def get(self, token, sha256):
+        """Stream a play's recording while the play lasts (the attempt's candidate, signed in)."""
+        stored = plays.media_of_play(db_session(), actor=current_actor(), token=token, sha256=sha256)
+        store = current_app.extensions["levelpath.media"]
+        response = send_file(store.path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
+                             etag=stored.sha256, max_age=None)
+        response.headers["Cache-Control"] = "private, no-store"  # a play is heard, not kept for replaying
+        return response
 
 
 @blp.route("/attempts/<int:attempt_id>/sections/<string:skill>/score")

@@ -178,6 +178,14 @@ class ShownStimulusSchema(ma.Schema):
         "description": "how often the candidate may play its recording; null: no limit"})
 
 
+class AttemptStimulusSchema(ShownStimulusSchema):
+    """The stimulus as shown in an attempt: with the plays of its recording the candidate has left."""
+
+    plays_left = ma.fields.Integer(allow_none=True, metadata={
+        "description": "how many more times the candidate may play its recording in this attempt "
+                       "(POST /api/v1/attempts/{attempt_id}/plays); null: no limit"})
+
+
 class DeliveredItemSchema(ma.Schema):
     """An item as the candidate sees it: content only, never keys or parameters."""
 
@@ -186,8 +194,40 @@ class DeliveredItemSchema(ma.Schema):
     skill = ma.fields.String()
     content = ma.fields.Dict()
     answer = ma.fields.Dict(allow_none=True)
-    stimulus = ma.fields.Nested(ShownStimulusSchema, allow_none=True, metadata={
+    stimulus = ma.fields.Nested(AttemptStimulusSchema, allow_none=True, metadata={
         "description": "the passage or recording to read or hear with the item; null when it has none"})
+
+
+class PlayRequestSchema(StrictSchema):
+    stimulus_id = Id(required=True, metadata={
+        "description": "the stimulus (a recording) shown with an item of the attempt, now"})
+
+
+class PlaySourceSchema(ma.Schema):
+    sha256 = ma.fields.String()
+    mime_type = ma.fields.String()
+    url = ma.fields.String(metadata={"description": "where this play streams the file (range requests "
+                                                    "welcome) until it expires"})
+
+
+class PlaySchema(ma.Schema):
+    """One play of a recording in an attempt; its URLs stream the recording until ``expires_at``."""
+
+    stimulus_id = ma.fields.Integer(attribute="play.stimulus_id")
+    number = ma.fields.Integer(attribute="play.number", metadata={
+        "description": "which play of this recording in the attempt this is (1: the first)"})
+    max_plays = ma.fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
+    plays_left = ma.fields.Integer(allow_none=True, metadata={
+        "description": "plays left after this one; null: no limit"})
+    started_at = ma.fields.DateTime(attribute="play.started_at")
+    expires_at = ma.fields.DateTime(attribute="play.expires_at", metadata={
+        "description": "the play's URLs stream until then (at most 10 minutes, never past the attempt's "
+                       "or the section's end)"})
+    url = ma.fields.Function(lambda issued: issued.sources[0].url, metadata={
+        "description": "the recording's first file, for an <audio src>; sent with the signed-in candidate's "
+                       "credentials (the browser session's cookie does)"})
+    sources = ma.fields.List(ma.fields.Nested(PlaySourceSchema), metadata={
+        "description": "every file of the recording (e.g. Ogg and MP3 of one talk), for <source> elements"})
 
 
 class AttemptSchema(ma.Schema):

@@ -101,7 +101,8 @@ class ItemById(MethodView):
     @blp.response(200, ItemSchema)
     @blp.doc(parameters=[IF_MATCH])
     def patch(self, data, item_id):
-        """Edit an item; changed content becomes a new version. A stale If-Match gets 412."""
+        """Edit an item; changed content or classification (skill, level) becomes a new version. A stale If-Match
+        gets 412."""
         if "tags" in data:
             data["tags"] = tuple(data["tags"])
         item = services.update_item(db_session(), actor=current_actor(), item_id=item_id,
@@ -258,12 +259,17 @@ class MediaDownload(MethodView):
     @blp.response(200, description="The file, with range requests for streaming")
     def get(self, sha256):
         """Stream a media file: item media to anyone signed in, a recorded answer to its maker, raters and
-        test administrators."""
+        test administrators. A recording with a play limit serves examiners, raters and test administrators
+        only: candidates play it through their attempt (`POST /api/v1/attempts/{attempt_id}/plays`)."""
         stored = media.get_media_for(db_session(), actor=current_actor(), sha256=sha256)
         if not media_store().path_for(stored.sha256).is_file():  # e.g. a certificate document, kept apart
             raise NotFound("no such media file", field="sha256")
-        return send_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
-                         max_age=86400, etag=stored.sha256)
+        response = send_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
+                             max_age=86400, etag=stored.sha256)
+        # Who may fetch a file depends on who asks: no shared cache may hand one person's copy to another.
+        response.cache_control.public = False
+        response.cache_control.private = True
+        return response
 
 
 @blp.route("/audit")

@@ -32,9 +32,10 @@ def test_a_fixed_test_shows_each_item_with_its_passage_or_recording(api_as, fact
     assert started.status_code == 201, started.json
     shown = {item["position"]: item["stimulus"] for item in started.json["items"]}
     assert shown[1] == {"id": recording.id, "kind": "audio", "title": "Phone message",
-                        "body": '<audio src="/api/v1/media/abc"></audio>', "max_plays": 2}
+                        "body": '<audio src="/api/v1/media/abc"></audio>', "max_plays": 2, "plays_left": 2}
     assert shown[2] == shown[3] == {"id": passage.id, "kind": "passage", "title": "Canteen notice",
-                                    "body": "<p>The canteen closes at two on Fridays.</p>", "max_plays": None}
+                                    "body": "<p>The canteen closes at two on Fridays.</p>", "max_plays": None,
+                                    "plays_left": None}
     assert shown[4] is None
     again = candidate.get(f"/api/v1/attempts/{started.json['id']}")
     assert [item["stimulus"] for item in again.json["items"]] == [shown[1], shown[2], shown[3], None]
