@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -26,6 +27,7 @@ from sqlalchemy.schema import sort_tables_and_constraints
 from sqlalchemy.types import Date, DateTime, LargeBinary, Numeric
 
 from api.migrations import upgrade_database
+from assessment.rating.models import score_text
 from core.db import UtcDateTime
 from migrations.models import all_models
 
@@ -54,6 +56,8 @@ def _encode(column: Column, value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Fraction):  # an exact rating score (ExactScore): its stored text, read back by the column
+        return score_text(value)
     if isinstance(value, bytes | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value

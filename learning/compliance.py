@@ -29,6 +29,7 @@ from core.accounts.types import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.units import subtrees_of_codes
 from learning import organisation, policies
+from learning.leadership_roles import LeadershipLadder
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
 from learning.staff import LANGUAGE_CODE
@@ -198,6 +199,19 @@ class ComplianceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class UnrecognisedRole:
+    """A person the report counts whose stored ``leadership_role`` names no rung of the ladder (a value stored
+    before roles were checked, kept by migration a065aa92f44d): no cohort that counts leaders counts them
+    until HR corrects it."""
+
+    staff_id: int
+    staff_number: str | None
+    full_name: str
+    unit: str  # the unit's code
+    leadership_role: str
+
+
+@dataclass(frozen=True, slots=True)
 class ComplianceReport:
     deadline: date
     as_of: date
@@ -205,6 +219,7 @@ class ComplianceReport:
     recent_months: int
     rows: list[ComplianceRow]  # per unit and cohort, then the ALL rollups
     groups: list[ComplianceRow] = field(default_factory=list)  # rolled up per unit group (unit = group name)
+    unrecognised_leadership_roles: list[UnrecognisedRole] = field(default_factory=list)
 
     @property
     def unit_rows(self) -> list[ComplianceRow]:
@@ -266,7 +281,23 @@ def build_compliance_report(session: Session, *, deadline: date, as_of: date | N
     groups = [rollup(group, name, group) for group in sorted({g for g, _ in totals if g != ALL})
               for name in names if (group, name) in totals]
     return ComplianceReport(deadline=deadline, as_of=as_of, required_level=rules.required_level,
-                            recent_months=rules.recent_months, rows=rows, groups=groups)
+                            recent_months=rules.recent_months, rows=rows, groups=groups,
+                            unrecognised_leadership_roles=unrecognised_roles(session, rules, unit_ids=unit_ids))
+
+
+def unrecognised_roles(session: Session, rules: ComplianceRules, *,
+                       unit_ids: set[int] | None = None) -> list[UnrecognisedRole]:
+    """The people in the targets' scope (of ``unit_ids``; None: all) whose leadership role is off the ladder."""
+    query = (select(StaffMember.id, StaffMember.staff_number, StaffMember.full_name, Unit.code,
+                    StaffMember.leadership_role)
+             .join(Unit, Unit.id == StaffMember.unit_id)
+             .where(*_scope_conditions(rules), StaffMember.leadership_role.is_not(None),
+                    StaffMember.leadership_role.not_in(LeadershipLadder.load().roles))
+             .order_by(Unit.code, StaffMember.full_name, StaffMember.id))
+    if unit_ids is not None:
+        query = query.where(StaffMember.unit_id.in_(unit_ids))
+    return [UnrecognisedRole(staff_id=staff_id, staff_number=number, full_name=name, unit=code, leadership_role=role)
+            for staff_id, number, name, code, role in session.execute(query)]
 
 
 # ---- people and their best level -------------------------------------------------------------------------------

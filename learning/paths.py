@@ -16,7 +16,8 @@ that meets the requirement still closes the path: the requirement is the languag
 
 Enrolments: the seats a person holds are fixed points of their plan. Taking or dropping a seat re-plans the
 path at once around the seats held (the steps after a seat move after it, a prerequisite stays before the
-course needing it); a refresh does the same when the steps no longer match the seats (``_steps_out_of_date``).
+course needing it); a refresh does the same when the steps no longer match the seats, or a planned step's
+offering can no longer be joined (it filled up, started or was cancelled since): ``_steps_out_of_date``.
 Steps completed on the path stay on it, first, while the plan still covers them. Taking, dropping and
 completing seats: learning.enrolments.
 """
@@ -219,23 +220,39 @@ def seats_held(session: Session, staff_id: int) -> tuple[dict[str, Enrolment], d
 
 def _steps_out_of_date(session: Session, staff: StaffMember, path: LearningPath) -> bool:
     """True when the path's steps no longer match the person's seats (a seat taken, moved or dropped since
-    it was planned) or break their own order (a planned step starting before the step ahead of it ends)."""
+    it was planned), break their own order (a planned step starting before the step ahead of it ends), or
+    plan a course in an offering the person can no longer join (full, started or cancelled since)."""
     completed, held = seats_held(session, staff.id)
     seats = {e.offering.course_id: e for e in (*completed.values(), *held.values())}
+    closed = _closed_offerings(session, [step.offering_id for step in path.steps
+                                         if step.offering_id is not None and step.course_id not in seats])
     previous_end: date | None = None
     for step in path.steps:
         seat = seats.get(step.course_id)
-        if seat is not None:
+        if seat is not None:  # a seat held stays, even in an offering that has started or filled up since
             if (step.enrolment_id, step.offering_id, step.status, step.starts_on, step.ends_on) != (
                     seat.id, seat.offering_id, seat.status, seat.offering.starts_on, seat.offering.ends_on):
                 return True
         elif step.enrolment_id is not None or step.status != StepStatus.PLANNED:
             return True  # the seat it counted on was dropped
-        elif previous_end is not None and step.starts_on is not None and step.starts_on <= previous_end:
+        elif step.offering_id in closed or (  # can no longer be joined, or starts before the step ahead ends
+                previous_end is not None and step.starts_on is not None and step.starts_on <= previous_end):
             return True
         if step.ends_on is not None and step.status != StepStatus.COMPLETED:
             previous_end = max(previous_end, step.ends_on) if previous_end else step.ends_on
     return False
+
+
+def _closed_offerings(session: Session, offering_ids: list[int]) -> set[int]:
+    """Those of the offerings a planned step could no longer take a seat in, as planning sees them: started
+    (before today), cancelled, or with every seat taken."""
+    if not offering_ids:
+        return set()
+    offerings = list(session.scalars(select(CourseOffering).where(CourseOffering.id.in_(set(offering_ids)))))
+    taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
+    today = clock.day_in_vietnam()
+    return {o.id for o in offerings
+            if o.starts_on < today or o.cancelled_at is not None or taken.get(o.id, 0) >= o.seats}
 
 
 def _course_spec(course: Course) -> planner.CourseSpec:

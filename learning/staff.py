@@ -176,11 +176,20 @@ def ensure_account_free(session: Session, *, member: StaffMember, account: User 
 def link_new_account(session: Session, *, staff_number: str, account: User) -> StaffMember:
     """Link a just-created account to the staff record with ``staff_number`` (``levelpath users create``).
 
-    Raises NotFound (no such record), Conflict (the record has an account already).
+    The account is of the record's unit: one created without a unit takes it (for HR, the unit is the scope it
+    sees: without one it would see every unit), and one created with another unit is refused rather than
+    given a scope its staff record does not support.
+    Raises NotFound (no such record), Conflict (the record has an account already), RuleViolation (another unit).
     """
     member = session.scalar(select(StaffMember).where(StaffMember.staff_number == staff_number))
     if member is None:
         raise NotFound(f"no staff member with staff number {staff_number!r}", field="staff_number")
+    if account.unit_id is None:
+        account.unit_id = member.unit_id
+    elif account.unit_id != member.unit_id:
+        raise RuleViolation(f"staff member {staff_number!r} belongs to unit {member.unit.code} "
+                            f"({member.unit.name}), not the account's unit: give that unit, or none to take it "
+                            "from the staff record", field="unit")
     if member.user_id is not None and member.user_id != account.id:
         raise Conflict(f"staff member {staff_number!r} is linked to another account already; unlink it first",
                        field="staff_number")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
+from typing import ClassVar
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -64,12 +66,41 @@ class MarkSchema(StrictSchema):
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
 
 
+class ExactScoreField(ma.fields.Float):
+    """A score kept exact: a JSON number is read as the decimal it is written as (5.7 is 57/10, not the binary
+    float nearest to it), a string as a decimal or a fraction ("5.7", "17/3"); dumped, as every exact score is
+    here, as the nearest number."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Not a valid score: a number, or a string holding a decimal or a fraction such as \"17/3\"."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int):
+            return Fraction(value)
+        if isinstance(value, float):  # json made it a float: its shortest repr is the number as written (up to
+            # 15 significant digits; a score with more than a float holds is sent as a string)
+            if not math.isfinite(value):
+                raise self.make_error("special")
+            return Fraction(repr(value))
+        if isinstance(value, str) and len(value) <= 100:
+            try:
+                return Fraction(value.strip())
+            except (ValueError, ZeroDivisionError):
+                pass
+        raise self.make_error("invalid")
+
+
 class BenchmarkSchema(StrictSchema):
     id = ma.fields.Integer(dump_only=True)
     item_id = Id(required=True, load_only=True)
     item_version_id = ma.fields.Integer(dump_only=True)
     answer = ma.fields.Dict(required=True)
-    agreed_score = ma.fields.Float(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10))
+    agreed_score = ExactScoreField(required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=10),
+                                   metadata={"description": "0-10, kept exact: a number, or a string holding a "
+                                                            "decimal or a fraction (\"17/3\"); shown as the "
+                                                            "nearest number"})
 
 
 class RatingRecordSchema(ma.Schema):

@@ -155,7 +155,8 @@ def users() -> None:
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--role", "roles", required=True, multiple=True,
               help="candidate, author, reviewer, rater, test_admin, hr or admin; repeat for several.")
-@click.option("--unit", default=None, help="Unit id or code the account belongs to (HR: its scope).")
+@click.option("--unit", default=None, help="Unit id or code the account belongs to (HR: its scope). With "
+                                          "--staff-number: the staff record's unit, which it defaults to.")
 @click.option("--full-name", default="", help="Default with --staff-number: the staff member's name.")
 @click.option("--staff-number", default=None,
               help="Link the account to the staff record with this staff number: that person's levels, path "
@@ -181,7 +182,8 @@ def create_user(username: str, password: str, roles: tuple[str, ...], unit: str 
                                     roles=[Role(r) for r in wanted], unit_id=unit_id, full_name=full_name)
         member = link_new_account(session, staff_number=staff_number, account=user) if staff_number else None
         click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}"
-                   + (f", linked to staff member {member.staff_number} ({member.full_name})" if member else ""))
+                   + (f", linked to staff member {member.staff_number} ({member.full_name}) of unit "
+                      f"{member.unit.code}" + ("" if unit else " (from the staff record)") if member else ""))
 
 
 @users.command("token")

@@ -37,6 +37,7 @@ def compliance(deadline, output: str, out: Path | None, as_of, unit: str | None)
         # The command line runs with organisation-wide HR rights, or a unit's when --unit is given.
         actor = Actor(id=0, roles=frozenset({Role.HR}), unit_id=unit_id)
         result = compliance_report(session, actor=actor, deadline=_day(deadline), as_of=_day(as_of))
+    _warn_unrecognised_roles(result)
     if output == "xlsx":
         out.write_bytes(compliance_export.to_xlsx(result))
         click.echo(f"wrote {out}")
@@ -47,6 +48,18 @@ def compliance(deadline, output: str, out: Path | None, as_of, unit: str | None)
     else:
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}")
+
+
+def _warn_unrecognised_roles(result) -> None:
+    """On stderr, whatever the format: the people no leadership cohort counts until HR corrects their role."""
+    people = result.unrecognised_leadership_roles
+    if people:
+        click.echo(f"note: {len(people)} {'people have' if len(people) != 1 else 'person has'} a leadership role "
+                   "that names no rung of the ladder; no cohort that counts leaders counts them until it is "
+                   "corrected:", err=True)
+        for person in people:
+            click.echo(f"  {person.unit} {person.staff_number or '-'} {person.full_name}: {person.leadership_role!r}",
+                       err=True)
 
 
 def _day(value) -> date | None:

@@ -40,6 +40,14 @@ class ComplianceRowSchema(ma.Schema):
     on_track = ma.fields.Boolean()
 
 
+class UnrecognisedRoleSchema(ma.Schema):
+    staff_id = ma.fields.Integer()
+    staff_number = ma.fields.String(allow_none=True)
+    full_name = ma.fields.String()
+    unit = ma.fields.String(metadata={"description": "The unit's code"})
+    leadership_role = ma.fields.String(metadata={"description": "As stored, naming no rung of the ladder"})
+
+
 class ComplianceReportSchema(ma.Schema):
     deadline = ma.fields.Date()
     as_of = ma.fields.Date()
@@ -47,6 +55,9 @@ class ComplianceReportSchema(ma.Schema):
     recent_months = ma.fields.Integer()
     rows = ma.fields.List(ma.fields.Nested(ComplianceRowSchema))
     groups = ma.fields.List(ma.fields.Nested(ComplianceRowSchema))
+    unrecognised_leadership_roles = ma.fields.List(ma.fields.Nested(UnrecognisedRoleSchema), metadata={
+        "description": "People counted here whose leadership role (stored before roles were checked) names no "
+                       "rung of the ladder: no cohort that counts leaders counts them until it is corrected"})
 
 
 class PeopleLevelsQueryArgsSchema(StrictSchema):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -30,6 +30,9 @@ def score_text(value: Fraction) -> str:
         return format((Decimal(value.numerator) / value.denominator).normalize(), "f")
 
 
+SCORE_TEXT_LENGTH = 40  # room for any mean of rubric scores; a typed score with more digits is refused
+
+
 class ExactScore(TypeDecorator[Fraction]):
     """A score kept exact on every database, as ``score_text`` writes it.
 
@@ -38,7 +41,7 @@ class ExactScore(TypeDecorator[Fraction]):
     5.25 rounded down to 5.0. Neither SQLite nor a NUMERIC column holds a third exactly; text does.
     """
 
-    impl = String(40)
+    impl = String(SCORE_TEXT_LENGTH)
     cache_ok = True
 
     def process_bind_param(self, value: Fraction | int | None, dialect: Any) -> str | None:
@@ -95,7 +98,7 @@ class Benchmark(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
     answer: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    agreed_score: Mapped[float] = mapped_column(Float)
+    agreed_score: Mapped[Fraction] = mapped_column(ExactScore)  # exact, as raters' scores (ExactScore)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

@@ -20,10 +20,10 @@ from core.accounts import Actor, Role
 from core.errors import PermissionDenied
 
 
-def _on_scale(value: Fraction | float) -> float:
-    """Scores (exact means of criteria and of raters; a benchmark's agreed score) onto the 0.5 grid the agreement
-    statistics count in."""
-    return float(round_half_up_to_half(Fraction(str(value)) if isinstance(value, float) else value))
+def _on_scale(value: Fraction) -> float:
+    """Exact scores (means of criteria and of raters; a benchmark's agreed score) onto the 0.5 grid the agreement
+    statistics count in, rounded half up from their exact value."""
+    return float(round_half_up_to_half(value))
 
 
 def stored_ratings(session: Session) -> list[quality.Rating]:

@@ -36,13 +36,14 @@ from assessment.rating.models import (
     Benchmark,
     MarkingStatus,
     RatedResponse,
+    SCORE_TEXT_LENGTH,
     RatingAssignment,
     Rubric,
     score_text,
 )
 from assessment.results import settle_rated_sections
 from assessment.rules.apply import writing_composite
-from assessment.rules.numbers import round_half_up_to_half
+from assessment.rules.numbers import exact, round_half_up_to_half
 from assessment.scoring import ShownStimulus
 from assessment.sections import sections_of
 from assessment.services import check_recording
@@ -105,7 +106,7 @@ def _rubric_for(session: Session, response: Response) -> Rubric:
     if first is not None:
         return first.rubric
     version = session.get(ItemVersion, response.item_version_id)
-    return rubrics.for_item(session, version.scoring.get("rubric"), version.item.skill or "writing")
+    return rubrics.for_item(session, version.scoring.get("rubric"), version.skill or "writing")
 
 
 def _assign(session: Session, response: Response, round_: int, policy: RatingPolicy) -> RatingAssignment | None:
@@ -139,7 +140,7 @@ def _maybe_benchmark(session: Session, rater: User, policy: RatingPolicy) -> Non
         return
     benchmark = _random.choice(fresh)
     version = session.get(ItemVersion, benchmark.item_version_id)
-    rubric = rubrics.for_item(session, version.scoring.get("rubric"), version.item.skill or "writing")
+    rubric = rubrics.for_item(session, version.scoring.get("rubric"), version.skill or "writing")
     now = clock.now()
     session.add(RatingAssignment(benchmark_id=benchmark.id, rater_id=rater.id, round=1, rubric_id=rubric.id,
                                  assigned_at=now, due_at=now + timedelta(hours=policy.due_hours)))
@@ -192,7 +193,7 @@ def _view(session: Session, assignment: RatingAssignment) -> MarkingView:
         answer = {**answer, "audio_url": f"/api/v1/media/{answer['audio']}"}
     rubric = assignment.rubric
     return MarkingView(assignment.id, assignment.status, assignment.due_at, version.content, version.item.type,
-                       version.item.skill or "", answer,
+                       version.skill or "", answer,
                        {"code": rubric.code, "version": rubric.version, "title": rubric.title,
                         "criteria": rubric.criteria}, assignment.criteria, assignment.score,
                        ShownStimulus.of(version.stimulus) if version.stimulus is not None else None)
@@ -442,11 +443,13 @@ def marking_record(session: Session, *, actor: Actor, attempt_id: int) -> list[d
 
 
 def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: dict[str, Any],
-                     agreed_score: float) -> Benchmark:
+                     agreed_score: Fraction | Decimal | int | str) -> Benchmark:
     """A script with an agreed score, to be slipped into raters' queues.
 
+    The agreed score is kept exact, as raters' scores are (a float is refused: 5.2499999999999999 would already
+    be 5.25 and round to 5.5 where the raters' 5.0 agrees with it).
     Raises PermissionDenied, or RuleViolation for an answer its task would refuse from a candidate (a recording
-    that was never uploaded included) or an agreed score off 0-10.
+    that was never uploaded included) or an agreed score off 0-10 or with too many digits to store exactly.
     """
     from question_bank.models import Item
 
@@ -458,12 +461,16 @@ def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: di
     item_types.get(item.type).check_answer(item.current_version.content, answer)
     if "audio" in answer:  # as a candidate's spoken answer: the recording must be there to be played
         check_recording(session, answer["audio"])
-    if not 0 <= agreed_score <= 10:
+    agreed = exact(agreed_score, field="agreed_score")
+    if not 0 <= agreed <= 10:
         raise RuleViolation("the agreed score is on 0-10", field="agreed_score")
-    benchmark = Benchmark(item_version_id=item.current_version_id, answer=answer, agreed_score=agreed_score,
+    if len(score_text(agreed)) > SCORE_TEXT_LENGTH:
+        raise RuleViolation(f"the agreed score has too many digits to keep exactly (at most {SCORE_TEXT_LENGTH} "
+                            "characters as a decimal or a fraction)", field="agreed_score")
+    benchmark = Benchmark(item_version_id=item.current_version_id, answer=answer, agreed_score=agreed,
                           created_by=actor.id)
     session.add(benchmark)
     session.flush()
     audit.record(session, actor=actor, action="rating.benchmark_added", entity_type="rating_benchmark",
-                 entity_id=benchmark.id, agreed_score=agreed_score)
+                 entity_id=benchmark.id, agreed_score=score_text(agreed))
     return benchmark

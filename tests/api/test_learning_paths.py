@@ -742,3 +742,43 @@ def test_completion_is_recorded_by_hr_and_not_before_the_course_starts(
     assert fields_of(problem(patch(colleague, f"/api/v1/enrolments/{own['id']}", {"status": "completed"}),
                              403)) == {"status"}
     assert patch(hr, f"/api/v1/enrolments/{own['id']}", {"status": "completed"}).json["status"] == "completed"
+
+
+def test_the_sweep_re_plans_steps_whose_offering_filled_up_or_started_and_keeps_the_seats_held(
+        hr, api_as, learner, catalogue, db_session, unit, positions, fake_clock):
+    from learning.training_models import CourseOffering
+
+    placement(db_session, learner.user, 3, {"speaking": 1, "reading": 2})
+    path = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert schedule(path) == [("EN34-S", "2026-12-01", "2026-12-20", "planned"),
+                              ("EN34-R", "2027-01-01", "2027-01-20", "planned")]
+    stored = db_session.get(LearningPath, path["id"])
+
+    def planned() -> list[tuple[str, str, str]]:
+        return [(s.course.code, s.starts_on.isoformat(), s.status) for s in stored.steps]
+
+    # December's speaking course fills up: a colleague takes its last seat, so the learner cannot join it
+    december = db_session.get(CourseOffering, catalogue["EN34-S"][0]["id"])
+    colleague = add_staff(db_session, unit, api_as("candidate", unit=unit).user, positions[4])
+    db_session.add(Enrolment(offering_id=december.id, staff_member_id=colleague.id, status="enrolled"))
+    december.seats = 1
+    db_session.flush()
+    fake_clock.advance(minutes=5)  # a re-plan shows in planned_at
+    assert paths_service.refresh_all_paths(db_session) == (1, 1)
+    assert planned() == [("EN34-S", "2027-01-01", "planned"), ("EN34-R", "2027-02-01", "planned")]
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)
+
+    # the learner takes January's seat; once January's and February's courses have started, the seat held in
+    # January stays, and the reading step planned in February (which can no longer be joined) moves to March
+    january = catalogue["EN34-S"][1]
+    assert learner.post(f"/api/v1/offerings/{january['id']}/enrolments",
+                        json={"staff_member_id": learner.staff.id}).status_code == 201
+    db_session.expire_all()  # the request re-planned the path in its own session
+    assert planned() == [("EN34-S", "2027-01-01", "enrolled"), ("EN34-R", "2027-02-01", "planned")]
+    fake_clock.set(datetime(2027, 1, 2, 2, tzinfo=UTC))
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)  # nothing planned has started
+    fake_clock.set(datetime(2027, 2, 2, 2, tzinfo=UTC))
+    assert paths_service.refresh_all_paths(db_session) == (1, 1)
+    assert planned() == [("EN34-S", "2027-01-01", "enrolled"), ("EN34-R", "2027-03-01", "planned")]
+    assert stored.steps[0].offering_id == january["id"]
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)

@@ -391,3 +391,43 @@ def test_rater_quality_per_day_counts_the_centres_days(centre, fake_clock):
     (period,) = report["over_time"][str(first.user.id)]
     start = datetime.fromisoformat(period["period_start"])
     assert start == datetime(2026, 11, 24, tzinfo=clock.VIETNAM) and start.utcoffset() == clock.VIETNAM.utcoffset(None)
+
+
+def test_a_benchmarks_agreed_score_is_kept_exact_and_compared_exactly(centre, db_session, monkeypatch):
+    """An agreed score just under 5.25 rounds to 5.0, where the raters' 5.0 agrees with it exactly; as a float it
+    was already 5.25, rounded to 5.5, and the rater who gave 5.0 counted as off by a step."""
+    from assessment.models import Test
+    from assessment.rating.models import Benchmark
+
+    admin = centre["admin"]
+    essay_item_id = db_session.get(Test, centre["exam_id"]).entries[75].item_version.item_id
+    script = {"text": "An agreed script about training plans. " * 20}
+    stored = admin.post("/api/v1/rating/benchmarks", json={
+        "item_id": essay_item_id, "answer": script, "agreed_score": "5.2499999999999999"})
+    assert stored.status_code == 201, stored.json
+    assert db_session.get(Benchmark, stored.json["id"]).agreed_score == Fraction("5.2499999999999999")
+    third = admin.post("/api/v1/rating/benchmarks", json={"item_id": essay_item_id, "answer": script,
+                                                          "agreed_score": "17/3"})
+    assert third.status_code == 201 and third.json["agreed_score"] == 17 / 3  # shown as the nearest number
+    assert db_session.get(Benchmark, third.json["id"]).agreed_score == Fraction(17, 3)
+    typed = admin.post("/api/v1/rating/benchmarks", json={"item_id": essay_item_id, "answer": script,
+                                                          "agreed_score": 5.7})
+    assert db_session.get(Benchmark, typed.json["id"]).agreed_score == Fraction(57, 10)  # as written, not binary
+    for bad in ("abc", "1/0", True, 10.5, "-1/3", "0." + "0" * 40 + "1", None):
+        refused = admin.post("/api/v1/rating/benchmarks", json={"item_id": essay_item_id, "answer": script,
+                                                                "agreed_score": bad})
+        assert refused.status_code == 422, (bad, refused.json)
+        assert refused.json["errors"][0]["field"] == "agreed_score", (bad, refused.json)
+    for other in (third, typed):  # only the first script joins the queue
+        db_session.get(Benchmark, other.json["id"]).active = False
+    db_session.flush()
+
+    monkeypatch.setattr(rating, "POLICY", rating.RatingPolicy(benchmark_rate=1.0))
+    _hand_in(centre)
+    rater = centre["raters"][0]
+    [script_assignment] = [a for a in rater.get("/api/v1/rating/queue").json
+                           if a["answer"].get("text", "").startswith("An agreed script")]
+    assert _mark(rater, script_assignment, 5).status_code == 200  # 5.0 on every criterion
+    [quality] = [r for r in admin.get("/api/v1/rating/quality").json["raters"] if r["rater_id"] == rater.user.id]
+    assert quality["benchmark"]["n"] == 1
+    assert (quality["benchmark"]["exact"], quality["benchmark"]["severity"]) == (1.0, 0.0)

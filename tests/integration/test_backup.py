@@ -73,3 +73,38 @@ def test_a_file_that_is_not_a_backup_is_refused(empty_database, tmp_path, monkey
     empty = _invoke(monkeypatch, empty_database, tmp_path / "media", "db", "backup", "--out",
                     str(tmp_path / "x.tar.gz"), ok=False)
     assert empty.exit_code != 0 and "no schema" in empty.output
+
+
+def test_exact_rating_scores_round_trip_through_a_backup(empty_database, second_database, tmp_path, monkeypatch):
+    """Rating scores are Fractions (ExactScore): the backup writes their exact text, the restore reads it back."""
+    from datetime import UTC, datetime
+    from fractions import Fraction
+
+    from sqlalchemy.orm import Session
+
+    from assessment.rating.models import Benchmark
+    from core.accounts import User
+    from question_bank.models import Item, ItemVersion
+
+    media, archive = tmp_path / "media", tmp_path / "lp.tar.gz"
+    _invoke(monkeypatch, empty_database, media, "db", "upgrade")
+    at = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    with Session(empty_database.engine) as session:
+        admin = User(username="admin", full_name="A", password_hash="x", roles=["test_admin"], created_at=at)
+        session.add(admin)
+        session.flush()
+        item = Item(type="essay", language="en", status="approved", author_id=admin.id)
+        session.add(item)
+        session.flush()
+        version = ItemVersion(item_id=item.id, number=1, content={}, scoring={}, created_by=admin.id)
+        session.add(version)
+        session.flush()
+        session.add_all([Benchmark(item_version_id=version.id, answer={}, agreed_score=score, created_by=admin.id)
+                         for score in (Fraction(17, 3), Fraction(57, 10))])
+        session.commit()
+    _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(archive))
+    _invoke(monkeypatch, second_database, tmp_path / "media-b", "db", "restore", str(archive))
+    with Session(second_database.engine) as session:
+        assert [b.agreed_score for b in session.query(Benchmark).order_by(Benchmark.id)] == [
+            Fraction(17, 3), Fraction(57, 10)]
+    assert _everything(second_database) == _everything(empty_database)

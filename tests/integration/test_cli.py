@@ -149,6 +149,37 @@ def test_users_create_links_the_account_to_a_staff_record(run, empty_database):
             User.username.in_(["other.hoa", "ghost.user"]))) == 0
 
 
+def test_users_create_with_a_staff_number_takes_the_records_unit_and_refuses_another(run, empty_database):
+    """An HR account's unit is its scope: left out, it would see every unit; another unit, someone else's."""
+    run("db", "upgrade")
+    with Session(empty_database.engine) as session:
+        home, elsewhere = Unit(code="U1", name="Unit one", group="vgcl_department"), \
+            Unit(code="U2", name="Unit two", group="vgcl_department")
+        session.add_all([home, elsewhere])
+        session.flush()
+        session.add_all([StaffMember(staff_number=number, full_name=name, unit_id=home.id, category="civil_servant",
+                                     languages=[]) for number, name in (("S-1", "Lê Thị Hoa"), ("S-2", "Phan Văn Nam"),
+                                                                        ("S-3", "Đỗ Minh Anh"))])
+        session.commit()
+        home_id = home.id
+    defaulted = run("users", "create", "--username", "hr.hoa", "--password", "a-long-hoa-secret", "--role", "hr",
+                    "--staff-number", "S-1")
+    assert "linked to staff member S-1 (Lê Thị Hoa) of unit U1 (from the staff record)" in defaulted.output
+    refused = run("users", "create", "--username", "hr.nam", "--password", "a-long-nam-secret", "--role", "hr",
+                  "--unit", "U2", "--staff-number", "S-2", ok=False)
+    assert refused.exit_code != 0
+    assert "staff member 'S-2' belongs to unit U1 (Unit one), not the account's unit" in refused.output
+    assert "(unit)" in refused.output
+    same = run("users", "create", "--username", "hr.anh", "--password", "a-long-anh-secret", "--role", "hr",
+               "--unit", str(home_id), "--staff-number", "S-3")  # the same unit, by id
+    assert "of unit U1" in same.output and "from the staff record" not in same.output
+    with Session(empty_database.engine) as session:
+        units = dict(session.execute(select(User.username, User.unit_id)).all())
+        assert units == {"hr.hoa": home_id, "hr.anh": home_id}  # the refused account was not created
+        linked = dict(session.execute(select(StaffMember.staff_number, StaffMember.user_id)).all())
+        assert linked["S-2"] is None
+
+
 def test_seed_demo_links_the_demo_candidate_to_a_staff_record(run, empty_database):
     run("db", "upgrade")
     run("seed-demo")

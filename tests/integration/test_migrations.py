@@ -271,3 +271,89 @@ def test_stored_rating_scores_become_the_exact_scores_they_stand_for(empty_datab
             5.6, 17 / 3, None]
         assert connection.execute(text("SELECT final_score FROM rated_responses ORDER BY response_id")).scalars() \
             .all() == [5.7, 5.05, None]
+
+
+def test_existing_item_versions_keep_the_skill_and_level_their_item_was_delivered_with(empty_database):
+    """8d85b935d5c0 pins each version's skill and level: existing versions take their item's classification."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "531a6c1dc928")
+    at = bindparam("at", type_=UtcDateTime())
+    now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "author", "author", now)
+        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
+                                "title, source, skill, level, revision, search_text, preview) VALUES (:id, "
+                                "'single_choice', 'en', :status, 1, :at, :at, '', '', :skill, :level, 1, '', '')")
+                           .bindparams(at),
+                           [{"id": 1, "status": "approved", "skill": "reading", "level": 3, "at": now},
+                            {"id": 2, "status": "draft", "skill": "listening", "level": 5, "at": now},
+                            {"id": 3, "status": "draft", "skill": None, "level": None, "at": now}])
+        connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                                "created_at) VALUES (:id, :item, :number, '{}', '{}', 1, :at)").bindparams(at),
+                           [{"id": item * 10 + number, "item": item, "number": number, "at": now}
+                            for item in (1, 2, 3) for number in (1, 2)])
+    upgrade_database(empty_database.url, "8d85b935d5c0")
+    with empty_database.engine.connect() as connection:
+        pinned = {row[0]: tuple(row[1:]) for row in connection.execute(
+            text("SELECT id, skill, level FROM item_versions ORDER BY id"))}
+    assert pinned == {11: ("reading", 3), 12: ("reading", 3), 21: ("listening", 5), 22: ("listening", 5),
+                      31: (None, None), 32: (None, None)}
+    downgrade_database(empty_database.url, "531a6c1dc928")
+    columns = {column["name"] for column in inspect(empty_database.engine).get_columns("item_versions")}
+    assert {"skill", "level"}.isdisjoint(columns) and "stimulus_id" in columns
+
+
+def test_benchmark_scores_become_exact_and_stored_leadership_roles_move_onto_the_ladder(empty_database):
+    """a065aa92f44d: agreed scores become the exact scores typed or meant; titles stored before roles were
+    checked become their rung, a blank one no role, and one that names no rung is kept as HR wrote it."""
+    import unicodedata
+    from fractions import Fraction
+
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import Session
+
+    from assessment.rating.models import Benchmark
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "3c2208a63255")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 25, 8, 0, tzinfo=UTC)}
+    titles = ["trưởng_phòng", "Trưởng phòng", "truong phong", "TRƯỞNG  PHÒNG",
+              unicodedata.normalize("NFD", "Phó Chủ Tịch"), "Vụ-trưởng", "division_head", "Giám đốc", "  ", None]
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "admin", "test_admin", now["at"])
+        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
+                                "title, source, revision, search_text, preview) VALUES (1, 'essay', 'en', "
+                                "'approved', 1, :at, :at, '', '', 1, '', '')").bindparams(at), now)
+        connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                                "created_at) VALUES (1, 1, 1, '{}', '{}', 1, :at)").bindparams(at), now)
+        # typed 6.5 and 5.33; a mean of 5, 6 and 6 (17/3) as a float; one just off a multiple of 1/10080
+        connection.execute(text("INSERT INTO rating_benchmarks (id, item_version_id, answer, agreed_score, active, "
+                                "created_by, created_at) VALUES (:id, 1, '{}', :score, true, 1, :at)")
+                           .bindparams(at), [{"id": i, "score": score, **now}
+                                             for i, score in enumerate((6.5, 5.33, 17 / 3, 5.2500001), start=1)])
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (1, 'U1', 'Unit', "
+                                "'vgcl_department')"))
+        connection.execute(text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, created_at, "
+                                "languages, is_language_teacher, is_external_relations, leadership_role) VALUES "
+                                "(:id, 'P', 1, 'civil_servant', true, :at, '[]', false, false, :role)")
+                           .bindparams(at), [{"id": i, "role": role, **now} for i, role in enumerate(titles, start=1)])
+    upgrade_database(empty_database.url)
+    with Session(empty_database.engine) as session:
+        assert [b.agreed_score for b in session.query(Benchmark).order_by(Benchmark.id)] == [
+            Fraction(13, 2), Fraction(533, 100), Fraction(17, 3), Fraction("5.2500001")]
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT agreed_score FROM rating_benchmarks ORDER BY id")).scalars().all() \
+            == ["6.5", "5.33", "17/3", "5.2500001"]
+        roles = connection.execute(text("SELECT leadership_role FROM staff_members ORDER BY id")).scalars().all()
+    assert roles == ["division_head"] * 4 + ["vice_president", "department_head", "division_head", "Giám đốc",
+                                              None, None]
+    downgrade_database(empty_database.url, "3c2208a63255")
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT agreed_score FROM rating_benchmarks ORDER BY id")).scalars().all() \
+            == [6.5, 5.33, 17 / 3, 5.2500001]
+        assert connection.execute(text("SELECT leadership_role FROM staff_members WHERE id = 8")).scalar() \
+            == "Giám đốc"
