@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 
 from flask import Flask, Request, current_app, request, session
@@ -20,22 +21,34 @@ login_manager = LoginManager()
 class LoginUser(UserMixin):
     """The slice of an account flask-login keeps per request."""
 
-    def __init__(self, actor: Actor, username: str) -> None:
+    def __init__(self, actor: Actor, username: str, session_generation: int = 0) -> None:
         self.id = str(actor.id)
         self.actor = actor
         self.username = username
+        self.session_generation = session_generation
 
     @classmethod
     def of(cls, user: User) -> LoginUser:
-        return cls(user.as_actor(), user.username)
+        return cls(user.as_actor(), user.username, user.session_generation or 0)
+
+    def get_id(self) -> str:
+        """What the browser session keeps: the account and the generation of its sessions, ``id:generation``."""
+        return f"{self.id}:{self.session_generation}"
+
+
+SESSION_USER = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> LoginUser | None:
-    if not user_id.isdigit():
+def _load_user(session_user: str) -> LoginUser | None:
+    """The account of a browser session, unless it is inactive or its sessions were ended since (logout, a new
+    password); a session from before generations were kept has none, and logs in again."""
+    matched = SESSION_USER.fullmatch(session_user)
+    if matched is None:
         return None
-    found = accounts.active_actor(db_session(), int(user_id))
-    return LoginUser(*found) if found is not None else None
+    user_id, generation = int(matched[1]), int(matched[2])
+    found = accounts.active_actor(db_session(), user_id, session_generation=generation)
+    return LoginUser(*found, session_generation=generation) if found is not None else None
 
 
 @login_manager.request_loader
@@ -75,7 +88,8 @@ def csrf_token() -> str | None:
     return session.get("csrf_token")
 
 
-def _cookie_authenticated() -> bool:
+def cookie_authenticated() -> bool:
+    """Whether this request is signed in by a browser session's cookie (not by an API token)."""
     return current_user.is_authenticated and not request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
@@ -95,7 +109,7 @@ def _enforce_access() -> None:
         raise PermissionDenied("this endpoint has no access rule yet, so it is closed to everyone")
     if not rule.public and not rule.admits(current_actor()):
         raise PermissionDenied(f"this request is for {rule.describe()} only")
-    if request.method in SAFE_METHODS or request.endpoint == "auth.Login" or not _cookie_authenticated():
+    if request.method in SAFE_METHODS or request.endpoint == "auth.Login" or not cookie_authenticated():
         return
     expected, sent = csrf_token(), request.headers.get(CSRF_HEADER, "")
     if not expected or not sent or not hmac.compare_digest(expected, sent):

@@ -19,6 +19,17 @@ def _values(row: ComplianceRow) -> tuple:
             row.gap_people, row.recent, row.projection, "yes" if row.on_track else "no")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"): a unit named
+# "=HYPERLINK(...)" would run on HR's computer. Such text gets a leading apostrophe, which shows it as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: ComplianceReport) -> str:
     """One row per unit and cohort, then the ALL rollups; share and target are fractions 0..1."""
     buffer = io.StringIO()
@@ -27,14 +38,15 @@ def to_csv(report: ComplianceReport) -> str:
     for row in report.rows:
         values = list(_values(row))
         values[6], values[7] = f"{row.share:.4f}", f"{row.target:.4f}"
-        writer.writerow(values)
+        writer.writerow([_as_text(value) for value in values])
     return buffer.getvalue()
 
 
 def to_xlsx(report: ComplianceReport) -> bytes:
     """A workbook: the report sheet (as the CSV, shares as percentages) and a per-group sheet."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # Text stays text: by default xlsxwriter stores a string starting with "=" as a formula and URLs as links.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     bold, percent = book.add_format({"bold": True}), book.add_format({"num_format": "0.0%"})
     for title, rows in (("Compliance", report.rows), ("By unit group", report.groups)):
         sheet = book.add_worksheet(title)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask import request
+from flask import request, session
 from flask.views import MethodView
 from flask_login import login_user, logout_user
 
 from api.access import PUBLIC, SIGNED_IN, allow
-from api.accounts.schemas import LoginSchema, SessionUserSchema, TokenCreateSchema, TokenSchema
-from api.auth import LoginUser, current_actor, new_csrf_token
+from api.accounts.schemas import LoginSchema, SessionUserSchema, TokenCreateSchema, TokenListedSchema, TokenSchema
+from api.auth import LoginUser, cookie_authenticated, current_actor, new_csrf_token
 from api.schemas import Blueprint
 from api.db import db_session
 from core.accounts import User, throttle
@@ -39,6 +39,7 @@ class Login(MethodView):
             throttle.record_failure(db_session(), username=credentials["username"], address=address)
             raise LoginFailed("unknown username or wrong password")
         throttle.record_success(db_session(), username=credentials["username"], address=address)
+        session.clear()  # nothing of a session begun before the login carries into the signed-in one
         login_user(LoginUser.of(user))
         new_csrf_token()
         return user
@@ -49,7 +50,9 @@ class Logout(MethodView):
     @allow(PUBLIC)
     @blp.response(204)
     def post(self):
-        """End the browser session."""
+        """End the browser session, and every other browser session of the account (copies of its cookie too)."""
+        if cookie_authenticated():
+            accounts.end_browser_sessions(db_session(), user=db_session().get(User, current_actor().id))
         logout_user()
 
 
@@ -73,3 +76,18 @@ class Tokens(MethodView):
         token, secret = accounts.issue_token(db_session(), user=user, name=data["name"])
         return {"id": token.id, "name": token.name, "prefix": token.prefix, "created_at": token.created_at,
                 "token": secret}
+
+    @allow(SIGNED_IN)
+    @blp.response(200, TokenListedSchema(many=True))
+    def get(self):
+        """Your API tokens, revoked ones too, newest first (never their secrets)."""
+        return accounts.list_tokens(db_session(), user_id=current_actor().id)
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenById(MethodView):
+    @allow(SIGNED_IN)
+    @blp.response(204)
+    def delete(self, token_id):
+        """Revoke one of your API tokens at once, e.g. one that leaked (404 for anyone else's)."""
+        accounts.revoke_token(db_session(), user_id=current_actor().id, token_id=token_id)

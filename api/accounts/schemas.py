@@ -43,3 +43,14 @@ class TokenSchema(ma.Schema):
     prefix = ma.fields.String()
     created_at = ma.fields.DateTime()
     token = ma.fields.String(metadata={"description": "The secret; shown only in the response that creates it"})
+
+
+class TokenListedSchema(ma.Schema):
+    """A token as listed: never its secret, which is not stored."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    prefix = ma.fields.String(metadata={"description": "The secret's first characters, to tell tokens apart"})
+    created_at = ma.fields.DateTime()
+    last_used_at = ma.fields.DateTime(allow_none=True, metadata={"description": "To within a few minutes"})
+    revoked_at = ma.fields.DateTime(allow_none=True)

@@ -22,6 +22,9 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # A browser session holds the generation it began in and ends when this moves on (logout, a new password):
+    # the session cookie is signed, not stored, so without it a copy of the cookie outlived the logout.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -75,10 +75,11 @@ def create_user(
 
 
 def set_password(session: Session, *, user: User, password: str) -> None:
-    """Replace a user's password. Raises RuleViolation if it breaks the password rules."""
+    """Replace a user's password; the browser sessions begun with the old one end. Raises RuleViolation if it
+    breaks the password rules."""
     check_password_rules(password, username=user.username)
     user.password_hash = hash_password(password)
-    session.flush()
+    end_browser_sessions(session, user=user)
 
 
 def get_user_by_username(session: Session, username: str) -> User | None:
@@ -111,16 +112,41 @@ def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, s
     return token, secret
 
 
+def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
+    """The account's API tokens, revoked ones too, newest first (their secrets are not stored)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
+    """Revoke one of the account's API tokens at once (again: no change). Raises NotFound for anyone else's."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound(f"you have no API token {token_id}", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        session.flush()
+    return token
+
+
+def end_browser_sessions(session: Session, *, user: User) -> None:
+    """End every browser session of ``user``, wherever it runs and whoever holds a copy of its cookie."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.flush()
+
+
 # Built once, of the table's columns (no ORM entity to compile for): it runs on every signed-in request.
 _ACCOUNTS = User.__table__.columns
 _ACTIVE_ACCOUNT = select(_ACCOUNTS.roles, _ACCOUNTS.unit_id, _ACCOUNTS.username).where(
-    _ACCOUNTS.id == bindparam("user_id"), _ACCOUNTS.is_active.is_(True))
+    _ACCOUNTS.id == bindparam("user_id"), _ACCOUNTS.is_active.is_(True),
+    _ACCOUNTS.session_generation == bindparam("generation"))
 
 
-def active_actor(session: Session, user_id: int) -> tuple[Actor, str] | None:
-    """The actor and username of an active account, or None: read on every signed-in request, so only the
-    columns it needs are fetched, without building the ORM object."""
-    row = session.execute(_ACTIVE_ACCOUNT, {"user_id": user_id}).first()
+def active_actor(session: Session, user_id: int, *, session_generation: int) -> tuple[Actor, str] | None:
+    """The actor and username of an active account whose browser sessions of ``session_generation`` have not
+    been ended, or None: read on every signed-in request, so only the columns it needs are fetched, without
+    building the ORM object."""
+    row = session.execute(_ACTIVE_ACCOUNT, {"user_id": user_id, "generation": session_generation}).first()
     if row is None:
         return None
     return Actor.of_account(user_id, row.roles, row.unit_id), row.username

@@ -17,9 +17,15 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 
+from sqlalchemy import select
+
 from api import access
+import question_bank.services as question_bank
 from assessment import certification
+from assessment.models import RecordingPlay
 from core import clock
+from core.accounts import ApiToken
+from core.accounts.security import hash_token
 from learning.models import JobPosition, StaffMember
 from question_bank.models import Item
 from tests.api.test_external_certificates import form as external_certificate_form
@@ -30,6 +36,7 @@ from tests.factories import ApiClient
 
 PRINCIPALS = ("anonymous", "candidate", "author", "reviewer", "rater", "senior_rater", "test_admin", "hr",
               "hr_other_unit", "hr_organisation", "admin")
+PLAY_TOKEN = "matrix-play-token"
 SECRET_NAME = "Matrixa Unitalpha"  # unit A's staff member (and the candidate): never shown outside unit A
 NEVER_SEE_UNIT_A = ("anonymous", "author", "reviewer", "rater", "senior_rater", "hr_other_unit")
 
@@ -44,11 +51,15 @@ ADMITTED: dict[str, str] = {
     "POST /api/v1/attempts/{attempt_id}/sections/{index}/finish": "candidate",
     "PUT /api/v1/attempts/{attempt_id}/sections/{skill}/score": "test_admin admin",
     "POST /api/v1/attempts/{attempt_id}/submit": "candidate",
+    "POST /api/v1/attempts/{attempt_id}/plays": "candidate",
+    "GET /api/v1/plays/{token}/{sha256}": "candidate",
     "GET /api/v1/audit": "admin",
     "POST /api/v1/auth/login": ALL,
     "POST /api/v1/auth/logout": ALL,
     "GET /api/v1/auth/me": SIGNED,
     "POST /api/v1/auth/tokens": SIGNED,
+    "GET /api/v1/auth/tokens": SIGNED,
+    "DELETE /api/v1/auth/tokens/{token_id}": "candidate",  # the candidate's own token
     "GET /api/v1/certificates": SIGNED,
     "GET /api/v1/certificates/{certificate_id}": "candidate test_admin hr hr_organisation admin",
     "GET /api/v1/certificates/{certificate_id}/pdf": "candidate test_admin hr hr_organisation admin",
@@ -229,6 +240,14 @@ class World:
         upload = candidate.post("/api/v1/uploads", json={"size": 300, "media_type": "audio/ogg"})
         assert upload.status_code == 201, upload.json
 
+        # A play of a recording in the candidate's attempt (handed in since: the play has ended, 410).
+        talk = question_bank.create_stimulus(
+            db_session, actor=users["author"].as_actor(), kind="audio", title="A talk",
+            body=f'<audio src="/api/v1/media/{self.recording}"></audio>')
+        db_session.add(RecordingPlay(attempt_id=attempt_id, stimulus_id=talk.id, number=1,
+                                     token_hash=hash_token(PLAY_TOKEN), expires_at=clock.now() + timedelta(minutes=5)))
+        db_session.flush()
+
         item_id = items["writing"][0]
         self.path_values = {
             "attempt_id": attempt_id, "position": 1, "index": 0, "skill": "writing",
@@ -238,7 +257,8 @@ class World:
             "session_id": sitting.json["id"], "user_id": users["candidate"].id, "staff_id": staff.id,
             "course_id": course.json["id"], "offering_id": offering.json["id"],
             "enrolment_id": enrolment.json["id"], "survey_id": survey.json["id"], "position_id": position.id,
-            "upload_id": upload.json["id"],
+            "upload_id": upload.json["id"], "token": PLAY_TOKEN,
+            "token_id": db_session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["candidate"].id)),
         }
         self.certificate_values = {"/api/v1/certificates": certificate.id,
                                    "/api/v1/external-certificates": external.json["id"]}
@@ -279,6 +299,7 @@ class World:
             "POST /api/v1/rating/assignments/{assignment_id}/submit": {"json": {
                 "criteria": {key: 6 for key in criteria}}},
             "PUT /api/v1/attempts/{attempt_id}/responses/{position}": {"json": {"answer": {"choice": "B"}}},
+            "POST /api/v1/attempts/{attempt_id}/plays": {"json": {"stimulus_id": talk.id}},
             "PATCH /api/v1/uploads/{upload_id}": {"data": b"OggS" + bytes(10), "headers": {
                 "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}},
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.accounts import ApiToken
+from core.accounts.security import hash_token
 from tests.factories import TEST_PASSWORD, statements_run
 
 
@@ -20,6 +21,51 @@ def test_password_login_starts_a_session_and_logout_ends_it(client, factory):
     assert me["username"] == user.username and me["csrf_token"] == login.json["csrf_token"]
     assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": login.json["csrf_token"]}).status_code == 204
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_copy_of_the_session_cookie_stops_working_at_logout(client, factory):
+    """The session cookie is signed, not stored: before logout ended the account's sessions on the server, a
+    copy of the cookie (a shared computer at the centre, a proxy log) stayed signed in for a month."""
+    user = factory.user("candidate")
+    login = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    copy = client.application.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    other_browser = client.application.test_client()
+    other_browser.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert copy.get("/api/v1/auth/me").status_code == 200
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": login.json["csrf_token"]}).status_code == 204
+    assert copy.get("/api/v1/auth/me").status_code == 401
+    assert other_browser.get("/api/v1/auth/me").status_code == 401  # logging out ends every browser session
+    again = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert again.status_code == 200 and client.get("/api/v1/auth/me").json["id"] == user.id
+
+
+def test_an_api_token_calling_logout_leaves_browser_sessions_alone(client, factory, api_as):
+    user = factory.user("author")
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert api_as(user).post("/api/v1/auth/logout").status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 200
+
+
+def test_a_new_password_ends_the_sessions_begun_with_the_old_one(client, factory, db_session):
+    from core.accounts import services as accounts
+
+    user = factory.user("hr")
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert client.get("/api/v1/auth/me").status_code == 200
+    accounts.set_password(db_session, user=user, password="Another-Secret-Phrase-91")
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_nothing_of_a_session_begun_before_login_carries_into_it(client, factory):
+    with client.session_transaction() as planted:
+        planted["csrf_token"] = "chosen-by-someone-else"
+        planted["planted"] = "x"
+    user = factory.user("author")
+    login = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert login.json["csrf_token"] != "chosen-by-someone-else"
+    with client.session_transaction() as signed_in:
+        assert "planted" not in signed_in
 
 
 def test_changes_made_with_a_browser_session_need_its_csrf_token(client, factory, api_as):
@@ -113,6 +159,32 @@ def test_revoked_or_forged_tokens_are_refused(api_as, client, db_session):
     assert caller.get("/api/v1/auth/me").status_code == 401
     forged = client.get("/api/v1/auth/me", headers={"Authorization": "Bearer lp_forged-token-value"})
     assert forged.status_code == 401
+
+
+def test_a_leaked_token_is_revoked_by_its_owner_and_no_one_else(api_as, client, db_session):
+    """Tokens never expire and could not be revoked over HTTP (nor by the command line): a leaked one stayed
+    good until the whole account was deactivated."""
+    owner, other = api_as("hr"), api_as("admin")
+    leaked = api_as(owner.user)
+    listed = owner.get("/api/v1/auth/tokens")
+    assert listed.status_code == 200 and len(listed.json) == 2
+    assert all(set(token) == {"id", "name", "prefix", "created_at", "last_used_at", "revoked_at"}
+               for token in listed.json)
+    assert leaked.token not in listed.text and owner.token not in listed.text
+    leaked_id = db_session.scalar(select(ApiToken.id).where(ApiToken.token_hash == hash_token(leaked.token)))
+    assert other.delete(f"/api/v1/auth/tokens/{leaked_id}").status_code == 404  # not theirs, even for an admin
+    assert leaked.get("/api/v1/auth/me").status_code == 200
+    assert owner.delete(f"/api/v1/auth/tokens/{leaked_id}").status_code == 204
+    assert leaked.get("/api/v1/auth/me").status_code == 401
+    assert owner.get("/api/v1/auth/me").status_code == 200
+    revoked = {t["id"]: t["revoked_at"] for t in owner.get("/api/v1/auth/tokens").json}
+    assert revoked[leaked_id] is not None and len([at for at in revoked.values() if at is None]) == 1
+    assert owner.delete(f"/api/v1/auth/tokens/{leaked_id}").status_code == 204  # again: nothing changes
+    login = client.post("/api/v1/auth/login", json={"username": owner.user.username, "password": TEST_PASSWORD})
+    own = owner.get("/api/v1/auth/tokens").json[0]["id"]
+    assert client.delete(f"/api/v1/auth/tokens/{own}").status_code == 403  # a browser session needs its CSRF token
+    assert client.delete(f"/api/v1/auth/tokens/{own}",
+                         headers={"X-CSRF-Token": login.json["csrf_token"]}).status_code == 204
 
 
 def test_unauthenticated_api_calls_get_a_401_problem_not_a_redirect(client):

