@@ -186,6 +186,60 @@ def create_user(username: str, password: str, roles: tuple[str, ...], unit: str 
                       f"{member.unit.code}" + ("" if unit else " (from the staff record)") if member else ""))
 
 
+@users.command("deactivate")
+@click.argument("username")
+@click.option("--revoke-tokens", is_flag=True, help="Also revoke the account's API tokens for good.")
+@_domain_errors_as_click_errors
+def deactivate_user(username: str, revoke_tokens: bool) -> None:
+    """Close an account at once: its browser sessions end and its API tokens stop working (its data stays)."""
+    from core.accounts import services as accounts
+
+    with _session() as session:
+        user = accounts.require_user_by_username(session, username)
+        accounts.set_active(session, user=user, active=False)
+        revoked = accounts.revoke_all_tokens(session, user=user) if revoke_tokens else 0
+    click.echo(f"deactivated {username}: signed out everywhere"
+               + (f", {revoked} API token(s) revoked" if revoke_tokens else ""))
+
+
+@users.command("activate")
+@click.argument("username")
+@_domain_errors_as_click_errors
+def activate_user(username: str) -> None:
+    """Open a closed account again (its browser sessions stay ended: the person logs in anew)."""
+    from core.accounts import services as accounts
+
+    with _session() as session:
+        accounts.set_active(session, user=accounts.require_user_by_username(session, username), active=True)
+    click.echo(f"activated {username}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for when not given); the password rules apply.")
+@_domain_errors_as_click_errors
+def set_user_password(username: str, password: str) -> None:
+    """Set a new password for an account; the browser sessions begun with the old one end."""
+    from core.accounts import services as accounts
+
+    with _session() as session:
+        accounts.set_password(session, user=accounts.require_user_by_username(session, username), password=password)
+    click.echo(f"new password set for {username}; signed out everywhere")
+
+
+@users.command("revoke-tokens")
+@click.argument("username")
+@_domain_errors_as_click_errors
+def revoke_user_tokens(username: str) -> None:
+    """Revoke every API token of an account, e.g. after a leak (the owner can issue new ones)."""
+    from core.accounts import services as accounts
+
+    with _session() as session:
+        revoked = accounts.revoke_all_tokens(session, user=accounts.require_user_by_username(session, username))
+    click.echo(f"revoked {revoked} API token(s) of {username}")
+
+
 @users.command("token")
 @click.argument("username")
 @click.option("--name", default="cli", show_default=True, help="A label for the token.")

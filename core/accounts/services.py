@@ -129,6 +129,25 @@ def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
     return token
 
 
+def revoke_all_tokens(session: Session, *, user: User) -> int:
+    """Revoke every live API token of ``user`` (an incident: a leak, a departure); returns how many."""
+    now, revoked = clock.now(), 0
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at, revoked = now, revoked + 1
+    session.flush()
+    return revoked
+
+
+def set_active(session: Session, *, user: User, active: bool) -> None:
+    """Open or close an account. Closing it ends its browser sessions at once; its API tokens stop working
+    while it is closed (they are read only for active accounts) and are not revoked by this alone."""
+    user.is_active = active
+    if not active:
+        end_browser_sessions(session, user=user)
+    session.flush()
+
+
 def end_browser_sessions(session: Session, *, user: User) -> None:
     """End every browser session of ``user``, wherever it runs and whoever holds a copy of its cookie."""
     user.session_generation = (user.session_generation or 0) + 1

@@ -119,6 +119,44 @@ def test_users_create_and_token(run, empty_database):
         assert accounts.get_user_by_token(session, token).id == user.id
 
 
+def test_an_administrator_closes_an_account_resets_its_password_and_revokes_its_tokens(run, empty_database):
+    """Incident response without the database: a leaked password or token, a person who left."""
+    run("db", "upgrade")
+    run("users", "create", "--username", "hr.leak", "--password", "a-long-leaky-secret", "--role", "hr")
+    app = create_app({"DATABASE_URL": empty_database.url, "SECRET_KEY": "x"})
+    browser = app.test_client()
+    assert browser.post("/api/v1/auth/login", json={"username": "hr.leak", "password": "a-long-leaky-secret"}
+                        ).status_code == 200
+    token = run("users", "token", "hr.leak").output.strip().splitlines()[-1]
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def signed_in() -> tuple[int, int]:
+        return (browser.get("/api/v1/auth/me").status_code,
+                app.test_client().get("/api/v1/auth/me", headers=bearer).status_code)
+
+    assert signed_in() == (200, 200)
+    assert "deactivated hr.leak" in run("users", "deactivate", "hr.leak").output
+    assert signed_in() == (401, 401)
+    run("users", "activate", "hr.leak")
+    assert signed_in() == (401, 200)  # the session stays ended; the token was not revoked
+    assert "revoked 1 API token(s)" in run("users", "revoke-tokens", "hr.leak").output
+    assert signed_in()[1] == 401
+
+    weak = run("users", "set-password", "hr.leak", "--password", "short", ok=False)
+    assert weak.exit_code != 0 and "password" in weak.output
+    assert browser.post("/api/v1/auth/login", json={"username": "hr.leak", "password": "a-long-leaky-secret"}
+                        ).status_code == 200
+    run("users", "set-password", "hr.leak", "--password", "a-brand-new-secret-42")
+    assert browser.get("/api/v1/auth/me").status_code == 401  # the session begun with the old password ended
+    fresh = app.test_client()
+    assert fresh.post("/api/v1/auth/login", json={"username": "hr.leak", "password": "a-long-leaky-secret"}
+                      ).status_code == 401
+    assert fresh.post("/api/v1/auth/login", json={"username": "hr.leak", "password": "a-brand-new-secret-42"}
+                      ).status_code == 200
+    assert run("users", "deactivate", "nobody.here", ok=False).exit_code != 0
+    app.extensions["levelpath.engine"].dispose()
+
+
 def test_users_create_links_the_account_to_a_staff_record(run, empty_database):
     run("db", "upgrade")
     with Session(empty_database.engine) as session:
