@@ -163,7 +163,7 @@ def record_section_score(session: Session, *, actor: Actor, attempt_id: int, ski
     The section's marking still open is withdrawn; the last missing score settles the result.
     Raises PermissionDenied, NotFound, Conflict (not awaiting that score) or RuleViolation.
     """
-    from assessment.rating.services import withdraw_open
+    from assessment.rating.sweep import withdraw_open
 
     if not policies.can_enter_ratings(actor):
         raise PermissionDenied("only test administrators set section scores over the raters' marking")

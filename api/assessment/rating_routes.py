@@ -15,7 +15,7 @@ from api.assessment.schemas import ShownStimulusSchema
 from api.auth import current_actor
 from api.db import db_session
 from api.schemas import Blueprint, Id, StrictSchema
-from assessment.rating import monitoring, rubrics
+from assessment.rating import administration, monitoring, rubrics
 from assessment.rating import services as rating
 
 blp = Blueprint("rating", __name__, url_prefix="/api/v1", description="Rating writing and speaking")
@@ -183,7 +183,7 @@ class Benchmarks(MethodView):
     @blp.response(201, BenchmarkSchema)
     def post(self, data):
         """Test administrators: a script with an agreed score, slipped into raters' queues now and then."""
-        return rating.create_benchmark(db_session(), actor=current_actor(), **data)
+        return administration.create_benchmark(db_session(), actor=current_actor(), **data)
 
 
 @blp.route("/attempts/<int:attempt_id>/marking")
@@ -192,7 +192,7 @@ class MarkingRecord(MethodView):
     @blp.response(200, MarkedResponseSchema(many=True))
     def get(self, attempt_id):
         """Test administrators: every rating of an attempt's written and spoken answers, and the final scores."""
-        return rating.marking_record(db_session(), actor=current_actor(), attempt_id=attempt_id)
+        return administration.marking_record(db_session(), actor=current_actor(), attempt_id=attempt_id)
 
 
 class AgreementSchema(ma.Schema):

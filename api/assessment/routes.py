@@ -22,7 +22,7 @@ from api.auth import current_actor
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 from api.schemas import Blueprint
 from api.db import db_session
-from assessment import forms, plays, policies, sections, services
+from assessment import answers, forms, plays, policies, sections, services
 from assessment.models import Attempt
 from assessment.sections import SECTIONED
 from assessment.services import TestDraft
@@ -166,7 +166,7 @@ class AttemptResponse(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_KEY])
     def put(self, data, attempt_id, position):
         """Save the answer at a position (a retry with the same Idempotency-Key is recorded once)."""
-        saved = services.save_response(db_session(), actor=current_actor(), attempt_id=attempt_id, position=position,
+        saved = answers.save_response(db_session(), actor=current_actor(), attempt_id=attempt_id, position=position,
                                        answer=data["answer"], idempotency_key=idempotency_key())
         return {"position": saved.position, "answer": saved.response.answer,
                 "answered_at": saved.response.answered_at, "next_position": saved.next_position,

@@ -16,7 +16,7 @@ def rating() -> None:
 def sweep() -> None:
     """Give marking past its deadline to another free rater, and any round still unassigned; overdue marking that
     no other rater can take stays with its rater and is listed."""
-    from assessment.rating.services import sweep as sweep_marking
+    from assessment.rating.sweep import sweep as sweep_marking
 
     with _session() as session:
         report = sweep_marking(session)

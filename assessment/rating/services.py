@@ -11,8 +11,8 @@ are equally near). Scores are exact fractions throughout, never floats. Once eve
 section is final its score follows (writing: the VSTEP composite of task 1 and task 2; speaking:
 the mean of its parts rounded half up to 0.5), and with the last section the attempt's result and
 certificate. A section whose score a test administrator set instead takes its answers out of
-marking. Work not done by its deadline goes to another rater when one is free. Every step is in
-the audit log.
+marking (``assessment.rating.sweep``, which also hands work not done by its deadline to another rater when
+one is free). Every step is in the audit log.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -36,17 +36,15 @@ from assessment.rating.models import (
     Benchmark,
     MarkingStatus,
     RatedResponse,
-    SCORE_TEXT_LENGTH,
     RatingAssignment,
     Rubric,
     score_text,
 )
 from assessment.results import settle_rated_sections
 from assessment.rules.apply import writing_composite
-from assessment.rules.numbers import exact, round_half_up_to_half
+from assessment.rules.numbers import round_half_up_to_half
 from assessment.scoring import ShownStimulus
 from assessment.sections import sections_of
-from assessment.services import check_recording
 from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
@@ -109,7 +107,7 @@ def _rubric_for(session: Session, response: Response) -> Rubric:
     return rubrics.for_item(session, version.scoring.get("rubric"), version.skill or "writing")
 
 
-def _assign(session: Session, response: Response, round_: int, policy: RatingPolicy) -> RatingAssignment | None:
+def assign_round(session: Session, response: Response, round_: int, policy: RatingPolicy) -> RatingAssignment | None:
     """Give one round of one answer to an eligible rater; None while nobody eligible is free."""
     attempt = response.attempt
     candidate = session.get(User, attempt.candidate_id)
@@ -159,7 +157,7 @@ def open_marking(session: Session, attempt: Attempt, policy: RatingPolicy | None
         session.add(RatedResponse(response_id=response.id, attempt_id=attempt.id))
         session.flush()
         for round_ in (1, 2):
-            _assign(session, response, round_, policy)
+            assign_round(session, response, round_, policy)
         opened += 1
     return opened
 
@@ -304,7 +302,7 @@ def _advance(session: Session, response_id: int, policy: RatingPolicy) -> None:
             rated.status = MarkingStatus.ADJUDICATION
             audit.record(session, actor=None, action="rating.adjudication", entity_type="response",
                          entity_id=response_id, first=score_text(scores[1]), second=score_text(scores[2]))
-            _assign(session, session.get(Response, response_id), 3, policy)
+            assign_round(session, session.get(Response, response_id), 3, policy)
         return
     rated.status, rated.final_score, rated.rule, rated.finalised_at = MarkingStatus.FINAL, score, rule, clock.now()
     session.flush()
@@ -337,140 +335,3 @@ def _settle_marked_sections(session: Session, attempt_id: int) -> None:
             scores[spec.skill] = round_half_up_to_half(sum(parts, Fraction(0)) / len(parts))
     if scores:
         settle_rated_sections(session, attempt, scores)
-
-
-def withdraw_open(session: Session, response_ids: Iterable[int], reason: str) -> int:
-    """Take these answers out of marking: a test administrator set their section's score instead.
-
-    Open assignments are withdrawn, and answers not final yet are marked overridden, settled without a
-    score of their own: the sweep leaves them alone and the section keeps the administrator's score.
-    Returns how many assignments were withdrawn.
-    """
-    ids = list(response_ids)
-    if not ids:
-        return 0
-    open_ones = list(session.scalars(select(RatingAssignment).where(
-        RatingAssignment.response_id.in_(ids), RatingAssignment.status == AssignmentStatus.ASSIGNED)))
-    for assignment in open_ones:
-        assignment.status = AssignmentStatus.WITHDRAWN
-        audit.record(session, actor=None, action="rating.withdrawn", entity_type="rating_assignment",
-                     entity_id=assignment.id, reason=reason)
-    now = clock.now()
-    for rated in session.scalars(select(RatedResponse).where(RatedResponse.response_id.in_(ids),
-                                                             RatedResponse.status.in_(OPEN_MARKING))):
-        rated.status, rated.finalised_at = MarkingStatus.OVERRIDDEN, now
-        audit.record(session, actor=None, action="rating.overridden", entity_type="response",
-                     entity_id=rated.response_id, reason=reason)
-    session.flush()
-    return len(open_ones)
-
-
-@dataclass(frozen=True, slots=True)
-class SweepReport:
-    """What one sweep did. ``still_overdue``: assignments past their deadline left with their raters because no
-    other eligible rater could take them (withdrawing them would leave the answer with nobody)."""
-
-    withdrawn: int
-    assigned: int
-    still_overdue: tuple[int, ...]
-
-
-def _overdue(session: Session, now: datetime) -> list[RatingAssignment]:
-    return list(session.scalars(select(RatingAssignment).where(
-        RatingAssignment.status == AssignmentStatus.ASSIGNED, RatingAssignment.due_at <= now)
-        .order_by(RatingAssignment.due_at, RatingAssignment.id)))
-
-
-def _withdraw_overdue(session: Session, assignment: RatingAssignment, replaced_by: int | None) -> None:
-    assignment.status = AssignmentStatus.WITHDRAWN
-    audit.record(session, actor=None, action="rating.overdue", entity_type="rating_assignment",
-                 entity_id=assignment.id, rater_id=assignment.rater_id, replaced_by=replaced_by)
-
-
-def sweep(session: Session, policy: RatingPolicy | None = None) -> SweepReport:
-    """Hand overdue work to other raters and give unassigned rounds to raters now free.
-
-    Overdue work is only taken back when another eligible rater takes it at once; otherwise it stays with
-    its rater, still open, and is reported. An overdue benchmark script is simply withdrawn.
-    """
-    policy = policy or POLICY
-    withdrawn = assigned = 0
-    still_overdue = []
-    for assignment in _overdue(session, clock.now()):
-        if assignment.response_id is None:
-            _withdraw_overdue(session, assignment, replaced_by=None)
-            withdrawn += 1
-            continue
-        replacement = _assign(session, assignment.response, assignment.round, policy)
-        if replacement is None:
-            still_overdue.append(assignment.id)
-            continue
-        _withdraw_overdue(session, assignment, replaced_by=replacement.id)
-        withdrawn, assigned = withdrawn + 1, assigned + 1
-    session.flush()
-    for rated in session.scalars(select(RatedResponse).where(RatedResponse.status.in_(OPEN_MARKING))):
-        live = {a.round for a in session.scalars(select(RatingAssignment).where(
-            RatingAssignment.response_id == rated.response_id, RatingAssignment.status != AssignmentStatus.WITHDRAWN))}
-        needed = {1, 2} if rated.status == MarkingStatus.DOUBLE_MARKING else {3}
-        for round_ in sorted(needed - live):
-            assigned += _assign(session, session.get(Response, rated.response_id), round_, policy) is not None
-    return SweepReport(withdrawn, assigned, tuple(still_overdue))
-
-
-# Administration --------------------------------------------------------------------------------------
-
-
-def marking_record(session: Session, *, actor: Actor, attempt_id: int) -> list[dict[str, Any]]:
-    """Test administrators: every rating of an attempt, with raters and the final scores.
-
-    Raises PermissionDenied, or NotFound for an attempt that does not exist (not an empty record).
-    """
-    if not actor.has(Role.TEST_ADMIN):
-        raise PermissionDenied("only test administrators see the marking record")
-    if session.get(Attempt, attempt_id) is None:
-        raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
-    record = []
-    for rated in session.scalars(select(RatedResponse).where(RatedResponse.attempt_id == attempt_id)
-                                 .order_by(RatedResponse.response_id)):
-        ratings = session.scalars(select(RatingAssignment).where(RatingAssignment.response_id == rated.response_id)
-                                  .order_by(RatingAssignment.round, RatingAssignment.id))
-        record.append({"response_id": rated.response_id, "status": rated.status, "final_score": rated.final_score,
-                       "rule": rated.rule, "ratings": [
-                           {"round": a.round, "rater_id": a.rater_id, "status": a.status, "score": a.score,
-                            "criteria": a.criteria, "rubric": f"{a.rubric.code} v{a.rubric.version}"}
-                           for a in ratings]})
-    return record
-
-
-def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: dict[str, Any],
-                     agreed_score: Fraction | Decimal | int | str) -> Benchmark:
-    """A script with an agreed score, to be slipped into raters' queues.
-
-    The agreed score is kept exact, as raters' scores are (a float is refused: 5.2499999999999999 would already
-    be 5.25 and round to 5.5 where the raters' 5.0 agrees with it).
-    Raises PermissionDenied, or RuleViolation for an answer its task would refuse from a candidate (a recording
-    that was never uploaded included) or an agreed score off 0-10 or with too many digits to store exactly.
-    """
-    from question_bank.models import Item
-
-    if not actor.has(Role.TEST_ADMIN):
-        raise PermissionDenied("only test administrators add benchmark scripts")
-    item = session.get(Item, item_id)
-    if item is None or not item_types.get(item.type).rater_scored:
-        raise RuleViolation("a benchmark is an answer to a writing or speaking task", field="item_id")
-    item_types.get(item.type).check_answer(item.current_version.content, answer)
-    if "audio" in answer:  # as a candidate's spoken answer: the recording must be there to be played
-        check_recording(session, answer["audio"])
-    agreed = exact(agreed_score, field="agreed_score")
-    if not 0 <= agreed <= 10:
-        raise RuleViolation("the agreed score is on 0-10", field="agreed_score")
-    if len(score_text(agreed)) > SCORE_TEXT_LENGTH:
-        raise RuleViolation(f"the agreed score has too many digits to keep exactly (at most {SCORE_TEXT_LENGTH} "
-                            "characters as a decimal or a fraction)", field="agreed_score")
-    benchmark = Benchmark(item_version_id=item.current_version_id, answer=answer, agreed_score=agreed,
-                          created_by=actor.id)
-    session.add(benchmark)
-    session.flush()
-    audit.record(session, actor=actor, action="rating.benchmark_added", entity_type="rating_benchmark",
-                 entity_id=benchmark.id, agreed_score=score_text(agreed))
-    return benchmark

@@ -11,6 +11,7 @@ import pytest
 
 from assessment.models import Attempt
 from assessment.rating import services as rating
+from assessment.rating import sweep as rating_sweep
 from assessment.rating.models import RatingAssignment
 from core import clock
 from tests.api.test_vstep_exam import OGG_RECORDING, _answer, _exam_payload
@@ -206,7 +207,7 @@ def test_overdue_work_goes_to_another_rater_only_when_one_is_free(centre, api_as
     before = {rater: {a["id"] for a in rater.get("/api/v1/rating/queue").json} for rater in raters}
     spare = api_as("rater", unit=factory.unit())
     fake_clock.advance(hours=49)
-    report = rating.sweep(db_session)
+    report = rating_sweep.sweep(db_session)
     # Both rounds of every answer are overdue and one rater is free: one round of each goes to the spare rater,
     # the other stays with its rater, still overdue (taking it back would leave the answer with nobody).
     assert (report.withdrawn, report.assigned, len(report.still_overdue)) == (5, 5, 5)
@@ -218,7 +219,7 @@ def test_overdue_work_goes_to_another_rater_only_when_one_is_free(centre, api_as
     rater, assignment_id = taken_back[0]
     late = _mark(rater, {"id": assignment_id, "skill": "writing"}, 6)
     assert late.status_code == 409 and "withdrawn" in late.json["detail"]
-    again = rating.sweep(db_session)  # still nobody free: nothing moves, the same work is reported again
+    again = rating_sweep.sweep(db_session)  # still nobody free: nothing moves, the same work is reported again
     assert (again.withdrawn, again.assigned, again.still_overdue) == (0, 0, report.still_overdue)
 
     for marker in (*raters, spare):
@@ -291,7 +292,7 @@ def test_a_section_score_set_by_an_administrator_takes_its_answers_out_of_markin
     admin, (first, second) = centre["admin"], centre["raters"]
     assert admin.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": 6}).status_code == 200
     spare = api_as("rater", unit=factory.unit())
-    report = rating.sweep(db_session)  # the writing answers are settled: nobody is handed them again
+    report = rating_sweep.sweep(db_session)  # the writing answers are settled: nobody is handed them again
     assert (report.withdrawn, report.assigned, report.still_overdue) == (0, 0, ())
     assert spare.get("/api/v1/rating/queue").json == []
     for rater in (first, second):
@@ -344,7 +345,7 @@ def test_every_rater_of_an_answer_marks_against_its_first_rubric_version(centre,
         assert _mark(first, assignment, 8).status_code == 200
     spare = api_as("rater", unit=factory.unit())
     fake_clock.advance(hours=49)
-    report = rating.sweep(db_session)
+    report = rating_sweep.sweep(db_session)
     assert (report.withdrawn, report.assigned, report.still_overdue) == (5, 5, ())
     replacements = spare.get("/api/v1/rating/queue").json
     assert [a["rubric"]["version"] for a in replacements] == [1] * 5  # as the first rater's, not the newest

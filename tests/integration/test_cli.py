@@ -290,10 +290,10 @@ def test_rating_sweep_reports_what_it_moved(run):
 
 
 def test_rating_sweep_lists_overdue_work_nobody_else_can_take(run, monkeypatch):
-    from assessment.rating import services as rating
+    from assessment.rating import sweep as rating_sweep
 
     run("db", "upgrade")
-    monkeypatch.setattr(rating, "sweep", lambda _session: rating.SweepReport(1, 1, (17, 18)))
+    monkeypatch.setattr(rating_sweep, "sweep", lambda _session: rating_sweep.SweepReport(1, 1, (17, 18)))
     output = run("rating", "sweep").output
     assert "withdrew 1 overdue assignment, assigned 1 round" in output
     assert "still overdue, no other eligible rater free (left with their raters): assignments 17, 18" in output

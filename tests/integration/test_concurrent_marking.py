@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from assessment import answers
 from assessment import services as assessment
 from assessment.certification import Certificate
 from assessment.models import AssessedLevel, Attempt
@@ -40,13 +41,13 @@ def live(live_postgres_app, empty_database, tmp_path):
         for section in (0, 1):
             assessment.finish_section(session, actor=candidate, attempt_id=attempt.id, index=section)
         for position in (76, 77):
-            assessment.save_response(session, actor=candidate, attempt_id=attempt.id, position=position,
+            answers.save_response(session, actor=candidate, attempt_id=attempt.id, position=position,
                                      answer={"text": "Training plans for the union " * 30})
         assessment.finish_section(session, actor=candidate, attempt_id=attempt.id, index=2)
         recording = store_media(session, MediaStore(tmp_path / "media"), actor=candidate, data=OGG_RECORDING,
                                 name="part.ogg")
         for position in (78, 79, 80):
-            assessment.save_response(session, actor=candidate, attempt_id=attempt.id, position=position,
+            answers.save_response(session, actor=candidate, attempt_id=attempt.id, position=position,
                                      answer={"audio": recording.sha256})
         assessment.finish_section(session, actor=candidate, attempt_id=attempt.id, index=3)
         from assessment.rating import services as rating
