@@ -173,20 +173,24 @@ def ensure_account_free(session: Session, *, member: StaffMember, account: User 
                        "first", field="username")
 
 
-def link_new_account(session: Session, *, staff_number: str, account: User) -> StaffMember:
+def link_new_account(session: Session, *, staff_number: str, account: User,
+                     organisation_wide: bool = False) -> StaffMember:
     """Link a just-created account to the staff record with ``staff_number`` (``levelpath users create``).
 
     The account is of the record's unit: one created without a unit takes it (for HR, the unit is the scope it
     sees: without one it would see every unit), and one created with another unit is refused rather than
-    given a scope its staff record does not support.
+    given a scope its staff record does not support. ``organisation_wide`` says so explicitly for an account
+    without a unit that must keep none (the confederation's own HR, whose staff record is in one unit).
     Raises NotFound (no such record), Conflict (the record has an account already), RuleViolation (another unit).
     """
     member = session.scalar(select(StaffMember).where(StaffMember.staff_number == staff_number))
     if member is None:
         raise NotFound(f"no staff member with staff number {staff_number!r}", field="staff_number")
-    if account.unit_id is None:
+    if organisation_wide and account.unit_id is not None:
+        raise RuleViolation("an organisation-wide account has no unit", field="unit")
+    if account.unit_id is None and not organisation_wide:
         account.unit_id = member.unit_id
-    elif account.unit_id != member.unit_id:
+    elif account.unit_id is not None and account.unit_id != member.unit_id:
         raise RuleViolation(f"staff member {staff_number!r} belongs to unit {member.unit.code} "
                             f"({member.unit.name}), not the account's unit: give that unit, or none to take it "
                             "from the staff record", field="unit")

@@ -161,9 +161,12 @@ def users() -> None:
 @click.option("--staff-number", default=None,
               help="Link the account to the staff record with this staff number: that person's levels, path "
                    "and certificates are then found through it.")
+@click.option("--organisation-wide", is_flag=True,
+              help="With --staff-number: the account keeps no unit (HR: sees every unit) although its staff "
+                   "record belongs to one, e.g. the confederation's HR staff.")
 @_domain_errors_as_click_errors
 def create_user(username: str, password: str, roles: tuple[str, ...], unit: str | None, full_name: str,
-                staff_number: str | None) -> None:
+                staff_number: str | None, organisation_wide: bool) -> None:
     """Create an account."""
     from core.accounts import Role
     from core.accounts import services as accounts
@@ -176,14 +179,19 @@ def create_user(username: str, password: str, roles: tuple[str, ...], unit: str 
     if unknown:
         raise click.BadParameter(f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}",
                                  param_hint="--role")
+    if organisation_wide and (unit or not staff_number):
+        raise click.UsageError("--organisation-wide goes with --staff-number and without --unit: it keeps the "
+                               "account out of the staff record's unit")
     with _session() as session:
         unit_id = resolve_unit(session, unit).id if unit else None
         user = accounts.create_user(session, username=username, password=password,
                                     roles=[Role(r) for r in wanted], unit_id=unit_id, full_name=full_name)
-        member = link_new_account(session, staff_number=staff_number, account=user) if staff_number else None
+        member = link_new_account(session, staff_number=staff_number, account=user,
+                                  organisation_wide=organisation_wide) if staff_number else None
+        scope = "" if unit else " (organisation-wide account)" if organisation_wide else " (from the staff record)"
         click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}"
                    + (f", linked to staff member {member.staff_number} ({member.full_name}) of unit "
-                      f"{member.unit.code}" + ("" if unit else " (from the staff record)") if member else ""))
+                      f"{member.unit.code}{scope}" if member else ""))
 
 
 @users.command("deactivate")

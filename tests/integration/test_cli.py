@@ -218,6 +218,33 @@ def test_users_create_with_a_staff_number_takes_the_records_unit_and_refuses_ano
         assert linked["S-2"] is None
 
 
+def test_users_create_organisation_wide_keeps_a_linked_account_out_of_its_records_unit(run, empty_database):
+    """The confederation's HR has a staff record in one unit and sees every unit: one command, not two."""
+    run("db", "upgrade")
+    with Session(empty_database.engine) as session:
+        home = Unit(code="U1", name="Unit one", group="vgcl_department")
+        session.add(home)
+        session.flush()
+        session.add(StaffMember(staff_number="S-1", full_name="Lê Thị Hoa", unit_id=home.id,
+                                category="civil_servant", languages=[]))
+        session.commit()
+    with_unit = run("users", "create", "--username", "hr.unit", "--password", "a-long-hoa-secret", "--role", "hr",
+                    "--unit", "U1", "--staff-number", "S-1", "--organisation-wide", ok=False)
+    assert with_unit.exit_code != 0 and "--organisation-wide goes with --staff-number and without --unit" \
+        in with_unit.output
+    unlinked = run("users", "create", "--username", "hr.none", "--password", "a-long-hoa-secret", "--role", "hr",
+                   "--organisation-wide", ok=False)
+    assert unlinked.exit_code != 0
+    created = run("users", "create", "--username", "hr.org", "--password", "a-long-hoa-secret", "--role", "hr",
+                  "--staff-number", "S-1", "--organisation-wide")
+    assert "linked to staff member S-1 (Lê Thị Hoa) of unit U1 (organisation-wide account)" in created.output
+    with Session(empty_database.engine) as session:
+        account = session.scalar(select(User).where(User.username == "hr.org"))
+        assert account.unit_id is None
+        assert session.scalar(select(StaffMember.user_id).where(StaffMember.staff_number == "S-1")) == account.id
+        assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
 def test_seed_demo_links_the_demo_candidate_to_a_staff_record(run, empty_database):
     run("db", "upgrade")
     run("seed-demo")
