@@ -201,26 +201,34 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     _check_metadata(session, metadata)
     current = item.current_version
     assert current is not None
-    new_content = _sanitise_content(item.type, changes.content) if changes.content is not None else current.content
+    item_type = item_types.get(item.type)
+    # What candidates and exports get of the current content: a version stored before unknown keys were
+    # refused may hold some. Content left as it is carries over without them into a new version (the old
+    # version keeps them in the history); they alone do not make one.
+    kept_content = item_type.known_content(current.content)
+    new_content = _sanitise_content(item.type, changes.content) if changes.content is not None else kept_content
     new_scoring = changes.scoring if changes.scoring is not None else current.scoring
     # The passage is part of what a candidate reads: changing it is changing the content.
     new_stimulus = changes.stimulus_id if changes.stimulus_id is not None else current.stimulus_id
-    content_changed = (new_content, new_scoring, new_stimulus) != (current.content, current.scoring,
+    content_changed = (new_content, new_scoring, new_stimulus) != (kept_content, current.scoring,
                                                                     current.stimulus_id)
     # So is the classification: tests deliver, score and pool a version under its skill and level.
     new_skill = changes.skill if changes.skill is not None else current.skill
     new_level = changes.level if changes.level is not None else current.level
     reclassified = (new_skill, new_level) != (current.skill, current.level)
     if content_changed:
-        item_types.get(item.type).validate(new_content, new_scoring)
+        item_type.validate(new_content, new_scoring)
     if content_changed or reclassified:
         version = ItemVersion(item_id=item.id, number=current.number + 1, content=new_content, scoring=new_scoring,
                               stimulus_id=new_stimulus, skill=new_skill, level=new_level, created_by=actor.id)
         session.add(version)
         session.flush()
         item.current_version = version
+        dropped_keys = [f"content.{change['path']}" for change in diff_values(current.content, kept_content)]
         if item.status == ItemStatus.APPROVED:
             item.status = ItemStatus.DRAFT  # changed content or classification needs a fresh review
+    else:
+        dropped_keys = []
     before = {name: getattr(item, name) for name in metadata}
     for name, value in metadata.items():
         setattr(item, name, value)
@@ -230,6 +238,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     audit.record(session, actor=actor, action="item.updated", entity_type="item", entity_id=item.id,
                  version=item.current_version.number if item.current_version else None,
                  content_changed=content_changed, reclassified=reclassified,
+                 **({"unknown_content_keys_dropped": dropped_keys} if dropped_keys else {}),
                  metadata={k: [before[k], metadata[k]] for k in metadata if before[k] != metadata[k]},
                  comment=changes.comment)
     session.flush()

@@ -7,9 +7,10 @@ before they were refused reaches neither a candidate nor an export with them.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from question_bank.models import ItemVersion
+from core.audit import AuditEvent
+from question_bank.models import Item, ItemVersion
 from question_bank.statistics import IrtParameters, set_irt_parameters
 from tests.api.test_item_import import upload
 from tests.factories import published_test, single_choice_spec
@@ -244,3 +245,28 @@ def test_an_import_carries_only_known_keys_and_says_what_it_left_out(author, fil
     content = author.get(f"/api/v1/items/{entry['item_id']}").json["current_version"]["content"]
     assert set(content) == content_keys
     assert all(set(option) == {"id", "text"} for option in content["options"])
+
+
+def test_an_edit_leaving_content_alone_drops_stored_unknown_keys_into_history(author, db_session):
+    """A scoring-only edit of an item stored before unknown keys were refused is not refused for keys its
+    author did not send: the new version carries the known content; the old version keeps what it held."""
+    created = _create(author, "single_choice", VALID["single_choice"][0])
+    assert created.status_code == 201, created.json
+    _store_unknown_keys(db_session, db_session.get(Item, created.json["id"]))
+    retitled = author.patch(f"/api/v1/items/{created.json['id']}", json={"title": "Renamed"},
+                            headers={"If-Match": created.headers["ETag"]})
+    assert retitled.status_code == 200, retitled.json
+    assert len(author.get(f"/api/v1/items/{created.json['id']}/versions").json) == 1  # the keys alone make none
+    before = author.get(f"/api/v1/items/{created.json['id']}")
+    edited = author.patch(f"/api/v1/items/{created.json['id']}", json={"scoring": {"correct": "A"}},
+                          headers={"If-Match": before.headers["ETag"]})
+    assert edited.status_code == 200, edited.json
+    versions = author.get(f"/api/v1/items/{created.json['id']}/versions").json
+    earlier, latest = versions[-2], versions[-1]
+    _assert_known_keys_only(latest["content"])
+    assert latest["scoring"]["correct"] == "A"
+    assert earlier["content"]["extra"] == SCRIPT  # the history is kept as it was
+    event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "item.updated")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert event.detail["unknown_content_keys_dropped"] == [
+        "content.extra", *(f"content.options.{i}.colour" for i in range(3))]
