@@ -7,10 +7,11 @@ import re
 import secrets
 
 from flask import Flask, Request, current_app, request, session
-from flask_login import LoginManager, UserMixin, current_user
+from flask_login import LoginManager, UserMixin, current_user, login_user
 
 from api import access
 from api.db import db_session
+from core import clock
 from core.accounts import Actor, User
 from core.accounts import services as accounts
 from core.errors import PermissionDenied, Unauthenticated
@@ -37,14 +38,37 @@ class LoginUser(UserMixin):
 
 
 SESSION_USER = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
+SESSION_STARTED = "started_at"  # the login's time, seconds since the epoch, in the signed session
+
+
+def start_browser_session(user: User) -> None:
+    """Sign this browser in with a fresh session, dated for its lifetime; nothing of a session begun before
+    the login carries into it."""
+    session.clear()
+    login_user(LoginUser.of(user))
+    session[SESSION_STARTED] = int(clock.now().timestamp())
+
+
+def _session_is_current() -> bool:
+    """Whether the browser session's login is less than PERMANENT_SESSION_LIFETIME ago (LEVELPATH_SESSION_HOURS).
+
+    The cookie is signed, not stored: its login time is what ends a copy of it left on a shared computer, however
+    often it is used. A session from before logins were dated has none, and neither has flask-login's remember-me
+    cookie alone (LevelPath issues none), so they sign nobody in.
+    """
+    started = session.get(SESSION_STARTED)
+    if type(started) is not int:
+        return False
+    return clock.now().timestamp() - started < current_app.permanent_session_lifetime.total_seconds()
 
 
 @login_manager.user_loader
 def _load_user(session_user: str) -> LoginUser | None:
-    """The account of a browser session, unless it is inactive or its sessions were ended since (logout, a new
-    password); a session from before generations were kept has none, and logs in again."""
+    """The account of a browser session, unless the session is past its lifetime, the account is inactive or its
+    sessions were ended since (logout, a new password); a session from before generations were kept has none,
+    and logs in again."""
     matched = SESSION_USER.fullmatch(session_user)
-    if matched is None:
+    if matched is None or not _session_is_current():
         return None
     user_id, generation = int(matched[1]), int(matched[2])
     found = accounts.active_actor(db_session(), user_id, session_generation=generation)

@@ -5,10 +5,27 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 MAX_REQUEST_BYTES = 1024 * 1024
+# Shared computers at the centre: a browser session signed in in the morning is over by the next day.
+DEFAULT_SESSION_HOURS = 12
+MAX_SESSION_HOURS = 24 * 366
+
+
+def session_lifetime() -> timedelta:
+    """How long a browser session lasts from its login (LEVELPATH_SESSION_HOURS). Raises ValueError."""
+    raw = os.environ.get("LEVELPATH_SESSION_HOURS", "").strip() or str(DEFAULT_SESSION_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= MAX_SESSION_HOURS:
+        raise ValueError(f"LEVELPATH_SESSION_HOURS={raw!r}: the hours a browser session lasts from its login, "
+                         f"a number above 0 and at most {MAX_SESSION_HOURS} (default {DEFAULT_SESSION_HOURS})")
+    return timedelta(hours=hours)
 
 
 def load_secret_key(instance_path: Path) -> str:
@@ -43,6 +60,11 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("LEVELPATH_SECURE_COOKIES", "0") == "1",
+        # Counted from the login by api.auth (absolute); Flask also refuses a cookie signed longer ago. Nothing
+        # renews the cookie on each response: the session is not permanent, and would not be refreshed if it were.
+        "PERMANENT_SESSION_LIFETIME": session_lifetime(),
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "REMEMBER_COOKIE_DURATION": session_lifetime(),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("LEVELPATH_SECURE_COOKIES", "0") == "1",

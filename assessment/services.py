@@ -132,16 +132,15 @@ class TimeUp(Conflict):
 
 
 def get_attempt_for(session: Session, *, actor: Actor, attempt_id: int, for_update: bool = False) -> Attempt:
-    """The attempt, closed and scored first if its time ran out. Raises NotFound or PermissionDenied.
+    """The attempt, closed and scored first if its time ran out. Raises NotFound, also for an attempt the
+    actor may not see: a 403 there would tell another candidate which attempt ids exist.
 
     ``for_update`` locks the attempt's row until the transaction ends (PostgreSQL), so that two
     requests changing one attempt at once take turns instead of both acting on what they read.
     """
     attempt = _load_attempt(session, attempt_id, for_update)
-    if attempt is None:
+    if attempt is None or not policies.can_view_attempt(actor, attempt):
         raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
-    if not policies.can_view_attempt(actor, attempt):
-        raise PermissionDenied("this attempt belongs to another candidate")
     close_if_time_is_up(session, attempt)
     return attempt
 

@@ -278,11 +278,16 @@ def diff_values(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]
 
 def diff_versions(session: Session, *, actor: Actor, item_id: int, from_number: int, to_number: int
                   ) -> list[dict[str, Any]]:
-    """What changed between two versions of an item, leaf by leaf (classification included)."""
+    """What changed between two versions of an item, leaf by leaf (classification and passage included)."""
     old = get_version(session, actor=actor, item_id=item_id, number=from_number)
     new = get_version(session, actor=actor, item_id=item_id, number=to_number)
-    return diff_values({"content": old.content, "scoring": old.scoring, "skill": old.skill, "level": old.level},
-                       {"content": new.content, "scoring": new.scoring, "skill": new.skill, "level": new.level})
+    return diff_values(_diffed_fields(old), _diffed_fields(new))
+
+
+def _diffed_fields(version: ItemVersion) -> dict[str, Any]:
+    """Everything a version pins: what it shows, how it is scored, what it is classified as, its passage."""
+    return {"content": version.content, "scoring": version.scoring, "skill": version.skill, "level": version.level,
+            "stimulus_id": version.stimulus_id}
 
 
 def _record_review(session: Session, item: Item, actor: Actor, action: str, comment: str) -> None:

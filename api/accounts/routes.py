@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask import request, session
+from flask import request
 from flask.views import MethodView
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 
 from api.access import PUBLIC, SIGNED_IN, allow
 from api.accounts.schemas import LoginSchema, SessionUserSchema, TokenCreateSchema, TokenListedSchema, TokenSchema
-from api.auth import LoginUser, cookie_authenticated, current_actor, new_csrf_token
+from api.auth import cookie_authenticated, current_actor, new_csrf_token, start_browser_session
 from api.schemas import Blueprint
 from api.db import db_session
 from core.accounts import User, throttle
@@ -39,8 +39,7 @@ class Login(MethodView):
             throttle.record_failure(db_session(), username=credentials["username"], address=address)
             raise LoginFailed("unknown username or wrong password")
         throttle.record_success(db_session(), username=credentials["username"], address=address)
-        session.clear()  # nothing of a session begun before the login carries into the signed-in one
-        login_user(LoginUser.of(user))
+        start_browser_session(user)
         new_csrf_token()
         return user
 

@@ -160,7 +160,9 @@ class DiffArgsSchema(StrictSchema):
 
 
 class ChangeSchema(ma.Schema):
-    path = ma.fields.String()
+    path = ma.fields.String(metadata={"description": "What changed: `content.…` or `scoring.…` (dot-separated, "
+                                                     "down to the leaf), `skill`, `level` or `stimulus_id` (the "
+                                                     "passage or recording)"})
     before = ma.fields.Raw(allow_none=True)
     after = ma.fields.Raw(allow_none=True)
 

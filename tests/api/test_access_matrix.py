@@ -6,7 +6,8 @@ Every request runs against one world of real objects (an exam handed in and in m
 staff of unit A, a course, a path, a survey, ...) inside a savepoint that is rolled back afterwards, so
 each cell sees the same world. A cell that is not admitted must answer 401 (anonymous) or 403/404, and a
 role the endpoint's rule turns away gets its 403 before the request is parsed. No response to someone
-outside unit A, or to a rater, ever carries the name of unit A's staff member.
+outside unit A, or to a rater, ever carries the name of unit A's staff member. An attempt that the caller
+may not see answers exactly as one that does not exist (AS_IF_MISSING), so that its id tells nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from learning.models import JobPosition, StaffMember
 from question_bank.models import Item
 from tests.api.test_external_certificates import form as external_certificate_form
 from tests.api.test_learning_paths import placement
+from tests.api.test_permissions import without_attempt_id
 from tests.api.test_rating import _hand_in as hand_in
 from tests.api.test_vstep_exam import OGG_RECORDING, _exam_payload
 from tests.factories import ApiClient
@@ -161,6 +163,22 @@ ADMITTED: dict[str, str] = {
     "PATCH /api/v1/uploads/{upload_id}": "candidate",
     "GET /api/v1/verify/{code}": ALL,
 }
+# Every operation that reaches an attempt by id, and who gets past its rule but may not see the attempt: they
+# get 404, exactly as for an attempt that does not exist (a 403 would confirm the id). Anyone else the rule
+# lets in but the attempt refuses may see it, and gets its proper 403 (an administrator answering for the
+# candidate). Another candidate meets every one of them as a missing attempt too (test below).
+NOT_THE_ATTEMPTS_VIEWERS = "author reviewer rater senior_rater hr hr_other_unit hr_organisation"
+AS_IF_MISSING: dict[str, str] = {
+    "GET /api/v1/attempts/{attempt_id}": NOT_THE_ATTEMPTS_VIEWERS,
+    "GET /api/v1/attempts/{attempt_id}/marking": "",
+    "PUT /api/v1/attempts/{attempt_id}/responses/{position}": "",
+    "GET /api/v1/attempts/{attempt_id}/result": NOT_THE_ATTEMPTS_VIEWERS,
+    "POST /api/v1/attempts/{attempt_id}/sections/{index}/finish": "",
+    "PUT /api/v1/attempts/{attempt_id}/sections/{skill}/score": "",
+    "POST /api/v1/attempts/{attempt_id}/submit": "",
+    "POST /api/v1/attempts/{attempt_id}/plays": "",
+}
+MISSING_ATTEMPT_ID = 2_000_000_000
 
 
 class World:
@@ -185,6 +203,7 @@ class World:
         self.clients: dict[str, ApiClient | None] = {"anonymous": None}
         self.clients.update({name: api_as(user) for name, user in users.items()})
         self.users = users
+        self.other_candidate = api_as(factory.user("candidate", unit=unit_b))
         candidate, admin, hr = self.clients["candidate"], api_as(factory.user("admin")), self.clients["hr"]
         factory.user("rater", unit=unit_c)  # a second rater, so that marking can be double
 
@@ -304,8 +323,10 @@ class World:
                 "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}},
         }
 
-    def url(self, template: str) -> str:
+    def url(self, template: str, **values: object) -> str:
         url = template
+        for name, value in values.items():
+            url = url.replace("{" + name + "}", str(value))
         for prefix, value in self.certificate_values.items():
             if template.startswith(prefix + "/{certificate_id}"):
                 url = url.replace("{certificate_id}", str(value))
@@ -333,9 +354,9 @@ def operations(app: Flask) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
-def call(app: Flask, world: World, who: str, method: str, template: str):
-    client = world.clients[who]
-    url = world.url(template)
+def call(app: Flask, world: World, who: str | ApiClient, method: str, template: str, **values: object):
+    client = world.clients[who] if isinstance(who, str) else who
+    url = world.url(template, **values)
     options = {"query_string": world.query.get(template, {})}
     if method in ("POST", "PUT", "PATCH"):
         options["json"] = {}
@@ -387,6 +408,10 @@ def test_authorization_matrix(app, world, db_session):
                 problems.append(f"{label} as {who}: the rule turns them away, yet {status}")
             if who in NEVER_SEE_UNIT_A and SECRET_NAME.encode() in response.get_data():
                 problems.append(f"{label} as {who}: shows unit A's staff member")
+            if label in AS_IF_MISSING and status in (403, 404) and (rule is None or rule.admits(actor)):
+                expected_status = 404 if who in AS_IF_MISSING[label].split() else 403
+                if status != expected_status:
+                    problems.append(f"{label} as {who}: {status}, expected {expected_status} (AS_IF_MISSING)")
         observed[label] = admitted
     for label, admitted in observed.items():
         expected = ADMITTED.get(label)
@@ -395,6 +420,33 @@ def test_authorization_matrix(app, world, db_session):
         elif admitted != expected.split():
             problems.append(f"{label}: admitted {admitted}, expected {expected.split()}")
     problems += [f"{label}: row for an operation that does not exist" for label in set(ADMITTED) - set(observed)]
+    problems += [f'reaches an attempt by id, but no row in AS_IF_MISSING: "{label}"' for label in observed
+                 if "{attempt_id}" in label and label not in AS_IF_MISSING]
+    problems += [f"{label}: AS_IF_MISSING row for an operation that does not exist"
+                 for label in set(AS_IF_MISSING) - set(observed)]
+    assert not problems, "\n".join(problems)
+
+
+def test_another_candidates_attempt_answers_exactly_as_a_missing_one_everywhere(app, world, db_session):
+    """Every operation on an attempt id answers another candidate the same whether the attempt exists or not."""
+    problems = []
+    attempt_id = world.path_values["attempt_id"]
+    for method, template, _ in operations(app):
+        if "{attempt_id}" not in template:
+            continue
+        answers = []
+        for asked in (attempt_id, MISSING_ATTEMPT_ID):
+            savepoint = db_session.begin_nested()
+            db_session.connection()
+            try:
+                response = call(app, world, world.other_candidate, method, template, attempt_id=asked)
+            finally:
+                savepoint.rollback()
+            answers.append((response.status_code, response.content_type,
+                            without_attempt_id(response.get_data(), asked)))
+        if answers[0] != answers[1] or answers[0][0] not in (403, 404):
+            problems.append(f"{method} {template}: another candidate's attempt {answers[0]}, a missing one "
+                            f"{answers[1]}")
     assert not problems, "\n".join(problems)
 
 

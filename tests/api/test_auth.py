@@ -40,6 +40,48 @@ def test_a_copy_of_the_session_cookie_stops_working_at_logout(client, factory):
     assert again.status_code == 200 and client.get("/api/v1/auth/me").json["id"] == user.id
 
 
+def test_a_browser_session_ends_twelve_hours_after_its_login_however_it_is_used(client, factory, fake_clock):
+    """Flask accepted a signed session cookie for 31 days: at the centre's shared computers a session (or a copy
+    of its cookie) left signed in stayed usable for a month. It now lasts LEVELPATH_SESSION_HOURS (default 12)
+    from the login, not from its last use, and is not signed anew on every response to keep it alive."""
+    user = factory.user("candidate")
+    login = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert login.status_code == 200
+    copy = client.application.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    fake_clock.advance(hours=6)
+    used = client.get("/api/v1/auth/me")
+    assert used.status_code == 200 and "Set-Cookie" not in used.headers  # no per-request re-signing
+    fake_clock.advance(hours=5, minutes=59)  # 11h59 after the login
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert copy.get("/api/v1/auth/me").status_code == 200
+    fake_clock.advance(minutes=2)  # 12h01
+    for browser in (client, copy):
+        expired = browser.get("/api/v1/auth/me")
+        assert expired.status_code == 401 and expired.content_type == "application/problem+json"
+    assert client.post("/api/v1/auth/tokens", json={"name": "late"},
+                       headers={"X-CSRF-Token": login.json["csrf_token"]}).status_code == 401
+    again = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert again.status_code == 200 and client.get("/api/v1/auth/me").json["id"] == user.id
+
+
+def test_a_remember_me_cookie_alone_signs_nobody_in(client, factory, fake_clock):
+    """LevelPath issues no flask-login remember-me cookie; one made with the secret key would carry no login time,
+    so it must not outlive the session lifetime (flask-login's own lasts a year): it signs nobody in at all."""
+    from flask_login.utils import encode_cookie
+
+    user = factory.user("candidate")
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    with client.application.test_request_context():
+        remember = encode_cookie(f"{user.id}:{user.session_generation or 0}")  # what LoginUser.get_id() keeps
+    fresh = client.application.test_client()
+    fresh.set_cookie("remember_token", remember)
+    assert fresh.get("/api/v1/auth/me").status_code == 401
+    fake_clock.advance(hours=12, minutes=1)
+    client.set_cookie("remember_token", remember)  # with the expired session's cookie too
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
 def test_an_api_token_calling_logout_leaves_browser_sessions_alone(client, factory, api_as):
     user = factory.user("author")
     client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})

@@ -59,6 +59,8 @@ def test_a_changed_passage_is_a_new_version_to_review_and_a_published_test_keeps
     assert changed.json["current_version"]["number"] == 2
     versions = author.get(f"/api/v1/items/{item.id}/versions").json
     assert [(v["number"], v["stimulus_id"]) for v in versions] == [(1, old.id), (2, new.id)]
+    diff = author.get(f"/api/v1/items/{item.id}/diff?from=1&to=2")  # the passage is what changed
+    assert diff.status_code == 200 and diff.json == [{"path": "stimulus_id", "before": old.id, "after": new.id}]
 
     started = api_as("candidate").post(f"/api/v1/tests/{test_id}/attempts")
     assert started.json["items"][0]["stimulus"]["body"] == "<p>Old text.</p>"  # the version the test holds

@@ -26,13 +26,54 @@ def test_candidate_cannot_read_another_candidates_attempt_or_result(api_as, fact
     test_id = _published_test(api_as, factory)
     owner, other = api_as("candidate"), api_as("candidate")
     attempt_id = owner.post(f"/api/v1/tests/{test_id}/attempts").json["id"]
-    assert other.get(f"/api/v1/attempts/{attempt_id}").status_code == 403
+    assert other.get(f"/api/v1/attempts/{attempt_id}").status_code == 404
     assert other.put(f"/api/v1/attempts/{attempt_id}/responses/1",
-                     json={"answer": {"choice": "A"}}).status_code == 403
-    assert other.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 403
+                     json={"answer": {"choice": "A"}}).status_code == 404
+    assert other.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 404
     owner.post(f"/api/v1/attempts/{attempt_id}/submit")
-    assert other.get(f"/api/v1/attempts/{attempt_id}/result").status_code == 403
+    assert other.get(f"/api/v1/attempts/{attempt_id}/result").status_code == 404
     assert owner.get(f"/api/v1/attempts/{attempt_id}/result").status_code == 200
+
+
+def without_attempt_id(body: bytes, attempt_id: int) -> bytes:
+    """A problem body with the attempt's id taken out (it is in the detail and the instance)."""
+    return body.replace(f"attempt {attempt_id} ".encode(), b"attempt ID ").replace(
+        f"/attempts/{attempt_id}/".encode(), b"/attempts/ID/").replace(f'/attempts/{attempt_id}"'.encode(),
+                                                                       b'/attempts/ID"')
+
+
+def _missing_attempt_problem(response, attempt_id: int) -> bytes:
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    return without_attempt_id(response.get_data(), attempt_id)
+
+
+def test_another_candidates_attempt_is_answered_exactly_as_a_missing_one(api_as, factory):
+    """A 403 for an existing attempt and a 404 for a missing one let a candidate enumerate attempt ids."""
+    test_id = _published_test(api_as, factory)
+    owner, other, hr = api_as("candidate"), api_as("candidate"), api_as("hr")
+    attempt_id = owner.post(f"/api/v1/tests/{test_id}/attempts").json["id"]
+    missing_id = attempt_id + 1_000_000
+    requests = [("get", "", {}, (other, hr)),
+                ("put", "/responses/1", {"json": {"answer": {"choice": "A"}}}, (other,)),
+                ("post", "/sections/0/finish", {}, (other,)),
+                ("post", "/plays", {"json": {"stimulus_id": 1}}, (other,)),
+                ("post", "/submit", {}, (other,)),
+                ("get", "/result", {}, (other, hr))]
+    for method, suffix, options, callers in requests:
+        for caller in callers:
+            existing = getattr(caller, method)(f"/api/v1/attempts/{attempt_id}{suffix}", **options)
+            missing = getattr(caller, method)(f"/api/v1/attempts/{missing_id}{suffix}", **options)
+            assert _missing_attempt_problem(existing, attempt_id) == _missing_attempt_problem(missing, missing_id), \
+                suffix
+    assert existing.json["detail"] == f"attempt {attempt_id} does not exist"
+    assert existing.json["type"] == "/problems/not-found"
+
+    # The candidate (or an administrator, who sees every attempt) still learns why they may not act on it.
+    assert owner.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 200
+    closed = owner.put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "A"}})
+    assert closed.status_code == 409, closed.json
+    refused = api_as("admin").put(f"/api/v1/attempts/{attempt_id}/responses/1", json={"answer": {"choice": "A"}})
+    assert refused.status_code == 403 and refused.json["detail"] == "only the candidate can answer their attempt"
 
 
 def test_author_cannot_approve_their_own_item_even_as_reviewer(api_as):

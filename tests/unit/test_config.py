@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from api.config import from_environment, load_secret_key
 
 
@@ -27,3 +31,18 @@ def test_the_verification_address_is_configured_or_left_to_the_serving_host(tmp_
     assert from_environment(tmp_path)["VERIFY_URL"] == ""  # no fixed host and port: the PDF route supplies its own
     monkeypatch.setenv("LEVELPATH_VERIFY_URL", "https://verify.levelpath.vn/v/")
     assert from_environment(tmp_path)["VERIFY_URL"] == "https://verify.levelpath.vn/v/"
+
+
+def test_a_browser_session_lasts_twelve_hours_unless_configured(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.delenv("LEVELPATH_SESSION_HOURS", raising=False)
+    settings = from_environment(tmp_path)
+    assert settings["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)  # not Flask's 31 days
+    assert settings["REMEMBER_COOKIE_DURATION"] == timedelta(hours=12)
+    assert settings["SESSION_REFRESH_EACH_REQUEST"] is False
+    monkeypatch.setenv("LEVELPATH_SESSION_HOURS", "8.5")
+    assert from_environment(tmp_path)["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8, minutes=30)
+    for wrong in ("0", "-1", "twelve", "nan", "100000"):
+        monkeypatch.setenv("LEVELPATH_SESSION_HOURS", wrong)
+        with pytest.raises(ValueError, match="LEVELPATH_SESSION_HOURS"):
+            from_environment(tmp_path)
