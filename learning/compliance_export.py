@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from xml.sax.saxutils import escape
 
 import xlsxwriter
 
-from learning.compliance import ComplianceReport, ComplianceRow
+from learning.compliance import ComplianceReport, ComplianceRow, UnrecognisedRole
 
 COLUMNS = ("unit", "unit_name", "group", "cohort", "in_scope", "at_or_above", "share", "target", "gap_people",
            "recent_12m", "projection", "on_track")
+# The XLSX sheet of people whose leadership role is off the ladder: the fields the JSON report gives for each.
+ROLE_COLUMNS = tuple(column.name for column in dataclasses.fields(UnrecognisedRole))
+ROLES_SHEET = "Unrecognised leadership roles"
 
 
 def _values(row: ComplianceRow) -> tuple:
@@ -43,7 +47,9 @@ def to_csv(report: ComplianceReport) -> str:
 
 
 def to_xlsx(report: ComplianceReport) -> bytes:
-    """A workbook: the report sheet (as the CSV, shares as percentages) and a per-group sheet."""
+    """A workbook: the report sheet (as the CSV, shares as percentages), a per-group sheet and, when there are
+    any, the people whose leadership role names no rung of the ladder (the CSV, a scripts' contract, has no room
+    for them)."""
     buffer = io.BytesIO()
     # Text stays text: by default xlsxwriter stores a string starting with "=" as a formula and URLs as links.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
@@ -57,10 +63,21 @@ def to_xlsx(report: ComplianceReport) -> bytes:
             sheet.write_number(index, 7, row.target, percent)
         sheet.freeze_panes(1, 0)
         sheet.set_column(1, 1, 32)
+    roles = report.unrecognised_leadership_roles
+    if roles:
+        sheet = book.add_worksheet(ROLES_SHEET)
+        sheet.write_row(0, 0, ROLE_COLUMNS, bold)
+        for index, person in enumerate(roles, start=1):
+            sheet.write_row(index, 0, dataclasses.astuple(person))
+        sheet.freeze_panes(1, 0)
+        sheet.set_column(2, 2, 32)
+    lines = [f"deadline {report.deadline}", f"as of {report.as_of}", f"required level {report.required_level} or above",
+             f"projection: rate over the last {report.recent_months} months"]
+    if roles:
+        lines.append(f"{len(roles)} counted with a leadership role off the ladder, in no leaders' cohort: "
+                     f"sheet {ROLES_SHEET!r}")
     notes = book.add_worksheet("About")
-    for index, line in enumerate((f"deadline {report.deadline}", f"as of {report.as_of}",
-                                  f"required level {report.required_level} or above",
-                                  f"projection: rate over the last {report.recent_months} months")):
+    for index, line in enumerate(lines):
         notes.write(index, 0, line)
     book.close()
     return buffer.getvalue()

@@ -1,7 +1,8 @@
 """Enrolments: a person takes a seat in a course offering, reports progress, drops it; HR records completion.
 
 Seats are fixed points of the person's learning path: taking or dropping one re-plans the path around the seats
-held (learning.paths). One seat per course, and a prerequisite's seat ends before the course needing it starts.
+held (learning.paths). One seat per course, a prerequisite's seat ends before the course needing it starts,
+and no new seat once the offering has started.
 Completion is the training side's record: HR of the person's unit (or above) and admins complete an enrolment,
 not before its offering starts; the person reports progress (``training_policies.can_confirm_completion``).
 """
@@ -23,14 +24,20 @@ from learning.training_models import SEATED, CourseOffering, Enrolment, PathStep
 def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) -> Enrolment:
     """Take a seat in an offering (HR in scope, or the person) and re-plan the person's path around it.
 
-    Raises Conflict when the offering is full, cancelled, or the seat would clash with the seats the person
-    holds (the same course, or a prerequisite out of order).
+    An offering that has started (``CourseOffering.has_started``, the rule planning follows) takes no one, HR's
+    late seats included: planning offers no step there, so a late joiner takes a later offering. Seats taken
+    before the start stay.
+    Raises Conflict when the offering is full, cancelled, started, or the seat would clash with the seats the
+    person holds (the same course, or a prerequisite out of order).
     """
     staff = paths.staff_for(session, actor, staff_id, self_allowed=True)
     offering = catalogue.get_offering(session, offering_id, for_update=True)
     if offering.cancelled_at is not None:
         raise Conflict("this offering is cancelled; choose another", field="offering_id",
                        reason=offering.cancellation_reason)
+    if offering.has_started(clock.day_in_vietnam()):
+        raise Conflict(f"this offering started on {offering.starts_on.isoformat()} and takes no one now; choose a "
+                       "later one", field="offering_id", starts_on=offering.starts_on.isoformat())
     enrolment = session.scalar(select(Enrolment).where(Enrolment.offering_id == offering.id,
                                                        Enrolment.staff_member_id == staff.id))
     if enrolment is not None and enrolment.status in SEATED:

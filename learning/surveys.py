@@ -1,4 +1,7 @@
-"""Training-needs surveys of external-relations staff: definitions, responses, results by group and unit."""
+"""Training-needs surveys of external-relations staff: definitions, responses, results by group and unit.
+
+Results never show the answers of a cell too small to hide who gave them (learning.survey_suppression).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections import Counter, defaultdict
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit, clock
@@ -15,6 +18,7 @@ from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import external_relations, organisation
 from learning import training_policies as policies
 from learning.models import StaffMember
+from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_cells
 from learning.training_models import Survey, SurveyAudience, SurveyResponse
 
 QUESTION_TYPES = ("choice", "multi", "scale", "text")
@@ -146,16 +150,24 @@ def _summarise(survey: Survey, responses: list[SurveyResponse]) -> dict[str, Any
     return summary
 
 
-def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: int | None = None) -> dict[str, Any]:
+def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: int | None = None,
+                   min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Any]:
     """Counts per option and means for scales: overall, by target group, by unit, by group within unit.
 
-    Unit-scoped HR must ask for its own unit or one below it. Raises NotFound, PermissionDenied.
+    A cell of fewer than ``min_group_size`` respondents, and the cells hidden with it so that it cannot be
+    worked out by subtraction (``suppressed_cells``), keeps its number of responses but not its answers
+    (``suppressed``, ``questions`` None). Asked for one unit, the whole is that unit and the groups are those
+    within it. Unit-scoped HR must ask for its own unit or one below it. Raises NotFound, PermissionDenied.
     """
     survey = get_survey(session, survey_id)
     above = organisation.ancestors_that_matter(session, actor, unit_id) if unit_id is not None else ()
     if not policies.can_read_survey_results(actor, unit_id, ancestor_ids=above):
         raise PermissionDenied("HR of one unit reads the results of that unit or of a unit below it, one at a "
                                "time (give unit_id)", field="unit_id")
+    respondents = session.execute(
+        select(SurveyResponse.unit_id, SurveyResponse.target_group, func.count())
+        .where(SurveyResponse.survey_id == survey.id).group_by(SurveyResponse.unit_id, SurveyResponse.target_group))
+    hidden = suppressed_cells({(unit, group): count for unit, group, count in respondents}, min_group_size)
     query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)
     if unit_id is not None:
         query = query.where(SurveyResponse.unit_id == unit_id)
@@ -165,11 +177,20 @@ def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: i
     for response in responses:
         by_group[response.target_group].append(response)
         by_unit[response.unit_id].append(response)
+
+    def cell(key: tuple, rs: list[SurveyResponse]) -> dict[str, Any]:
+        suppressed = key in hidden
+        return {"responses": len(rs), "suppressed": suppressed,
+                "questions": None if suppressed else _summarise(survey, rs)}
+
+    whole = cell(WHOLE if unit_id is None else ("unit", unit_id), responses)
     return {
-        "survey_id": survey.id, "responses": len(responses), "overall": _summarise(survey, responses),
-        "by_target_group": [{"target_group": group, "responses": len(rs), "questions": _summarise(survey, rs)}
+        "survey_id": survey.id, "min_group_size": min_group_size, "responses": whole["responses"],
+        "suppressed": whole["suppressed"], "overall": whole["questions"],
+        "by_target_group": [{"target_group": group,
+                             **cell(("group", group) if unit_id is None else ("cell", unit_id, group), rs)}
                             for group, rs in sorted(by_group.items())],
-        "by_unit": [{"unit_id": unit, "responses": len(rs), "questions": _summarise(survey, rs),
+        "by_unit": [{"unit_id": unit, **cell(("unit", unit), rs),
                      "by_target_group": {g: len([r for r in rs if r.target_group == g])
                                          for g in sorted({r.target_group for r in rs})}}
                     for unit, rs in sorted(by_unit.items())],

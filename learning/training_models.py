@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -104,6 +105,12 @@ class CourseOffering(Base):
 
     course: Mapped[Course] = relationship(back_populates="offerings")
     enrolments: Mapped[list[Enrolment]] = relationship(back_populates="offering", order_by="Enrolment.id")
+
+    @hybrid_method
+    def has_started(self, today: date) -> bool:
+        """Started, as planning and enrolment see it: its first day is before ``today`` (the day in Vietnam,
+        core.clock.day_in_vietnam), so a cohort starting today still takes seats. Also a query condition."""
+        return self.starts_on < today
 
 
 class Enrolment(Base):

@@ -245,5 +245,5 @@ class SurveyResults(MethodView):
     @blp.arguments(SurveyResultsArgsSchema, location="query")
     @blp.response(200, SurveyResultsSchema)
     def get(self, args, survey_id):
-        """Results by target group and by unit: counts per option, means for scales (HR)."""
+        """Results by target group and by unit: counts per option, means for scales; small cells hidden (HR)."""
         return surveys.survey_results(db_session(), actor=current_actor(), survey_id=survey_id, **args)

@@ -263,9 +263,36 @@ class SurveyResultsArgsSchema(StrictSchema):
                                 metadata={"description": "One unit's responses (required for unit-scoped HR)"})
 
 
+SUMMARY = "Per question id: answered, counts per option, mean (scales); null when suppressed"
+SUPPRESSED = ("true: too few respondents (fewer than min_group_size), or hidden with such a cell so that it cannot "
+              "be worked out by subtraction; the number of responses stays, the answers do not")
+
+
+class SurveyGroupResultSchema(ma.Schema):
+    target_group = ma.fields.String()
+    responses = ma.fields.Integer()
+    suppressed = ma.fields.Boolean(metadata={"description": SUPPRESSED})
+    questions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
+                               metadata={"description": SUMMARY})
+
+
+class SurveyUnitResultSchema(ma.Schema):
+    unit_id = ma.fields.Integer()
+    responses = ma.fields.Integer()
+    suppressed = ma.fields.Boolean(metadata={"description": SUPPRESSED})
+    questions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
+                               metadata={"description": SUMMARY})
+    by_target_group = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                                     metadata={"description": "Responses per target group within the unit"})
+
+
 class SurveyResultsSchema(ma.Schema):
     survey_id = ma.fields.Integer()
+    min_group_size = ma.fields.Integer(metadata={"description": "The fewest respondents whose answers a cell shows"})
     responses = ma.fields.Integer()
-    overall = ma.fields.Dict(metadata={"description": "Per question: answered, counts per option, mean (scales)"})
-    by_target_group = ma.fields.List(ma.fields.Dict())
-    by_unit = ma.fields.List(ma.fields.Dict())
+    suppressed = ma.fields.Boolean(metadata={"description": f"Whether overall is hidden; {SUPPRESSED}"})
+    overall = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
+                             metadata={"description": f"Of every response (of unit_id's, if given). {SUMMARY}"})
+    by_target_group = ma.fields.List(ma.fields.Nested(SurveyGroupResultSchema),
+                                     metadata={"description": "Per target group (within unit_id, if given)"})
+    by_unit = ma.fields.List(ma.fields.Nested(SurveyUnitResultSchema))

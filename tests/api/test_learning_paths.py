@@ -333,6 +333,13 @@ QUESTIONS = [
 ]
 
 
+def answering(api_as, db_session, unit):
+    """A staff member of ``unit`` who may answer surveys."""
+    person = api_as("candidate", unit=unit)
+    add_staff(db_session, unit, person.user, None)
+    return person
+
+
 def test_survey_results_by_target_group_and_unit(api_as, factory, db_session, fake_clock):
     org_hr = api_as("hr")
     survey = org_hr.post("/api/v1/surveys", json={"title": "External-relations training needs 2027",
@@ -341,39 +348,136 @@ def test_survey_results_by_target_group_and_unit(api_as, factory, db_session, fa
     assert survey.status_code == 201, survey.json
     url = f"/api/v1/surveys/{survey.json['id']}"
     north, south = factory.unit(), factory.unit()
-    answers = [
+    answers = [  # five alike of each, the fewest respondents whose answers a cell shows
         (north, "leader", {"language": "english", "confidence": 4, "topics": ["protocol", "negotiation"]}),
         (north, "specialist", {"language": "chinese", "confidence": 2, "topics": ["interpreting"]}),
         (south, "specialist", {"language": "english", "confidence": 3, "comment": "evening classes"}),
     ]
     for unit, group, answer in answers:
-        person = api_as("candidate", unit=unit)
-        add_staff(db_session, unit, person.user, None)
-        sent = person.post(f"{url}/responses", json={"target_group": group, "answers": answer})
-        assert sent.status_code == 201, sent.json
+        for _ in range(5):
+            person = answering(api_as, db_session, unit)
+            sent = person.post(f"{url}/responses", json={"target_group": group, "answers": answer})
+            assert sent.status_code == 201, sent.json
     problem(person.post(f"{url}/responses", json={"target_group": "specialist", "answers": {"language": "english"}}),
             409)
 
     results = org_hr.get(f"{url}/results").json
-    assert results["responses"] == 3
-    assert results["overall"]["language"]["counts"] == {"english": 2, "chinese": 1, "russian": 0}
+    assert (results["responses"], results["suppressed"], results["min_group_size"]) == (15, False, 5)
+    assert results["overall"]["language"]["counts"] == {"english": 10, "chinese": 5, "russian": 0}
     assert results["overall"]["confidence"]["mean"] == 3.0
-    assert results["overall"]["topics"]["counts"] == {"protocol": 1, "negotiation": 1, "interpreting": 1}
+    assert results["overall"]["topics"]["counts"] == {"protocol": 5, "negotiation": 5, "interpreting": 5}
     by_group = {g["target_group"]: g for g in results["by_target_group"]}
-    assert by_group["specialist"]["responses"] == 2
+    assert by_group["specialist"]["responses"] == 10
     assert by_group["specialist"]["questions"]["confidence"]["mean"] == 2.5
-    assert by_group["leader"]["questions"]["language"]["counts"]["english"] == 1
+    assert by_group["leader"]["questions"]["language"]["counts"]["english"] == 5
     by_unit = {u["unit_id"]: u for u in results["by_unit"]}
-    assert by_unit[north.id]["responses"] == 2
-    assert by_unit[north.id]["by_target_group"] == {"leader": 1, "specialist": 1}
-    assert by_unit[south.id]["questions"]["language"]["counts"]["english"] == 1
+    assert by_unit[north.id]["responses"] == 10
+    assert by_unit[north.id]["by_target_group"] == {"leader": 5, "specialist": 5}
+    assert by_unit[south.id]["questions"]["language"]["counts"]["english"] == 5
+    assert not any(cell["suppressed"] for cell in [*results["by_target_group"], *results["by_unit"]])
 
     north_hr = api_as("hr", unit=north)
     problem(north_hr.get(f"{url}/results"), 403)
     problem(north_hr.get(f"{url}/results?unit_id={south.id}"), 403)
     mine = north_hr.get(f"{url}/results?unit_id={north.id}").json
-    assert mine["responses"] == 2
+    assert mine["responses"] == 10
+    assert mine["overall"]["language"]["counts"] == {"english": 5, "chinese": 5, "russian": 0}
     assert [u["unit_id"] for u in mine["by_unit"]] == [north.id]
+
+
+def survey_answered(api_as, db_session, org_hr, answers) -> str:
+    """A survey of QUESTIONS answered as ``answers`` say: (unit, target group, answer, how many people)."""
+    survey = org_hr.post("/api/v1/surveys", json={"title": "Needs", "questions": QUESTIONS,
+                                                  "target_groups": ["leader", "specialist"]})
+    url = f"/api/v1/surveys/{survey.json['id']}"
+    for unit, group, answer, people in answers:
+        for _ in range(people):
+            sent = answering(api_as, db_session, unit).post(f"{url}/responses",
+                                                            json={"target_group": group, "answers": answer})
+            assert sent.status_code == 201, sent.json
+    return url
+
+
+def test_survey_results_hide_the_answers_of_a_unit_with_one_respondent(api_as, factory, db_session):
+    """One person's answers showed as their unit's, to HR of the organisation and of that unit."""
+    org_hr = api_as("hr")
+    north, south, east = factory.unit(), factory.unit(), factory.unit()
+    url = survey_answered(api_as, db_session, org_hr, [
+        (north, "leader", {"language": "english", "confidence": 4}, 6),
+        (south, "specialist", {"language": "chinese", "confidence": 2}, 6),
+        (east, "specialist", {"language": "russian", "confidence": 1, "comment": "I alone need Russian"}, 1)])
+
+    results = org_hr.get(f"{url}/results").json
+    assert (results["min_group_size"], results["responses"], results["suppressed"]) == (5, 13, False)
+    by_unit = {unit["unit_id"]: unit for unit in results["by_unit"]}
+    assert by_unit[east.id] == {"unit_id": east.id, "responses": 1, "suppressed": True, "questions": None,
+                                "by_target_group": {"specialist": 1}}
+    hidden = [unit["responses"] for unit in results["by_unit"] if unit["suppressed"]]
+    assert len(hidden) > 1 and sum(hidden) >= 5  # the whole less the units shown is no one person
+
+    alone = org_hr.get(f"{url}/results?unit_id={east.id}").json  # its overall and its groups hide too
+    assert (alone["responses"], alone["suppressed"], alone["overall"]) == (1, True, None)
+    assert alone["by_target_group"] == [{"target_group": "specialist", "responses": 1, "suppressed": True,
+                                         "questions": None}]
+    assert api_as("hr", unit=east).get(f"{url}/results?unit_id={east.id}").json == alone
+
+
+def all_sums_shown(org_hr, url: str, unit_ids: list[int]) -> list[tuple[dict, list[dict]]]:
+    """Every total HR can read with its parts: the whole of its units and of its groups (the organisation's view),
+    each unit of its groups (one unit at a time), each group of its units (those views put together)."""
+    whole = org_hr.get(f"{url}/results").json
+    units = [org_hr.get(f"{url}/results?unit_id={unit_id}").json for unit_id in unit_ids]
+    sums = [(whole, whole["by_unit"]), (whole, whole["by_target_group"])]
+    sums += [(unit, unit["by_target_group"]) for unit in units]
+    sums += [(group, [cell for unit in units for cell in unit["by_target_group"]
+                      if cell["target_group"] == group["target_group"]]) for group in whole["by_target_group"]]
+    return sums
+
+
+def test_survey_results_cannot_be_subtracted_to_recover_a_hidden_cell(api_as, factory, db_session):
+    """North's one leader: north less its four specialists, or the leaders less south's five (all of south),
+    gave that person's answers though their own cell was hidden."""
+    org_hr = api_as("hr")
+    north, south, east = factory.unit(), factory.unit(), factory.unit()
+    url = survey_answered(api_as, db_session, org_hr, [
+        (north, "leader", {"language": "russian", "confidence": 1}, 1),
+        (north, "specialist", {"language": "english", "confidence": 3}, 4),
+        (south, "leader", {"language": "english", "confidence": 4}, 5),
+        (east, "specialist", {"language": "chinese", "confidence": 2}, 6)])
+
+    sums = all_sums_shown(org_hr, url, [north.id, south.id, east.id])
+    assert len(sums) == 2 + 3 + 2
+    north_alone = sums[2][0]
+    assert [(cell["target_group"], cell["responses"], cell["suppressed"]) for cell in north_alone["by_target_group"]
+            if cell["target_group"] == "leader"] == [("leader", 1, True)]
+    for total, parts in sums:
+        hidden = [part["responses"] for part in parts if part["suppressed"]]
+        if total["suppressed"]:
+            assert hidden, (total, parts)  # shown parts would add up to it
+        else:  # what the shown parts leave of the total is nobody, or at least five people
+            assert not hidden or (len(hidden) > 1 and sum(hidden) >= 5), (total, parts)
+    for total, parts in sums:
+        for cell in (total, *parts):
+            assert cell["suppressed"] == (cell.get("questions", cell.get("overall")) is None)
+    whole = org_hr.get(f"{url}/results").json
+    assert whole["overall"]["language"]["counts"]["russian"] == 1  # the sixteen together still show
+
+
+def test_survey_results_show_a_cell_at_the_minimum(api_as, factory, db_session):
+    org_hr = api_as("hr")
+    north, south = factory.unit(), factory.unit()
+    url = survey_answered(api_as, db_session, org_hr, [
+        (north, "leader", {"language": "english", "confidence": 4}, 5),
+        (south, "specialist", {"language": "chinese", "confidence": 2}, 5)])
+    results = org_hr.get(f"{url}/results").json
+    cells = [*results["by_target_group"], *results["by_unit"]]
+    assert [cell["responses"] for cell in cells] == [5, 5, 5, 5]
+    assert not results["suppressed"] and not any(cell["suppressed"] for cell in cells)
+    assert {group["target_group"]: group["questions"]["confidence"]["mean"]
+            for group in results["by_target_group"]} == {"leader": 4, "specialist": 2}
+    north_only = api_as("hr", unit=north).get(f"{url}/results?unit_id={north.id}").json
+    assert north_only["overall"]["language"]["counts"] == {"english": 5, "chinese": 0, "russian": 0}
+    assert north_only["by_target_group"][0]["questions"]["language"]["counts"]["english"] == 5
 
 
 def test_survey_bad_input_names_the_field(api_as, factory, db_session):
@@ -418,6 +522,38 @@ def test_refresh_paths_after_a_new_result_and_the_sweep(hr, learner, catalogue, 
     assert refresh_all_paths(db_session) == (1, 1)  # the certificate is gone: the path re-opens
     assert db_session.get(LearningPath, path_id).status == "open"
 
+
+
+def test_a_leavers_path_is_left_as_it_was_and_no_new_one_is_planned(keeper, hr, learner, catalogue, db_session):
+    from learning.paths import refresh_all_paths
+
+    placement(db_session, learner.user, 2, {})
+    url = f"/api/v1/staff/{learner.staff.id}"
+    planned = hr.post(f"{url}/path", json={}).json
+    assert patch(hr, url, {"left_on": "2026-11-23"}).status_code == 200  # the last day is today: still employed
+    certify(db_session, learner.user, 5)
+    assert refresh_all_paths(db_session) == (1, 1)
+    db_session.delete(db_session.scalars(select(AssessedLevel).where(AssessedLevel.level == 5)).one())
+    db_session.flush()
+    replanned = hr.post(f"{url}/path", json={}).json
+    assert replanned["status"] == "open"
+
+    assert patch(hr, url, {"left_on": "2026-11-22"}).status_code == 200  # gone since yesterday
+    db_session.expire_all()
+    certify(db_session, learner.user, 5)  # a new result: the path of someone employed would close
+    first = replanned["steps"][0]
+    assert keeper.post(f"/api/v1/offerings/{first['offering_id']}/cancel", json={"reason": "No teacher"}
+                       ).status_code == 200  # moves the steps of everyone employed using it
+    assert refresh_all_paths(db_session) == (0, 0)
+    kept = hr.get(f"{url}/path").json
+    assert (kept["status"], kept["planned_at"], kept["steps"]) == ("open", replanned["planned_at"],
+                                                                    replanned["steps"])
+    refused = problem(hr.post(f"{url}/path", json={}), 422)
+    assert fields_of(refused) == {"staff_id"} and "left on 2026-11-22" in refused["detail"]
+    assert planned["id"] == kept["id"]
+
+    assert patch(hr, url, {"left_on": None}).json["left_on"] is None  # reinstated: planned again when read
+    assert hr.get(f"{url}/path").json["status"] == "closed"
 
 def test_the_training_endpoints_are_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
@@ -742,6 +878,31 @@ def test_completion_is_recorded_by_hr_and_not_before_the_course_starts(
     assert fields_of(problem(patch(colleague, f"/api/v1/enrolments/{own['id']}", {"status": "completed"}),
                              403)) == {"status"}
     assert patch(hr, f"/api/v1/enrolments/{own['id']}", {"status": "completed"}).json["status"] == "completed"
+
+
+def test_an_offering_that_has_started_takes_no_new_seat_from_the_person_or_hr(
+        hr, api_as, learner, catalogue, db_session, unit, positions, fake_clock):
+    """Enrolment took seats in an offering that had started, one planning treats as closed."""
+    december = catalogue["EN34-S"][0]  # 2026-12-01 to 2026-12-20
+    url = f"/api/v1/offerings/{december['id']}/enrolments"
+    colleague = api_as("candidate", unit=unit)
+    colleague.staff = add_staff(db_session, unit, colleague.user, positions[4])
+    fake_clock.set(datetime(2026, 12, 1, 16, 59, tzinfo=UTC))  # 23:59 in Vietnam on its first day: still open
+    first_day = learner.post(url, json={"staff_member_id": learner.staff.id})
+    assert first_day.status_code == 201, first_day.json
+
+    fake_clock.set(datetime(2026, 12, 1, 17, tzinfo=UTC))  # midnight in Vietnam: 2 December, it has started
+    for client in (colleague, hr):
+        refused = problem(client.post(url, json={"staff_member_id": colleague.staff.id}), 409)
+        assert fields_of(refused) == {"offering_id"}
+        assert refused["starts_on"] == "2026-12-01" and "2026-12-01" in refused["detail"]
+    assert db_session.scalar(select(func.count()).select_from(Enrolment).where(
+        Enrolment.offering_id == december["id"])) == 1
+    # the seat taken before stays and goes on; once dropped, it is not taken again
+    seat = f"/api/v1/enrolments/{first_day.json['id']}"
+    assert patch(learner, seat, {"progress": 30}).json["status"] == "in_progress"
+    assert patch(learner, seat, {"status": "dropped"}).json["status"] == "dropped"
+    assert fields_of(problem(hr.post(url, json={"staff_member_id": learner.staff.id}), 409)) == {"offering_id"}
 
 
 def test_the_sweep_re_plans_steps_whose_offering_filled_up_or_started_and_keeps_the_seats_held(

@@ -1,0 +1,95 @@
+"""Which cells of a survey's results hide their answers (no database): too small, or given away by subtraction."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_cells
+
+
+def shown_sums(respondents: dict[tuple[int, str], int]) -> list[tuple[tuple, list[tuple]]]:
+    """The totals the results show with their parts: the whole of its units and of its groups, each unit of
+    its groups, each group of its units (HR reads one unit at a time)."""
+    units, groups = sorted({u for u, _ in respondents}), sorted({g for _, g in respondents})
+    sums = [(WHOLE, [("unit", u) for u in units]), (WHOLE, [("group", g) for g in groups])]
+    sums += [(("unit", u), [("cell", u, g) for g in groups if (u, g) in respondents]) for u in units]
+    sums += [(("group", g), [("cell", u, g) for u in units if (u, g) in respondents]) for g in groups]
+    return sums
+
+
+def sizes(respondents: dict[tuple[int, str], int]) -> dict[tuple, int]:
+    size: dict[tuple, int] = {}
+    for (unit, group), count in respondents.items():
+        for cell in (WHOLE, ("unit", unit), ("group", group), ("cell", unit, group)):
+            size[cell] = size.get(cell, 0) + count
+    return size
+
+
+def given_away(respondents: dict[tuple[int, str], int], hidden: set[tuple]) -> list[tuple]:
+    """The hidden cells the shown ones fix: those whose unit vector lies in the row space of the sums over the
+    hidden cells (each sum, less its shown cells, is known)."""
+    cells = sorted(hidden)
+    if not cells:
+        return []
+    matrix = np.zeros((len(shown_sums(respondents)), len(cells)))
+    for row, (total, parts) in enumerate(shown_sums(respondents)):
+        for cell, sign in ((total, 1), *((part, -1) for part in parts)):
+            if cell in hidden:
+                matrix[row, cells.index(cell)] += sign
+    rank = np.linalg.matrix_rank(matrix)
+    return [cell for index, cell in enumerate(cells)
+            if np.linalg.matrix_rank(np.vstack([matrix, np.eye(len(cells))[index]])) == rank]
+
+
+def test_a_cell_at_the_minimum_shows_and_one_below_it_hides_with_everything_it_adds_up_to():
+    assert suppressed_cells({(1, "leader"): MIN_GROUP_SIZE}) == set()
+    assert suppressed_cells({(1, "leader"): MIN_GROUP_SIZE - 1}) == {
+        WHOLE, ("unit", 1), ("group", "leader"), ("cell", 1, "leader")}
+    assert suppressed_cells({(1, "leader"): 5, (2, "leader"): 5}, minimum=6) == {
+        ("unit", 1), ("unit", 2), ("cell", 1, "leader"), ("cell", 2, "leader")}
+
+
+def test_a_lone_small_unit_takes_the_next_smallest_with_it():
+    """Else the whole less the units shown is the one respondent."""
+    hidden = suppressed_cells({(1, "leader"): 9, (2, "leader"): 6, (3, "leader"): 1, (4, "leader"): 7})
+    assert {cell for cell in hidden if cell[0] == "unit"} == {("unit", 2), ("unit", 3)}
+
+
+def test_a_group_taken_whole_from_another_unit_does_not_give_a_lone_member_away():
+    """North's one leader is the leaders (6) less south's five, who are all of south."""
+    respondents = {(1, "leader"): 1, (1, "specialist"): 4, (2, "leader"): 5}
+    hidden = suppressed_cells(respondents)
+    assert ("cell", 1, "leader") in hidden
+    assert ("group", "leader") in hidden or ("unit", 2) in hidden
+    assert given_away(respondents, hidden) == []
+
+
+def test_sums_taken_together_give_no_hidden_cell_away():
+    """Every sum, one at a time, keeps two hidden cells or none here, and yet together they fixed the lone g3
+    respondent of unit 1 (a case the property test below found)."""
+    respondents = {(0, "g2"): 3, (0, "g3"): 4, (1, "g0"): 6, (1, "g1"): 8, (1, "g2"): 8, (1, "g3"): 1, (2, "g2"): 1,
+                   (3, "g2"): 20, (3, "g3"): 1, (4, "g0"): 4, (4, "g1"): 7}
+    assert given_away(respondents, suppressed_cells(respondents)) == []
+
+
+GRIDS = st.dictionaries(st.tuples(st.integers(1, 6), st.sampled_from(["leader", "specialist", "part_time"])),
+                        st.sampled_from([1, 1, 2, 3, 4, 5, 6, 7, 9, 20]), min_size=1, max_size=18)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(respondents=GRIDS)
+def test_no_small_cell_shows_and_no_hidden_cell_or_small_lump_can_be_subtracted_out(respondents):
+    hidden = suppressed_cells(respondents)
+    size = sizes(respondents)
+    assert {cell for cell, count in size.items() if count < MIN_GROUP_SIZE} <= hidden
+    for total, parts in shown_sums(respondents):
+        lump = [size[part] for part in parts if part in hidden]
+        if total in hidden:
+            assert lump or not parts  # shown parts would add up to it
+        else:
+            assert not lump or (len(lump) > 1 and sum(lump) >= MIN_GROUP_SIZE)
+    assert given_away(respondents, hidden) == []
+    if min(respondents.values()) >= MIN_GROUP_SIZE:
+        assert hidden == set()
