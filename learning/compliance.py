@@ -7,7 +7,9 @@ required level, i.e. when at least one of their levels is: of a certified basis 
 
 Days are the centre's calendar days in Vietnam, as certificates date them. The as-of date defaults to today,
 whatever the deadline: the report says where the organisation stands now against that deadline's target
-(``as_of`` asks about another day; staff membership is always today's).
+(``as_of`` asks about another day). A person counts on the as-of day only when employed on it
+(``learning.staff.employed_on``: joined on or before it, or before the records, and left on or after it, or not
+at all), so the 2025 target judged as of 2025-12-31 counts neither those hired since nor those gone before.
 Rollups are computed on the totals (their gap is not the sum of the units' gaps); ``ceil`` runs on the
 Decimal target, so that 0.60 * 5 is 3 people, not 3.0000000000000004 -> 4.
 """
@@ -32,7 +34,7 @@ from learning import organisation, policies
 from learning.leadership_roles import LeadershipLadder
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
-from learning.staff import LANGUAGE_CODE
+from learning.staff import LANGUAGE_CODE, employed_on
 
 ALL = "ALL"
 ALREADY = "already"
@@ -100,8 +102,9 @@ def _valid_levels(as_of: date, *, bases: tuple[str, ...], languages: tuple[str, 
     return conditions
 
 
-def _scope_conditions(rules: ComplianceRules) -> list:
-    conditions = [Unit.group.in_(rules.included_unit_groups)]
+def _scope_conditions(rules: ComplianceRules, as_of: date) -> list:
+    """The people the targets count on ``as_of``: of the units and flags in scope, and employed that day."""
+    conditions = [Unit.group.in_(rules.included_unit_groups), employed_on(as_of)]
     if rules.excluded_unit_groups:
         conditions.append(Unit.group.not_in(rules.excluded_unit_groups))
     if rules.excluded_unit_codes:  # the unit and every unit below it: a sub-unit of Ban Đối ngoại is still out
@@ -144,7 +147,7 @@ def compliance_statement(rules: ComplianceRules, *, as_of: date, unit_ids: set[i
                      func.min(AssessedLevel.awarded_at).label("first_reached"))
               .select_from(StaffMember).join(Unit, Unit.id == StaffMember.unit_id)
               .outerjoin(AssessedLevel, qualifying)
-              .where(*_scope_conditions(rules)).group_by(StaffMember.id))
+              .where(*_scope_conditions(rules, as_of)).group_by(StaffMember.id))
     if unit_ids is not None:
         person = person.where(StaffMember.unit_id.in_(unit_ids))
     person = person.subquery("person")
@@ -282,16 +285,18 @@ def build_compliance_report(session: Session, *, deadline: date, as_of: date | N
               for name in names if (group, name) in totals]
     return ComplianceReport(deadline=deadline, as_of=as_of, required_level=rules.required_level,
                             recent_months=rules.recent_months, rows=rows, groups=groups,
-                            unrecognised_leadership_roles=unrecognised_roles(session, rules, unit_ids=unit_ids))
+                            unrecognised_leadership_roles=unrecognised_roles(session, rules, as_of=as_of,
+                                                                             unit_ids=unit_ids))
 
 
-def unrecognised_roles(session: Session, rules: ComplianceRules, *,
+def unrecognised_roles(session: Session, rules: ComplianceRules, *, as_of: date,
                        unit_ids: set[int] | None = None) -> list[UnrecognisedRole]:
-    """The people in the targets' scope (of ``unit_ids``; None: all) whose leadership role is off the ladder."""
+    """The people in the targets' scope on ``as_of`` (of ``unit_ids``; None: all) whose leadership role is off
+    the ladder."""
     query = (select(StaffMember.id, StaffMember.staff_number, StaffMember.full_name, Unit.code,
                     StaffMember.leadership_role)
              .join(Unit, Unit.id == StaffMember.unit_id)
-             .where(*_scope_conditions(rules), StaffMember.leadership_role.is_not(None),
+             .where(*_scope_conditions(rules, as_of), StaffMember.leadership_role.is_not(None),
                     StaffMember.leadership_role.not_in(LeadershipLadder.load().roles))
              .order_by(Unit.code, StaffMember.full_name, StaffMember.id))
     if unit_ids is not None:
@@ -314,7 +319,7 @@ class PeopleFilter:
     level: int | None = None
     min_level: int | None = None
     basis: str | None = None  # certification or external; None: every certified basis
-    in_scope: bool | None = None  # True: only people the targets count; False: only those they leave out
+    in_scope: bool | None = None  # True: only people the targets count on the day; False: only those they leave out
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +382,7 @@ def list_people_levels(session: Session, *, actor: Actor, filters: PeopleFilter,
         young = StaffMember.birth_date > _under(40, as_of)
         conditions.append(young if filters.under_40 else or_(StaffMember.birth_date.is_(None), ~young))
     if filters.in_scope is not None:
-        scoped = and_(*_scope_conditions(rules))
+        scoped = and_(*_scope_conditions(rules, as_of))
         conditions.append(scoped if filters.in_scope else ~scoped)
     if filters.language or filters.basis:
         conditions.append(best.c.level.is_not(None))  # filtering on a certificate's kind: people who hold one

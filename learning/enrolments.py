@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock
 from core.accounts import Actor
-from core.errors import Conflict, NotFound, PermissionDenied
+from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import catalogue, organisation, paths
 from learning import training_policies as policies
 from learning.models import StaffMember
@@ -28,14 +28,18 @@ def enrol(session: Session, *, actor: Actor, offering_id: int, staff_id: int) ->
     late seats included: planning offers no step there, so a late joiner takes a later offering. Seats taken
     before the start stay.
     Raises Conflict when the offering is full, cancelled, started, or the seat would clash with the seats the
-    person holds (the same course, or a prerequisite out of order).
+    person holds (the same course, or a prerequisite out of order); RuleViolation for a leaver.
     """
     staff = paths.staff_for(session, actor, staff_id, self_allowed=True)
+    today = clock.day_in_vietnam()
+    if staff.has_left_before(today):
+        raise RuleViolation(f"the staff member left on {staff.left_on.isoformat()}: a leaver takes no seat",
+                            field="staff_member_id")
     offering = catalogue.get_offering(session, offering_id, for_update=True)
     if offering.cancelled_at is not None:
         raise Conflict("this offering is cancelled; choose another", field="offering_id",
                        reason=offering.cancellation_reason)
-    if offering.has_started(clock.day_in_vietnam()):
+    if offering.has_started(today):
         raise Conflict(f"this offering started on {offering.starts_on.isoformat()} and takes no one now; choose a "
                        "later one", field="offering_id", starts_on=offering.starts_on.isoformat())
     enrolment = session.scalar(select(Enrolment).where(Enrolment.offering_id == offering.id,

@@ -74,10 +74,18 @@ class StaffMember(Base):
     # External-relations work outside the External Relations Department's units (e.g. a provincial federation's
     # external-affairs officer); see learning.external_relations and targets.yaml's external_relations.
     is_external_relations: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The employment period, both days inclusive: joined_on None is employed since before the records, left_on
+    # None still employed. learning.staff.employed_on is the one condition queries count people by.
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)  # the last day employed
 
     unit: Mapped[Unit] = relationship()
     position: Mapped[JobPosition | None] = relationship()
     user: Mapped[User | None] = relationship()
+
+    def has_left_before(self, day: date) -> bool:
+        """True when the person's last day employed is before ``day``."""
+        return self.left_on is not None and self.left_on < day
 
 
 class Target(Base):

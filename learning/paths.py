@@ -20,6 +20,9 @@ course needing it); a refresh does the same when the steps no longer match the s
 offering can no longer be joined (it filled up, started or was cancelled since): ``_steps_out_of_date``.
 Steps completed on the path stay on it, first, while the plan still covers them. Taking, dropping and
 completing seats: learning.enrolments.
+
+Leavers (``StaffMember.left_on`` before today) are left alone: their path stays as it was last planned. Reading
+it, the sweep, a seat change or a moved offering re-plan it no more, and planning one is refused (422).
 """
 
 from __future__ import annotations
@@ -129,13 +132,17 @@ def _deadline(path: LearningPath | None, position: JobPosition) -> tuple[date | 
 
 def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
             deadline: date | None = None) -> LearningPath:
-    """Re-plan with ``deadline`` if given (an explicit one), else the deadline ``_deadline`` gives."""
+    """Re-plan with ``deadline`` if given (an explicit one), else the deadline ``_deadline`` gives. Raises
+    RuleViolation for a leaver or a person without a position."""
+    today = clock.day_in_vietnam()
+    if staff.has_left_before(today):
+        raise RuleViolation(f"the staff member left on {staff.left_on.isoformat()}: a leaver's path is no longer "
+                            "planned", field="staff_id")
     position = staff.position
     if position is None:
         raise RuleViolation("the staff member holds no position, so there is no level to reach", field="staff_id")
     deadline, from_position = (deadline, False) if deadline is not None else _deadline(path, position)
     own_plan = external_relations.ExternalRelationsRule.load().covers(session, staff)  # before a new path is added
-    today = clock.day_in_vietnam()
     level = standing_level(session, user_id=staff.user_id, language=position.language, on=today)
     if path is None:
         path = LearningPath(staff_member_id=staff.id)
@@ -159,7 +166,7 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
     courses = list(session.scalars(select(Course).where(
         or_(Course.language == position.language, Course.kind != CourseKind.LANGUAGE))))
     offerings = list(session.scalars(select(CourseOffering).where(
-        CourseOffering.course_id.in_([c.id for c in courses]), CourseOffering.starts_on >= today,
+        CourseOffering.course_id.in_([c.id for c in courses]), ~CourseOffering.has_started(today),
         CourseOffering.cancelled_at.is_(None))))
     taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
     by_id = {c.id: c for c in courses}
@@ -245,14 +252,14 @@ def _steps_out_of_date(session: Session, staff: StaffMember, path: LearningPath)
 
 def _closed_offerings(session: Session, offering_ids: list[int]) -> set[int]:
     """Those of the offerings a planned step could no longer take a seat in, as planning sees them: started
-    (before today), cancelled, or with every seat taken."""
+    (``CourseOffering.has_started``, as enrolment sees it too), cancelled, or with every seat taken."""
     if not offering_ids:
         return set()
     offerings = list(session.scalars(select(CourseOffering).where(CourseOffering.id.in_(set(offering_ids)))))
     taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
     today = clock.day_in_vietnam()
     return {o.id for o in offerings
-            if o.starts_on < today or o.cancelled_at is not None or taken.get(o.id, 0) >= o.seats}
+            if o.has_started(today) or o.cancelled_at is not None or taken.get(o.id, 0) >= o.seats}
 
 
 def _course_spec(course: Course) -> planner.CourseSpec:
@@ -274,10 +281,10 @@ def _close(path: LearningPath, level: AssessedLevel) -> None:
 
 def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> LearningPath:
     """Bring a path up to date with the person's results and position (see the module docstring)."""
-    position = staff.position
-    if position is None:
+    position, today = staff.position, clock.day_in_vietnam()
+    if position is None or staff.has_left_before(today):
         return path
-    level = standing_level(session, user_id=staff.user_id, language=position.language, on=clock.day_in_vietnam())
+    level = standing_level(session, user_id=staff.user_id, language=position.language, on=today)
     certified_enough = (level is not None and level.basis in CERTIFIED_BASES
                         and level.level >= position.required_level)
     if certified_enough and path.status == PathStatus.CLOSED and path.target_level == position.required_level:
@@ -381,12 +388,16 @@ def check_ready_for_retest(path: LearningPath) -> None:
 def refresh_all_paths(session: Session) -> tuple[int, int]:
     """Refresh every path that is not closed, and closed ones whose person's standing may have changed.
 
-    A sweep for new results and position changes nobody has read yet. Returns (paths checked, paths changed).
+    A sweep for new results and position changes nobody has read yet; leavers' paths are not checked. Returns
+    (paths checked, paths changed).
     """
     checked = changed = 0
+    today = clock.day_in_vietnam()
     for path in list(session.scalars(select(LearningPath).order_by(LearningPath.id))):
         before = (path.status, path.verdict, path.planned_at)
         staff = session.get(StaffMember, path.staff_member_id)
+        if staff.has_left_before(today):
+            continue
         refresh_path(session, staff, path)
         checked += 1
         changed += (path.status, path.verdict, path.planned_at) != before

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit, clock
@@ -22,7 +22,8 @@ GENDERS = ("female", "male", "other")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 (or -2/3) code, lower case
 EDITABLE = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
             "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations",
-            "username")
+            "username", "joined_on", "left_on")
+EMPLOYMENT = ("current", "left", "all")  # the listing's filter: employed today, left before today, everyone
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,22 @@ class StaffFilter:
     position_id: int | None = None
     language: str | None = None
     age_under: int | None = None
+    employment: str = "all"  # one of EMPLOYMENT; "all" lists every record, as the listing did before the period
+
+
+def employed_on(day: date, person=StaffMember) -> ColumnElement[bool]:
+    """SQL: ``person`` (the StaffMember table, or a subquery of its columns) was employed on ``day``: joined on
+    or before it (or before the records) and left on or after it (or not at all). Every count by day uses it."""
+    return and_(or_(person.joined_on.is_(None), person.joined_on <= day),
+                or_(person.left_on.is_(None), person.left_on >= day))
+
+
+def employment_period_problem(joined_on: date | None, left_on: date | None) -> str | None:
+    """Why a period cannot be, or None: the last day employed (inclusive) comes on or after the first."""
+    if joined_on is not None and left_on is not None and left_on < joined_on:
+        return (f"the last day employed (left_on {left_on.isoformat()}) is before the first "
+                f"(joined_on {joined_on.isoformat()})")
+    return None
 
 
 def birth_date_floor(age_under: int, today: date) -> date:
@@ -66,6 +83,12 @@ def list_staff(session: Session, *, actor: Actor, filters: StaffFilter, page: in
         query = query.where(cast(StaffMember.languages, String).like(f'%"{filters.language}"%'))
     if filters.age_under is not None:
         query = query.where(StaffMember.birth_date > birth_date_floor(filters.age_under, clock.now().date()))
+    if filters.employment == "current":
+        query = query.where(employed_on(clock.day_in_vietnam()))
+    elif filters.employment == "left":
+        query = query.where(StaffMember.left_on < clock.day_in_vietnam())
+    elif filters.employment != "all":
+        raise RuleViolation(f"employment is one of {', '.join(EMPLOYMENT)}", field="employment")
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.options(joinedload(StaffMember.unit), joinedload(StaffMember.position),
                                          joinedload(StaffMember.user))
@@ -84,7 +107,7 @@ def get_staff(session: Session, *, actor: Actor, staff_id: int) -> StaffMember:
 
 def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict[str, Any]) -> StaffMember:
     """Edit a staff member; moving them needs HR scope over both units; ``username`` links their login
-    account (None unlinks it).
+    account (None unlinks it); ``left_on`` records the last day employed (None reinstates them).
 
     Raises NotFound, PermissionDenied, Conflict (staff number or account taken), RuleViolation.
     """
@@ -107,6 +130,11 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
             raise RuleViolation("a name is required", field="full_name")
     if changes.get("leadership_role") is not None:
         changes["leadership_role"] = leadership_role(changes["leadership_role"])
+    if "joined_on" in changes or "left_on" in changes:
+        problem = employment_period_problem(changes.get("joined_on", member.joined_on),
+                                            changes.get("left_on", member.left_on))
+        if problem:
+            raise RuleViolation(problem, field="left_on" if "left_on" in changes else "joined_on")
     if changes.get("languages") is not None:
         bad = [code for code in changes["languages"] if not LANGUAGE_CODE.match(code)]
         if bad:

@@ -12,6 +12,9 @@ Columns (first row; case, spaces and a few Vietnamese headers are tolerated, see
     is_external_relations: optional
     username      optional  the person's login account (their levels are found through it); empty keeps the
                             current link
+    joined_on     optional  the first day employed, dates as birth_date (ngày_vào); empty: since before the records
+    left_on       optional  the last day employed (ngày_nghỉ); empty: still employed. Not before joined_on (the
+                            stored one when the file has no joined_on column)
 
 A leadership_role is a rung of targets.yaml's ladder or one of its Vietnamese titles (learning.leadership_roles).
 Headers and text cells are read in composed Unicode (NFC), so text typed with combining accents matches.
@@ -41,7 +44,7 @@ from core.errors import RuleViolation
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
-from learning.staff import GENDERS, LANGUAGE_CODE, clean_name, nfc
+from learning.staff import GENDERS, LANGUAGE_CODE, clean_name, employment_period_problem, nfc
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -51,19 +54,21 @@ MAX_CELL_CHARS = 1000
 
 REQUIRED_COLUMNS = ("staff_number", "full_name", "birth_date", "gender", "unit", "category")
 OPTIONAL_COLUMNS = ("leadership_role", "is_leader", "position", "languages", "is_language_teacher",
-                    "is_external_relations", "username")
+                    "is_external_relations", "username", "joined_on", "left_on")
 HEADER_ALIASES = {
     "mã_nhân_sự": "staff_number", "số_hiệu": "staff_number", "họ_và_tên": "full_name", "họ_tên": "full_name",
     "ngày_sinh": "birth_date", "giới_tính": "gender", "đơn_vị": "unit", "mã_đơn_vị": "unit",
     "unit_code": "unit", "chức_vụ": "leadership_role", "vị_trí_việc_làm": "position",
     "ngoại_ngữ": "languages", "tài_khoản": "username", "tên_đăng_nhập": "username",
+    "ngày_vào": "joined_on", "ngày_vào_làm": "joined_on", "ngày_nghỉ": "left_on", "ngày_nghỉ_việc": "left_on",
 }
 GENDER_ALIASES = {"f": "female", "m": "male", "nữ": "female", "nu": "female", "nam": "male", "khác": "other"}
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "không", "khong"}
 STAFF_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 FIELDS = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
-          "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations", "user_id")
+          "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations", "user_id",
+          "joined_on", "left_on")
 STATUSES = ("created", "updated", "unchanged", "rejected")
 
 
@@ -383,6 +388,13 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         values["is_language_teacher"] = bool(_flag(row, "is_language_teacher", reasons))
     if "is_external_relations" in columns:
         values["is_external_relations"] = bool(_flag(row, "is_external_relations", reasons))
+    for column in ("joined_on", "left_on"):
+        if column in columns:
+            raw = row.values.get(column)
+            day = parse_date(raw) if _text(raw) else None
+            if _text(raw) and day is None:
+                reasons.append(f"{column}: {_text(raw)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+            values[column] = day
     username = _text(row.values.get("username")) if "username" in columns else ""
     if username:  # empty keeps the current link: a sheet without logins must not unlink anyone
         account = lookups.accounts.get(username)
@@ -420,6 +432,7 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
         outsider = member is not None and not lookups.in_scope(member.unit_id)
         if outsider:
             reasons.append(f"staff_number: {number!r} belongs to a person outside your HR scope")
+        reasons.extend(_period_reasons(values, None if outsider else member))
         account_id = values.get("user_id")
         if account_id is not None:
             reasons.extend(_account_reasons(_text(row.values.get("username")), account_id, member, row.number,
@@ -444,6 +457,16 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
     audit.record(session, actor=actor, action="staff.import", entity_type="staff_import",
                  entity_id=clock.now().isoformat(), **report.summary())
     return report
+
+
+def _period_reasons(values: dict[str, Any], member: StaffMember | None) -> list[str]:
+    """The row's employment period, a date the file has no column for taken from the person's record."""
+    if "joined_on" not in values and "left_on" not in values:
+        return []
+    stored = (member.joined_on, member.left_on) if member is not None else (None, None)
+    joined, left = values.get("joined_on", stored[0]), values.get("left_on", stored[1])
+    problem = employment_period_problem(joined, left)
+    return [f"{'left_on' if 'left_on' in values else 'joined_on'}: {problem}"] if problem else []
 
 
 def _account_reasons(username: str, account_id: int, member: StaffMember | None, row: int, lookups: _Lookups,

@@ -34,8 +34,9 @@ def import_staff(path: Path, dry_run: bool, as_json: bool, username: str | None)
     gender (female|male|other), unit (code), category (civil_servant|public_employee);
     optional: leadership_role (a rung such as division_head, or its title: Trưởng phòng), is_leader,
     position (job position title), languages (en;fr), is_language_teacher, is_external_relations,
-    username (the person's login account; empty keeps the current link). A known staff_number
-    updates that person.
+    username (the person's login account; empty keeps the current link), joined_on and left_on
+    (first and last day employed, dates as birth_date; left_on not before joined_on). A known
+    staff_number updates that person.
 
     Exits with status 1 when any row is rejected or the file is refused.
     """

@@ -74,7 +74,8 @@ class PeopleLevelsQueryArgsSchema(StrictSchema):
     basis = ma.fields.String(load_default=None, validate=ma.validate.OneOf(
         [LevelBasis.CERTIFICATION.value, LevelBasis.EXTERNAL.value]),
         metadata={"description": "Certificate source; default: both certified bases"})
-    in_scope = ma.fields.Boolean(load_default=None, metadata={"description": "Only people the targets count"})
+    in_scope = ma.fields.Boolean(load_default=None, metadata={
+        "description": "Only people the targets count on as_of (in scope and employed that day); false: the others"})
     as_of = ma.fields.Date(load_default=None)
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
     offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))

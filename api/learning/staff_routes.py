@@ -38,7 +38,8 @@ class StaffImport(MethodView):
         birth_date (YYYY-MM-DD or DD/MM/YYYY), gender, unit (code), category; optional leadership_role
         (division_head ... or its Vietnamese title), is_leader, position (title), languages (en;fr),
         is_language_teacher, is_external_relations, username (links the person's login account; empty keeps
-        the current link).
+        the current link), joined_on and left_on (first and last day employed, dates as birth_date; empty
+        clears it).
         """
         upload = files["file"]
         sheet = staff_import.read_staff_file(upload.read(), filename=upload.filename or "upload",
@@ -59,7 +60,8 @@ class StaffList(MethodView):
         page, per_page = args.pop("page"), args.pop("per_page")
         filters = staff.StaffFilter(unit_id=args.get("unit"), category=args.get("category"),
                                     leader=args.get("leader"), position_id=args.get("position"),
-                                    language=args.get("language"), age_under=args.get("age_under"))
+                                    language=args.get("language"), age_under=args.get("age_under"),
+                                    employment=args["employment"])
         members, total = staff.list_staff(db_session(), actor=current_actor(), filters=filters, page=page,
                                           per_page=per_page)
         return page_of(members, total=total, page=page, per_page=per_page)
@@ -80,6 +82,7 @@ class StaffById(MethodView):
         """Edit a staff member; moving them to another unit needs HR scope over both.
 
         `username` links the person's login account (an account of the caller's scope, nobody else's): their
-        certified levels, path and certificates are found through it; null unlinks it.
+        certified levels, path and certificates are found through it; null unlinks it. `left_on` records the
+        last day employed (null reinstates the person), `joined_on` the first.
         """
         return staff.update_staff(db_session(), actor=current_actor(), staff_id=staff_id, changes=data)

@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from api.schemas import PageArgsSchema, PageMetaSchema, StrictSchema
 from learning.models import StaffCategory, UnitGroup
-from learning.staff import GENDERS
+from learning.staff import EMPLOYMENT, GENDERS
 
 LANGUAGE = ma.validate.Regexp(r"^[a-z]{2,3}$", error="a lower-case ISO 639 code such as en")
 
@@ -44,6 +44,9 @@ class StaffQueryArgsSchema(PageArgsSchema):
     language = ma.fields.String(validate=LANGUAGE, metadata={"description": "Uses this language at work"})
     age_under = ma.fields.Integer(validate=ma.validate.Range(min=1, max=150),
                                   metadata={"description": "Younger than this many years today"})
+    employment = ma.fields.String(load_default="all", validate=ma.validate.OneOf(EMPLOYMENT), metadata={
+        "description": "current: employed today (joined_on, left_on); left: left before today; all (default): "
+                       "every record, leavers and people joining later too"})
 
 
 class StaffSchema(ma.Schema):
@@ -68,6 +71,10 @@ class StaffSchema(ma.Schema):
     username = ma.fields.Function(lambda member: member.user.username if member.user else None, allow_none=True,
                                   metadata={"description": "The linked login account (its levels count as "
                                                            "this person's); null: none"})
+    joined_on = ma.fields.Date(allow_none=True, metadata={"description": "First day employed; null: since "
+                                                                         "before the records"})
+    left_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day employed; null: still "
+                                                                       "employed"})
 
 
 class StaffPageSchema(ma.Schema):
@@ -93,6 +100,11 @@ class StaffUpdateSchema(StrictSchema):
     username = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=80), metadata={
         "description": "Link the person's login account (an account of the caller's HR scope, not linked to "
                        "anyone else); null unlinks it"})
+    joined_on = ma.fields.Date(allow_none=True, metadata={
+        "description": "First day employed (compliance counts the person from it); null: since before the records"})
+    left_on = ma.fields.Date(allow_none=True, metadata={
+        "description": "Last day employed (compliance counts the person until it); not before joined_on; null "
+                       "reinstates the person"})
 
     @ma.validates_schema
     def _not_empty(self, data, **_kwargs):

@@ -11,6 +11,7 @@ from defusedxml import ElementTree
 from openpyxl import load_workbook
 
 from api.cli import main
+from learning import compliance_export
 from tests.compliance_org import AS_OF, build_organisation
 
 QUERY = f"deadline=2025-12-31&as_of={AS_OF}"
@@ -194,3 +195,49 @@ def test_leadership_roles_off_the_ladder_are_listed_for_hr_to_correct(api_as, or
     assert "note: 1 person has a leadership role that names no rung of the ladder" in table.stderr
     assert f"{org.d2.code} NV-0004 Person c4: 'Trưởng khoa'" in table.stderr
     assert "Trưởng khoa" not in table.stdout  # the table itself is unchanged
+
+
+def test_a_leaver_hr_records_counts_until_their_last_day_and_a_joiner_from_their_first(api_as, org):
+    hr = api_as("hr")
+
+    def d1(as_of: str) -> dict[str, tuple[int, int]]:
+        report = hr.get(f"/api/v1/hr/compliance?deadline=2025-12-31&as_of={as_of}").json
+        return {row["cohort"]: (row["in_scope"], row["at_or_above"]) for row in report["rows"]
+                if row["unit"] == org.d1.code and row["cohort"].startswith("public_employee")}
+
+    assert d1(str(AS_OF)) == {"public_employee": (3, 2), "public_employee_leader": (1, 1)}  # b1, b2, b3; b1 leads
+    left = hr.patch(f"/api/v1/staff/{org.staff['b1'].id}", json={"left_on": "2026-11-22"})
+    assert left.status_code == 200, left.json
+    joins = hr.patch(f"/api/v1/staff/{org.staff['b2'].id}", json={"joined_on": "2026-11-24"})
+    assert joins.status_code == 200, joins.json
+    assert d1("2026-11-22") == {"public_employee": (2, 2), "public_employee_leader": (1, 1)}  # b1's last day
+    assert d1(str(AS_OF)) == {"public_employee": (1, 1)}  # b1 gone, b2 not yet here: no leader left to count
+    assert d1("2026-11-24") == {"public_employee": (2, 1)}
+    assert hr.patch(f"/api/v1/staff/{org.staff['b1'].id}", json={"left_on": None}).status_code == 200
+    assert d1(str(AS_OF)) == {"public_employee": (2, 2), "public_employee_leader": (1, 1)}  # reinstated
+
+
+def test_xlsx_export_lists_the_leadership_roles_off_the_ladder_on_a_sheet_of_their_own(api_as, org, db_session):
+    """The JSON report listed them and the XLSX did not; the CSV, a contract scripts read, stays as it was."""
+    org.staff["a5"].leadership_role = "Giám đốc"
+    org.staff["c4"].leadership_role = '=HYPERLINK("http://evil.example")'
+    org.staff["c4"].staff_number = "NV-0004"
+    db_session.flush()
+    hr = api_as("hr")
+    listed = hr.get(f"/api/v1/hr/compliance?{QUERY}").json["unrecognised_leadership_roles"]
+    assert len(listed) == 2
+
+    book = load_workbook(io.BytesIO(hr.get(f"/api/v1/hr/compliance?{QUERY}&format=xlsx").get_data()))
+    assert book.sheetnames == ["Compliance", "By unit group", "Unrecognised leadership roles", "About"]
+    rows = list(book["Unrecognised leadership roles"].iter_rows())
+    header = tuple(cell.value for cell in rows[0])
+    assert header == ("staff_id", "staff_number", "full_name", "unit", "leadership_role")
+    assert [dict(zip(header, (cell.value for cell in row), strict=True)) for row in rows[1:]] == listed
+    formula_like = next(row[4] for row in rows[1:] if row[1].value == "NV-0004")
+    assert (formula_like.data_type, formula_like.value) == ("s", org.staff["c4"].leadership_role)  # text, not run
+    assert any("Unrecognised leadership roles" in (row[0] or "") for row in book["About"].iter_rows(values_only=True))
+
+    text = hr.get(f"/api/v1/hr/compliance?{QUERY}&format=csv").get_data(as_text=True)
+    assert text.splitlines()[0] == ",".join(compliance_export.COLUMNS)
+    assert "Giám đốc" not in text and "HYPERLINK" not in text
+

@@ -551,9 +551,14 @@ def test_a_leavers_path_is_left_as_it_was_and_no_new_one_is_planned(keeper, hr, 
     refused = problem(hr.post(f"{url}/path", json={}), 422)
     assert fields_of(refused) == {"staff_id"} and "left on 2026-11-22" in refused["detail"]
     assert planned["id"] == kept["id"]
+    later = replanned["steps"][-1]["offering_id"]
+    no_seat = problem(hr.post(f"/api/v1/offerings/{later}/enrolments", json={"staff_member_id": learner.staff.id}),
+                      422)
+    assert fields_of(no_seat) == {"staff_member_id"} and "a leaver takes no seat" in no_seat["detail"]
 
     assert patch(hr, url, {"left_on": None}).json["left_on"] is None  # reinstated: planned again when read
     assert hr.get(f"{url}/path").json["status"] == "closed"
+
 
 def test_the_training_endpoints_are_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]

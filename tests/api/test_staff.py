@@ -259,3 +259,70 @@ def test_names_and_leadership_titles_are_normalised_on_edit(api_as, org):
     assert "not a leadership role" in field_errors(refused)["leadership_role"]
     assert "full_name" in field_errors(assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"full_name": "   "}), 422))
     assert patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": None}).json["leadership_role"] is None
+
+
+def test_hr_records_when_someone_joined_and_left_and_null_reinstates_them(api_as, db_session, org):
+    hr = api_as("hr")
+    url = f"/api/v1/staff/{org['minh'].id}"
+    edited = patch(hr, url, {"joined_on": "2020-01-06", "left_on": "2026-10-31"})
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["joined_on"], edited.json["left_on"]) == ("2020-01-06", "2026-10-31")
+    assert {p["id"]: (p["joined_on"], p["left_on"]) for p in hr.get("/api/v1/staff?per_page=200").json["items"]}[
+        org["minh"].id] == ("2020-01-06", "2026-10-31")
+
+    before = assert_problem(patch(hr, url, {"left_on": "2019-12-31"}), 422)
+    assert field_errors(before) == {"left_on": "the last day employed (left_on 2019-12-31) is before the first "
+                                               "(joined_on 2020-01-06)"}
+    after = assert_problem(patch(hr, url, {"joined_on": "2026-11-01"}), 422)  # after the stored last day
+    assert set(field_errors(after)) == {"joined_on"}
+    both = assert_problem(patch(hr, url, {"joined_on": "2021-01-01", "left_on": "2020-12-31"}), 422)
+    assert set(field_errors(both)) == {"left_on"}
+    for body in ({"left_on": "2026-02-30"}, {"joined_on": "soon"}, {"left_on": 20261031}):
+        assert set(field_errors(assert_problem(patch(hr, url, body), 422))) == set(body)
+    db_session.expire_all()
+    assert (org["minh"].joined_on, org["minh"].left_on) == (date(2020, 1, 6), date(2026, 10, 31))
+
+    same_day = patch(hr, url, {"left_on": "2020-01-06"})  # one day employed: both days count
+    assert same_day.status_code == 200, same_day.json
+    reinstated = patch(hr, url, {"left_on": None})
+    assert reinstated.status_code == 200, reinstated.json
+    assert (reinstated.json["joined_on"], reinstated.json["left_on"]) == ("2020-01-06", None)
+    assert patch(hr, url, {"joined_on": None}).json["joined_on"] is None
+
+
+def test_listing_shows_every_record_by_default_and_filters_current_staff_or_leavers(api_as, db_session, org,
+                                                                                    fake_clock):
+    """Scripts listed every record before the employment period existed: the default still does."""
+    hr = api_as("hr")
+    # the clock stands at 2026-11-23: Lan left yesterday, Minh's last day is today, Hoa joins in December
+    org["lan"].left_on, org["minh"].left_on = date(2026, 11, 22), date(2026, 11, 23)
+    org["minh"].joined_on, org["hoa"].joined_on = date(2001, 1, 1), date(2026, 12, 1)
+    db_session.flush()
+    ours = {org["lan"].id, org["minh"].id, org["hoa"].id}
+
+    def listed(query: str = "") -> set[int]:
+        return staff_ids(hr.get(f"/api/v1/staff?per_page=200{query}")) & ours
+
+    assert listed() == listed("&employment=all") == ours
+    assert listed("&employment=current") == {org["minh"].id}
+    assert listed("&employment=left") == {org["lan"].id}
+    scoped = hr.get(f"/api/v1/staff?unit={org['parent'].id}&employment=current").json
+    assert [p["id"] for p in scoped["items"]] == [org["minh"].id] and scoped["meta"]["total"] == 1
+    assert "employment" in field_errors(assert_problem(hr.get("/api/v1/staff?employment=former"), 422))
+
+
+def test_import_over_http_takes_the_employment_period_and_names_a_bad_one(api_as, db_session, org):
+    hr = api_as("hr")
+    header = [*HEADER, "joined_on", "left_on"]
+    row = ["N1", "Vũ Hà", "1992-04-01", "female", org["child"].code, "public_employee", "", "", "", "en", ""]
+    bad = assert_problem(upload(hr, csv_bytes([[*row, "2020-01-06", "2019-12-31"],
+                                               ["N2", *row[1:], "06/01/2020", "31/13/2026"]],
+                                              header), "staff.csv"), 422)
+    assert field_errors(bad) == {
+        "rows.2.left_on": "left_on: the last day employed (left_on 2019-12-31) is before the first "
+                          "(joined_on 2020-01-06)",
+        "rows.3.left_on": "left_on: '31/13/2026' is not a date (YYYY-MM-DD or DD/MM/YYYY)"}
+    response = upload(hr, csv_bytes([[*row, "2020-01-06", "2026-10-31"]], header), "staff.csv")
+    assert response.status_code == 200, response.json
+    created = hr.get(f"/api/v1/staff/{response.json['entries'][0]['staff_id']}").json
+    assert (created["joined_on"], created["left_on"]) == ("2020-01-06", "2026-10-31")

@@ -126,6 +126,35 @@ def test_a_later_as_of_day_drops_certificates_that_expired_meanwhile(db_session,
     assert _figures(english, org.d2.code)["public_employee"][:2] == (5, 1)
 
 
+
+def test_a_leaver_counts_up_to_their_last_day_and_a_joiner_from_their_first(db_session, org):
+    """A report as of a past day counts who was employed then: not those hired since, nor those gone before."""
+    a1, a5 = org.staff["a1"], org.staff["a5"]  # a1: L4, a focus-group division head; a5: no level
+    a1.left_on, a1.leadership_role = date(2026, 11, 22), "Giám đốc"  # a title off the ladder, listed for HR
+    a5.joined_on = date(2026, 11, 24)
+    db_session.flush()
+
+    def d1_civil_servants(as_of: date):
+        report = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=as_of)
+        return _figures(report, org.d1.code)["civil_servant"][:2], [p.full_name for p in
+                                                                     report.unrecognised_leadership_roles]
+
+    # a1..a6 were 6 in scope, 2 at L4+ (a1, a4): the hand-worked figures of the first test
+    assert d1_civil_servants(date(2026, 11, 22)) == ((5, 2), ["Person a1"])  # a1's last day; a5 not yet here
+    assert d1_civil_servants(AS_OF) == ((4, 1), [])  # a1 gone, a5 not yet here
+    assert d1_civil_servants(date(2026, 11, 24)) == ((5, 1), [])  # a5's first day
+    report = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
+    assert _figures(report, "ALL")["civil_servant"][:2] == (5, 2)  # 7 and 3 with both counted
+    # people-levels' in_scope is the report's: a1 and a5 are not counted on AS_OF, so are among the others
+    in_scope = list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(unit_id=org.d1.id, in_scope=True),
+                                  as_of=AS_OF)
+    assert {"Person a1", "Person a5"}.isdisjoint(row.full_name for row in in_scope)
+    left_out = list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(in_scope=False), as_of=AS_OF)
+    assert {row.full_name for row in left_out} == {"Person t1", "Person r1", "Person e1", "Person p1", "Person a1",
+                                                   "Person a5"}
+    everyone = list_people_levels(db_session, actor=ORG_HR, filters=PeopleFilter(unit_id=org.d1.id), as_of=AS_OF)
+    assert {"Person a1", "Person a5"} <= {row.full_name for row in everyone}  # listed, as before, unfiltered
+
 def test_unit_hr_gets_its_unit_and_sub_units_only(db_session, org):
     report = compliance_report(db_session, actor=Actor(id=2, roles=frozenset({Role.HR}), unit_id=org.d1.id),
                                deadline=DEADLINE, as_of=AS_OF)

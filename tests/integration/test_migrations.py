@@ -357,3 +357,38 @@ def test_benchmark_scores_become_exact_and_stored_leadership_roles_move_onto_the
             == [6.5, 5.33, 17 / 3, 5.2500001]
         assert connection.execute(text("SELECT leadership_role FROM staff_members WHERE id = 8")).scalar() \
             == "Giám đốc"
+
+
+def test_staff_records_get_an_employment_period_and_lose_it_on_downgrade(empty_database):
+    """5e7c1a9b2d40 adds joined_on and left_on with no value (employed since before the records, still employed),
+    in place: a staff record other rows point at (a learning path) keeps its id and its data both ways."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "bee88f6f3457")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 26, 8, 0, tzinfo=UTC)}
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (1, 'U1', 'Unit', "
+                                "'vgcl_department')"))
+        connection.execute(text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, created_at, "
+                                "languages, is_language_teacher, is_external_relations) VALUES (7, 'Lan', 1, "
+                                "'civil_servant', false, :at, '[]', false, false)").bindparams(at), now)
+        connection.execute(text("INSERT INTO learning_paths (id, staff_member_id, language, target_level, "
+                                "current_level, skill_profile, status, verdict, reason, planned_at) VALUES (3, 7, "
+                                "'en', 4, 2, '{}', 'open', 'on_track', '', :at)").bindparams(at), now)
+    upgrade_database(empty_database.url)
+    with empty_database.engine.begin() as connection:
+        assert connection.execute(text("SELECT joined_on, left_on FROM staff_members WHERE id = 7")).one() == (
+            None, None)
+        connection.execute(text("UPDATE staff_members SET joined_on = :joined, left_on = :left WHERE id = 7"),
+                           {"joined": date(2015, 9, 1), "left": date(2026, 10, 31)})
+    downgrade_database(empty_database.url, "bee88f6f3457")
+    columns = {column["name"] for column in inspect(empty_database.engine).get_columns("staff_members")}
+    assert {"joined_on", "left_on"}.isdisjoint(columns) and "is_external_relations" in columns
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT full_name FROM staff_members WHERE id = 7")).scalar() == "Lan"
+        assert connection.execute(text("SELECT staff_member_id FROM learning_paths")).scalar() == 7
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []

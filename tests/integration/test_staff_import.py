@@ -358,3 +358,55 @@ def test_a_rejected_row_of_someone_outside_the_scope_does_not_reveal_their_recor
     assert outside.status == "rejected" and "outside your HR scope" in " ".join(outside.reasons)
     assert outside.staff_id is None and outside.to_dict()["staff_id"] is None
     assert inside.staff_id == db_session.scalar(select(StaffMember.id).where(StaffMember.staff_number == "HR-002"))
+
+
+def test_joined_on_and_left_on_columns_record_the_employment_period(db_session, org):
+    header = [*HEADER, "joined_on", "left_on"]
+    rows = [[*good_rows(org)[0], "2015-09-01", ""], [*good_rows(org)[1], "01/03/2020", "31/10/2026"]]
+    assert run_import(db_session, csv_bytes(rows, header), "s.csv", actor=org["hr"]).written
+    people = {m.staff_number: m for m in db_session.scalars(select(StaffMember))}
+    assert (people["HR-001"].joined_on, people["HR-001"].left_on) == (date(2015, 9, 1), None)
+    assert (people["HR-002"].joined_on, people["HR-002"].left_on) == (date(2020, 3, 1), date(2026, 10, 31))
+
+    # Vietnamese headers and date cells; an empty left_on reinstates, as an empty optional cell clears its field
+    vietnamese = [*HEADER, "Ngày vào", "Ngày nghỉ"]
+    rows = [[*good_rows(org)[0], date(2015, 9, 1), date(2026, 11, 30)], [*good_rows(org)[1], date(2020, 3, 1), ""]]
+    report = run_import(db_session, xlsx_bytes(rows, vietnamese), "s.xlsx", actor=org["hr"])
+    assert [(e.status, e.reasons) for e in report.entries] == [("updated", ["changed: left_on"]),
+                                                                ("updated", ["changed: left_on"])]
+    assert (people["HR-001"].left_on, people["HR-002"].left_on) == (date(2026, 11, 30), None)
+    # a file without the columns leaves the period alone
+    assert [e.status for e in run_import(db_session, csv_bytes(good_rows(org)), "s.csv", actor=org["hr"]).entries
+            ] == ["unchanged", "unchanged"]
+    assert (people["HR-001"].joined_on, people["HR-001"].left_on) == (date(2015, 9, 1), date(2026, 11, 30))
+
+
+def test_a_bad_employment_date_or_a_last_day_before_the_first_rejects_the_row(db_session, org):
+    assert run_import(db_session, csv_bytes([[*good_rows(org)[0], "2015-09-01", "2026-11-30"]],
+                                            [*HEADER, "joined_on", "left_on"]), "s.csv", actor=org["hr"]).written
+    p = org["parent"].code
+    row = ["HR-030", "New Person", "1990-01-01", "male", p, "civil_servant", "", "", "", "", ""]
+    report = run_import(db_session, csv_bytes([
+        [*row, "2026-02-30", "soon"],
+        ["HR-031", *row[1:], "2021-01-01", "31/12/2020"],
+        ["HR-032", *row[1:], "2021-01-01", "2021-01-01"],  # one day employed: both days count
+    ], [*HEADER, "joined_on", "left_on"]), "s.csv", actor=org["hr"])
+    assert {e.row: e.reasons for e in report.entries} == {
+        2: ["joined_on: '2026-02-30' is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+            "left_on: 'soon' is not a date (YYYY-MM-DD or DD/MM/YYYY)"],
+        3: ["left_on: the last day employed (left_on 2020-12-31) is before the first (joined_on 2021-01-01)"],
+        4: []}
+    assert not report.written and staff_count(db_session) == 1
+    # one column alone is checked against the date the record holds (HR-001 joined 2015-09-01, left 2026-11-30)
+    lan = good_rows(org)[0]
+    only_left = run_import(db_session, csv_bytes([[*lan, "2014-12-31"]], [*HEADER, "ngày_nghỉ"]), "s.csv",
+                           actor=org["hr"])
+    assert only_left.entries[0].reasons == [
+        "left_on: the last day employed (left_on 2014-12-31) is before the first (joined_on 2015-09-01)"]
+    only_joined = run_import(db_session, csv_bytes([[*lan, "2026-12-01"]], [*HEADER, "ngày_vào"]), "s.csv",
+                             actor=org["hr"])
+    assert only_joined.entries[0].reasons == [
+        "joined_on: the last day employed (left_on 2026-11-30) is before the first (joined_on 2026-12-01)"]
+    assert not only_left.written and not only_joined.written
+    stored = db_session.scalar(select(StaffMember).where(StaffMember.staff_number == "HR-001"))
+    assert (stored.joined_on, stored.left_on) == (date(2015, 9, 1), date(2026, 11, 30))
