@@ -268,20 +268,21 @@ SUPPRESSED = ("true: too few respondents (fewer than min_group_size), or hidden 
               "be worked out by subtraction; the number of responses stays, the answers do not")
 
 
-class SurveyGroupResultSchema(ma.Schema):
+class _SurveyCellSchema(ma.Schema):
+    """What every cell of the results shows: its respondents, and their answers unless suppressed."""
+
+    responses = ma.fields.Integer()
+    suppressed = ma.fields.Boolean(metadata={"description": SUPPRESSED})
+    questions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
+                               metadata={"description": SUMMARY})
+
+
+class SurveyGroupResultSchema(_SurveyCellSchema):
     target_group = ma.fields.String()
-    responses = ma.fields.Integer()
-    suppressed = ma.fields.Boolean(metadata={"description": SUPPRESSED})
-    questions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
-                               metadata={"description": SUMMARY})
 
 
-class SurveyUnitResultSchema(ma.Schema):
+class SurveyUnitResultSchema(_SurveyCellSchema):
     unit_id = ma.fields.Integer()
-    responses = ma.fields.Integer()
-    suppressed = ma.fields.Boolean(metadata={"description": SUPPRESSED})
-    questions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
-                               metadata={"description": SUMMARY})
     by_target_group = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
                                      metadata={"description": "Responses per target group within the unit"})
 

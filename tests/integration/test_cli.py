@@ -157,17 +157,24 @@ def test_an_administrator_closes_an_account_resets_its_password_and_revokes_its_
     app.extensions["levelpath.engine"].dispose()
 
 
+STAFF_OF_U1 = {"S-1": "Lê Thị Hoa", "S-2": "Phan Văn Nam", "S-3": "Đỗ Minh Anh"}
+
+
+def _units_with_staff(engine, staff: dict[str, str], units: tuple[str, ...] = ("U1",)) -> int:
+    """Units U1, U2, ... and staff records of the first; the first unit's id."""
+    with Session(engine) as session:
+        made = [Unit(code=code, name=f"Unit {code}", group="vgcl_department") for code in units]
+        session.add_all(made)
+        session.flush()
+        session.add_all([StaffMember(staff_number=number, full_name=name, unit_id=made[0].id,
+                                     category="civil_servant", languages=[]) for number, name in staff.items()])
+        session.commit()
+        return made[0].id
+
+
 def test_users_create_links_the_account_to_a_staff_record(run, empty_database):
     run("db", "upgrade")
-    with Session(empty_database.engine) as session:
-        unit = Unit(code="U1", name="Unit one", group="vgcl_department")
-        session.add(unit)
-        session.flush()
-        session.add_all([StaffMember(staff_number="S-1", full_name="Lê Thị Hoa", unit_id=unit.id,
-                                     category="civil_servant", languages=[]),
-                         StaffMember(staff_number="S-2", full_name="Phan Văn Nam", unit_id=unit.id,
-                                     category="civil_servant", languages=[])])
-        session.commit()
+    _units_with_staff(empty_database.engine, {"S-1": STAFF_OF_U1["S-1"], "S-2": STAFF_OF_U1["S-2"]})
     created = run("users", "create", "--username", "hoa.le", "--password", "a-long-hoa-secret", "--role",
                   "candidate", "--unit", "U1", "--staff-number", "S-1")
     assert "linked to staff member S-1 (Lê Thị Hoa)" in created.output
@@ -190,23 +197,14 @@ def test_users_create_links_the_account_to_a_staff_record(run, empty_database):
 def test_users_create_with_a_staff_number_takes_the_records_unit_and_refuses_another(run, empty_database):
     """An HR account's unit is its scope: left out, it would see every unit; another unit, someone else's."""
     run("db", "upgrade")
-    with Session(empty_database.engine) as session:
-        home, elsewhere = Unit(code="U1", name="Unit one", group="vgcl_department"), \
-            Unit(code="U2", name="Unit two", group="vgcl_department")
-        session.add_all([home, elsewhere])
-        session.flush()
-        session.add_all([StaffMember(staff_number=number, full_name=name, unit_id=home.id, category="civil_servant",
-                                     languages=[]) for number, name in (("S-1", "Lê Thị Hoa"), ("S-2", "Phan Văn Nam"),
-                                                                        ("S-3", "Đỗ Minh Anh"))])
-        session.commit()
-        home_id = home.id
+    home_id = _units_with_staff(empty_database.engine, STAFF_OF_U1, units=("U1", "U2"))
     defaulted = run("users", "create", "--username", "hr.hoa", "--password", "a-long-hoa-secret", "--role", "hr",
                     "--staff-number", "S-1")
     assert "linked to staff member S-1 (Lê Thị Hoa) of unit U1 (from the staff record)" in defaulted.output
     refused = run("users", "create", "--username", "hr.nam", "--password", "a-long-nam-secret", "--role", "hr",
                   "--unit", "U2", "--staff-number", "S-2", ok=False)
     assert refused.exit_code != 0
-    assert "staff member 'S-2' belongs to unit U1 (Unit one), not the account's unit" in refused.output
+    assert "staff member 'S-2' belongs to unit U1 (Unit U1), not the account's unit" in refused.output
     assert "(unit)" in refused.output
     same = run("users", "create", "--username", "hr.anh", "--password", "a-long-anh-secret", "--role", "hr",
                "--unit", str(home_id), "--staff-number", "S-3")  # the same unit, by id
@@ -221,13 +219,7 @@ def test_users_create_with_a_staff_number_takes_the_records_unit_and_refuses_ano
 def test_users_create_organisation_wide_keeps_a_linked_account_out_of_its_records_unit(run, empty_database):
     """The confederation's HR has a staff record in one unit and sees every unit: one command, not two."""
     run("db", "upgrade")
-    with Session(empty_database.engine) as session:
-        home = Unit(code="U1", name="Unit one", group="vgcl_department")
-        session.add(home)
-        session.flush()
-        session.add(StaffMember(staff_number="S-1", full_name="Lê Thị Hoa", unit_id=home.id,
-                                category="civil_servant", languages=[]))
-        session.commit()
+    _units_with_staff(empty_database.engine, {"S-1": STAFF_OF_U1["S-1"]})
     with_unit = run("users", "create", "--username", "hr.unit", "--password", "a-long-hoa-secret", "--role", "hr",
                     "--unit", "U1", "--staff-number", "S-1", "--organisation-wide", ok=False)
     assert with_unit.exit_code != 0 and "--organisation-wide goes with --staff-number and without --unit" \
