@@ -82,7 +82,7 @@ def list_staff(session: Session, *, actor: Actor, filters: StaffFilter, page: in
         # the JSON list as text holds "en" quoted on both backends; the code's shape rules out LIKE wildcards
         query = query.where(cast(StaffMember.languages, String).like(f'%"{filters.language}"%'))
     if filters.age_under is not None:
-        query = query.where(StaffMember.birth_date > birth_date_floor(filters.age_under, clock.now().date()))
+        query = query.where(StaffMember.birth_date > birth_date_floor(filters.age_under, clock.day_in_vietnam()))
     if filters.employment == "current":
         query = query.where(employed_on(clock.day_in_vietnam()))
     elif filters.employment == "left":

@@ -340,7 +340,7 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         birth = parse_date(raw_birth)
         if birth is None:
             reasons.append(f"birth_date: {_text(raw_birth)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
-        elif not date(1900, 1, 1) <= birth <= clock.now().date():
+        elif not date(1900, 1, 1) <= birth <= clock.day_in_vietnam():
             reasons.append(f"birth_date: {birth.isoformat()} is not a plausible birth date")
         values["birth_date"] = birth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -114,6 +114,12 @@ def test_an_upload_past_the_http_row_limit_is_refused_pointing_to_the_cli(api_as
             for i in range(2)]
     body = assert_problem(upload(api_as("hr"), csv_bytes(rows), "staff.csv"), 422)
     assert "more than 1 rows" in body["detail"] and "levelpath staff import" in body["detail"]
+
+
+def test_the_age_filter_counts_birthdays_by_the_centres_day(api_as, org, fake_clock):
+    """At 01:00 in Hanoi on 1 June 2027 (18:00 UTC the day before) Lan, born 1990-06-01, is 37 there."""
+    fake_clock.set(datetime(2027, 5, 31, 18, 0, tzinfo=UTC))
+    assert org["lan"].id not in staff_ids(api_as("hr").get(f"/api/v1/staff?unit={org['parent'].id}&age_under=37"))
 
 
 def test_listing_filters_by_unit_subtree_category_leader_position_language_and_age(api_as, org, fake_clock):
