@@ -9,6 +9,7 @@ from typing import Any
 from core.errors import RuleViolation
 from question_bank import item_types
 from question_bank.markup import for_candidates
+from question_bank.media import recordings_as_plays
 from question_bank.models import ItemVersion, Stimulus
 
 LEVELS = range(1, 7)
@@ -21,16 +22,21 @@ class ShownStimulus:
     id: int
     kind: str  # passage, audio, image
     title: str
-    body: str  # sanitised XHTML; its media as /api/v1/media/<sha256>
+    body: str  # sanitised XHTML; its media as /api/v1/media/<sha256>, a play-limited recording's as data-play-sha256
     max_plays: int | None  # how often the candidate may play its recording (None: no limit)
     # In an attempt: the plays of the recording the candidate has left (assessment.plays); None: no limit,
     # or not shown in an attempt (raters).
     plays_left: int | None = None
 
     @classmethod
-    def of(cls, stimulus: Stimulus) -> ShownStimulus:
-        """As candidates see it: without the parts for examiners only (a recording's transcript)."""
-        return cls(stimulus.id, stimulus.kind, stimulus.title, for_candidates(stimulus.body), stimulus.max_plays)
+    def of(cls, stimulus: Stimulus, *, plays_counted: bool = True) -> ShownStimulus:
+        """As candidates see it: without the parts for examiners only (a recording's transcript). With
+        ``plays_counted`` (a candidate's attempt), a recording with a play limit is named, not linked: see
+        question_bank.media.recordings_as_plays. Raters hear it at will, and keep the links."""
+        body = for_candidates(stimulus.body)
+        if plays_counted and stimulus.max_plays is not None:
+            body = recordings_as_plays(body)
+        return cls(stimulus.id, stimulus.kind, stimulus.title, body, stimulus.max_plays)
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,13 +164,27 @@ def is_play_limited(session: Session, media: MediaObject) -> bool:
         Stimulus.max_plays.is_not(None), Stimulus.body.contains(media_url(media.sha256))).limit(1)) is not None
 
 
-_MEDIA_REFERENCE = re.compile(re.escape(MEDIA_URL_PREFIX) + r"([0-9a-f]{64})")
+PLAYED_MEDIA_ATTRIBUTE = "data-play-sha256"
+_MEDIA_REFERENCE = re.compile(f"(?:{re.escape(MEDIA_URL_PREFIX)}|{PLAYED_MEDIA_ATTRIBUTE}=\")([0-9a-f]{{64}})")
 
 
 def media_in(body: str) -> list[str]:
-    """The hashes of the media files a sanitised body refers to, in order, each once."""
+    """The hashes of the media files a sanitised body refers to, in order, each once (linked, or named for a
+    play: recordings_as_plays)."""
     return list(dict.fromkeys(_MEDIA_REFERENCE.findall(body)))
 
 
 def media_url(sha256: str) -> str:
     return MEDIA_URL_PREFIX + sha256
+
+
+# An <audio>, <video> or <source> element's link to a stored file, as the sanitiser writes it (double quotes).
+_PLAYED_SOURCE = re.compile(r'(<(?:audio|video|source)\b[^>]*?) src="' + re.escape(MEDIA_URL_PREFIX)
+                            + r'([0-9a-f]{64})"')
+
+
+def recordings_as_plays(body: str) -> str:
+    """A play-limited stimulus's body as its candidate gets it: each recording names its file in
+    PLAYED_MEDIA_ATTRIBUTE instead of linking it, since the candidate hears it through counted plays
+    (assessment.plays) and cannot fetch it by its hash; pictures keep their links."""
+    return _PLAYED_SOURCE.sub(rf'\1 {PLAYED_MEDIA_ATTRIBUTE}="\2"', body)

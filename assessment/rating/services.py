@@ -194,7 +194,8 @@ def _view(session: Session, assignment: RatingAssignment) -> MarkingView:
                        version.skill or "", answer,
                        {"code": rubric.code, "version": rubric.version, "title": rubric.title,
                         "criteria": rubric.criteria}, assignment.criteria, assignment.score,
-                       ShownStimulus.of(version.stimulus) if version.stimulus is not None else None)
+                       ShownStimulus.of(version.stimulus, plays_counted=False)
+                       if version.stimulus is not None else None)
 
 
 def _check_rater(actor: Actor) -> None:

@@ -211,3 +211,27 @@ def test_a_retried_play_request_gets_its_play_again_and_uses_up_no_other(bank_wo
     assert other.status_code == 409 and other.json["type"].endswith("/no-plays-left")  # a new play: none left
     misused = sitting.candidate.post(sitting.plays, json={"stimulus_id": bank_world.practice.id}, headers=key)
     assert misused.status_code == 422 and misused.json["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_candidate_gets_a_limited_recording_named_for_a_play_not_linked(bank_world, sitting):
+    """The link would 404 for the candidate (no fetching by hash); the play's sources are the way to hear it."""
+    shown = _stimuli(sitting.attempt)
+    talk, practice = shown[bank_world.talk.id]["body"], shown[bank_world.practice.id]["body"]
+    assert f'data-play-sha256="{bank_world.recording}"' in talk
+    assert f"/api/v1/media/{bank_world.recording}" not in talk
+    assert f'src="/api/v1/media/{bank_world.picture}"' in talk  # a picture is seen, not played: still linked
+    assert f'src="/api/v1/media/{bank_world.free}"' in practice  # no limit: fetched at will
+    play = sitting.candidate.post(sitting.plays, json={"stimulus_id": bank_world.talk.id}).json
+    assert [source["sha256"] for source in play["sources"]] == [bank_world.recording]
+
+
+def test_recordings_as_plays_names_audio_video_and_source_files_only():
+    from question_bank.media import recordings_as_plays
+
+    sha = "ab" * 32
+    body = (f'<audio controls="controls" src="/api/v1/media/{sha}"><source src="/api/v1/media/{sha}" '
+            f'type="audio/ogg" /></audio><video src="/api/v1/media/{sha}"></video>'
+            f'<img src="/api/v1/media/{sha}" alt="x" />')
+    assert recordings_as_plays(body) == (
+        f'<audio controls="controls" data-play-sha256="{sha}"><source data-play-sha256="{sha}" type="audio/ogg" />'
+        f'</audio><video data-play-sha256="{sha}"></video><img src="/api/v1/media/{sha}" alt="x" />')
