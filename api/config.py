@@ -53,6 +53,7 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
     default_db = f"sqlite:///{instance_path / 'levelpath.db'}"
     if "DATABASE_URL" not in overrides and "DATABASE_URL" not in os.environ:
         instance_path.mkdir(parents=True, exist_ok=True)
+    session_length = session_lifetime()
     settings = {
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
         "MEDIA_ROOT": os.environ.get("LEVELPATH_MEDIA_ROOT", str(instance_path / "media")),
@@ -62,9 +63,9 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "SESSION_COOKIE_SECURE": os.environ.get("LEVELPATH_SECURE_COOKIES", "0") == "1",
         # Counted from the login by api.auth (absolute); Flask also refuses a cookie signed longer ago. Nothing
         # renews the cookie on each response: the session is not permanent, and would not be refreshed if it were.
-        "PERMANENT_SESSION_LIFETIME": session_lifetime(),
+        "PERMANENT_SESSION_LIFETIME": session_length,
         "SESSION_REFRESH_EACH_REQUEST": False,
-        "REMEMBER_COOKIE_DURATION": session_lifetime(),
+        "REMEMBER_COOKIE_DURATION": session_length,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("LEVELPATH_SECURE_COOKIES", "0") == "1",

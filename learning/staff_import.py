@@ -264,6 +264,17 @@ def parse_date(cell: Any) -> date | None:
     return None
 
 
+def _date_cell(row: SheetRow, column: str, reasons: list[str]) -> date | None:
+    """The cell's date; None when it is empty, or not a date (and a reason says so)."""
+    raw = row.values.get(column)
+    if not _text(raw):
+        return None
+    day = parse_date(raw)
+    if day is None:
+        reasons.append(f"{column}: {_text(raw)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+    return day
+
+
 def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
     text = _text(row.values.get(column)).lower()
     if text in TRUE_WORDS:
@@ -335,12 +346,9 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         reasons.append("full_name: longer than 200 characters")
     values["full_name"] = name
 
-    raw_birth = row.values.get("birth_date")
-    if _text(raw_birth):
-        birth = parse_date(raw_birth)
-        if birth is None:
-            reasons.append(f"birth_date: {_text(raw_birth)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
-        elif not date(1900, 1, 1) <= birth <= clock.day_in_vietnam():
+    if _text(row.values.get("birth_date")):
+        birth = _date_cell(row, "birth_date", reasons)
+        if birth is not None and not date(1900, 1, 1) <= birth <= clock.day_in_vietnam():
             reasons.append(f"birth_date: {birth.isoformat()} is not a plausible birth date")
         values["birth_date"] = birth
 
@@ -390,11 +398,7 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         values["is_external_relations"] = bool(_flag(row, "is_external_relations", reasons))
     for column in ("joined_on", "left_on"):
         if column in columns:
-            raw = row.values.get(column)
-            day = parse_date(raw) if _text(raw) else None
-            if _text(raw) and day is None:
-                reasons.append(f"{column}: {_text(raw)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
-            values[column] = day
+            values[column] = _date_cell(row, column, reasons)
     username = _text(row.values.get("username")) if "username" in columns else ""
     if username:  # empty keeps the current link: a sheet without logins must not unlink anyone
         account = lookups.accounts.get(username)
