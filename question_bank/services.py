@@ -60,7 +60,7 @@ class ItemDraft:
 @dataclass(frozen=True, slots=True)
 class ItemChanges:
     """A partial update: fields left as None are kept. Content, scoring, stimulus, skill or level changes make a
-    new version."""
+    new version; ``remove_stimulus`` takes the passage or recording off the item (None cannot say so)."""
 
     content: dict[str, Any] | None = None
     scoring: dict[str, Any] | None = None
@@ -73,6 +73,7 @@ class ItemChanges:
     source: str | None = None
     expected_seconds: int | None = None
     stimulus_id: int | None = None
+    remove_stimulus: bool = False
     comment: str = field(default="")
 
 
@@ -198,6 +199,10 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     if item.status in (ItemStatus.RETIRED, ItemStatus.IN_REVIEW):
         raise Conflict(f"an item that is {item.status} cannot be edited", status_now=item.status)
     metadata = {name: getattr(changes, name) for name in METADATA_FIELDS if getattr(changes, name) is not None}
+    if changes.remove_stimulus:
+        if changes.stimulus_id is not None:
+            raise RuleViolation("give the item a stimulus or remove it, not both", field="stimulus_id")
+        metadata["stimulus_id"] = None
     _check_metadata(session, metadata)
     current = item.current_version
     assert current is not None
@@ -209,7 +214,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     new_content = _sanitise_content(item.type, changes.content) if changes.content is not None else kept_content
     new_scoring = changes.scoring if changes.scoring is not None else current.scoring
     # The passage is part of what a candidate reads: changing it is changing the content.
-    new_stimulus = changes.stimulus_id if changes.stimulus_id is not None else current.stimulus_id
+    new_stimulus = metadata.get("stimulus_id", current.stimulus_id)
     content_changed = (new_content, new_scoring, new_stimulus) != (kept_content, current.scoring,
                                                                     current.stimulus_id)
     # So is the classification: tests deliver, score and pool a version under its skill and level.

@@ -105,6 +105,9 @@ class ItemById(MethodView):
         gets 412."""
         if "tags" in data:
             data["tags"] = tuple(data["tags"])
+        if "stimulus_id" in data and data["stimulus_id"] is None:  # null removes the passage; absent keeps it
+            del data["stimulus_id"]
+            data["remove_stimulus"] = True
         item = services.update_item(db_session(), actor=current_actor(), item_id=item_id,
                                     if_match=request.headers.get("If-Match"), changes=ItemChanges(**data))
         return _with_etag(item)

@@ -43,6 +43,9 @@ class ItemUpdateSchema(ItemMetadataSchema):
 
     content = ma.fields.Dict(keys=ma.fields.String())
     scoring = ma.fields.Dict(keys=ma.fields.String())
+    stimulus_id = Id(allow_none=True, metadata={
+        "description": "Another passage or recording for the item, or null to remove it: a change is a new "
+                       "version, back to review. Leave it out to keep the current one"})
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 

@@ -4,6 +4,9 @@ task: tests/api/test_rating.py)."""
 
 from __future__ import annotations
 
+import pytest
+
+from core.errors import RuleViolation
 from question_bank import services as bank
 from question_bank.statistics import IrtParameters, set_irt_parameters
 from tests.factories import published_test, single_choice_spec
@@ -64,6 +67,53 @@ def test_a_changed_passage_is_a_new_version_to_review_and_a_published_test_keeps
 
     started = api_as("candidate").post(f"/api/v1/tests/{test_id}/attempts")
     assert started.json["items"][0]["stimulus"]["body"] == "<p>Old text.</p>"  # the version the test holds
+
+
+def test_a_removed_passage_is_a_new_version_to_review_and_an_absent_key_keeps_it(api_as, factory, db_session):
+    author_user, reviewer = factory.user("author"), factory.user("reviewer")
+    passage = bank.create_stimulus(db_session, actor=author_user.as_actor(), title="Notice", body="<p>Text.</p>")
+    item = factory.approved_item(author_user, reviewer, **single_choice_spec(skill="reading"), stimulus_id=passage.id)
+    author = api_as(author_user)
+
+    retitled = author.patch(f"/api/v1/items/{item.id}", json={"title": "Canteen"},
+                            headers={"If-Match": author.get(f"/api/v1/items/{item.id}").headers["ETag"]})
+    assert retitled.status_code == 200, retitled.json
+    assert retitled.json["stimulus_id"] == passage.id and retitled.json["current_version"]["number"] == 1
+    assert retitled.json["status"] == "approved"
+
+    removed = author.patch(f"/api/v1/items/{item.id}", json={"stimulus_id": None},
+                           headers={"If-Match": retitled.headers["ETag"]})
+    assert removed.status_code == 200, removed.json
+    assert removed.json["stimulus_id"] is None and removed.json["current_version"]["stimulus_id"] is None
+    assert removed.json["current_version"]["number"] == 2
+    assert removed.json["status"] == "draft"  # what candidates read changed: it needs a fresh review
+    diff = author.get(f"/api/v1/items/{item.id}/diff?from=1&to=2")
+    assert diff.json == [{"path": "stimulus_id", "before": passage.id, "after": None}]
+    event = api_as("reviewer").get(f"/api/v1/items/{item.id}/audit").json[0]
+    assert event["action"] == "item.updated" and event["detail"]["content_changed"] is True
+    assert event["detail"]["metadata"] == {"stimulus_id": [passage.id, None]}
+
+
+def test_removing_the_passage_of_an_item_without_one_changes_nothing(api_as, factory):
+    author_user = factory.user("author")
+    item = factory.approved_item(author_user, factory.user("reviewer"))
+    author = api_as(author_user)
+    patched = author.patch(f"/api/v1/items/{item.id}", json={"stimulus_id": None},
+                           headers={"If-Match": author.get(f"/api/v1/items/{item.id}").headers["ETag"]})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["stimulus_id"] is None
+    assert (patched.json["current_version"]["number"], patched.json["status"]) == (1, "approved")
+    assert len(author.get(f"/api/v1/items/{item.id}/versions").json) == 1
+
+
+def test_giving_and_removing_a_passage_at_once_is_refused(factory, db_session):
+    author = factory.user("author")
+    passage = bank.create_stimulus(db_session, actor=author.as_actor(), title="Notice", body="<p>Text.</p>")
+    item = bank.create_item(db_session, author=author.as_actor(), draft=bank.ItemDraft(**single_choice_spec()))
+    with pytest.raises(RuleViolation) as refused:
+        bank.update_item(db_session, actor=author.as_actor(), item_id=item.id, if_match=item.etag,
+                         changes=bank.ItemChanges(stimulus_id=passage.id, remove_stimulus=True))
+    assert refused.value.field == "stimulus_id"
 
 
 def test_an_adaptive_test_sends_the_passage_with_each_item_it_gives(api_as, factory, db_session):
