@@ -136,7 +136,7 @@ def assemble_vstep_forms(session: Session, *, actor: Actor, request: FormRequest
                                 exposure_ceiling=request.exposure_ceiling, seed=request.seed)
     except (InfeasibleConstraint, ValueError) as error:
         raise RuleViolation(f"the bank cannot give these forms: {error}", field="n_forms") from None
-    anchors = band_anchors(clock.now().date())
+    anchors = band_anchors(clock.day_in_vietnam())  # the band rules in force on the centre's day
     tests = []
     for number, form in enumerate(report.forms, start=1):
         sections = []

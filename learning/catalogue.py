@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import training_policies as policies
@@ -118,11 +118,22 @@ def list_courses(session: Session, *, kind: str | None = None, language: str | N
     return list(session.scalars(query))
 
 
+def check_start(starts_on: date) -> None:
+    """A cohort is scheduled to start on the centre's today or later: one starting before it would have started
+    already (``CourseOffering.has_started``), closed to enrolment and to planning. Raises RuleViolation."""
+    today = clock.day_in_vietnam()
+    if starts_on < today:
+        raise RuleViolation(f"a cohort cannot start on {starts_on.isoformat()}, before today ({today.isoformat()} "
+                            "in Vietnam)", field="starts_on")
+
+
 def create_offering(session: Session, *, actor: Actor, course_id: int, starts_on: date, ends_on: date,
                     seats: int | None = None, venue: str = "") -> CourseOffering:
-    """Schedule a cohort of a course (seats default to the course's capacity). Raises RuleViolation."""
+    """Schedule a cohort of a course (seats default to the course's capacity). Raises RuleViolation (it starts
+    before today or ends before it starts)."""
     require_catalogue_keeper(actor)
     course = get_course(session, course_id)
+    check_start(starts_on)
     if ends_on < starts_on:
         raise RuleViolation("a cohort ends on or after the day it starts", field="ends_on")
     offering = CourseOffering(course_id=course.id, starts_on=starts_on, ends_on=ends_on,

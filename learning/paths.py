@@ -275,7 +275,8 @@ def _offering_spec(offering: CourseOffering) -> planner.OfferingSpec:
 
 def _close(path: LearningPath, level: AssessedLevel) -> None:
     path.status, path.verdict, path.closed_at = PathStatus.CLOSED, PathVerdict.NO_GAP, clock.now()
-    path.reason = (f"certified level {level.level} ({level.basis}, awarded {level.awarded_at.date().isoformat()}) "
+    awarded_on = clock.day_in_vietnam(level.awarded_at)
+    path.reason = (f"certified level {level.level} ({level.basis}, awarded {awarded_on.isoformat()}) "
                    f"meets the required level {path.target_level}")
 
 

@@ -96,7 +96,7 @@ class Offerings(MethodView):
     @blp.arguments(OfferingCreateSchema)
     @blp.response(201, OfferingSchema)
     def post(self, data, course_id):
-        """Schedule an offering of a course: its dates and seats (HR, admins)."""
+        """Schedule an offering of a course: its dates (from today on) and seats (HR, admins)."""
         return catalogue.create_offering(db_session(), actor=current_actor(), course_id=course_id, **data)
 
 
@@ -114,7 +114,8 @@ class OfferingById(MethodView):
     @blp.response(200, OfferingSchema)
     def patch(self, data, offering_id):
         """Move an offering, or change its seats or venue (organisation-wide HR, admins); the paths that use it
-        are planned again when its dates change. 409 below the seats taken, or once cancelled."""
+        are planned again when its dates change. 409 below the seats taken, or once cancelled; 422 for a new
+        start before today."""
         return offering_changes.update_offering(db_session(), actor=current_actor(), offering_id=offering_id,
                                                 changes=data)
 

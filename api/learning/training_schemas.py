@@ -74,7 +74,8 @@ class CourseQueryArgsSchema(StrictSchema):
 
 
 class OfferingCreateSchema(StrictSchema):
-    starts_on = ma.fields.Date(required=True)
+    starts_on = ma.fields.Date(required=True, metadata={
+        "description": "The first day; not before today in Vietnam (422)"})
     ends_on = ma.fields.Date(required=True)
     seats = ma.fields.Integer(strict=True, allow_none=True, load_default=None,
                               validate=ma.validate.Range(min=1, max=10000),
@@ -88,7 +89,8 @@ class OfferingCreateSchema(StrictSchema):
 
 
 class OfferingPatchSchema(StrictSchema):
-    starts_on = ma.fields.Date()
+    starts_on = ma.fields.Date(metadata={
+        "description": "A new first day, not before today in Vietnam (422); the current one may be sent unchanged"})
     ends_on = ma.fields.Date()
     seats = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=10000),
                               metadata={"description": "Not fewer than the seats taken (409)"})

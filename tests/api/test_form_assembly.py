@@ -95,3 +95,14 @@ def test_what_the_bank_cannot_give_is_refused_with_the_reason(api_as):
     assert admin.post("/api/v1/tests/forms", json={"n_forms": 0}).status_code == 422
     assert admin.post("/api/v1/tests/forms", json={"n_forms": 2, "max_overlap": 1.5}).status_code == 422
     assert api_as("candidate").post("/api/v1/tests/forms", json={"n_forms": 1}).status_code == 403
+
+
+def test_forms_take_the_band_rules_in_force_on_the_centres_day(api_as, calibrated_bank, fake_clock):
+    """The VSTEP.3-5 bands (QĐ 729/2015) are in force from 2015-03-11: at 17:30 UTC the day before, it is
+    already 00:30 on the 11th in Hanoi, so their anchors give the forms' tables (the UTC day has no bands)."""
+    fake_clock.set(datetime(2015, 3, 10, 17, 30, tzinfo=UTC))
+    made = api_as("test_admin").post("/api/v1/tests/forms", json={"n_forms": 1, "seed": 3})
+    assert made.status_code == 201, made.json
+    test = api_as("test_admin").get(f"/api/v1/tests/{made.json['forms'][0]['test_id']}").json
+    listening_table = test["sections"][0]["conversion"]
+    assert listening_table and float(listening_table[-1]["score"]) >= 8.5

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assessment.models import AssessedLevel, Attempt, Test
+from core import clock
 from core.accounts import Role
 from core.accounts import services as accounts
 from learning import catalogue as catalogue_services
@@ -162,6 +163,13 @@ def test_placement_2_against_level_4_gives_an_ordered_path_a_certificate_closes_
     assert (reopened["status"], reopened["target_level"], reopened["current_level"]) == ("open", 5, 4)
     assert reopened["level_basis"] == "certification"
     assert steps(reopened) == ["EN45-G"]
+
+
+def test_a_closed_path_names_the_centres_day_of_the_award(hr, learner, db_session):
+    certify(db_session, learner.user, 4, awarded_at=datetime(2026, 11, 21, 18, 0, tzinfo=UTC))  # the 22nd in Hanoi
+    closed = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert closed["status"] == "closed"
+    assert "awarded 2026-11-22)" in closed["reason"], closed["reason"]
 
 
 def test_a_new_placement_result_replans_the_path(hr, learner, catalogue, db_session):
@@ -584,8 +592,9 @@ def live(live_postgres_app, empty_database, tmp_path):
         draft = catalogue_services.CourseDraft(code="RACE-1", title="Race", hours=10, capacity=3, language="en",
                                                from_level=2, to_level=3)
         course = catalogue_services.create_course(session, actor=hr_user.as_actor(), draft=draft)
+        soon = clock.day_in_vietnam() + timedelta(days=30)  # a live server runs on the real clock
         offering = catalogue_services.create_offering(session, actor=hr_user.as_actor(), course_id=course.id,
-                                                      starts_on=date(2027, 1, 1), ends_on=date(2027, 1, 20))
+                                                      starts_on=soon, ends_on=soon + timedelta(days=19))
         people = []
         for index in range(THREADS):
             user = accounts.create_user(session, username=f"learner.{index}", password="long-enough-pw",
@@ -759,6 +768,28 @@ def test_moving_an_offering_moves_the_paths_that_use_it_and_seats_never_go_below
     assert (moved.json["seats"], moved.json["seats_left"], moved.json["venue"]) == (3, 0, "Hall B")
     step = next(s for s in learner.get("/api/v1/me/path").json["steps"] if s["offering_id"] == first["offering_id"])
     assert (step["starts_on"], step["ends_on"], step["status"]) == ("2026-12-07", "2026-12-27", "enrolled")
+
+
+def test_an_offering_is_not_scheduled_or_moved_to_start_before_the_centres_today(keeper, catalogue, fake_clock):
+    fake_clock.set(datetime(2026, 11, 30, 17, 30, tzinfo=UTC))  # 00:30 on 1 December in Vietnam
+    course_id = catalogue["EN23-W"][0]["course_id"]
+    url = f"/api/v1/courses/{course_id}/offerings"
+    late = problem(keeper.post(url, json={"starts_on": "2026-11-30", "ends_on": "2026-12-20"}), 422)
+    assert fields_of(late) == {"starts_on"} and "2026-12-01" in late["detail"]
+    assert keeper.post(url, json={"starts_on": "2026-12-01", "ends_on": "2026-12-20"}).status_code == 201
+
+    january = f"/api/v1/offerings/{catalogue['EN23-W'][1]['id']}"  # 2027-01-01 to 2027-01-20
+    assert fields_of(problem(patch(keeper, january, {"starts_on": "2026-11-30"}), 422)) == {"starts_on"}
+    assert keeper.get(january).json["starts_on"] == "2027-01-01"
+    moved = patch(keeper, january, {"starts_on": "2026-12-01"})  # today still takes seats: not started
+    assert moved.status_code == 200, moved.json
+
+    fake_clock.set(datetime(2026, 12, 5, 2, tzinfo=UTC))
+    december = f"/api/v1/offerings/{catalogue['EN23-W'][0]['id']}"  # started on 2026-12-01
+    kept = patch(keeper, december, {"starts_on": "2026-12-01", "ends_on": "2026-12-21", "venue": "Hall C"})
+    assert kept.status_code == 200, kept.json  # its own first day, sent back unchanged
+    assert (kept.json["starts_on"], kept.json["ends_on"]) == ("2026-12-01", "2026-12-21")
+    assert fields_of(problem(patch(keeper, december, {"starts_on": "2026-12-04"}), 422)) == {"starts_on"}
 
 
 @pytest.fixture
