@@ -16,7 +16,21 @@ from core.accounts import Actor, User
 from core.accounts import services as accounts
 from core.errors import PermissionDenied, Unauthenticated
 
-login_manager = LoginManager()
+
+class _NoRememberMeLoginManager(LoginManager):
+    """flask-login without its remember-me cookie: LevelPath issues none, and reads none.
+
+    flask-login 0.6.3 reads a ``remember_token`` cookie whenever the browser session holds no usable login, and
+    in place of the request loader: a request carrying a stray one (another app on the host, a forgery) was never
+    authenticated by its ``Authorization: Bearer`` token. Here the cookie is ignored and the request loader runs as
+    for any request without one, so that the cookie signs nobody in and hides no token.
+    """
+
+    def _load_user_from_remember_cookie(self, cookie: str) -> UserMixin | None:
+        return self._load_user_from_request(request)
+
+
+login_manager = _NoRememberMeLoginManager()
 
 
 class LoginUser(UserMixin):
@@ -53,8 +67,8 @@ def _session_is_current() -> bool:
     """Whether the browser session's login is less than PERMANENT_SESSION_LIFETIME ago (LEVELPATH_SESSION_HOURS).
 
     The cookie is signed, not stored: its login time is what ends a copy of it left on a shared computer, however
-    often it is used. A session from before logins were dated has none, and neither has flask-login's remember-me
-    cookie alone (LevelPath issues none), so they sign nobody in.
+    often it is used. A session from before logins were dated has none, so it signs nobody in (nor does
+    flask-login's remember-me cookie, which is not read at all: _NoRememberMeLoginManager).
     """
     started = session.get(SESSION_STARTED)
     if type(started) is not int:
@@ -64,9 +78,9 @@ def _session_is_current() -> bool:
 
 @login_manager.user_loader
 def _load_user(session_user: str) -> LoginUser | None:
-    """The account of a browser session, unless the session is past its lifetime, the account is inactive or its
-    sessions were ended since (logout, a new password); a session from before generations were kept has none,
-    and logs in again."""
+    """The account of a browser session, unless the session is past its lifetime, the account may not be used
+    today (closed, or its access ended: a leaver) or its sessions were ended since (logout, a new password); a
+    session from before generations were kept has none, and logs in again."""
     matched = SESSION_USER.fullmatch(session_user)
     if matched is None or not _session_is_current():
         return None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit, clock
@@ -24,6 +25,7 @@ EDITABLE = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "cat
             "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations",
             "username", "joined_on", "left_on")
 EMPLOYMENT = ("current", "left", "all")  # the listing's filter: employed today, left before today, everyone
+IN_LIST_CHUNK = 1000  # values per IN (...): a 200,000-row import would pass SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,8 @@ def get_staff(session: Session, *, actor: Actor, staff_id: int) -> StaffMember:
 
 def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict[str, Any]) -> StaffMember:
     """Edit a staff member; moving them needs HR scope over both units; ``username`` links their login
-    account (None unlinks it); ``left_on`` records the last day employed (None reinstates them).
+    account (None unlinks it); ``left_on`` records the last day employed (None reinstates them), and the linked
+    account may be used until it (keep_account_access_in_step).
 
     Raises NotFound, PermissionDenied, Conflict (staff number or account taken), RuleViolation.
     """
@@ -147,9 +150,12 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
         ensure_account_free(session, member=member, account=account)
         changes["user_id"] = account.id if account is not None else None
     changed = {name: value for name, value in changes.items() if getattr(member, name) != value}
+    previous_account = member.user_id
     for name, value in changed.items():
         setattr(member, name, value)
     session.flush()
+    if "left_on" in changed or "user_id" in changed:
+        keep_account_access_in_step(session, [previous_account, member.user_id])
     if changed:
         audit.record(session, actor=actor, action="staff.update", entity_type="staff_member", entity_id=member.id,
                      fields=sorted(changed))
@@ -230,6 +236,23 @@ def link_new_account(session: Session, *, staff_number: str, account: User,
     if not account.full_name:
         account.full_name = member.full_name
     session.flush()
+    keep_account_access_in_step(session, [account.id])
     audit.record(session, actor=None, action="staff.update", entity_type="staff_member", entity_id=member.id,
                  fields=["user_id"])
     return member
+
+
+def keep_account_access_in_step(session: Session, account_ids: Iterable[int | None]) -> None:
+    """Set the access end of these login accounts from their staff records, as they are now: an account may be
+    used until its record's last day employed (``User.access_ends_on`` = ``StaffMember.left_on``, so a leaver's
+    access ends after it and comes back when HR reinstates them), and one linked to no record has no end.
+
+    The one place that rule is kept: every writer of ``left_on`` or of a link (PATCH, the import, linking a new
+    account, unlinking) calls it with the accounts it touched, the one unlinked as well as the one linked.
+    """
+    ids = sorted({account_id for account_id in account_ids if account_id is not None})
+    session.flush()
+    last_day_employed = select(StaffMember.left_on).where(StaffMember.user_id == User.id).scalar_subquery()
+    for start in range(0, len(ids), IN_LIST_CHUNK):
+        session.execute(update(User).where(User.id.in_(ids[start:start + IN_LIST_CHUNK]))
+                        .values(access_ends_on=last_day_employed), execution_options={"synchronize_session": "fetch"})

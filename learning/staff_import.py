@@ -44,7 +44,15 @@ from core.errors import RuleViolation
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
-from learning.staff import GENDERS, LANGUAGE_CODE, clean_name, employment_period_problem, nfc
+from learning.staff import (
+    GENDERS,
+    IN_LIST_CHUNK,
+    LANGUAGE_CODE,
+    clean_name,
+    employment_period_problem,
+    keep_account_access_in_step,
+    nfc,
+)
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -285,9 +293,6 @@ def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
     return None
 
 
-IN_LIST_CHUNK = 1000  # values per IN (...): a 200,000-row file would pass SQLite's bound-parameter limit
-
-
 def _chunks(values: list) -> Iterator[list]:
     """``values`` in pieces of IN_LIST_CHUNK, one IN (...) each."""
     for start in range(0, len(values), IN_LIST_CHUNK):
@@ -487,15 +492,20 @@ def _account_reasons(username: str, account_id: int, member: StaffMember | None,
 
 def _write(session: Session, planned: list[tuple[ReportEntry, StaffMember | None, dict[str, Any]]]) -> None:
     created: list[tuple[ReportEntry, StaffMember]] = []
+    accounts: set[int | None] = set()  # whose access end follows a new link or last day employed
     for entry, member, values in planned:
         if entry.status == "created":
             new = StaffMember(**{"is_leader": bool(values.get("leadership_role")), "languages": [],
                                  "is_language_teacher": False, "is_external_relations": False, **values})
             session.add(new)
             created.append((entry, new))
+            accounts.add(values.get("user_id"))
         elif entry.status == "updated" and member is not None:
+            if any(name in values and values[name] != getattr(member, name) for name in ("user_id", "left_on")):
+                accounts.update((member.user_id, values.get("user_id", member.user_id)))
             for name, value in values.items():
                 setattr(member, name, value)
     session.flush()
+    keep_account_access_in_step(session, accounts)
     for entry, new in created:
         entry.staff_id = new.id

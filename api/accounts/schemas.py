@@ -16,6 +16,11 @@ class UserSchema(ma.Schema):
     full_name = ma.fields.String()
     roles = ma.fields.List(ma.fields.String())
     unit_id = ma.fields.Integer(allow_none=True)
+    access_ends_on = ma.fields.Date(allow_none=True, metadata={
+        "description": "The last day (inclusive, the centre's day in Vietnam) the account may be used: from the next "
+                       "day its login fails like a wrong password and its sessions and API tokens stop working; null: "
+                       "no end. An account linked to a staff record ends with the record's left_on (last day "
+                       "employed) and opens again when HR clears it"})
 
 
 class SessionUserSchema(UserSchema):

@@ -215,11 +215,23 @@ def deactivate_user(username: str, revoke_tokens: bool) -> None:
 @_domain_errors_as_click_errors
 def activate_user(username: str) -> None:
     """Open a closed account again (its browser sessions stay ended: the person logs in anew)."""
+    from sqlalchemy import select
+
+    from core import clock
+    from core.accounts import User
     from core.accounts import services as accounts
+    from core.accounts.models import account_usable_on
 
     with _session() as session:
-        accounts.set_active(session, user=accounts.require_user_by_username(session, username), active=True)
-    click.echo(f"activated {username}")
+        user = accounts.require_user_by_username(session, username)
+        accounts.set_active(session, user=user, active=True)
+        ends_on = user.access_ends_on
+        usable = session.scalar(select(account_usable_on(clock.day_in_vietnam())).where(User.id == user.id))
+    note = "" if ends_on is None else (
+        f"; its access ends on {ends_on.isoformat()}, the last day employed on its staff record" if usable else
+        f"; but its access ended on {ends_on.isoformat()}, the last day employed on its staff record: it opens "
+        "again when HR reinstates the person")
+    click.echo(f"activated {username}{note}")
 
 
 @users.command("set-password")

@@ -17,6 +17,7 @@ from core.accounts import Role, User
 from core.accounts import services as accounts
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit, UnitGroup
 from learning.reference_data import load_targets, load_units
+from learning.staff import keep_account_access_in_step
 from question_bank.media import MediaStore
 from question_bank.models import Item, ItemStatus
 from question_bank.starter import load_starter_bank, problems_in
@@ -136,6 +137,7 @@ def _link_candidate_to_staff(session: Session, candidate: User, unit: Unit) -> N
         member.user_id = candidate.id
         candidate.full_name = member.full_name
         session.flush()
+        keep_account_access_in_step(session, [candidate.id])
 
 
 def _ensure_test(session: Session, test_admin: User) -> int:

@@ -39,7 +39,7 @@ class StaffImport(MethodView):
         (division_head ... or its Vietnamese title), is_leader, position (title), languages (en;fr),
         is_language_teacher, is_external_relations, username (links the person's login account; empty keeps
         the current link), joined_on and left_on (first and last day employed, dates as birth_date; empty
-        clears it).
+        clears it). A linked login account may be used up to left_on, inclusive, and no longer.
         """
         upload = files["file"]
         sheet = staff_import.read_staff_file(upload.read(), filename=upload.filename or "upload",
@@ -83,6 +83,8 @@ class StaffById(MethodView):
 
         `username` links the person's login account (an account of the caller's scope, nobody else's): their
         certified levels, path and certificates are found through it; null unlinks it. `left_on` records the
-        last day employed (null reinstates the person), `joined_on` the first.
+        last day employed (null reinstates the person), `joined_on` the first. The linked account may be used up
+        to `left_on`, inclusive: from the next day its login, sessions and API tokens stop working, and they work
+        again once `left_on` is null or later; an unlinked account has no such end.
         """
         return staff.update_staff(db_session(), actor=current_actor(), staff_id=staff_id, changes=data)

@@ -73,8 +73,8 @@ class StaffSchema(ma.Schema):
                                                            "this person's); null: none"})
     joined_on = ma.fields.Date(allow_none=True, metadata={"description": "First day employed; null: since "
                                                                          "before the records"})
-    left_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day employed; null: still "
-                                                                       "employed"})
+    left_on = ma.fields.Date(allow_none=True, metadata={"description": "Last day employed, and of the linked "
+                                                                       "account's access; null: still employed"})
 
 
 class StaffPageSchema(ma.Schema):
@@ -103,8 +103,9 @@ class StaffUpdateSchema(StrictSchema):
     joined_on = ma.fields.Date(allow_none=True, metadata={
         "description": "First day employed (compliance counts the person from it); null: since before the records"})
     left_on = ma.fields.Date(allow_none=True, metadata={
-        "description": "Last day employed (compliance counts the person until it); not before joined_on; null "
-                       "reinstates the person"})
+        "description": "Last day employed (compliance counts the person until it), and the last day their linked "
+                       "login account may be used; not before joined_on; null reinstates the person and their "
+                       "account"})
 
     @ma.validates_schema
     def _not_empty(self, data, **_kwargs):

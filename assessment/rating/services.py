@@ -47,6 +47,7 @@ from assessment.scoring import ShownStimulus
 from assessment.sections import sections_of
 from core import audit, clock
 from core.accounts import Actor, Role, User
+from core.accounts.models import account_usable_on
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import ItemVersion
@@ -70,7 +71,8 @@ _random = random.SystemRandom()
 
 
 def _eligible(session: Session, candidate: User, role: Role, excluded: set[int]) -> list[User]:
-    raters = [user for user in session.scalars(select(User).where(User.is_active.is_(True)))
+    # Usable today: a closed account, or a leaver's, would hold the work until it fell due.
+    raters = [user for user in session.scalars(select(User).where(account_usable_on(clock.day_in_vietnam())))
               if role.value in user.roles and user.id != candidate.id and user.id not in excluded
               and (candidate.unit_id is None or user.unit_id != candidate.unit_id)]
     return raters

@@ -29,6 +29,7 @@ from assessment.scheduling.models import (
 )
 from core import audit, clock
 from core.accounts import Actor, Role, User
+from core.accounts.models import account_usable_on
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 MAX_BULK = 500
@@ -245,13 +246,14 @@ def _who_registers(actor: Actor, rules: AdmissionRules | None, user_ids: Sequenc
 
 def _check_candidates(session: Session, ids: Sequence[int]) -> None:
     # Locked in id order (the same order everywhere, so two bulk registrations cannot deadlock).
-    users = {user.id: user for user in session.scalars(
-        select(User).where(User.id.in_(ids)).order_by(User.id).with_for_update())}
+    users = {user.id: (user, usable) for user, usable in session.execute(
+        select(User, account_usable_on(clock.day_in_vietnam())).where(User.id.in_(ids)).order_by(User.id)
+        .with_for_update(of=User))}
     for index, user_id in enumerate(ids):
-        user = users.get(user_id)
+        user, usable = users.get(user_id, (None, False))
         if user is None:
             raise RuleViolation(f"user {user_id} does not exist", field=f"user_ids.{index}")
-        if Role.CANDIDATE not in user.roles or not user.is_active:
+        if Role.CANDIDATE not in user.roles or not usable:  # closed, or a leaver's account past its last day
             raise RuleViolation(f"user {user_id} is not an active candidate", field=f"user_ids.{index}")
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Integer, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -25,11 +25,21 @@ class User(Base):
     # A browser session holds the generation it began in and ends when this moves on (logout, a new password):
     # the session cookie is signed, not stored, so without it a copy of the cookie outlived the logout.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The last day the account may be used (inclusive, the centre's day: clock.day_in_vietnam); None: no end. For
+    # an account linked to a staff record, learning keeps it at the record's last day employed (left_on).
+    access_ends_on: Mapped[date | None] = mapped_column(Date)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def as_actor(self) -> Actor:
         return Actor.of_account(self.id, self.roles, self.unit_id)
+
+
+def account_usable_on(day: date | ColumnElement[date], account=User) -> ColumnElement[bool]:
+    """SQL: ``account`` (the User entity, or the users table's columns) may be used on ``day`` (a date, or a bind
+    parameter for a statement built once): it is open and its access has not ended before that day. The one rule
+    every way in asks: password login, browser sessions, API tokens."""
+    return and_(account.is_active.is_(True), or_(account.access_ends_on.is_(None), account.access_ends_on >= day))
 
 
 class ApiToken(Base):

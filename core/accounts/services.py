@@ -6,10 +6,10 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager
 
 from core import clock
-from core.accounts.models import ApiToken, User
+from core.accounts.models import ApiToken, User, account_usable_on
 from core.accounts.security import hash_password, hash_token, new_token_secret, verify_password
 from core.accounts.types import Actor, Role
 from core.errors import Conflict, NotFound, RuleViolation
@@ -95,10 +95,13 @@ def require_user_by_username(session: Session, username: str) -> User:
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same work either way)."""
-    user = get_user_by_username(session, username)
+    """The user with these credentials, if the account may be used today (account_usable_on), or None: the same
+    work and the same answer for an unknown name, a wrong password, a closed account and one whose access ended."""
+    found = session.execute(select(User, account_usable_on(clock.day_in_vietnam()))
+                            .where(User.username == username)).first()
+    user, usable = found if found is not None else (None, False)
     ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
+    if user is None or not ok or not usable:
         return None
     return user
 
@@ -141,7 +144,8 @@ def revoke_all_tokens(session: Session, *, user: User) -> int:
 
 def set_active(session: Session, *, user: User, active: bool) -> None:
     """Open or close an account. Closing it ends its browser sessions at once; its API tokens stop working
-    while it is closed (they are read only for active accounts) and are not revoked by this alone."""
+    while it is closed (they are read only for usable accounts) and are not revoked by this alone. Opening it
+    does not move its access end (``access_ends_on``, a leaver's last day employed)."""
     user.is_active = active
     if not active:
         end_browser_sessions(session, user=user)
@@ -157,25 +161,28 @@ def end_browser_sessions(session: Session, *, user: User) -> None:
 # Built once, of the table's columns (no ORM entity to compile for): it runs on every signed-in request.
 _ACCOUNTS = User.__table__.columns
 _ACTIVE_ACCOUNT = select(_ACCOUNTS.roles, _ACCOUNTS.unit_id, _ACCOUNTS.username).where(
-    _ACCOUNTS.id == bindparam("user_id"), _ACCOUNTS.is_active.is_(True),
+    _ACCOUNTS.id == bindparam("user_id"), account_usable_on(bindparam("day"), _ACCOUNTS),
     _ACCOUNTS.session_generation == bindparam("generation"))
 
 
 def active_actor(session: Session, user_id: int, *, session_generation: int) -> tuple[Actor, str] | None:
-    """The actor and username of an active account whose browser sessions of ``session_generation`` have not
-    been ended, or None: read on every signed-in request, so only the columns it needs are fetched, without
-    building the ORM object."""
-    row = session.execute(_ACTIVE_ACCOUNT, {"user_id": user_id, "generation": session_generation}).first()
+    """The actor and username of an account usable today whose browser sessions of ``session_generation`` have
+    not been ended, or None: read on every signed-in request, so only the columns it needs are fetched, in one
+    statement, without building the ORM object."""
+    row = session.execute(_ACTIVE_ACCOUNT, {"user_id": user_id, "generation": session_generation,
+                                            "day": clock.day_in_vietnam()}).first()
     if row is None:
         return None
     return Actor.of_account(user_id, row.roles, row.unit_id), row.username
 
 
 def get_user_by_token(session: Session, secret: str) -> User | None:
-    """The active owner of a valid, unrevoked token, or None."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))
-                           .options(joinedload(ApiToken.user)))  # one query: every API request runs it
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    """The owner of a valid, unrevoked token if the account may be used today (account_usable_on), or None."""
+    token = session.scalar(  # one query: every API request runs it
+        select(ApiToken).join(ApiToken.user).options(contains_eager(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None),
+               account_usable_on(clock.day_in_vietnam())))
+    if token is None:
         return None
     now = clock.now()
     # Record use at most every few minutes, so reads through a token do not each become a write.

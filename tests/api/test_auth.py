@@ -162,7 +162,7 @@ def test_a_signed_in_request_costs_one_query_and_a_deactivated_session_ends(clie
     assert caller.get("/api/v1/tests").status_code == 200  # a token's first use records it
     with statements_run(database.engine) as by_token:
         assert caller.get("/api/v1/tests").status_code == 200
-    assert "FROM api_tokens LEFT OUTER JOIN users" in by_token[0], by_token
+    assert "FROM api_tokens JOIN users" in by_token[0], by_token
     assert not any("FROM users" in statement for statement in by_token[1:]), by_token
     assert client.post("/api/v1/auth/login", json={"username": user.username,
                                                    "password": TEST_PASSWORD}).status_code == 200
@@ -174,6 +174,88 @@ def test_a_signed_in_request_costs_one_query_and_a_deactivated_session_ends(clie
     db_session.flush()
     assert client.get("/api/v1/tests").status_code == 401
     assert caller.get("/api/v1/auth/me").status_code == 401
+
+
+def test_an_account_whose_access_ended_is_refused_at_every_way_in_from_the_next_day(client, api_as, factory,
+                                                                                    db_session, fake_clock):
+    """access_ends_on (a leaver's last day employed) is the last day the account works, by the centre's day: its
+    login then fails exactly like a wrong password (nothing tells a guesser the name exists), and the browser
+    session and API token it already holds stop working; with no end, or a later one, it all works again."""
+    from core import clock
+
+    user = factory.user("candidate")
+    caller = api_as(user)
+    assert client.post("/api/v1/auth/login", json={"username": user.username,
+                                                   "password": TEST_PASSWORD}).status_code == 200
+    today = clock.day_in_vietnam()  # 23 November in Hanoi, 16:00 there
+    user.access_ends_on = today
+    db_session.flush()
+    me = client.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json["access_ends_on"] == today.isoformat()
+    assert caller.get("/api/v1/auth/me").status_code == 200
+    fresh = client.application.test_client()
+    assert fresh.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD}
+                      ).status_code == 200
+
+    fake_clock.advance(hours=8)  # 17:00 UTC: the 24th in Hanoi, the day after the last one (the sessions are 8h old)
+    assert clock.day_in_vietnam() > today
+    for browser in (client, fresh):
+        ended = browser.get("/api/v1/auth/me")
+        assert ended.status_code == 401 and ended.content_type == "application/problem+json"
+    assert caller.get("/api/v1/auth/me").status_code == 401
+    assert caller.post("/api/v1/auth/tokens", json={"name": "more"}).status_code == 401
+    leaver = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    wrong = client.post("/api/v1/auth/login", json={"username": user.username, "password": "not-the-password"})
+    assert leaver.status_code == wrong.status_code == 401
+    assert leaver.json == wrong.json and leaver.headers.get("Set-Cookie") is None
+
+    user.access_ends_on = None  # reinstated
+    db_session.flush()
+    assert client.post("/api/v1/auth/login", json={"username": user.username,
+                                                   "password": TEST_PASSWORD}).status_code == 200
+    assert client.get("/api/v1/auth/me").json["access_ends_on"] is None
+    assert caller.get("/api/v1/auth/me").status_code == 200
+
+
+def test_the_access_end_is_checked_within_the_one_query_of_a_signed_in_request(client, api_as, factory, db_session,
+                                                                               database, fake_clock):
+    """The day is a parameter of the statement that finds the caller: no query is added per request."""
+    from core import clock
+
+    user = factory.user("author")
+    caller = api_as(user)
+    assert caller.get("/api/v1/tests").status_code == 200
+    assert client.post("/api/v1/auth/login", json={"username": user.username,
+                                                   "password": TEST_PASSWORD}).status_code == 200
+    user.access_ends_on = clock.day_in_vietnam()
+    db_session.flush()
+    for who in (client, caller):
+        with statements_run(database.engine) as run:
+            assert who.get("/api/v1/tests").status_code == 200
+        accounts_read = [statement for statement in run if "users" in statement]
+        assert len(accounts_read) == 1 and "access_ends_on >=" in accounts_read[0], run
+    fake_clock.advance(hours=8)  # the next day in Hanoi, the browser session 8 hours old
+    for who in (client, caller):
+        with statements_run(database.engine) as run:
+            assert who.get("/api/v1/tests").status_code == 401
+        assert len(run) == 1, run
+
+
+def test_a_bearer_token_is_used_even_when_a_remember_me_cookie_comes_along(client, api_as, factory):
+    """flask-login read any remember_token cookie in place of the request's Authorization header: a stray one
+    (another app on the same host, an old browser profile) made every Bearer request from that client a 401."""
+    from flask_login.utils import encode_cookie
+
+    caller = api_as("hr")
+    other = factory.user("candidate")
+    with client.application.test_request_context():
+        signed = encode_cookie(f"{other.id}:{other.session_generation or 0}")
+    for stray in ("leftover-from-another-app", signed):
+        client.set_cookie("remember_token", stray)
+        me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {caller.token}"})
+        assert me.status_code == 200 and me.json["id"] == caller.user.id, stray
+        assert "Set-Cookie" not in me.headers  # nothing of the cookie went into a session
+        assert client.get("/api/v1/auth/me").status_code == 401  # and alone it signs nobody in
 
 
 def test_token_is_shown_once_and_stored_only_hashed(client, factory, db_session):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import func, select
 
 from assessment.models import Attempt
 from assessment.rating import services as rating
@@ -226,6 +227,20 @@ def test_overdue_work_goes_to_another_rater_only_when_one_is_free(centre, api_as
         for assignment in marker.get("/api/v1/rating/queue").json:
             assert _mark(marker, assignment, 6).status_code == 200  # late, yet still theirs
     assert centre["candidate"].get(f"/api/v1/attempts/{attempt_id}/result").json["provisional"] is False
+
+
+def test_overdue_work_never_goes_to_a_closed_account_or_a_leaver_past_their_last_day(centre, api_as, factory,
+                                                                                       fake_clock, db_session):
+    _hand_in(centre)
+    gone, closed = api_as("rater", unit=factory.unit()), api_as("rater", unit=factory.unit())
+    gone.user.access_ends_on = date(2026, 11, 24)  # their last day employed: the sweep runs on the 25th
+    closed.user.is_active = False
+    db_session.flush()
+    fake_clock.advance(hours=49)
+    report = rating_sweep.sweep(db_session)
+    assert (report.withdrawn, report.assigned, len(report.still_overdue)) == (0, 0, 10)  # nobody free to take it
+    assert db_session.scalar(select(func.count()).select_from(RatingAssignment).where(
+        RatingAssignment.rater_id.in_([gone.user.id, closed.user.id]))) == 0
 
 
 def test_markings_are_checked_against_the_rubric(centre, api_as):

@@ -332,3 +332,66 @@ def test_import_over_http_takes_the_employment_period_and_names_a_bad_one(api_as
     assert response.status_code == 200, response.json
     created = hr.get(f"/api/v1/staff/{response.json['entries'][0]['staff_id']}").json
     assert (created["joined_on"], created["left_on"]) == ("2020-01-06", "2026-10-31")
+
+
+def _can_log_in(client, username: str) -> bool:
+    from tests.factories import TEST_PASSWORD
+
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD})
+    assert response.status_code in (200, 401), response.json
+    if response.status_code == 401:  # a leaver is told exactly what a wrong password is told
+        assert response.json["detail"] == "unknown username or wrong password"
+    return response.status_code == 200
+
+
+def test_a_leavers_account_stops_working_after_their_last_day_and_reinstating_opens_it(api_as, client, org,
+                                                                                        fake_clock):
+    """HR's joiner-mover-leaver rule: access ends after the last day employed, with nobody running
+    `users deactivate`, and comes back when HR reinstates the person. The clock stands at 2026-11-23 in Hanoi."""
+    hr = api_as("hr")
+    learner = api_as("candidate", unit=org["parent"], username="lan.leaver")
+    url = f"/api/v1/staff/{org['lan'].id}"
+    assert patch(hr, url, {"username": "lan.leaver"}).status_code == 200
+    assert _can_log_in(client, "lan.leaver")  # a browser session, next to the API token
+
+    assert patch(hr, url, {"left_on": "2026-11-22"}).json["left_on"] == "2026-11-22"  # left yesterday
+    assert learner.get("/api/v1/auth/me").status_code == 401
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert not _can_log_in(client, "lan.leaver")
+
+    assert patch(hr, url, {"left_on": "2026-11-23"}).status_code == 200  # corrected: today is the last day
+    me = learner.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json["access_ends_on"] == "2026-11-23"
+    assert _can_log_in(client, "lan.leaver")
+    fake_clock.advance(hours=8)  # 17:00 UTC: the 24th in Hanoi
+    assert learner.get("/api/v1/auth/me").status_code == 401
+    assert not _can_log_in(client, "lan.leaver")
+
+    assert patch(hr, url, {"left_on": None}).json["left_on"] is None  # reinstated
+    me = learner.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json["access_ends_on"] is None
+    assert _can_log_in(client, "lan.leaver")
+
+
+def test_linking_an_account_gives_it_the_records_last_day_and_unlinking_clears_it(api_as, db_session, factory,
+                                                                                 org):
+    """The access end belongs to the link: an account linked to a leaver's record is closed with it, the account
+    a record is moved off, or unlinked from, has no end any more, and the one linked in its place takes it."""
+    from core.accounts import User
+
+    hr = api_as("hr")
+    first = api_as("candidate", unit=org["child"], username="minh.first")
+    second = api_as("candidate", unit=org["child"], username="minh.second")
+    url = f"/api/v1/staff/{org['minh'].id}"
+    assert patch(hr, url, {"left_on": "2026-10-31"}).status_code == 200  # left before the account was linked
+    assert first.get("/api/v1/auth/me").status_code == 200
+
+    assert patch(hr, url, {"username": "minh.first"}).status_code == 200
+    assert first.get("/api/v1/auth/me").status_code == 401
+    assert patch(hr, url, {"username": "minh.second"}).status_code == 200  # the record's link moves
+    assert first.get("/api/v1/auth/me").status_code == 200
+    assert second.get("/api/v1/auth/me").status_code == 401
+    assert patch(hr, url, {"username": None}).status_code == 200  # unlinked: no longer tied to the leaver
+    assert second.get("/api/v1/auth/me").status_code == 200
+    db_session.expire_all()
+    assert [db_session.get(User, caller.user.id).access_ends_on for caller in (first, second)] == [None, None]

@@ -4,7 +4,7 @@ and the test's eligibility rules (retake wait, attempt limit) refuse with the da
 from __future__ import annotations
 
 import threading
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -291,6 +291,19 @@ def test_only_candidates_and_each_once_can_be_registered(admin, api_as, factory,
     assert admin.post(url, json={"user_ids": [candidate.user.id, hr.id]}).json["errors"][0]["field"] == "user_ids.1"
     twice = admin.post(url, json={"user_ids": [candidate.user.id, candidate.user.id]})
     assert twice.status_code == 422 and twice.json["errors"][0]["field"] == "user_ids.1"
+
+
+def test_closed_accounts_and_leavers_past_their_last_day_cannot_be_registered(admin, factory, db_session, test_id):
+    sitting = _session(admin, test_id)
+    url = f"/api/v1/sessions/{sitting['id']}/registrations"
+    closed, left, leaving = (factory.user("candidate") for _ in range(3))
+    closed.is_active = False
+    left.access_ends_on, leaving.access_ends_on = date(2026, 11, 22), date(2026, 11, 23)  # the clock: the 23rd
+    db_session.flush()
+    for index, refused in ((0, closed), (1, left)):
+        problem = admin.post(url, json={"user_ids": [leaving.id, refused.id]})
+        assert problem.status_code == 422 and problem.json["errors"][0]["field"] == "user_ids.1", (index, problem.json)
+    assert admin.post(url, json={"user_ids": [leaving.id]}).status_code == 201
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -237,6 +237,34 @@ def test_users_create_organisation_wide_keeps_a_linked_account_out_of_its_record
         assert session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_an_account_created_for_a_leavers_record_ends_with_it_and_activating_does_not_open_it(run, empty_database,
+                                                                                              fake_clock):
+    """users create --staff-number gives the account the record's last day employed as its access end: made for
+    someone who left yesterday, it cannot be used; `users activate` says why it stays closed."""
+    from datetime import date
+
+    run("db", "upgrade")
+    _units_with_staff(empty_database.engine, {"S-1": STAFF_OF_U1["S-1"], "S-2": STAFF_OF_U1["S-2"]})
+    with Session(empty_database.engine) as session:  # the clock stands at 2026-11-23 in Hanoi
+        for number, left_on in (("S-1", date(2026, 11, 22)), ("S-2", date(2026, 11, 30))):
+            session.scalar(select(StaffMember).where(StaffMember.staff_number == number)).left_on = left_on
+        session.commit()
+    for username, number in (("hoa.gone", "S-1"), ("nam.leaving", "S-2")):
+        run("users", "create", "--username", username, "--password", "a-long-leaver-secret", "--role", "candidate",
+            "--staff-number", number)
+
+    def usable() -> dict[str, tuple[object, bool]]:
+        with Session(empty_database.engine) as session:
+            return {name: (session.scalar(select(User.access_ends_on).where(User.username == name)),
+                           accounts.authenticate(session, username=name, password="a-long-leaver-secret") is not None)
+                    for name in ("hoa.gone", "nam.leaving")}
+
+    assert usable() == {"hoa.gone": (date(2026, 11, 22), False), "nam.leaving": (date(2026, 11, 30), True)}
+    assert "its access ended on 2026-11-22" in run("users", "activate", "hoa.gone").output
+    assert "its access ends on 2026-11-30" in run("users", "activate", "nam.leaving").output
+    assert usable() == {"hoa.gone": (date(2026, 11, 22), False), "nam.leaving": (date(2026, 11, 30), True)}
+
+
 def test_seed_demo_links_the_demo_candidate_to_a_staff_record(run, empty_database):
     run("db", "upgrade")
     run("seed-demo")

@@ -392,3 +392,36 @@ def test_staff_records_get_an_employment_period_and_lose_it_on_downgrade(empty_d
         assert connection.execute(text("SELECT staff_member_id FROM learning_paths")).scalar() == 7
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_accounts_of_recorded_leavers_get_their_last_day_as_access_end_and_lose_it_on_downgrade(empty_database):
+    """c4d8e2a61f07 adds users.access_ends_on and fills it as learning keeps it: the left_on of the account's staff
+    record; an account of someone still employed, or linked to no record, has no end."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "5e7c1a9b2d40")
+    at = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        for user_id, name in ((1, "gone"), (2, "staying"), (3, "unlinked"), (4, "no.record")):
+            _insert_user(connection, user_id, name, "candidate", at)
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (1, 'U1', 'Unit', "
+                                "'vgcl_department')"))
+        insert = text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, user_id, left_on, "
+                      "created_at, languages, is_language_teacher, is_external_relations) VALUES (:id, 'P', 1, "
+                      "'civil_servant', false, :user_id, :left_on, :at, '[]', false, false)"
+                      ).bindparams(bindparam("at", type_=UtcDateTime()))
+        for staff_id, user_id, left_on in ((1, 1, date(2026, 10, 31)), (2, 2, None), (3, None, date(2026, 9, 30))):
+            connection.execute(insert, {"id": staff_id, "user_id": user_id, "left_on": left_on, "at": at})
+    upgrade_database(empty_database.url)
+    with empty_database.engine.connect() as connection:
+        ends = dict(connection.execute(text("SELECT username, access_ends_on FROM users")).all())
+    assert {name: None if end is None else date.fromisoformat(str(end)) for name, end in ends.items()} == {
+        "gone": date(2026, 10, 31), "staying": None, "unlinked": None, "no.record": None}
+    downgrade_database(empty_database.url, "5e7c1a9b2d40")
+    assert "access_ends_on" not in {column["name"] for column in inspect(empty_database.engine).get_columns("users")}
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 4
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []

@@ -410,3 +410,42 @@ def test_a_bad_employment_date_or_a_last_day_before_the_first_rejects_the_row(db
     assert not only_left.written and not only_joined.written
     stored = db_session.scalar(select(StaffMember).where(StaffMember.staff_number == "HR-001"))
     assert (stored.joined_on, stored.left_on) == (date(2015, 9, 1), date(2026, 11, 30))
+
+
+def test_the_import_ends_a_linked_accounts_access_after_the_last_day_employed(db_session, factory, org, fake_clock):
+    """A created or updated row that links an account, or sets, changes or clears left_on, sets the account's
+    access_ends_on; the account a row moves its record off is no longer tied to it and has no end. The clock
+    stands at 2026-11-23 in Hanoi."""
+    from core.accounts import User
+    from core.accounts import services as accounts
+    from tests.factories import TEST_PASSWORD
+
+    lan = factory.user("candidate", unit=org["parent"], username="lan.leaving")
+    minh = factory.user("candidate", unit=org["child"], username="minh.staying")
+    minh_new = factory.user("candidate", unit=org["child"], username="minh.new")
+
+    def ends() -> dict[str, date | None]:
+        db_session.expire_all()
+        return {user.username: db_session.get(User, user.id).access_ends_on for user in (lan, minh, minh_new)}
+
+    def can_log_in(user: User) -> bool:
+        return accounts.authenticate(db_session, username=user.username, password=TEST_PASSWORD) is not None
+
+    header = [*HEADER, "username", "left_on"]
+    rows = [[*good_rows(org)[0], "lan.leaving", "2026-11-22"], [*good_rows(org)[1], "minh.staying", ""]]
+    assert run_import(db_session, csv_bytes(rows, header), "s.csv", actor=org["hr"]).written  # both created
+    assert ends() == {"lan.leaving": date(2026, 11, 22), "minh.staying": None, "minh.new": None}
+    assert not can_log_in(lan) and can_log_in(minh)
+
+    rows[0][-1], rows[1][-1] = "", "2026-11-23"  # Lan reinstated (an empty cell), Minh's last day is today
+    assert [e.status for e in run_import(db_session, csv_bytes(rows, header), "s.csv", actor=org["hr"]).entries] \
+        == ["updated", "updated"]
+    assert ends() == {"lan.leaving": None, "minh.staying": date(2026, 11, 23), "minh.new": None}
+    assert can_log_in(lan) and can_log_in(minh)
+
+    rows[1][-2] = "minh.new"  # Minh's record now has another account: the old one is no longer tied to it
+    assert run_import(db_session, csv_bytes(rows, header), "s.csv", actor=org["hr"]).written
+    assert ends() == {"lan.leaving": None, "minh.staying": None, "minh.new": date(2026, 11, 23)}
+    left_only = [[*good_rows(org)[1], "2026-11-20"]]  # a file with left_on and no username column
+    assert run_import(db_session, csv_bytes(left_only, [*HEADER, "ngày_nghỉ"]), "s.csv", actor=org["hr"]).written
+    assert ends()["minh.new"] == date(2026, 11, 20) and not can_log_in(minh_new)
