@@ -10,6 +10,10 @@ Four locust runs against one server, in one go:
 4. latency: --users candidates (300 by default) thinking 2-6 s between answers, as in a placement
    campaign: p50/p95/p99 of answer submission once every candidate has logged in and started.
 
+Between 3 and 4, one client alone (no load tool) calls the bare endpoint, then takes attempts, one request
+after the other, for --uncontended-seconds each: the server's and PostgreSQL's CPU per request with nothing
+else on the cores, the costs the ratio is made of before they share two cores.
+
 Each run's figures are counted over --seconds once every one of its users is at work (logged in, attempt
 started: see locustfile.py); the arrival before that is not counted. Over the same part of the ceiling and
 capacity runs, the CPU used by the server's processes, PostgreSQL's and locust's is read from /proc and
@@ -25,12 +29,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 
@@ -156,6 +162,60 @@ def locust(port: int, user_class: str, users: int, seconds: int, folder: Path, e
     return stats, cores
 
 
+class _OneClient:
+    """A single client with no think time, one request after the other: what a request costs the server and
+    PostgreSQL when nothing else competes for the cores (http.client, so that no load tool shares them either)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.cookie, self.headers = port, "", {}
+
+    def call(self, method: str, path: str, body: dict | None = None, **headers: str) -> dict:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = {**self.headers, **headers, **({"Cookie": self.cookie} if self.cookie else {})}
+        if body is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        if response.status >= 400:
+            raise SystemExit(f"{method} {path}: {response.status} {data[:300]!r}")
+        if response.getheader("Set-Cookie"):
+            self.cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+        return json.loads(data) if data else {}
+
+
+def uncontended(port: int, test_id: int, account: dict[str, str], seconds: float) -> dict[str, dict[str, float]]:
+    """CPU per request of the bare endpoint and of a candidate's requests (start, answers, result) from one
+    client: the costs the ratio is made of, before sharing two cores with other workers and the load tool."""
+    client = _OneClient(port)
+    client.headers["X-CSRF-Token"] = client.call("POST", "/api/v1/auth/login", account)["csrf_token"]
+
+    def candidate() -> int:
+        started = client.call("POST", f"/api/v1/tests/{test_id}/attempts")
+        attempt_id, position, requests = started["id"], started["items"][0]["position"], 1
+        while True:
+            saved = client.call("PUT", f"/api/v1/attempts/{attempt_id}/responses/{position}",
+                                {"answer": {"choice": "B" if position % 3 else "A"}},
+                                **{"Idempotency-Key": uuid.uuid4().hex})
+            requests += 1
+            if saved["finished"]:
+                client.call("GET", f"/api/v1/attempts/{attempt_id}/result")
+                return requests + 1
+            position = saved["next_item"]["position"]
+
+    costs = {}
+    for name, one_round in (("ping", lambda: client.call("GET", "/api/v1/ping") and 1), ("candidate", candidate)):
+        one_round()  # warm: the test's pool is read once per worker
+        requests, began, before = 0, time.monotonic(), cpu_seconds(port)
+        while time.monotonic() - began < seconds:
+            requests += one_round()
+        after = cpu_seconds(port)
+        if before is None or after is None:
+            return {}
+        costs[name] = {group: (after[group] - before[group]) / requests * 1000 for group in ("server", "postgres")}
+    return costs
+
+
 def cpu_line(cores: dict[str, float] | None, rps: float) -> str:
     """The cores each group used and its CPU per request: what the ratio between two runs is made of."""
     if cores is None:
@@ -172,10 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-rate", type=int, default=10, help="candidates starting (logging in) per second")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--locust-processes", type=int, default=1)
+    parser.add_argument("--uncontended-seconds", type=float, default=15,
+                        help="length of each one-client measurement of what a request costs with nothing else running")
     args = parser.parse_args(argv)
 
     with bench_schema(args.database_url, "lp_load") as url:
-        candidates = args.users + args.capacity_users
+        candidates = args.users + args.capacity_users + 1  # the last one: the uncontended run
         started = time.perf_counter()
         test_id = seed(url, candidates)
         print(f"seeded 200 calibrated items, an adaptive test and {candidates} candidates in "
@@ -184,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                 running_server(url, args.workers, str(Path(tmp) / "media")) as port:
             folder = Path(tmp)
             accounts = [{"username": f"candidate{n}.load", "password": PASSWORD} for n in range(candidates)]
-            (folder / "capacity.json").write_text(json.dumps(accounts[args.users:]))
+            (folder / "capacity.json").write_text(json.dumps(accounts[args.users:-1]))
             (folder / "latency.json").write_text(json.dumps(accounts[:args.users]))
             common = {"LOAD_TEST_ID": str(test_id)}
             ceiling, ceiling_cpu = locust(port, "Bare", args.capacity_users, args.seconds, folder, common,
@@ -195,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             capacity, capacity_cpu = locust(port, "Candidate", args.capacity_users, args.seconds, folder,
                                             without_pause, args.locust_processes, args.spawn_rate)
             (folder / "candidate_stats.csv").rename(folder / "capacity_stats.csv")
+            alone = uncontended(port, test_id, accounts[-1], args.uncontended_seconds)
             thinking = {**common, "LOAD_ACCOUNTS": str(folder / "latency.json"), "LOAD_THINK": "2,6"}
             latency, _ = locust(port, "Candidate", args.users, args.seconds, folder, thinking,
                                 args.locust_processes, args.spawn_rate)
@@ -213,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"          CPU, ceiling:  {cpu_line(ceiling_cpu, bare_rps)}")
         print(f"          CPU, signed in: {cpu_line(signed_in_cpu, me_rps)}")
         print(f"          CPU, capacity: {cpu_line(capacity_cpu, capacity_rps)}")
+        if alone:
+            pair = {name: alone[name]["server"] + alone[name]["postgres"] for name in alone}
+            print(f"          uncontended (one client, no other load): bare {alone['ping']['server']:.2f} ms server; "
+                  f"candidate {alone['candidate']['server']:.2f} ms server + {alone['candidate']['postgres']:.2f} ms "
+                  f"PostgreSQL per request; ratio of the two {pair['ping'] / pair['candidate']:.2f}")
         print(f"latency   {args.users} candidates thinking 2-6 s: {answers['count']:.0f} answers, "
               f"{answers['rps']:.1f}/s, p50 {answers['p50']:.0f} ms, p95 {answers['p95']:.0f} ms, "
               f"p99 {answers['p99']:.0f} ms (goal < 100 ms): {'met' if answers['p99'] < 100 else 'NOT met'}; "
@@ -221,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                           "ratio": capacity_rps / bare_rps,
                           "answer_p50_ms": answers["p50"], "answer_p95_ms": answers["p95"],
                           "answer_p99_ms": answers["p99"], "users": args.users,
+                          "uncontended_ms_per_request": alone,
                           "cpu_cores": {"ceiling": ceiling_cpu, "signed_in": signed_in_cpu,
                                         "capacity": capacity_cpu}}))
         return 0
