@@ -6,6 +6,9 @@ groups, each unit of its groups, each group of its units (reading one unit at a 
 minimum respondents is hidden (primary suppression); more cells are then hidden (complementary suppression)
 until subtracting shown cells from shown totals gives none of the hidden cells away, nor a lump of hidden
 cells smaller than the minimum. The cells hide whatever the asker's view, so that views cannot be combined.
+
+Each question is decided the same way over the people who answered it (``suppressed_answers``): an optional
+question answered by a few of a shown cell hides its answers there, and where they could be subtracted out.
 """
 
 from __future__ import annotations
@@ -45,6 +48,25 @@ def suppressed_cells(respondents: Mapping[tuple[int, str], int], minimum: int = 
         if more is None:
             return hidden
         hidden.add(more)
+
+
+def suppressed_answers(respondents: Mapping[tuple[int, str], int],
+                       answered: Mapping[str, Mapping[tuple[int, str], int]],
+                       minimum: int = MIN_GROUP_SIZE) -> tuple[set[tuple], dict[str, set[tuple]]]:
+    """The cells whose answers the results hide, and per question id the cells that hide that question's answers:
+    ``suppressed_cells`` over the number of people who answered it per (unit, target group)."""
+    decided: dict[frozenset, set[tuple]] = {}
+
+    def decide(counts: Mapping[tuple[int, str], int]) -> set[tuple]:
+        # A (unit, group) where no one answered is known to hold nothing: it hides nothing and shields nothing.
+        # Questions answered by the same numbers of people (one everyone answered: the respondents) share one
+        # decision, so only the optional questions cost a decision of their own.
+        key = frozenset((cell, count) for cell, count in counts.items() if count > 0)
+        if key not in decided:
+            decided[key] = suppressed_cells(dict(key), minimum)
+        return decided[key]
+
+    return decide(respondents), {question: decide(counts) for question, counts in answered.items()}
 
 
 def _smallest(cells, size: Mapping[tuple, int]) -> tuple | None:

@@ -1,6 +1,7 @@
 """Training-needs surveys of external-relations staff: definitions, responses, results by group and unit.
 
-Results never show the answers of a cell too small to hide who gave them (learning.survey_suppression).
+Results never show the answers of a cell, nor of a question within one, that too few people gave to hide who
+gave them (learning.survey_suppression).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections import Counter, defaultdict
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from core import audit, clock
@@ -18,7 +19,7 @@ from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import external_relations, organisation
 from learning import training_policies as policies
 from learning.models import StaffMember
-from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_cells
+from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_answers
 from learning.training_models import Survey, SurveyAudience, SurveyResponse
 
 QUESTION_TYPES = ("choice", "multi", "scale", "text")
@@ -135,18 +136,30 @@ def submit_response(session: Session, *, actor: Actor, survey_id: int, target_gr
     return response
 
 
-def _summarise(survey: Survey, responses: list[SurveyResponse]) -> dict[str, Any]:
+def _answers(question_id: str, responses: list[Row]) -> list[Any]:
+    """The answers given to a question; an optional question left out (missing or null) is no answer."""
+    return [value for response in responses if (value := response.answers.get(question_id)) is not None]
+
+
+def _figures(question: dict[str, Any], values: list[Any]) -> dict[str, Any]:
+    """What a question's answers add up to: counts per option, and the mean of a scale (text: nothing)."""
+    if question["type"] in ("choice", "multi"):
+        counts = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
+        return {"counts": {option: counts.get(option, 0) for option in question.get("options", [])}}
+    if question["type"] == "scale":
+        return {"mean": round(fmean(values), 2) if values else None,
+                "counts": {str(k): v for k, v in sorted(Counter(values).items())}}
+    return {}
+
+
+def _summarise(survey: Survey, responses: list[Row], hidden_questions: set[str]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for question in survey.questions:
-        values = [r.answers.get(question["id"]) for r in responses if r.answers.get(question["id"]) is not None]
-        entry: dict[str, Any] = {"answered": len(values)}
-        if question["type"] in ("choice", "multi"):
-            counts = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
-            entry["counts"] = {option: counts.get(option, 0) for option in question.get("options", [])}
-        elif question["type"] == "scale":
-            entry["mean"] = round(fmean(values), 2) if values else None
-            entry["counts"] = {str(k): v for k, v in sorted(Counter(values).items())}
-        summary[question["id"]] = entry
+        values = _answers(question["id"], responses)
+        suppressed = question["id"] in hidden_questions
+        # How many answered stays, as a cell's number of responses does: who took part is shown, not what they said.
+        summary[question["id"]] = {"answered": len(values), "suppressed": suppressed,
+                                   **({} if suppressed else _figures(question, values))}
     return summary
 
 
@@ -156,32 +169,40 @@ def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: i
 
     A cell of fewer than ``min_group_size`` respondents, and the cells hidden with it so that it cannot be
     worked out by subtraction (``suppressed_cells``), keeps its number of responses but not its answers
-    (``suppressed``, ``questions`` None). Asked for one unit, the whole is that unit and the groups are those
-    within it. Unit-scoped HR must ask for its own unit or one below it. Raises NotFound, PermissionDenied.
+    (``suppressed``, ``questions`` None). Within a cell shown, a question is decided the same way over the
+    people who answered it (``suppressed_answers``): hidden, it keeps ``answered`` but not its counts or mean.
+    Asked for one unit, the whole is that unit and the groups are those within it; everything is decided over
+    the whole survey, whatever the view. Unit-scoped HR must ask for its own unit or one below it.
+    Raises NotFound, PermissionDenied.
     """
     survey = get_survey(session, survey_id)
     above = organisation.ancestors_that_matter(session, actor, unit_id) if unit_id is not None else ()
     if not policies.can_read_survey_results(actor, unit_id, ancestor_ids=above):
         raise PermissionDenied("HR of one unit reads the results of that unit or of a unit below it, one at a "
                                "time (give unit_id)", field="unit_id")
-    respondents = session.execute(
-        select(SurveyResponse.unit_id, SurveyResponse.target_group, func.count())
-        .where(SurveyResponse.survey_id == survey.id).group_by(SurveyResponse.unit_id, SurveyResponse.target_group))
-    hidden = suppressed_cells({(unit, group): count for unit, group, count in respondents}, min_group_size)
-    query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)
-    if unit_id is not None:
-        query = query.where(SurveyResponse.unit_id == unit_id)
-    responses = list(session.scalars(query))
-    by_group: dict[str, list[SurveyResponse]] = defaultdict(list)
-    by_unit: dict[int, list[SurveyResponse]] = defaultdict(list)
+    # Every response counts towards the decisions, whatever the view; these three columns are all they need.
+    everyone = list(session.execute(
+        select(SurveyResponse.unit_id, SurveyResponse.target_group, SurveyResponse.answers)
+        .where(SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)))
+    by_cell: dict[tuple[int, str], list[Row]] = defaultdict(list)
+    for response in everyone:
+        by_cell[response.unit_id, response.target_group].append(response)
+    hidden, hidden_answers = suppressed_answers(
+        {cell: len(rs) for cell, rs in by_cell.items()},
+        {q["id"]: {cell: len(_answers(q["id"], rs)) for cell, rs in by_cell.items()} for q in survey.questions},
+        min_group_size)
+    responses = everyone if unit_id is None else [r for r in everyone if r.unit_id == unit_id]
+    by_group: dict[str, list[Row]] = defaultdict(list)
+    by_unit: dict[int, list[Row]] = defaultdict(list)
     for response in responses:
         by_group[response.target_group].append(response)
         by_unit[response.unit_id].append(response)
 
-    def cell(key: tuple, rs: list[SurveyResponse]) -> dict[str, Any]:
+    def cell(key: tuple, rs: list[Row]) -> dict[str, Any]:
         suppressed = key in hidden
         return {"responses": len(rs), "suppressed": suppressed,
-                "questions": None if suppressed else _summarise(survey, rs)}
+                "questions": None if suppressed else _summarise(
+                    survey, rs, {question for question, cells in hidden_answers.items() if key in cells})}
 
     whole = cell(WHOLE if unit_id is None else ("unit", unit_id), responses)
     return {

@@ -265,9 +265,30 @@ class SurveyResultsArgsSchema(StrictSchema):
                                 metadata={"description": "One unit's responses (required for unit-scoped HR)"})
 
 
-SUMMARY = "Per question id: answered, counts per option, mean (scales); null when suppressed"
+SUMMARY = "Per question id, what its answers add up to in this cell; null when the cell is suppressed"
 SUPPRESSED = ("true: too few respondents (fewer than min_group_size), or hidden with such a cell so that it cannot "
               "be worked out by subtraction; the number of responses stays, the answers do not")
+
+
+class SurveyQuestionResultSchema(ma.Schema):
+    """One question's answers within a cell shown: how many answered it, and what they answered unless too few."""
+
+    answered = ma.fields.Integer(metadata={"description": "How many of the cell's respondents answered the question "
+                                                          "(shown even when suppressed)"})
+    suppressed = ma.fields.Boolean(metadata={
+        "description": "true: fewer than min_group_size people of the cell answered the question, or it is hidden "
+                      "with such a cell so that their answers cannot be worked out by subtraction (decided over the "
+                      "whole survey, as the cells are); counts and mean are then left out"})
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                            metadata={"description": "Choice, multi: answers per option; scale: answers per point. "
+                                                     "Absent for text questions and when suppressed"})
+    mean = ma.fields.Float(allow_none=True, metadata={"description": "Scale questions: the mean answer (null when "
+                                                                     "no one answered). Absent when suppressed"})
+
+
+def _summary_field(description: str) -> ma.fields.Dict:
+    return ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(SurveyQuestionResultSchema),
+                          allow_none=True, metadata={"description": description})
 
 
 class _SurveyCellSchema(ma.Schema):
@@ -275,8 +296,7 @@ class _SurveyCellSchema(ma.Schema):
 
     responses = ma.fields.Integer()
     suppressed = ma.fields.Boolean(metadata={"description": SUPPRESSED})
-    questions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
-                               metadata={"description": SUMMARY})
+    questions = _summary_field(SUMMARY)
 
 
 class SurveyGroupResultSchema(_SurveyCellSchema):
@@ -294,8 +314,7 @@ class SurveyResultsSchema(ma.Schema):
     min_group_size = ma.fields.Integer(metadata={"description": "The fewest respondents whose answers a cell shows"})
     responses = ma.fields.Integer()
     suppressed = ma.fields.Boolean(metadata={"description": f"Whether overall is hidden; {SUPPRESSED}"})
-    overall = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(), allow_none=True,
-                             metadata={"description": f"Of every response (of unit_id's, if given). {SUMMARY}"})
+    overall = _summary_field(f"Of every response (of unit_id's, if given). {SUMMARY}")
     by_target_group = ma.fields.List(ma.fields.Nested(SurveyGroupResultSchema),
                                      metadata={"description": "Per target group (within unit_id, if given)"})
     by_unit = ma.fields.List(ma.fields.Nested(SurveyUnitResultSchema))

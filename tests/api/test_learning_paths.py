@@ -683,6 +683,63 @@ def test_a_certified_exam_orders_the_path_by_its_section_scores(hr, learner, cat
     assert steps(body) == ["EN34-R", "EN34-S"]  # reading 4.0 is weaker than speaking 6.5
 
 
+def test_survey_results_hide_an_optional_question_only_a_few_of_a_shown_cell_answered(api_as, factory, db_session):
+    """Six leaders answered, one of them the optional questions too: the cell shows, their answers did."""
+    org_hr = api_as("hr")
+    north = factory.unit()
+    url = survey_answered(api_as, db_session, org_hr, [
+        (north, "leader", {"language": "english"}, 5),
+        (north, "leader", {"language": "chinese", "confidence": 1, "topics": ["interpreting"],
+                           "comment": "evening classes only"}, 1)])
+
+    results = org_hr.get(f"{url}/results").json
+    assert (results["responses"], results["suppressed"]) == (6, False)
+    for question in ("confidence", "topics", "comment"):
+        assert results["overall"][question] == {"answered": 1, "suppressed": True}, question
+    assert results["overall"]["language"] == {"answered": 6, "suppressed": False,  # answered by all: as before
+                                              "counts": {"english": 5, "chinese": 1, "russian": 0}}
+    for cell in (*results["by_target_group"], *results["by_unit"]):
+        assert (cell["suppressed"], cell["questions"]) == (False, results["overall"])
+    north_only = api_as("hr", unit=north).get(f"{url}/results?unit_id={north.id}").json
+    assert north_only["overall"] == results["overall"]
+    assert north_only["by_target_group"][0]["questions"] == results["overall"]
+
+
+def test_survey_results_hide_a_question_whose_few_answers_a_total_less_a_unit_would_give(api_as, factory, db_session):
+    """Seven answered how confident they are, five in north: the whole less north gave south's two answers."""
+    org_hr = api_as("hr")
+    north, south = factory.unit(), factory.unit()
+    url = survey_answered(api_as, db_session, org_hr, [
+        (north, "leader", {"language": "english", "confidence": 4}, 5),
+        (north, "leader", {"language": "english"}, 1),
+        (south, "leader", {"language": "russian", "confidence": 1}, 2),
+        (south, "leader", {"language": "chinese"}, 4)])
+
+    whole = org_hr.get(f"{url}/results").json
+    assert whole["overall"]["confidence"] == {"answered": 7, "suppressed": False, "mean": 3.14,
+                                              "counts": {"1": 2, "4": 5}}
+    by_unit = {unit["unit_id"]: unit for unit in whole["by_unit"]}
+    assert [by_unit[unit.id]["suppressed"] for unit in (north, south)] == [False, False]
+    assert [by_unit[unit.id]["questions"]["confidence"] for unit in (north, south)] == [
+        {"answered": 5, "suppressed": True}, {"answered": 2, "suppressed": True}]
+    assert by_unit[south.id]["questions"]["language"] == {  # answered by all of them: shown as before
+        "answered": 6, "suppressed": False, "counts": {"english": 0, "chinese": 4, "russian": 2}}
+
+    sums = all_sums_shown(org_hr, url, [north.id, south.id])
+    for total, parts in sums:
+        shown = total.get("questions", total.get("overall"))
+        for question, entry in shown.items():
+            if entry["suppressed"]:
+                continue
+            hidden = [part["questions"][question]["answered"] for part in parts
+                      if part["questions"][question]["suppressed"]]
+            assert not hidden or (len(hidden) > 1 and sum(hidden) >= 5), (question, total, parts)
+    for unit in (north, south):  # one unit's view is that unit's cell of the whole view
+        alone = org_hr.get(f"{url}/results?unit_id={unit.id}").json
+        assert alone["overall"] == by_unit[unit.id]["questions"]
+        assert alone["by_target_group"][0]["questions"] == alone["overall"]
+
+
 def test_hr_of_a_unit_plans_lists_and_reads_surveys_for_the_units_below_it(api_as, factory, db_session, catalogue,
                                                                            positions, fake_clock):
     province = factory.unit()

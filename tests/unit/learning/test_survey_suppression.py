@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_cells
+from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_answers, suppressed_cells
 
 
 def shown_sums(respondents: dict[tuple[int, str], int]) -> list[tuple[tuple, list[tuple]]]:
@@ -93,3 +93,39 @@ def test_no_small_cell_shows_and_no_hidden_cell_or_small_lump_can_be_subtracted_
     assert given_away(respondents, hidden) == []
     if min(respondents.values()) >= MIN_GROUP_SIZE:
         assert hidden == set()
+
+
+def test_a_question_few_answered_hides_where_its_cell_shows_and_one_everyone_answered_hides_with_the_cells():
+    respondents = {(1, "leader"): 6, (2, "leader"): 6}
+    cells, questions = suppressed_answers(respondents, {
+        "language": respondents, "evening": {(1, "leader"): 1, (2, "leader"): 0},
+        "confidence": {(1, "leader"): 5, (2, "leader"): 2}})
+    assert cells == set()
+    assert questions["language"] == set()
+    assert questions["evening"] == {WHOLE, ("unit", 1), ("group", "leader"), ("cell", 1, "leader")}
+    # south's two are the whole's seven less north's five: north hides too, the whole (of seven) shows
+    assert questions["confidence"] == {("unit", 1), ("unit", 2), ("cell", 1, "leader"), ("cell", 2, "leader")}
+
+
+@settings(max_examples=200, derandomize=True, deadline=None, database=None)
+@given(respondents=GRIDS, data=st.data())
+def test_no_question_shows_a_few_answers_nor_hides_some_that_shown_ones_give_away(respondents, data):
+    """Per question, as a reader would see it: a cell shown whole shows a question unless its cells hide it.
+    Cells hidden whole are taken as shown here, which only gives the reader more to subtract from."""
+    answered = {"everyone": dict(respondents)}
+    for question in ("optional", "rarely"):
+        answered[question] = {cell: data.draw(st.integers(0, count if question == "optional" else min(count, 2)))
+                              for cell, count in respondents.items()}
+    cells, questions = suppressed_answers(respondents, answered)
+    assert cells == suppressed_cells(respondents)
+    assert questions["everyone"] == cells  # its counts are the respondents': decided as the cells are
+    for question, counts in answered.items():
+        people = {cell: count for cell, count in counts.items() if count}
+        hidden, size = questions[question], sizes(people)
+        shown = {cell for cell in sizes(respondents) if cell not in cells | hidden}
+        assert all(size.get(cell, 0) == 0 or size[cell] >= MIN_GROUP_SIZE for cell in shown), question
+        for total, parts in shown_sums(people):
+            lump = [size[part] for part in parts if part in hidden]
+            if total not in hidden:  # what the shown parts leave of a shown total is nobody, or enough people
+                assert not lump or (len(lump) > 1 and sum(lump) >= MIN_GROUP_SIZE), (question, total, parts)
+        assert given_away(people, hidden) == [], question
