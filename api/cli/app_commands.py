@@ -215,18 +215,12 @@ def deactivate_user(username: str, revoke_tokens: bool) -> None:
 @_domain_errors_as_click_errors
 def activate_user(username: str) -> None:
     """Open a closed account again (its browser sessions stay ended: the person logs in anew)."""
-    from sqlalchemy import select
-
-    from core import clock
-    from core.accounts import User
     from core.accounts import services as accounts
-    from core.accounts.models import account_usable_on
 
     with _session() as session:
         user = accounts.require_user_by_username(session, username)
         accounts.set_active(session, user=user, active=True)
-        ends_on = user.access_ends_on
-        usable = session.scalar(select(account_usable_on(clock.day_in_vietnam())).where(User.id == user.id))
+        ends_on, usable = user.access_ends_on, accounts.is_usable_today(session, user)
     note = "" if ends_on is None else (
         f"; its access ends on {ends_on.isoformat()}, the last day employed on its staff record" if usable else
         f"; but its access ended on {ends_on.isoformat()}, the last day employed on its staff record: it opens "

@@ -142,6 +142,12 @@ def revoke_all_tokens(session: Session, *, user: User) -> int:
     return revoked
 
 
+def is_usable_today(session: Session, user: User) -> bool:
+    """Whether the account may be used on the centre's today, by the rule every way in asks (account_usable_on)."""
+    session.flush()
+    return bool(session.scalar(select(account_usable_on(clock.day_in_vietnam())).where(User.id == user.id)))
+
+
 def set_active(session: Session, *, user: User, active: bool) -> None:
     """Open or close an account. Closing it ends its browser sessions at once; its API tokens stop working
     while it is closed (they are read only for usable accounts) and are not revoked by this alone. Opening it
