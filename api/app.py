@@ -10,7 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from api import auth, db, errors
 from api.config import certificate_keys, from_environment
-from learning.staff_import import MAX_FILE_BYTES as MAX_STAFF_FILE_BYTES
+from learning.staff_sheet import MAX_FILE_BYTES as MAX_STAFF_FILE_BYTES
 from question_bank.interchange.safety import MAX_UPLOAD_BYTES
 from question_bank.media import MAX_MEDIA_BYTES, MediaStore
 

@@ -21,18 +21,16 @@ Headers and text cells are read in composed Unicode (NFC), so text typed with co
 
 Every row is checked before anything is written. If any row is rejected, nothing is written and the report
 says why, row by row; a dry run writes nothing either. An optional column that is absent from the file leaves
-that field of existing people as it is; present but empty, it clears the field.
+that field of existing people as it is; present but empty, it clears the field. Reading the file into rows
+(limits, encodings, header aliases, cells): learning.staff_sheet.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -44,6 +42,15 @@ from core.errors import RuleViolation
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
+from learning.staff_sheet import (
+    MAX_CELL_CHARS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    SheetRow,
+    StaffSheet,
+    cell_text,
+    parse_date,
+)
 from learning.staff import (
     GENDERS,
     IN_LIST_CHUNK,
@@ -51,25 +58,9 @@ from learning.staff import (
     clean_name,
     employment_period_problem,
     keep_account_access_in_step,
-    nfc,
 )
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_ROWS = 200_000
-MAX_HTTP_ROWS = 50_000  # ~15 s of checking and writing, inside a web worker's timeout; more: the CLI
-MAX_XLSX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # a zip bomb is refused before openpyxl opens it
-MAX_CELL_CHARS = 1000
 
-REQUIRED_COLUMNS = ("staff_number", "full_name", "birth_date", "gender", "unit", "category")
-OPTIONAL_COLUMNS = ("leadership_role", "is_leader", "position", "languages", "is_language_teacher",
-                    "is_external_relations", "username", "joined_on", "left_on")
-HEADER_ALIASES = {
-    "mã_nhân_sự": "staff_number", "số_hiệu": "staff_number", "họ_và_tên": "full_name", "họ_tên": "full_name",
-    "ngày_sinh": "birth_date", "giới_tính": "gender", "đơn_vị": "unit", "mã_đơn_vị": "unit",
-    "unit_code": "unit", "chức_vụ": "leadership_role", "vị_trí_việc_làm": "position",
-    "ngoại_ngữ": "languages", "tài_khoản": "username", "tên_đăng_nhập": "username",
-    "ngày_vào": "joined_on", "ngày_vào_làm": "joined_on", "ngày_nghỉ": "left_on", "ngày_nghỉ_việc": "left_on",
-}
 GENDER_ALIASES = {"f": "female", "m": "male", "nữ": "female", "nu": "female", "nam": "male", "khác": "other"}
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "không", "khong"}
@@ -78,12 +69,6 @@ FIELDS = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "categ
           "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations", "user_id",
           "joined_on", "left_on")
 STATUSES = ("created", "updated", "unchanged", "rejected")
-
-
-class StaffFileRefused(RuleViolation):
-    """The file as a whole cannot be read as a staff list: nothing is checked row by row."""
-
-    slug, title = "staff-file-refused", "Staff file refused"
 
 
 class StaffImportRejected(RuleViolation):
@@ -100,19 +85,6 @@ class StaffImportRejected(RuleViolation):
         rejected = report.summary()["rejected"]
         super().__init__(f"{rejected} of {len(report.entries)} rows rejected; nothing written", errors=errors,
                          report=report.to_dict())
-
-
-@dataclass(frozen=True, slots=True)
-class SheetRow:
-    number: int  # the spreadsheet's row number (the header is row 1)
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class StaffSheet:
-    columns: tuple[str, ...]  # the known columns present
-    rows: list[SheetRow]
-    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -150,141 +122,21 @@ class StaffImportReport:
                 "ignored_columns": list(self.ignored_columns), "entries": [e.to_dict() for e in self.entries]}
 
 
-# --- reading -------------------------------------------------------------------------------------------------
-
-def read_staff_file(data: bytes, *, filename: str, max_rows: int | None = None) -> StaffSheet:
-    """Read a CSV or XLSX staff list. Raises StaffFileRefused (too big, not CSV/XLSX, missing columns)."""
-    max_rows = MAX_ROWS if max_rows is None else max_rows
-    if len(data) > MAX_FILE_BYTES:
-        raise StaffFileRefused(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", field="file")
-    name = filename.lower()
-    if name.endswith((".xls", ".ods", ".numbers")):
-        raise StaffFileRefused("only .xlsx or .csv files can be read; save the sheet as one of those", field="file")
-    if data[:4] == b"PK\x03\x04":
-        return _sheet(*_read_xlsx(data), max_rows=max_rows)
-    if name.endswith((".xlsx", ".xlsm")):
-        raise StaffFileRefused("the file is named .xlsx but is not an XLSX workbook", field="file")
-    return _sheet(*_read_csv(data), max_rows=max_rows)
-
-
-def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise StaffFileRefused(f"the CSV file is not UTF-8 (byte {error.start}); save it as CSV UTF-8",
-                               field="file") from None
-    if "\x00" in text:
-        raise StaffFileRefused("the file is binary, not CSV", field="file")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
-    return header, ((index, row) for index, row in enumerate(reader, start=2))
-
-
-def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
-    import openpyxl  # only XLSX imports pay for it
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED_BYTES:
-                raise StaffFileRefused("the workbook unpacks to too much data", field="file")
-        if "xl/workbook.xml" not in names:
-            raise StaffFileRefused("the zip file is not an XLSX workbook", field="file")
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except StaffFileRefused:
-        raise
-    except Exception as error:  # openpyxl raises many kinds on a broken workbook
-        raise StaffFileRefused(f"the XLSX workbook cannot be read: {error}", field="file") from None
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
-    header = list(next(rows, ()))
-
-    def numbered() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for index, row in enumerate(rows, start=2):
-                yield index, list(row)
-        finally:
-            workbook.close()
-
-    return header, numbered()
-
-
-def _column_name(header: Any) -> str:
-    name = re.sub(r"\s+", "_", nfc(str(header or "")).strip().lower())
-    return HEADER_ALIASES.get(name, name)
-
-
-def _sheet(header: list[Any], rows: Iterable[tuple[int, list[Any]]], *, max_rows: int) -> StaffSheet:
-    names = [_column_name(cell) for cell in header]
-    missing = [column for column in REQUIRED_COLUMNS if column not in names]
-    if missing:
-        raise StaffFileRefused(f"missing required columns: {', '.join(missing)} (the first row must name the "
-                               f"columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})",
-                               errors={"columns": [f"missing: {column}" for column in missing]})
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
-    if repeated:
-        raise StaffFileRefused(f"columns named twice: {', '.join(repeated)}",
-                               errors={"columns": [f"named twice: {column}" for column in repeated]})
-    known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
-    positions = {name: index for index, name in enumerate(names) if name in known}
-    sheet_rows = []
-    for number, cells in rows:
-        if all(_text(cell) == "" for cell in cells):
-            continue  # blank lines between blocks are common in HR sheets
-        if len(sheet_rows) >= max_rows:
-            raise StaffFileRefused(f"more than {max_rows} rows; split the file"
-                                   + (" or use 'levelpath staff import'" if max_rows < MAX_ROWS else ""),
-                                   field="file")
-        sheet_rows.append(SheetRow(number, {name: cells[index] if index < len(cells) else None
-                                            for name, index in positions.items()}))
-    return StaffSheet(columns=tuple(positions), rows=sheet_rows,
-                      ignored_columns=tuple(n for n in names if n and n not in known))
-
-
 # --- checking a row ----------------------------------------------------------------------------------------
-
-def _text(cell: Any) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # 12.0 from a numeric XLSX cell is the code "12"
-    return nfc(str(cell)).strip()
-
-
-def parse_date(cell: Any) -> date | None:
-    """A date cell, YYYY-MM-DD or DD/MM/YYYY; None when it is none of those."""
-    if isinstance(cell, datetime):
-        return cell.date()
-    if isinstance(cell, date):
-        return cell
-    text = _text(cell)
-    if len(text) == 10 and text[4] == "-":
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
 
 def _date_cell(row: SheetRow, column: str, reasons: list[str]) -> date | None:
     """The cell's date; None when it is empty, or not a date (and a reason says so)."""
     raw = row.values.get(column)
-    if not _text(raw):
+    if not cell_text(raw):
         return None
     day = parse_date(raw)
     if day is None:
-        reasons.append(f"{column}: {_text(raw)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+        reasons.append(f"{column}: {cell_text(raw)!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
     return day
 
 
 def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
-    text = _text(row.values.get(column)).lower()
+    text = cell_text(row.values.get(column)).lower()
     if text in TRUE_WORDS:
         return True
     if text in FALSE_WORDS:
@@ -332,38 +184,38 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
     """The row's field values (only the columns the file has) and the reasons it is rejected."""
     reasons: list[str] = []
     for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
-        if len(_text(row.values.get(column))) > MAX_CELL_CHARS:
+        if len(cell_text(row.values.get(column))) > MAX_CELL_CHARS:
             reasons.append(f"{column}: longer than {MAX_CELL_CHARS} characters")
             return {}, reasons
     values: dict[str, Any] = {}
     for column in REQUIRED_COLUMNS:
-        if _text(row.values.get(column)) == "":
+        if cell_text(row.values.get(column)) == "":
             reasons.append(f"{column}: required, empty")
 
-    number = _text(row.values.get("staff_number"))
+    number = cell_text(row.values.get("staff_number"))
     if number and not STAFF_NUMBER.match(number):
         reasons.append(f"staff_number: {number!r} is not a personnel number (letters, digits, . _ / -, "
                        "at most 32)")
     values["staff_number"] = number
 
-    name = clean_name(_text(row.values.get("full_name")))
+    name = clean_name(cell_text(row.values.get("full_name")))
     if len(name) > 200:
         reasons.append("full_name: longer than 200 characters")
     values["full_name"] = name
 
-    if _text(row.values.get("birth_date")):
+    if cell_text(row.values.get("birth_date")):
         birth = _date_cell(row, "birth_date", reasons)
         if birth is not None and not date(1900, 1, 1) <= birth <= clock.day_in_vietnam():
             reasons.append(f"birth_date: {birth.isoformat()} is not a plausible birth date")
         values["birth_date"] = birth
 
-    gender = _text(row.values.get("gender")).lower()
+    gender = cell_text(row.values.get("gender")).lower()
     gender = GENDER_ALIASES.get(gender, gender)
     if gender and gender not in GENDERS:
         reasons.append(f"gender: {gender!r} is not one of {', '.join(GENDERS)}")
     values["gender"] = gender
 
-    code = _text(row.values.get("unit"))
+    code = cell_text(row.values.get("unit"))
     unit = lookups.units.get(code)
     if code and unit is None:
         reasons.append(f"unit: no unit with code {code!r}")
@@ -371,13 +223,13 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         reasons.append(f"unit: {code!r} is outside your HR scope")
     values["unit_id"] = unit.id if unit is not None else None
 
-    category = _text(row.values.get("category")).lower()
+    category = cell_text(row.values.get("category")).lower()
     if category and category not in set(StaffCategory):
         reasons.append(f"category: {category!r} is not one of {', '.join(StaffCategory)}")
     values["category"] = category
 
     if "leadership_role" in columns:
-        title = _text(row.values.get("leadership_role"))
+        title = cell_text(row.values.get("leadership_role"))
         role = lookups.ladder.role_for(title) if title else None
         if title and role is None:
             reasons.append(f"leadership_role: {title!r} is not a leadership role: {lookups.ladder.describe()}")
@@ -386,13 +238,13 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         leader = _flag(row, "is_leader", reasons)
         values["is_leader"] = bool(values.get("leadership_role")) if leader is None else leader
     if "position" in columns:
-        title = _text(row.values.get("position"))
+        title = cell_text(row.values.get("position"))
         position = lookups.positions.get(_key(title)) if title else None
         if title and position is None:
             reasons.append(f"position: no job position titled {title!r}")
         values["position_id"] = position.id if position is not None else None
     if "languages" in columns:
-        codes = [c.strip().lower() for c in re.split(r"[;,\s]+", _text(row.values.get("languages"))) if c.strip()]
+        codes = [c.strip().lower() for c in re.split(r"[;,\s]+", cell_text(row.values.get("languages"))) if c.strip()]
         bad = [c for c in codes if not LANGUAGE_CODE.match(c)]
         if bad:
             reasons.append(f"languages: not language codes: {', '.join(bad)} (write e.g. en;fr)")
@@ -404,7 +256,7 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
     for column in ("joined_on", "left_on"):
         if column in columns:
             values[column] = _date_cell(row, column, reasons)
-    username = _text(row.values.get("username")) if "username" in columns else ""
+    username = cell_text(row.values.get("username")) if "username" in columns else ""
     if username:  # empty keeps the current link: a sheet without logins must not unlink anyone
         account = lookups.accounts.get(username)
         if account is None or not lookups.in_scope_account(account):
@@ -422,8 +274,8 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
     Raises PermissionDenied when ``actor`` is not HR. A person moved to another unit is an update, allowed
     when the actor's scope holds both units.
     """
-    numbers = sorted({_text(row.values.get("staff_number")) for row in sheet.rows} - {""})
-    usernames = sorted({_text(row.values.get("username")) for row in sheet.rows} - {""})
+    numbers = sorted({cell_text(row.values.get("staff_number")) for row in sheet.rows} - {""})
+    usernames = sorted({cell_text(row.values.get("username")) for row in sheet.rows} - {""})
     lookups = _Lookups(session, actor, numbers, usernames)
     report = StaffImportReport(entries=[], dry_run=dry_run, ignored_columns=sheet.ignored_columns)
     first_row_of: dict[str, int] = {}
@@ -444,7 +296,7 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
         reasons.extend(_period_reasons(values, None if outsider else member))
         account_id = values.get("user_id")
         if account_id is not None:
-            reasons.extend(_account_reasons(_text(row.values.get("username")), account_id, member, row.number,
+            reasons.extend(_account_reasons(cell_text(row.values.get("username")), account_id, member, row.number,
                                             lookups, first_row_of_account))
         # an outsider's record id is not the importer's to learn
         entry = ReportEntry(row=row.number, staff_number=number, status="rejected", reasons=reasons,

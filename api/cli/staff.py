@@ -42,7 +42,8 @@ def import_staff(path: Path, dry_run: bool, as_json: bool, username: str | None)
     """
     from core.accounts import Role
     from core.accounts import services as accounts
-    from learning.staff_import import MAX_FILE_BYTES, import_staff as run_import, read_staff_file
+    from learning.staff_import import import_staff as run_import
+    from learning.staff_sheet import MAX_FILE_BYTES, read_staff_file
 
     if path.stat().st_size > MAX_FILE_BYTES:
         raise click.ClickException(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")

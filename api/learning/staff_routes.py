@@ -18,7 +18,7 @@ from api.learning.staff_schemas import (
     StaffUploadSchema,
 )
 from api.schemas import Blueprint, page_of
-from learning import staff, staff_import
+from learning import staff, staff_import, staff_sheet
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1", description="Staff records and bulk import (HR)")
 
@@ -42,8 +42,8 @@ class StaffImport(MethodView):
         clears it). A linked login account may be used up to left_on, inclusive, and no longer.
         """
         upload = files["file"]
-        sheet = staff_import.read_staff_file(upload.read(), filename=upload.filename or "upload",
-                                            max_rows=staff_import.MAX_HTTP_ROWS)
+        sheet = staff_sheet.read_staff_file(upload.read(), filename=upload.filename or "upload",
+                                            max_rows=staff_sheet.MAX_HTTP_ROWS)
         report = staff_import.import_staff(db_session(), actor=current_actor(), sheet=sheet, dry_run=args["dry_run"])
         if report.rejected:
             raise staff_import.StaffImportRejected(report)

@@ -109,7 +109,7 @@ def test_a_rejected_import_is_a_422_problem_with_the_report_and_writes_nothing(a
 
 
 def test_an_upload_past_the_http_row_limit_is_refused_pointing_to_the_cli(api_as, org, monkeypatch):
-    monkeypatch.setattr("learning.staff_import.MAX_HTTP_ROWS", 1)
+    monkeypatch.setattr("learning.staff_sheet.MAX_HTTP_ROWS", 1)
     rows = [[f"N{i}", "A", "1990-01-01", "male", org["parent"].code, "civil_servant", "", "", "", "", ""]
             for i in range(2)]
     body = assert_problem(upload(api_as("hr"), csv_bytes(rows), "staff.csv"), 422)

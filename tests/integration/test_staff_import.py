@@ -21,12 +21,8 @@ from core.audit import AuditEvent
 from core.errors import PermissionDenied
 from learning import organisation
 from learning.models import JobPosition, StaffMember, Unit
-from learning.staff_import import (
-    MAX_ROWS,
-    StaffFileRefused,
-    import_staff,
-    read_staff_file,
-)
+from learning.staff_import import import_staff
+from learning.staff_sheet import MAX_ROWS, StaffFileRefused, read_staff_file
 
 HEADER = ["staff_number", "full_name", "birth_date", "gender", "unit", "category", "leadership_role", "is_leader",
           "position", "languages", "is_language_teacher"]
