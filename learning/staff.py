@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -253,6 +253,12 @@ def keep_account_access_in_step(session: Session, account_ids: Iterable[int | No
     ids = sorted({account_id for account_id in account_ids if account_id is not None})
     session.flush()
     last_day_employed = select(StaffMember.left_on).where(StaffMember.user_id == User.id).scalar_subquery()
-    for start in range(0, len(ids), IN_LIST_CHUNK):
-        session.execute(update(User).where(User.id.in_(ids[start:start + IN_LIST_CHUNK]))
-                        .values(access_ends_on=last_day_employed), execution_options={"synchronize_session": "fetch"})
+    for chunk in in_chunks(ids):
+        session.execute(update(User).where(User.id.in_(chunk)).values(access_ends_on=last_day_employed),
+                        execution_options={"synchronize_session": "fetch"})
+
+
+def in_chunks(values: list) -> Iterator[list]:
+    """``values`` in pieces of IN_LIST_CHUNK, one IN (...) each."""
+    for start in range(0, len(values), IN_LIST_CHUNK):
+        yield values[start:start + IN_LIST_CHUNK]

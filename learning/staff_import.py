@@ -28,7 +28,6 @@ that field of existing people as it is; present but empty, it clears the field. 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -53,10 +52,10 @@ from learning.staff_sheet import (
 )
 from learning.staff import (
     GENDERS,
-    IN_LIST_CHUNK,
     LANGUAGE_CODE,
     clean_name,
     employment_period_problem,
+    in_chunks,
     keep_account_access_in_step,
 )
 
@@ -145,12 +144,6 @@ def _flag(row: SheetRow, column: str, reasons: list[str]) -> bool | None:
     return None
 
 
-def _chunks(values: list) -> Iterator[list]:
-    """``values`` in pieces of IN_LIST_CHUNK, one IN (...) each."""
-    for start in range(0, len(values), IN_LIST_CHUNK):
-        yield values[start:start + IN_LIST_CHUNK]
-
-
 class _Lookups:
     """What every row is checked against, loaded once per file."""
 
@@ -159,12 +152,12 @@ class _Lookups:
         self.positions = {_key(p.title): p for p in session.scalars(select(JobPosition))}
         self.visible = organisation.visible_unit_ids(session, actor)
         self.ladder = LeadershipLadder.load()
-        self.existing = {m.staff_number: m for chunk in _chunks(numbers) for m in session.scalars(
+        self.existing = {m.staff_number: m for chunk in in_chunks(numbers) for m in session.scalars(
             select(StaffMember).where(StaffMember.staff_number.in_(chunk))) if m.staff_number}
-        self.accounts = {u.username: u for chunk in _chunks(usernames)
+        self.accounts = {u.username: u for chunk in in_chunks(usernames)
                          for u in session.scalars(select(User).where(User.username.in_(chunk)))}
         self.linked_to = {  # account id -> the staff member it is linked to
-            user_id: staff_id for chunk in _chunks([u.id for u in self.accounts.values()])
+            user_id: staff_id for chunk in in_chunks([u.id for u in self.accounts.values()])
             for user_id, staff_id in session.execute(select(StaffMember.user_id, StaffMember.id).where(
                 StaffMember.user_id.in_(chunk)))}
 
