@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit, clock
@@ -245,17 +245,33 @@ def link_new_account(session: Session, *, staff_number: str, account: User,
 def keep_account_access_in_step(session: Session, account_ids: Iterable[int | None]) -> None:
     """Set the access end of these login accounts from their staff records, as they are now: an account may be
     used until its record's last day employed (``User.access_ends_on`` = ``StaffMember.left_on``, so a leaver's
-    access ends after it and comes back when HR reinstates them), and one linked to no record has no end.
+    access ends after it and comes back when HR reinstates them). An account linked to no record keeps the end
+    it has: unlinking a leaver's account, or moving their record onto another account, must not let the leaver
+    back in (an administrator lifts it: ``lift_access_end_of_unlinked``; linking it to a record sets it anew).
 
     The one place that rule is kept: every writer of ``left_on`` or of a link (PATCH, the import, linking a new
     account, unlinking) calls it with the accounts it touched, the one unlinked as well as the one linked.
     """
     ids = sorted({account_id for account_id in account_ids if account_id is not None})
     session.flush()
-    last_day_employed = select(StaffMember.left_on).where(StaffMember.user_id == User.id).scalar_subquery()
+    record = select(StaffMember.left_on).where(StaffMember.user_id == User.id)
+    end = case((record.exists(), record.scalar_subquery()), else_=User.access_ends_on)
     for chunk in in_chunks(ids):
-        session.execute(update(User).where(User.id.in_(chunk)).values(access_ends_on=last_day_employed),
+        session.execute(update(User).where(User.id.in_(chunk)).values(access_ends_on=end),
                         execution_options={"synchronize_session": "fetch"})
+
+
+def lift_access_end_of_unlinked(session: Session, account: User) -> date | None:
+    """Open an account whose access ended while linked to a leaver's record and that is linked to none now
+    (an administrator's ``users activate``): the day lifted, or None when there is none to lift. A linked
+    account's end stays its record's ``left_on`` (HR reinstates), and an end still to come stays."""
+    ended = account.access_ends_on
+    if ended is None or ended >= clock.day_in_vietnam() or session.scalar(
+            select(StaffMember.id).where(StaffMember.user_id == account.id)) is not None:
+        return None
+    account.access_ends_on = None
+    session.flush()
+    return ended
 
 
 def in_chunks(values: list) -> Iterator[list]:

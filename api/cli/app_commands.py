@@ -214,17 +214,24 @@ def deactivate_user(username: str, revoke_tokens: bool) -> None:
 @click.argument("username")
 @_domain_errors_as_click_errors
 def activate_user(username: str) -> None:
-    """Open a closed account again (its browser sessions stay ended: the person logs in anew)."""
+    """Open a closed account again (its browser sessions stay ended: the person logs in anew). An account whose
+    access ended with a leaver's staff record it is no longer linked to opens too; one still linked to it waits
+    for HR to reinstate the person."""
     from core.accounts import services as accounts
+    from learning import staff
 
     with _session() as session:
         user = accounts.require_user_by_username(session, username)
         accounts.set_active(session, user=user, active=True)
+        lifted = staff.lift_access_end_of_unlinked(session, user)
         ends_on, usable = user.access_ends_on, accounts.is_usable_today(session, user)
     note = "" if ends_on is None else (
         f"; its access ends on {ends_on.isoformat()}, the last day employed on its staff record" if usable else
         f"; but its access ended on {ends_on.isoformat()}, the last day employed on its staff record: it opens "
         "again when HR reinstates the person")
+    if lifted is not None:
+        note = (f"; its access had ended on {lifted.isoformat()}, the last day employed on a staff record it is no "
+                "longer linked to: that end is lifted")
     click.echo(f"activated {username}{note}")
 
 

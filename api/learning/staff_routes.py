@@ -85,6 +85,7 @@ class StaffById(MethodView):
         certified levels, path and certificates are found through it; null unlinks it. `left_on` records the
         last day employed (null reinstates the person), `joined_on` the first. The linked account may be used up
         to `left_on`, inclusive: from the next day its login, sessions and API tokens stop working, and they work
-        again once `left_on` is null or later; an unlinked account has no such end.
+        again once `left_on` is null or later. An account unlinked, or replaced by another, keeps the end it had,
+        so a leaver's old account stays closed; linking it to a record gives it that record's end.
         """
         return staff.update_staff(db_session(), actor=current_actor(), staff_id=staff_id, changes=data)

@@ -373,11 +373,12 @@ def test_a_leavers_account_stops_working_after_their_last_day_and_reinstating_op
     assert _can_log_in(client, "lan.leaver")
 
 
-def test_linking_an_account_gives_it_the_records_last_day_and_unlinking_clears_it(api_as, db_session, factory,
-                                                                                 org):
-    """The access end belongs to the link: an account linked to a leaver's record is closed with it, the account
-    a record is moved off, or unlinked from, has no end any more, and the one linked in its place takes it."""
+def test_linking_an_account_gives_it_the_records_last_day_and_unlinking_keeps_it(api_as, db_session, factory, org):
+    """The access end comes with the link: an account linked to a leaver's record is closed with it, and the
+    account a record is moved off, or unlinked from, stays closed (unlinking must not let a leaver back in)
+    until it is linked to a record of someone employed or an administrator opens it."""
     from core.accounts import User
+    from learning import staff
 
     hr = api_as("hr")
     first = api_as("candidate", unit=org["child"], username="minh.first")
@@ -389,9 +390,18 @@ def test_linking_an_account_gives_it_the_records_last_day_and_unlinking_clears_i
     assert patch(hr, url, {"username": "minh.first"}).status_code == 200
     assert first.get("/api/v1/auth/me").status_code == 401
     assert patch(hr, url, {"username": "minh.second"}).status_code == 200  # the record's link moves
-    assert first.get("/api/v1/auth/me").status_code == 200
+    assert first.get("/api/v1/auth/me").status_code == 401  # the leaver's old account stays closed
     assert second.get("/api/v1/auth/me").status_code == 401
-    assert patch(hr, url, {"username": None}).status_code == 200  # unlinked: no longer tied to the leaver
-    assert second.get("/api/v1/auth/me").status_code == 200
+    assert patch(hr, url, {"username": None}).status_code == 200  # unlinked: still the leaver's account
+    assert second.get("/api/v1/auth/me").status_code == 401
+    db_session.expire_all()
+    ends = [db_session.get(User, caller.user.id).access_ends_on for caller in (first, second)]
+    assert ends == [date(2026, 10, 31)] * 2
+
+    assert patch(hr, f"/api/v1/staff/{org['lan'].id}", {"username": "minh.first"}).status_code == 200
+    assert first.get("/api/v1/auth/me").status_code == 200  # linked to someone employed: that record decides
+    assert staff.lift_access_end_of_unlinked(db_session, db_session.get(User, first.user.id)) is None  # linked
+    assert staff.lift_access_end_of_unlinked(db_session, db_session.get(User, second.user.id)) == date(2026, 10, 31)
+    assert second.get("/api/v1/auth/me").status_code == 200  # an administrator opened it (users activate)
     db_session.expire_all()
     assert [db_session.get(User, caller.user.id).access_ends_on for caller in (first, second)] == [None, None]

@@ -12,6 +12,7 @@ from api.cli import main
 from core.accounts import User
 from core.accounts import services as accounts
 from learning.models import StaffMember, Target, Unit
+from learning.staff import keep_account_access_in_step
 from question_bank.models import Item, ItemEnemy, ItemStatistics, Stimulus
 from question_bank.starter import read_catalogue, starter_bank_files
 
@@ -263,6 +264,19 @@ def test_an_account_created_for_a_leavers_record_ends_with_it_and_activating_doe
     assert "its access ended on 2026-11-22" in run("users", "activate", "hoa.gone").output
     assert "its access ends on 2026-11-30" in run("users", "activate", "nam.leaving").output
     assert usable() == {"hoa.gone": (date(2026, 11, 22), False), "nam.leaving": (date(2026, 11, 30), True)}
+
+    with Session(empty_database.engine) as session:  # HR unlinks both: the leaver's account stays closed
+        linked = session.scalars(select(StaffMember).where(StaffMember.user_id.is_not(None))).all()
+        accounts_unlinked = [member.user_id for member in linked]
+        for member in linked:
+            member.user_id = None
+        keep_account_access_in_step(session, accounts_unlinked)
+        session.commit()
+    assert usable() == {"hoa.gone": (date(2026, 11, 22), False), "nam.leaving": (date(2026, 11, 30), True)}
+    assert "access had ended on 2026-11-22, the last day employed on a staff record it is no longer linked to: " \
+           "that end is lifted" in run("users", "activate", "hoa.gone").output  # an administrator's decision
+    assert "its access ends on 2026-11-30" in run("users", "activate", "nam.leaving").output  # still to come
+    assert usable() == {"hoa.gone": (None, True), "nam.leaving": (date(2026, 11, 30), True)}
 
 
 def test_seed_demo_links_the_demo_candidate_to_a_staff_record(run, empty_database):

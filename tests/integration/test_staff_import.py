@@ -410,8 +410,8 @@ def test_a_bad_employment_date_or_a_last_day_before_the_first_rejects_the_row(db
 
 def test_the_import_ends_a_linked_accounts_access_after_the_last_day_employed(db_session, factory, org, fake_clock):
     """A created or updated row that links an account, or sets, changes or clears left_on, sets the account's
-    access_ends_on; the account a row moves its record off is no longer tied to it and has no end. The clock
-    stands at 2026-11-23 in Hanoi."""
+    access_ends_on; the account a row moves its record off keeps the end it had (a leaver's old account stays
+    closed). The clock stands at 2026-11-23 in Hanoi."""
     from core.accounts import User
     from core.accounts import services as accounts
     from tests.factories import TEST_PASSWORD
@@ -439,9 +439,9 @@ def test_the_import_ends_a_linked_accounts_access_after_the_last_day_employed(db
     assert ends() == {"lan.leaving": None, "minh.staying": date(2026, 11, 23), "minh.new": None}
     assert can_log_in(lan) and can_log_in(minh)
 
-    rows[1][-2] = "minh.new"  # Minh's record now has another account: the old one is no longer tied to it
+    rows[1][-2] = "minh.new"  # Minh's record now has another account: the old one keeps its end
     assert run_import(db_session, csv_bytes(rows, header), "s.csv", actor=org["hr"]).written
-    assert ends() == {"lan.leaving": None, "minh.staying": None, "minh.new": date(2026, 11, 23)}
+    assert ends() == {"lan.leaving": None, "minh.staying": date(2026, 11, 23), "minh.new": date(2026, 11, 23)}
     left_only = [[*good_rows(org)[1], "2026-11-20"]]  # a file with left_on and no username column
     assert run_import(db_session, csv_bytes(left_only, [*HEADER, "ngày_nghỉ"]), "s.csv", actor=org["hr"]).written
     assert ends()["minh.new"] == date(2026, 11, 20) and not can_log_in(minh_new)
