@@ -42,7 +42,7 @@ def import_items(paths: tuple[Path, ...], dry_run: bool, as_json: bool, username
     report = []
     with _session() as session, _app() as app:
         savepoint = session.begin_nested() if dry_run else None
-        actor_user = accounts.require_user_by_username(session, username) if username else \
+        actor_user = accounts.require_usable_user(session, username) if username else \
             accounts.ensure_service_account(session, username=IMPORT_ACCOUNT, roles=[Role.AUTHOR],
                                             full_name="LevelPath import")
         if not actor_user.as_actor().has(Role.AUTHOR):

@@ -49,7 +49,7 @@ def import_staff(path: Path, dry_run: bool, as_json: bool, username: str | None)
         raise click.ClickException(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     sheet = read_staff_file(path.read_bytes(), filename=path.name)
     with _session() as session:
-        user = accounts.require_user_by_username(session, username) if username else \
+        user = accounts.require_usable_user(session, username) if username else \
             accounts.ensure_service_account(session, username=IMPORT_ACCOUNT, roles=[Role.HR],
                                             full_name="LevelPath staff import")
         click.echo(f"checking {len(sheet.rows)} rows of {path.name}", err=True)

@@ -94,6 +94,16 @@ def require_user_by_username(session: Session, username: str) -> User:
     return user
 
 
+def require_usable_user(session: Session, username: str) -> User:
+    """The account a command acts as (``--as``), which must be one its owner could sign in with today: a closed
+    account or a leaver's past their last day does no work in anyone's name. Raises NotFound, RuleViolation."""
+    user = require_user_by_username(session, username)
+    if not is_usable_today(session, user):
+        raise RuleViolation(f"the account {username!r} is closed or its access has ended: it cannot act",
+                            field="username")
+    return user
+
+
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
     """The user with these credentials, if the account may be used today (account_usable_on), or None: the same
     work and the same answer for an unknown name, a wrong password, a closed account and one whose access ended."""

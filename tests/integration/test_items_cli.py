@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.cli import main
+from core.accounts import User
 from question_bank.models import Item, ItemVersion, Stimulus
 
 STARTER = Path(str(resources.files("question_bank") / "starter_bank"))
@@ -111,3 +112,21 @@ def test_hostile_file_fails_the_command_and_writes_nothing(run, empty_database, 
     assert "DTD" in result.output or "entit" in result.output
     with Session(empty_database.engine) as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_import_as_an_author_records_them_and_refuses_a_closed_account(run, empty_database, tmp_path):
+    """`--as USER` writes in that person's name, so it must be an account they could sign in with today: a closed
+    one (or a leaver's past their last day) is refused and nothing is written."""
+    gift = tmp_path / "one.gift"
+    gift.write_text("::Q1:: The meeting {=starts ~start ~starting} at nine.\n", encoding="utf-8")
+    run("users", "create", "--username", "an.author", "--password", "a-long-author-secret", "--role", "author")
+    run("items", "import", str(gift), "--as", "an.author")
+    with Session(empty_database.engine) as session:
+        author = session.scalar(select(User.id).where(User.username == "an.author"))
+        assert session.scalars(select(Item.author_id)).all() == [author]
+
+    run("users", "deactivate", "an.author")
+    refused = run("items", "import", str(gift), "--as", "an.author", expect=1)
+    assert "the account 'an.author' is closed or its access has ended: it cannot act" in refused.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(ItemVersion)) == 1

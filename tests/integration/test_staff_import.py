@@ -255,6 +255,12 @@ def test_cli_imports_reports_and_fails_on_rejected_rows(empty_database, monkeypa
         assert session.scalar(select(StaffMember.leadership_role).where(StaffMember.staff_number == "HR-2")) == \
             "deputy_division_head"
 
+    for command in (["users", "create", "--username", "hr.gone", "--password", "a-long-hr-secret", "--role", "hr"],
+                    ["users", "deactivate", "hr.gone"]):
+        assert runner.invoke(main, command, catch_exceptions=False).exit_code == 0
+    as_closed = runner.invoke(main, ["staff", "import", str(good), "--as", "hr.gone"], catch_exceptions=False)
+    assert as_closed.exit_code != 0 and "the account 'hr.gone' is closed" in as_closed.output  # nobody acts in its name
+
 
 def test_external_relations_staff_are_marked_from_the_file(db_session, org):
     header = [*HEADER, "is_external_relations"]
