@@ -11,6 +11,10 @@ SKILLS = [s.value for s in Skill]
 TYPES = sorted(REGISTRY)
 Tags = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
                       validate=ma.validate.Length(max=30))
+SCORING = ("Keys and scoring rules; never shown to candidates. `points` (default 1) and `method`: all_or_nothing, "
+           "partial (a share of the points) for types with partial credit, or, for gap_fill and inline_choice, "
+           "table with `table`: the points for 0, 1, ... gaps right, all gaps right earning `points` "
+           "(e.g. 3 gaps, 2 points: [0, 0, 1, 2])")
 
 
 class ItemMetadataSchema(StrictSchema):
@@ -33,8 +37,7 @@ class ItemCreateSchema(ItemMetadataSchema):
     identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
     content = ma.fields.Dict(keys=ma.fields.String(), required=True,
                              metadata={"description": "What candidates see, e.g. stem and options"})
-    scoring = ma.fields.Dict(keys=ma.fields.String(), required=True,
-                             metadata={"description": "Keys and scoring rules; never shown to candidates"})
+    scoring = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": SCORING})
 
 
 class ItemUpdateSchema(ItemMetadataSchema):
@@ -42,7 +45,7 @@ class ItemUpdateSchema(ItemMetadataSchema):
     approved item goes back to draft for review)."""
 
     content = ma.fields.Dict(keys=ma.fields.String())
-    scoring = ma.fields.Dict(keys=ma.fields.String())
+    scoring = ma.fields.Dict(keys=ma.fields.String(), metadata={"description": SCORING})
     stimulus_id = Id(allow_none=True, metadata={
         "description": "Another passage or recording for the item, or null to remove it: a change is a new "
                        "version, back to review. Leave it out to keep the current one"})

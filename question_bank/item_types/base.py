@@ -137,6 +137,8 @@ class ItemType(ABC):
         method = scoring.get("method")
         if method is not None and method not in self.methods():
             problems.add("scoring.method", f"method must be one of {', '.join(self.methods())}")
+        if "table" in scoring and method != "table":
+            problems.add("scoring.table", "a table of points is only used with method table")
         self.check(content, scoring, problems)
         problems.raise_if_any(f"the item breaks the rules of a {self.label} item")
 

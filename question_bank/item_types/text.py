@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from abc import abstractmethod
+from typing import Any, ClassVar
 
 from question_bank.item_types.base import (
     IDENTIFIER,
@@ -11,6 +12,7 @@ from question_bank.item_types.base import (
     Entries,
     ItemType,
     Problems,
+    Score,
     check_count,
     check_options,
     gap_markers,
@@ -49,16 +51,72 @@ def _gap_answers(content: dict[str, Any], answer: dict[str, Any]) -> dict[str, A
     return given
 
 
-class GapFill(ItemType):
+def _check_table(problems: Problems, scoring: dict[str, Any], gaps: int | None) -> None:
+    """``table[k]``: the points for exactly k gaps right, so that all gaps right earns the item's points."""
+    table = scoring.get("table")
+    points = scoring.get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, int | float):
+        points = None  # named already
+    if not isinstance(table, list) or not table or (gaps is not None and len(table) != gaps + 1):
+        wanted = f"0 to {gaps} gaps right: {gaps + 1} numbers" if gaps is not None else "0, 1, ... gaps right"
+        problems.add("scoring.table", f"list the points for {wanted}")
+        return
+    top = points if points is not None else float("inf")
+    for right, value in enumerate(table):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= top:
+            problems.add(f"scoring.table.{right}", "must be a number from 0 to the item's points")
+        elif right == len(table) - 1 and points is not None and value != points:
+            problems.add(f"scoring.table.{right}", "all gaps right must earn the item's points")
+
+
+class GapItem(ItemType):
+    """Gaps in a text, each right or wrong. Partial credit is the share of gaps right; method ``table`` gives
+    the points for each number of gaps right instead (as QTI interpolation tables do: 2 of 3 right earns 1)."""
+
+    supports_partial_credit = True
+    default_method = "partial"  # one mark per gap unless the item says otherwise
+    #: The scoring key that holds one key per gap.
+    gap_keys: ClassVar[str]
+
+    def methods(self) -> tuple[str, ...]:
+        return (*super().methods(), "table")
+
+    @abstractmethod
+    def check_keys(self, content: dict[str, Any], scoring: dict[str, Any], ids: list[str],
+                   problems: Problems) -> None:
+        """Add problems with the keys of the gaps ``ids`` (the stem's gaps, checked already)."""
+
+    @abstractmethod
+    def gaps_right(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> int:
+        """How many gaps the answer fills right."""
+
+    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
+        ids = _check_gaps_in_stem(content, problems)
+        self.check_keys(content, scoring, ids, problems)
+        if scoring.get("method") == "table":
+            gaps = content.get("gaps")
+            _check_table(problems, scoring, len(gaps) if isinstance(gaps, list) and gaps else None)
+
+    def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
+        return self.gaps_right(content, scoring, answer) / len(scoring[self.gap_keys])
+
+    def score(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any] | None) -> Score:
+        if self.method_of(scoring) != "table":
+            return super().score(content, scoring, answer)
+        # No answer is no gap right, as in a QTI player: the table says what that earns.
+        right = 0 if answer is None else self.gaps_right(content, scoring, answer)
+        return Score(points=float(scoring["table"][right]), max_points=float(scoring.get("points", 1)))
+
+
+class GapFill(GapItem):
     """Typed answers in gaps of a text; each gap has accepted answers and a case rule."""
 
     name, label = "gap_fill", "gap-fill"
     content_keys = with_stem(gaps=Entries({"id": PLAIN}))
-    supports_partial_credit = True
-    default_method = "partial"  # one mark per gap unless the item says otherwise
+    gap_keys = "gaps"
 
-    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
-        ids = _check_gaps_in_stem(content, problems)
+    def check_keys(self, content: dict[str, Any], scoring: dict[str, Any], ids: list[str],
+                   problems: Problems) -> None:
         rules = scoring.get("gaps")
         if not isinstance(rules, dict) or set(rules) != set(ids):
             problems.add("scoring.gaps", "must give accepted answers for every gap, and no others")
@@ -75,28 +133,24 @@ class GapFill(ItemType):
         for gap_id, text in _gap_answers(content, answer).items():
             require_text_answer(text, f"answer.gaps.{gap_id}", max_length=500)
 
-    def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
+    def gaps_right(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> int:
         given = answer.get("gaps", {})
-        rules = scoring["gaps"]
-        right = sum(
+        return sum(
             any(matches_accepted(given.get(gap_id, ""), accepted, case_sensitive=rule.get("case_sensitive", False))
                 for accepted in rule["accepted"])
-            for gap_id, rule in rules.items()
+            for gap_id, rule in scoring["gaps"].items()
         )
-        return right / len(rules)
 
 
-
-class InlineChoice(ItemType):
+class InlineChoice(GapItem):
     """Drop-down choices in gaps of a text."""
 
     name, label = "inline_choice", "inline-choice"
     content_keys = with_stem(gaps=Entries({"id": PLAIN, "options": OPTION}))
-    supports_partial_credit = True
-    default_method = "partial"
+    gap_keys = "correct"
 
-    def check(self, content: dict[str, Any], scoring: dict[str, Any], problems: Problems) -> None:
-        ids = _check_gaps_in_stem(content, problems)
+    def check_keys(self, content: dict[str, Any], scoring: dict[str, Any], ids: list[str],
+                   problems: Problems) -> None:
         choices: dict[str, list[str]] = {}
         gaps = content.get("gaps")
         for index, gap in enumerate(gaps if isinstance(gaps, list) else []):  # not a list: named already
@@ -116,11 +170,9 @@ class InlineChoice(ItemType):
             if option_id not in options[gap_id]:
                 raise wrong_answer("must be one of that gap's option ids", f"answer.gaps.{gap_id}")
 
-    def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
+    def gaps_right(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> int:
         given = answer.get("gaps", {})
-        correct = scoring["correct"]
-        return sum(given.get(gap_id) == option_id for gap_id, option_id in correct.items()) / len(correct)
-
+        return sum(given.get(gap_id) == option_id for gap_id, option_id in scoring["correct"].items())
 
 
 class ShortAnswer(ItemType):

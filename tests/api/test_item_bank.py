@@ -315,6 +315,8 @@ MALFORMED = [  # (type, content, scoring, the field the 422 names)
     ("multiple_response", {"stem": "S", "options": TFNG_OPTIONS}, {"correct": [["TRUE"]]}, "scoring.correct"),
     ("gap_fill", {"stem": ["{{g}}"], "gaps": [{"id": "g"}]}, {"gaps": {"g": {"accepted": ["x"]}}}, "content.stem"),
     ("inline_choice", {"stem": "{{g}}", "gaps": True}, {"correct": {"g": "A"}}, "content.gaps"),
+    ("inline_choice", {"stem": "{{g}}", "gaps": [{"id": "g", "options": TFNG_OPTIONS}]},
+     {"correct": {"g": "TRUE"}, "method": "table", "table": [0, 0.5]}, "scoring.table.1"),
     ("short_answer", {"stem": "S"}, {"accepted": [{"text": "x"}], "case_sensitive": "no"}, "scoring.case_sensitive"),
     ("ordering", {"stem": "S", "options": [{"id": "True", "text": "a"}, {"id": "False", "text": "b"}]},
      {"order": [True, False]}, "scoring.order"),

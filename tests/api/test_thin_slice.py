@@ -73,6 +73,34 @@ def test_item_to_certified_level_seen_by_hr(api_as, factory):
         (candidate.user.id, 3, "certification")]
 
 
+def test_a_gap_item_scored_by_a_table_earns_the_tables_points_for_each_number_of_gaps_right(api_as):
+    author, reviewer, test_admin, candidate = (api_as(role) for role in ("author", "reviewer", "test_admin",
+                                                                         "candidate"))
+    options = [{"id": "A", "text": "kidneys"}, {"id": "B", "text": "bladder"}, {"id": "C", "text": "urethra"}]
+    created = author.post("/api/v1/items", json={
+        "type": "inline_choice", "skill": "reading", "level": 3,
+        "content": {"stem": "{{g1}} → {{g2}} → {{g3}}", "gaps": [{"id": g, "options": options}
+                                                                 for g in ("g1", "g2", "g3")]},
+        "scoring": {"correct": {"g1": "A", "g2": "B", "g3": "C"}, "method": "table", "points": 2,
+                    "table": [0, 0, 1, 2]}})
+    assert created.status_code == 201, created.json
+    item_id = created.json["id"]
+    author.post(f"/api/v1/items/{item_id}/submit")
+    assert reviewer.post(f"/api/v1/items/{item_id}/approve", json={"comment": "ok"}).status_code == 200
+    test_id = test_admin.post("/api/v1/tests", json={
+        "title": "Urine", "purpose": "placement", "item_ids": [item_id],
+        "cut_scores": [{"level": 1, "min_score": 0}]}).json["id"]
+    test_admin.post(f"/api/v1/tests/{test_id}/publish")
+    keys, wrong = {"g1": "A", "g2": "B", "g3": "C"}, {"g1": "B", "g2": "C", "g3": "A"}
+    for right, points in enumerate([0.0, 0.0, 1.0, 2.0]):  # 2 of 3 right earns 1, not 4/3
+        attempt = candidate.post(f"/api/v1/tests/{test_id}/attempts").json
+        gaps = {gap: (keys if index < right else wrong)[gap] for index, gap in enumerate(keys)}
+        saved = candidate.put(f"/api/v1/attempts/{attempt['id']}/responses/1", json={"answer": {"gaps": gaps}})
+        assert saved.status_code == 200, saved.json
+        result = candidate.post(f"/api/v1/attempts/{attempt['id']}/submit").json
+        assert (result["raw_score"], result["max_score"]) == (points, 2.0), right
+
+
 def test_below_lowest_cut_gives_no_level_and_nothing_for_hr(api_as, factory):
     unit = factory.unit()
     author, reviewer = factory.user("author"), factory.user("reviewer")

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import RuleViolation
 from question_bank import item_types
-from question_bank.item_types.base import matches_accepted
+from question_bank.item_types.base import Score, matches_accepted
 
 OPTIONS = [{"id": "A", "text": "yes"}, {"id": "B", "text": "no"}, {"id": "C", "text": "maybe"}]
 
@@ -138,6 +138,70 @@ def test_unanswered_items_score_zero_and_rated_items_wait_for_raters():
     assert item_types.get("essay").score(*VALID["essay"], None).points == 0.0
 
 
+# Three gaps worth 2 points as the author's table says: 2 of 3 right earns 1, not 4/3.
+TABLE_ITEMS = {
+    "inline_choice": ({"stem": "{{g1}}, {{g2}} and {{g3}}", "gaps": [{"id": g, "options": OPTIONS}
+                                                                   for g in ("g1", "g2", "g3")]},
+                      {"correct": {"g1": "A", "g2": "B", "g3": "C"}, "method": "table", "points": 2,
+                       "table": [0, 0, 1, 2]}),
+    "gap_fill": ({"stem": "{{g1}}, {{g2}} and {{g3}}", "gaps": [{"id": "g1"}, {"id": "g2"}, {"id": "g3"}]},
+                 {"gaps": {"g1": {"accepted": ["a"]}, "g2": {"accepted": ["b"]}, "g3": {"accepted": ["c*"]}},
+                  "method": "table", "points": 2, "table": [0, 0, 1, 2]}),
+}
+RIGHT_ANSWERS = {"inline_choice": {"g1": "A", "g2": "B", "g3": "C"}, "gap_fill": {"g1": "a", "g2": "B", "g3": "cat"}}
+WRONG_ANSWERS = {"inline_choice": {"g1": "B", "g2": "C", "g3": "A"}, "gap_fill": {"g1": "x", "g2": "y", "g3": "dog"}}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_ITEMS))
+@pytest.mark.parametrize(("right", "points"), [(0, 0.0), (1, 0.0), (2, 1.0), (3, 2.0)])
+def test_a_table_gives_the_points_for_the_number_of_gaps_right(name, right, points):
+    content, scoring = TABLE_ITEMS[name]
+    item_type = item_types.get(name)
+    item_type.validate(content, scoring)
+    answer = {"gaps": {gap: (RIGHT_ANSWERS if index < right else WRONG_ANSWERS)[name][gap]
+                       for index, gap in enumerate(("g1", "g2", "g3"))}}
+    item_type.check_answer(content, answer)
+    assert item_type.score(content, scoring, answer) == Score(points=points, max_points=2.0)
+
+
+def test_with_a_table_no_answer_is_no_gap_right():
+    content, scoring = TABLE_ITEMS["inline_choice"]
+    scorer = item_types.get("inline_choice")
+    assert scorer.score(content, scoring, None) == Score(points=0.0, max_points=2.0)
+    generous = {**scoring, "table": [0.5, 1, 1.5, 2]}
+    assert scorer.score(content, generous, None) == scorer.score(content, generous, {"gaps": {}}) == \
+        Score(points=0.5, max_points=2.0)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"table": [0, 1, 2]}, "scoring.table"),  # one number per count of gaps right, 0 to 3
+    ({"table": None}, "scoring.table"),
+    ({"table": "0,0,1,2"}, "scoring.table"),
+    ({"table": [0, "0", 1, 2]}, "scoring.table.1"),
+    ({"table": [0, False, 1, 2]}, "scoring.table.1"),
+    ({"table": [-1, 0, 1, 2]}, "scoring.table.0"),
+    ({"table": [0, 0, 3, 2]}, "scoring.table.2"),  # above the item's points
+    ({"table": [0, 0, 1, 1.5]}, "scoring.table.3"),  # all right must earn the item's points
+    ({"points": 3}, "scoring.table.3"),
+    ({"method": "partial"}, "scoring.table"),  # a table with another method is refused, not ignored
+    ({"method": "all_or_nothing"}, "scoring.table"),
+])
+@pytest.mark.parametrize("name", sorted(TABLE_ITEMS))
+def test_a_broken_table_is_named(name, change, field):
+    content, scoring = TABLE_ITEMS[name]
+    with pytest.raises(RuleViolation) as error:
+        item_types.get(name).validate(content, {**scoring, **change})
+    assert field in error.value.errors, error.value.errors
+
+
+@pytest.mark.parametrize("name", sorted(set(VALID) - set(TABLE_ITEMS)))
+def test_types_without_gaps_refuse_a_table(name):
+    content, scoring = VALID[name]
+    with pytest.raises(RuleViolation) as error:
+        item_types.get(name).validate(content, {**scoring, "method": "table", "table": [0, 1]})
+    assert "scoring.method" in error.value.errors
+
+
 @pytest.mark.parametrize(("name", "answer", "field"), [
     ("single_choice", {"choice": "Z"}, "answer.choice"),
     ("single_choice", {"choice": "A", "extra": 1}, "answer"),
@@ -225,9 +289,10 @@ def _with(value, path, new):
     return copy
 
 
-@pytest.mark.parametrize("name", sorted(VALID))
-def test_odd_values_anywhere_are_named_not_a_crash(name):
-    content, scoring = VALID[name]
+@pytest.mark.parametrize(("name", "example"), [(name, VALID[name]) for name in sorted(VALID)]
+                         + [(name, TABLE_ITEMS[name]) for name in sorted(TABLE_ITEMS)])
+def test_odd_values_anywhere_are_named_not_a_crash(name, example):
+    content, scoring = example
     item_type = item_types.get(name)
     spec = {"content": content, "scoring": scoring}
     for path in _paths(spec):

@@ -39,12 +39,19 @@ STRUCTURAL_CONTENT = frozenset({"stem", "options", "gaps", "sources", "targets",
 STRUCTURAL_SCORING = frozenset({"correct", "accepted", "gaps", "pairs", "order"})
 SHUFFLED_TYPES = frozenset({"single_choice", "multiple_response", "matching", "ordering"})
 LIST_KEYS = ("options", "sources", "targets", "gaps")
-# The record only ever sets plain values (flags, limits, timings, points, the rubric).
+# The record only ever sets plain values (flags, limits, timings, points, the rubric, a gap item's table of
+# points per gaps right: Moodle scores each gap on its own).
 SCALARS = (str, int, float, bool, type(None))
 MAX_RECORD = 64 * 1024
 MAX_TAG = 60
 _DIV = re.compile(r"<div\b[^>]*>|</div>")
 _MARKER = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_.-]{0,63})\}\}")
+
+
+def is_plain(value: Any) -> bool:
+    """A value the record may set: a scalar, or a list of numbers."""
+    return isinstance(value, SCALARS) or (isinstance(value, list) and all(
+        isinstance(number, int | float) and not isinstance(number, bool) for number in value))
 
 
 class CannotWrite(ValueError):
@@ -354,7 +361,7 @@ def _apply_record(draft: Draft, record: dict[str, Any], content: dict[str, Any],
             elif section == "content" and key not in kind.content_keys:
                 notes.append(f"ignored {section}.{key} in the LevelPath record: a LevelPath {kind.label} item "
                              "has no such field")
-            elif not isinstance(value, SCALARS):
+            elif not is_plain(value):
                 notes.append(f"ignored {section}.{key} in the LevelPath record: LevelPath writes only plain values")
             elif value is None:
                 target.pop(key, None)

@@ -16,7 +16,6 @@ from question_bank import item_types
 from question_bank.interchange.model import ExportableItem, ImportedItem, ReadError
 from question_bank.interchange.moodle.levelpath import (
     LIST_KEYS,
-    SCALARS,
     SHUFFLED_TYPES,
     STRUCTURAL_CONTENT,
     STRUCTURAL_SCORING,
@@ -24,6 +23,7 @@ from question_bank.interchange.moodle.levelpath import (
     Draft,
     finish,
     id_groups,
+    is_plain,
     rename_ids,
     reorder,
     spell_out,
@@ -161,7 +161,7 @@ def plan_record(item: ExportableItem, draft: Draft) -> dict[str, Any]:
         changes = {}
         for key in sorted(original.keys() | read.keys()):
             if key not in structural and not same(original.get(key), read.get(key)):
-                if not isinstance(original.get(key), SCALARS):
+                if not is_plain(original.get(key)):
                     raise CannotWrite(f"its {section}.{key} has no place in the format")
                 changes[key] = original.get(key)
         if changes:

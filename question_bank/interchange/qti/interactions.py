@@ -55,9 +55,23 @@ class Context:
             raise NotCarried(f"{self.name(interaction)} refers to response {response!r}, which is not declared")
         return response, declaration
 
-    def method(self, *, what: str) -> str:
-        """all_or_nothing or partial, from the response processing; says what was inferred."""
+    def method(self, *, what: str, gaps: list[str] | None = None) -> str:
+        """all_or_nothing or partial, from the response processing; says what was inferred. For the
+        responses ``gaps`` of a gap item, table when SCORE is looked up by how many of them are right."""
         kind = self.rules.kind
+        table = self.rules.table
+        if kind is Processing.TABLE and table is not None:
+            if gaps is not None and sorted(gaps) == sorted(table.counted):
+                if not self.levelpath:
+                    shown = ", ".join(f"{right} right {value:g}" for right, value in enumerate(table.points))
+                    self.note(f"{what} scored by a table of points per gaps right: {shown} (response processing: "
+                              "SCORE looked up in its interpolation table)")
+                return "table"
+            self.note("the interpolation table on SCORE is not used: " + (
+                "it counts other responses than the gaps" if gaps is not None else "only gap items score by a table"))
+            kind = Processing.GRADED
+        for note in self.rules.notes:
+            self.note(note)
         if kind in (Processing.MAP_RESPONSE, Processing.GRADED):
             method = "partial"
             reason = "map_response" if kind is Processing.MAP_RESPONSE else "custom rules that give graded scores"
@@ -300,7 +314,7 @@ def map_text_entries(ctx: Context, interactions: list[Element], ids: Identifiers
         if limit is not None:
             content["max_length"] = limit
         return "short_answer", content, scoring
-    gaps, rules = [], {}
+    gaps, rules, responses = [], {}, []
     weighted = False
     for interaction in interactions:
         response, declaration = ctx.declaration(interaction)
@@ -308,21 +322,18 @@ def map_text_entries(ctx: Context, interactions: list[Element], ids: Identifiers
         weighted = weighted or any(share != 1.0 for _, share in answers)
         gap_id = ids(response)
         gaps.append({"id": gap_id})
+        responses.append(response)
         rules[gap_id] = {"accepted": [text for text, _ in answers]}
         if sensitive:
             rules[gap_id]["case_sensitive"] = True
     if weighted and not ctx.levelpath:
         ctx.note("answers mapped to different values were all accepted for the gap's full mark")
-    scoring = {"gaps": rules}
-    method = ctx.method(what="gap fill")
-    if method != "partial":
-        scoring["method"] = method
-    return "gap_fill", {"gaps": gaps}, scoring
+    return "gap_fill", {"gaps": gaps}, _gap_scoring(ctx, {"gaps": rules}, "gap fill", responses)
 
 
 def map_inline_choices(ctx: Context, interactions: list[Element], ids: Identifiers
                        ) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    gaps, correct = [], {}
+    gaps, correct, responses = [], {}, []
     for interaction in interactions:
         response, declaration = ctx.declaration(interaction)
         where = f"{ctx.name(interaction)} {response}"
@@ -330,12 +341,21 @@ def map_inline_choices(ctx: Context, interactions: list[Element], ids: Identifie
         keys = _keys(ctx, declaration, where)
         gap_id = ids(response)
         gaps.append({"id": gap_id, "options": options})
+        responses.append(response)
         correct[gap_id] = _resolve(ctx, keys[0], known, where)
-    scoring: dict[str, Any] = {"correct": correct}
-    method = ctx.method(what="inline choice")
+    return "inline_choice", {"gaps": gaps}, _gap_scoring(ctx, {"correct": correct}, "inline choice", responses)
+
+
+def _gap_scoring(ctx: Context, scoring: dict[str, Any], what: str, responses: list[str]) -> dict[str, Any]:
+    """A gap item's keys with its method; a table brings its points (all gaps right earns them)."""
+    method = ctx.method(what=what, gaps=responses)
     if method != "partial":
         scoring["method"] = method
-    return "inline_choice", {"gaps": gaps}, scoring
+    if method == "table" and ctx.rules.table is not None:
+        scoring["table"] = list(ctx.rules.table.points)
+        if scoring["table"][-1] != 1:
+            scoring["points"] = scoring["table"][-1]
+    return scoring
 
 
 def rubric_of(ctx: Context, item: Element) -> str:

@@ -8,7 +8,6 @@ the stem. Everything the model cannot carry is either a note on the item or an `
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -28,8 +27,7 @@ from question_bank.interchange.qti.extension import Metadata, restore_defaults
 from question_bank.interchange.qti.html import Serialiser, to_fragment, unwrap_single_paragraph
 from question_bank.interchange.qti.names import child, children, describe, is_interaction
 from question_bank.interchange.qti.scoring import (
-    outcome_attribute,
-    outcome_default,
+    declared_points,
     read_declarations,
     read_processing,
 )
@@ -190,7 +188,7 @@ class ItemReader:
             return self.unsupported(str(error))
         stem = self._stem(body, main, players, ids, short=short, stem_box=stem_box)
         content = {"stem": stem, **content}
-        points = self._points()
+        points = declared_points(root)
         if points is not None and points != 1:
             scoring["points"] = points
         if self.levelpath and stem_box is not None:
@@ -294,13 +292,6 @@ class ItemReader:
             _unwrap(parents[stem_box], stem_box)
         return to_fragment(self.serialiser.inner(body), preserve_space=self.levelpath)
 
-    def _points(self) -> int | float | None:
-        for text in (outcome_default(self.root, "MAXSCORE"), outcome_attribute(self.root, "SCORE", "normal-maximum")):
-            value = _number(text)
-            if value is not None and 0 < value <= 100:
-                return value
-        return None
-
     def _language(self, body: Element) -> str:
         language = (self.root.get("xml:lang") or body.get("xml:lang") or "en").strip() or "en"
         return language if len(language) <= 8 else language.split("-")[0][:8]
@@ -356,18 +347,6 @@ def _max_plays(container: Element) -> int | None:
     limits = [container.get("data-lp-max-plays")] + [node.get("data-lp-max-plays") for node in container.iter()]
     numbers = [int(value) for value in limits if value and value.strip().isdigit() and int(value) > 0]
     return min(numbers) if numbers else None
-
-
-def _number(text: str | None) -> int | float | None:
-    text = (text or "").strip()
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 
 
 def read_item(document: Document, metadata: Metadata | None = None) -> ImportedItem | Unsupported:

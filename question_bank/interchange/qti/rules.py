@@ -5,7 +5,8 @@ is worth 1 point, map_response for partial credit on multiple response and match
 or pairs earn points/n, wrong ones cost points/n, bounded to 0..points). Elsewhere the rules are
 written out in QTI so any QTI player scores as LevelPath does: ordering and inline choice count
 right positions or gaps; typed answers use a mapping for literal answers and qti-pattern-match for
-``*`` wildcards; items worth more than 1 point scale their score.
+``*`` wildcards; items worth more than 1 point scale their score. A gap item scored by a table counts
+its gaps right into RIGHT_GAPS and looks SCORE up in SCORE's interpolation table.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from xml.etree.ElementTree import Element, SubElement
 from question_bank.interchange.qti.scoring import glob_to_pattern
 
 TEMPLATES = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
+RIGHT_GAPS = "RAW_SCORE"  # the name QTI authoring tools give the count (Citolab's items, for one)
 
 
 def number(value: float | int) -> str:
@@ -56,11 +58,21 @@ def mapping(declaration: Element, entries: list[tuple[str, float | int]], *, def
         SubElement(node, "qti-map-entry", entry)
 
 
-def outcome(root: Element, identifier: str, default: float | int | None = 0, **attributes: str) -> None:
+def outcome(root: Element, identifier: str, default: float | int | None = 0, *, base_type: str = "float",
+            **attributes: str) -> Element:
     node = SubElement(root, "qti-outcome-declaration", {"identifier": identifier, "cardinality": "single",
-                                                        "base-type": "float", **attributes})
+                                                        "base-type": base_type, **attributes})
     if default is not None:
         _value(SubElement(node, "qti-default-value"), number(default))
+    return node
+
+
+def interpolation_table(declaration: Element, table: list[float | int]) -> None:
+    """``table[k]`` points for k gaps right, as entries from all gaps down to none (the first that fits wins)."""
+    node = SubElement(declaration, "qti-interpolation-table")
+    for right in range(len(table) - 1, -1, -1):
+        SubElement(node, "qti-interpolation-table-entry", {"source-value": str(right),
+                                                            "target-value": number(table[right])})
 
 
 def _base(parent: Element, value: str, base_type: str = "float") -> Element:
@@ -108,12 +120,50 @@ def count_matches(root: Element, points: float | int, checks: list[tuple[Element
     _set_score(processing, 0)
     for expression, value, base_type in checks:
         branch = SubElement(SubElement(processing, "qti-response-condition"), "qti-response-if")
-        match = SubElement(branch, "qti-match")
-        match.append(expression)
-        _base(match, value, base_type)
+        branch.append(matches(expression, value, base_type))
         total = SubElement(_set(branch, "SCORE"), "qti-sum")
         SubElement(total, "qti-variable", {"identifier": "SCORE"})
         _base(total, repr(points / len(checks)))
+
+
+def count_into_table(root: Element, checks: list[Element]) -> None:
+    """RIGHT_GAPS grows by 1 for each check (one per gap) that holds; SCORE is then looked up in its table."""
+    processing = SubElement(root, "qti-response-processing")
+    for check in checks:
+        branch = SubElement(SubElement(processing, "qti-response-condition"), "qti-response-if")
+        branch.append(check)
+        total = SubElement(_set(branch, RIGHT_GAPS), "qti-sum")
+        SubElement(total, "qti-variable", {"identifier": RIGHT_GAPS})
+        _base(total, "1", "integer")
+    lookup = SubElement(processing, "qti-lookup-outcome-value", {"identifier": "SCORE"})
+    SubElement(lookup, "qti-variable", {"identifier": RIGHT_GAPS})
+
+
+def matches(expression: Element, value: str, base_type: str) -> Element:
+    match = Element("qti-match")
+    match.append(expression)
+    _base(match, value, base_type)
+    return match
+
+
+def typed_right(response: str, accepted: list[tuple[str, Any]], case_sensitive: bool) -> Element:
+    """A test that holds when a typed response is right: a mapped answer worth 1, or a wildcard pattern."""
+    literal, wild = split_answers(accepted)
+    tests = []
+    if literal:
+        check = Element("qti-gte")
+        SubElement(check, "qti-map-response", {"identifier": response})
+        _base(check, "1")
+        tests.append(check)
+    for text, _share in wild:
+        pattern = Element("qti-pattern-match", {"pattern": glob_to_pattern(text, case_sensitive=case_sensitive)})
+        SubElement(pattern, "qti-variable", {"identifier": response})
+        tests.append(pattern)
+    if len(tests) == 1:
+        return tests[0]
+    either = Element("qti-or")
+    either.extend(tests)
+    return either
 
 
 def position(response: str, index: int) -> Element:

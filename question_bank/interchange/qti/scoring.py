@@ -4,10 +4,13 @@ LevelPath scores by type (a key plus all-or-nothing or partial credit), not by r
 expressions. So response processing is classified, not executed: a standard template, or custom
 rules that either give graded scores (partial credit) or only ever a fixed score (all or nothing).
 Whatever cannot be classified is replaced by match-correct, and the reader says so in a note.
+One custom shape is read exactly: rules that count the responses right one by one and look SCORE
+up in its interpolation table (points per number of gaps right, LevelPath's ``table`` method).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,8 +44,17 @@ class Processing(StrEnum):
     MATCH_CORRECT = "match_correct"
     MAP_RESPONSE = "map_response"
     GRADED = "graded"  # custom rules that give partial scores (counting, sums of mapped values)
+    TABLE = "table"  # responses right counted one by one, SCORE looked up in its interpolation table
     FIXED = "fixed"  # custom rules that only ever give full or no marks
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Points for 0, 1, ... len(counted) of the counted responses right."""
+
+    counted: tuple[str, ...]
+    points: tuple[int | float, ...]
 
 
 @dataclass(slots=True)
@@ -50,6 +62,8 @@ class ResponseRules:
     kind: Processing
     # Response identifier -> [(pattern, score)] for qti-pattern-match tests on that response.
     patterns: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    table: Table | None = None  # with kind TABLE
+    notes: tuple[str, ...] = ()  # why an interpolation table could not be used
 
 
 def _number(text: str | None) -> float | None:
@@ -57,6 +71,15 @@ def _number(text: str | None) -> float | None:
         return float((text or "").strip())
     except ValueError:
         return None
+
+
+def quantity(text: str | None) -> int | float | None:
+    """A number as written: whole numbers stay int (points of 2, not 2.0)."""
+    text = (text or "").strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    value = _number(text)
+    return value if value is not None and math.isfinite(value) else None
 
 
 def read_declarations(item: Element) -> dict[str, Declaration]:
@@ -95,6 +118,15 @@ def outcome_attribute(item: Element, identifier: str, attribute: str) -> str | N
     for node in children(item, "qti-outcome-declaration"):
         if (node.get("identifier") or "").strip() == identifier:
             return node.get(attribute)
+    return None
+
+
+def declared_points(item: Element) -> int | float | None:
+    """The item's points: MAXSCORE's default, else SCORE's normal-maximum (when above 0 and at most 100)."""
+    for text in (outcome_default(item, "MAXSCORE"), outcome_attribute(item, "SCORE", "normal-maximum")):
+        value = quantity(text)
+        if value is not None and 0 < value <= 100:
+            return value
     return None
 
 
@@ -146,8 +178,114 @@ def read_processing(item: Element) -> ResponseRules:
             computed = True
     positive = {value for value in constants if value is not None and value > 0}
     if computed or counting or len(positive) > 1:
-        return ResponseRules(Processing.GRADED, patterns=patterns)
+        table = _lookup_table(item, node, score_sets)
+        if isinstance(table, Table):
+            return ResponseRules(Processing.TABLE, patterns=patterns, table=table)
+        notes = (f"the interpolation table on SCORE is not used: {table}",) if table else ()
+        return ResponseRules(Processing.GRADED, patterns=patterns, notes=notes)
     return ResponseRules(Processing.FIXED, patterns=patterns)
+
+
+def _lookup_table(item: Element, processing: Element, score_sets: list[Element]) -> Table | str | None:
+    """SCORE looked up in its interpolation table from a count of responses right, as a Table; else why
+    not (a text), or None when SCORE is not set that way at all."""
+    lookups = [node for node in score_sets if node.tag == "qti-lookup-outcome-value"]
+    declaration = next((node for node in children(item, "qti-outcome-declaration")
+                        if (node.get("identifier") or "").strip() == SCORE), None)
+    source = child(declaration, "qti-interpolation-table") if declaration is not None else None
+    if not lookups or source is None:
+        return None
+    lookup = lookups[0]
+    steps = list(processing)
+    if len(score_sets) > 1 or lookup not in steps:
+        return "SCORE is also set elsewhere, or looked up only under a condition"
+    variables = list(lookup)
+    if len(variables) != 1 or variables[0].tag != "qti-variable":
+        return "SCORE is not looked up from a single variable"
+    counted = _counted(item, processing, (variables[0].get("identifier") or "").strip(), steps.index(lookup))
+    if isinstance(counted, str):
+        return counted
+    entries = []
+    for entry in children(source, "qti-interpolation-table-entry"):
+        low, target = quantity(entry.get("source-value")), quantity(entry.get("target-value"))
+        if low is None or target is None:
+            return "an entry's source-value or target-value is not a number"
+        strict = (entry.get("include-boundary") or "true").strip().lower() == "false"
+        entries.append((low, target, strict))
+    default = quantity(source.get("default-value")) if source.get("default-value") is not None else 0
+    if default is None:
+        return "its default-value is not a number"
+    points = tuple(next((target for low, target, strict in entries if (low < right if strict else low <= right)),
+                        default) for right in range(len(counted) + 1))
+    return _usable(item, Table(counted, points))
+
+
+def _counted(item: Element, processing: Element, counter: str, lookup_at: int) -> tuple[str, ...] | str:
+    """The responses ``counter`` counts, one rule each before the lookup; else why it is not such a count."""
+    declarations = read_declarations(item)
+    default = outcome_default(item, counter)
+    if counter in declarations or (default is not None and quantity(default) != 0):
+        return f"{counter} is not a count that starts at 0"
+    parents = {node: parent for parent in processing.iter() for node in parent}
+    counted: list[str] = []
+    for node in descendants(processing, "qti-set-outcome-value", "qti-lookup-outcome-value"):
+        if (node.get("identifier") or "").strip() != counter:
+            continue
+        branch = parents[node]
+        condition = parents.get(branch)
+        terms = list(child(node, "qti-sum")) if len(node) == 1 and child(node, "qti-sum") is not None else []
+        adds_one = len(terms) == 2 and {term.tag for term in terms} == {"qti-variable", "qti-base-value"} \
+            and any((term.get("identifier") or "").strip() == counter for term in terms) \
+            and any(_number(text_of(term)) == 1 for term in terms if term.tag == "qti-base-value")
+        if not adds_one or branch.tag != "qti-response-if" or condition is None \
+                or parents.get(condition) is not processing or list(processing).index(condition) > lookup_at:
+            return f"{counter} does not count the responses right one by one before SCORE is looked up"
+        response = _tested_response(branch[0], declarations)
+        if response is None:
+            return f"a rule adding to {counter} does not test one response for its right answer"
+        if response in counted:
+            return f"{counter} counts response {response} more than once"
+        counted.append(response)
+    if not counted:
+        return f"nothing adds to {counter}"
+    return tuple(counted)
+
+
+def _tested_response(test: Element, declarations: dict[str, Declaration]) -> str | None:
+    """The response a rule's test finds right: it matches its correct value, maps to a full mark or matches a
+    pattern (or any of these, with qti-or); None for any other test."""
+    parts = list(test)
+    if test.tag == "qti-or":
+        found = {_tested_response(part, declarations) for part in parts}
+        return found.pop() if len(found) == 1 and None not in found else None
+    named = [(part.get("identifier") or "").strip() for part in parts
+             if part.tag in ("qti-variable", "qti-map-response")]
+    response = named[0] if len(named) == 1 and named[0] in declarations else None
+    if response is None:
+        return None
+    tags = sorted(part.tag for part in parts)
+    if test.tag == "qti-match" and tags == ["qti-base-value", "qti-variable"]:
+        value = text_of(next(part for part in parts if part.tag == "qti-base-value"))
+        return response if value in declarations[response].correct else None
+    if test.tag == "qti-match" and tags == ["qti-correct", "qti-variable"]:
+        return response if all((part.get("identifier") or "").strip() == response for part in parts) else None
+    if test.tag == "qti-gte" and [part.tag for part in parts] == ["qti-map-response", "qti-base-value"]:
+        return response if _number(text_of(parts[1])) == 1 else None
+    return response if test.tag == "qti-pattern-match" and tags == ["qti-variable"] else None
+
+
+def _usable(item: Element, table: Table) -> Table | str:
+    """The table when LevelPath can score by it: values 0..points, all right earning the most."""
+    points, everything = table.points, table.points[-1]
+    shown = ", ".join(f"{right} right {value:g}" for right, value in enumerate(points))
+    if any(value < 0 for value in points) or everything <= 0 or everything != max(points):
+        return f"all {len(table.counted)} right must earn the most points, and none below 0 ({shown})"
+    if everything > 100:
+        return f"all {len(table.counted)} right earns {everything:g} points, more than LevelPath's 100"
+    declared = declared_points(item)
+    if declared is not None and declared != everything:
+        return f"the item is worth {declared:g} points, but all {len(table.counted)} right earns {everything:g}"
+    return table
 
 
 _GLOB_TOKEN = re.compile(r"\[([^\]\\])([^\]\\])\]|\.\*|\\(.)|(.)", re.DOTALL)

@@ -84,6 +84,7 @@ class _ItemWriter:
         self.type = item_types.get(item.type)
         self.points = self.scoring.get("points", 1)
         self.partial = self.type.supports_partial_credit and self.type.method_of(self.scoring) == "partial"
+        self.table = self.scoring.get("table") if self.type.method_of(self.scoring) == "table" else None
         self.root = _document("qti-assessment-item", item.identifier, item.title, item.language)
         self.body = Element("qti-item-body")
         self.processing = Element("processing")
@@ -102,8 +103,12 @@ class _ItemWriter:
         rater = self.type.rater_scored
         extra = {"external-scored": "human", "normal-minimum": "0", "normal-maximum": rules.number(self.points)} \
             if rater else {}
-        rules.outcome(self.root, "SCORE", 0, **extra)
+        score = rules.outcome(self.root, "SCORE", 0, **extra)
+        if self.table is not None:
+            rules.interpolation_table(score, self.table)
         rules.outcome(self.root, "MAXSCORE", self.points)
+        if self.table is not None:
+            rules.outcome(self.root, rules.RIGHT_GAPS, 0, base_type="integer")
         for holder in self.holders:
             rules.outcome(self.root, holder, 0)
         stimulus = self.item.stimulus
@@ -184,6 +189,9 @@ class _ItemWriter:
                       bool(gap_rules[gap["id"]].get("case_sensitive", False))) for gap in self.content["gaps"]]
         rules.typed_answers(self.root, responses)
         self.stem(lambda gap_id: Element("qti-text-entry-interaction", {"response-identifier": gap_id}))
+        if self.table is not None:
+            rules.count_into_table(self.processing, [rules.typed_right(*response) for response in responses])
+            return
         self.holders = rules.holders(responses)
         rules.typed_processing(self.processing, self.points, responses, partial=self.partial)
 
@@ -198,7 +206,11 @@ class _ItemWriter:
             return interaction
 
         self.stem(gap)
-        if self.partial:
+        if self.table is not None:
+            correct = self.scoring["correct"]
+            rules.count_into_table(self.processing, [
+                rules.matches(rules.variable(gap_id), correct[gap_id], "identifier") for gap_id in gaps])
+        elif self.partial:
             rules.count_matches(self.processing, self.points, [
                 (rules.variable(gap_id), self.scoring["correct"][gap_id], "identifier") for gap_id in gaps])
         else:

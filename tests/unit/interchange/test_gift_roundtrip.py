@@ -180,3 +180,18 @@ def test_items_gift_cannot_carry_are_listed_with_the_reason_and_not_written():
 
 def test_nothing_to_write_gives_an_empty_text():
     assert write_gift([]) == ("", [])
+
+
+def test_a_one_gap_table_travels_in_the_levelpath_comment_and_more_gaps_are_refused():
+    one = ExportableItem("gap-table", "gap_fill", {"stem": "Water boils at {{g1}} °C.", "gaps": [{"id": "g1"}]},
+                         {"gaps": {"g1": {"accepted": ["100"]}}, "method": "table", "table": [0.5, 2.0], "points": 2.0})
+    two = ExportableItem("gaps-table", "gap_fill", {"stem": "{{a}} and {{b}}", "gaps": [{"id": "a"}, {"id": "b"}]},
+                         {"gaps": {"a": {"accepted": ["x"]}, "b": {"accepted": ["y"]}}, "method": "table",
+                          "table": [0, 0, 1]})
+    text, skipped = write_gift([one, two])
+    assert '// levelpath: {"scoring":{"method":"table","points":2.0,"table":[0.5,2.0]}}' in text
+    assert skipped == [Unsupported(source="gaps-table", identifier="gaps-table", type="gap_fill",
+                                   reason="cannot be written as GIFT: a GIFT missing-word question has one gap; "
+                                          "this item has 2")]
+    [result] = read_gift("export.gift", text)
+    assert (result.content, result.scoring) == (one.content, one.scoring)

@@ -209,6 +209,24 @@ def _answers(item: ExportableItem) -> list[dict]:
     return [{"order": ["C", "A", "B"]}, {"order": ["A", "B", "C"]}]
 
 
+TABLE_ITEM = ExportableItem(
+    "ic-table", "inline_choice",
+    {"stem": "{{g1}}, {{g2}} and {{g3}}.", "gaps": [{"id": gap, "options": ABC} for gap in ("g1", "g2", "g3")]},
+    {"correct": {"g1": "A", "g2": "B", "g3": "C"}, "method": "table", "table": [0, 0, 1, 2], "points": 2.0})
+
+
+def test_a_table_of_points_per_gaps_right_travels_in_the_levelpath_record():
+    data = write_moodle_xml([TABLE_ITEM])
+    assert b'<levelpath>{"scoring":{"method":"table","table":[0,0,1,2]}}</levelpath>' in data
+    result = _round_trip(TABLE_ITEM)
+    assert (result.content, result.scoring, result.notes) == (TABLE_ITEM.content, TABLE_ITEM.scoring, ())
+    two_right = {"gaps": {"g1": "A", "g2": "B", "g3": "A"}}
+    assert item_types.get("inline_choice").score(result.content, result.scoring, two_right).points == 1.0
+    # Moodle itself scores each gap of a cloze question on its own, as LevelPath's partial credit does.
+    [edited] = read_moodle_xml("moodle.xml", re.sub(rb"<levelpath>.*?</levelpath>", b"", data))
+    assert edited.scoring == {"correct": {"g1": "A", "g2": "B", "g3": "C"}, "points": 2.0}
+
+
 UNWRITABLE = [
     (ExportableItem("m1", "matching", {"stem": "M", "sources": [{"id": "S1", "text": "a"}, {"id": "S2", "text": "b"}],
                                        "targets": [{"id": "T1", "text": "x"}]}, {"pairs": [["S1", "T1"]]}),

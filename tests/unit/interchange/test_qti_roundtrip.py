@@ -54,6 +54,14 @@ ITEMS: dict[str, tuple[str, dict, dict]] = {
         "gaps": [{"id": "g1", "options": OPTIONS}, {"id": "g2", "options": [{"id": "X", "text": "Tom &amp; Jerry"},
                                                                             {"id": "Y", "text": "no"}]}]},
         {"correct": {"g1": "A", "g2": "Y"}, "points": 3}),
+    "inline_choice_table": ("inline_choice", {
+        "stem": "{{g1}}, {{g2}} and {{g3}}.", "gaps": [{"id": gap, "options": OPTIONS} for gap in ("g1", "g2", "g3")]},
+        {"correct": {"g1": "A", "g2": "B", "g3": "C"}, "method": "table", "table": [0, 0, 1, 2], "points": 2}),
+    "gap_fill_table": ("gap_fill", {"stem": "<p>She {{g1}} to work and {{g2}} home.</p>",
+                                    "gaps": [{"id": "g1"}, {"id": "g2"}]},
+                       {"gaps": {"g1": {"accepted": ["walks", "walk*"]},
+                                 "g2": {"accepted": ["*rives"], "case_sensitive": True}},
+                        "method": "table", "table": [0.5, 0.5, 1]}),
     "matching_partial": ("matching", {
         "stem": "Match the jobs and places.", "sources": [{"id": "S1", "text": "cook"}, {"id": "S2", "text": "nurse"}],
         "targets": [{"id": "T1", "text": '<img src="media/kitchen.png" alt="kitchen" />'},
@@ -198,7 +206,7 @@ def _without_levelpath_hints(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("name", ["single_choice", "multiple_response_partial", "true_false_not_given", "gap_fill",
                                   "inline_choice", "matching_partial", "ordering_partial", "short_answer", "essay",
-                                  "speaking"])
+                                  "speaking", "inline_choice_table", "gap_fill_table"])
 def test_the_qti_alone_gives_the_same_type_and_keys(name):
     item = exportable(name)
     (result,) = read_qti_document("item.xml", _without_levelpath_hints(write_qti3_item(item)), resolve=lambda h: None)
@@ -240,3 +248,30 @@ def test_wildcard_answers_come_back_after_the_literal_ones():
     item = exportable("short_answer", scoring={"accepted": [{"text": "Ha*", "fraction": 0.5}, {"text": "Hanoi"}]})
     (result,) = read_qti_document("item.xml", write_qti3_item(item), resolve=lambda href: None)
     assert result.scoring == {"accepted": [{"text": "Hanoi"}, {"text": "Ha*", "fraction": 0.5}]}
+
+
+def test_a_table_is_written_as_gaps_right_counted_and_looked_up_in_the_interpolation_table():
+    xml = write_qti3_item(exportable("inline_choice_table")).decode()
+    root = parse_xml(xml.encode(), source="item")
+    qti = "{http://www.imsglobal.org/xsd/imsqtiasi_v3p0}"
+    outcomes = {node.get("identifier"): node for node in root.iter(f"{qti}qti-outcome-declaration")}
+    entries = [(entry.get("source-value"), entry.get("target-value"))
+               for entry in outcomes["SCORE"].iter(f"{qti}qti-interpolation-table-entry")]
+    assert entries == [("3", "2"), ("2", "1"), ("1", "0"), ("0", "0")]  # all right first: the first that fits wins
+    assert outcomes["RAW_SCORE"].get("base-type") == "integer"
+    assert outcomes["MAXSCORE"].findtext(f"{qti}qti-default-value/{qti}qti-value") == "2"
+    processing = list(root.find(f"{qti}qti-response-processing"))
+    assert [node.tag.removeprefix(qti) for node in processing] == ["qti-response-condition"] * 3 + [
+        "qti-lookup-outcome-value"]
+    assert xml.count('<qti-set-outcome-value identifier="RAW_SCORE">') == 3
+    assert '<qti-variable identifier="g2" />\n          <qti-base-value base-type="identifier">B</qti-base-value>' \
+        in xml
+    assert '<qti-lookup-outcome-value identifier="SCORE">\n      <qti-variable identifier="RAW_SCORE" />' in xml
+
+
+def test_typed_gaps_scored_by_a_table_are_counted_right_by_their_mapping_or_pattern():
+    xml = write_qti3_item(exportable("gap_fill_table")).decode()
+    assert '<qti-or>\n          <qti-gte>\n            <qti-map-response identifier="g1" />' in xml
+    assert '<qti-pattern-match pattern="[wW][aA][lL][kK].*">' in xml
+    assert '<qti-pattern-match pattern=".*rives">' in xml
+    assert "LP_g1" not in xml  # no share holders: a gap is right or not

@@ -145,9 +145,11 @@ EXPECTED: dict[str, list[Item | Skip | Error]] = {
         options=("alleen geslachtelijk", "alleen ongeslachtelijk", "geslachtelijk\xa0en ongeslachtelijk"),
         notes=(missing("../img/itembank-cbt-67.jpg"),))],
     "qti3/citolab_biologie/32eugm.xml": [Item(
-        "ITM-32eugm", "inline_choice", {"correct": {"RESPONSE": "C", "RESPONSE2": "E", "RESPONSE3": "D"}, "points": 2},
+        "ITM-32eugm", "inline_choice", {"correct": {"RESPONSE": "C", "RESPONSE2": "E", "RESPONSE3": "D"}, "points": 2,
+                                        "method": "table", "table": [0, 0, 1, 2]},
         stem_text=("Langs welk weg verlaat urine het lichaam?", "{{RESPONSE}} → {{RESPONSE2}} → blaas → {{RESPONSE3}}"),
-        notes=("MathML was kept as plain text", "inline choice scored with partial credit"))],
+        notes=("MathML was kept as plain text", "inline choice scored by a table of points per gaps right: 0 right 0, "
+                                                "1 right 0, 2 right 1, 3 right 2"))],
     "qti3/citolab_stimulus-ref/qb-stimulusref.xml": [STIMULUS_REF_ITEM],
     "qti3/citolab_stimulus-ref/qb-stimulusref-test.xml": [STIMULUS_REF_ITEM],
     "qti3/citolab_stimulus-ref/qb-stimulusref-stimulus.xml": [Skip(
@@ -423,3 +425,92 @@ def test_a_package_reports_item_files_its_manifest_does_not_list_and_reads_its_c
     assert "not listed in imsmanifest.xml" in results[-1].reason
     assert (results[1].skill, results[1].level, results[1].topic) == ("reading", 3, "hobbies")
     assert results[0].skill is None
+
+
+# Gaps counted right into a variable and SCORE looked up in its interpolation table (as 32eugm.xml does).
+
+def _counted_gaps(entries: str, *, table: str = "", maxscore: str | None = None, key: str = "A") -> bytes:
+    gaps = ("G1", "G2", "G3")
+    choices = '<qti-inline-choice identifier="A">a</qti-inline-choice><qti-inline-choice identifier="B">b' \
+              "</qti-inline-choice>"
+    body = "<p>" + " and ".join(f'<qti-inline-choice-interaction response-identifier="{gap}">{choices}'
+                                "</qti-inline-choice-interaction>" for gap in gaps) + "</p>"
+    declarations = "".join(
+        f'<qti-response-declaration identifier="{gap}" cardinality="single" base-type="identifier">'
+        "<qti-correct-response><qti-value>A</qti-value></qti-correct-response></qti-response-declaration>"
+        for gap in gaps)
+    declarations += ('<qti-outcome-declaration identifier="RIGHT" cardinality="single" base-type="integer"/>'
+                     '<qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float">'
+                     f"<qti-interpolation-table{table}>{entries}</qti-interpolation-table></qti-outcome-declaration>")
+    if maxscore is not None:
+        declarations += ('<qti-outcome-declaration identifier="MAXSCORE" cardinality="single" base-type="float">'
+                         f"<qti-default-value><qti-value>{maxscore}</qti-value></qti-default-value>"
+                         "</qti-outcome-declaration>")
+    count = "".join(
+        f'<qti-response-condition><qti-response-if><qti-match><qti-variable identifier="{gap}"/><qti-base-value '
+        f'base-type="identifier">{key if gap == "G3" else "A"}</qti-base-value></qti-match>'
+        '<qti-set-outcome-value identifier="RIGHT"><qti-sum><qti-variable identifier="RIGHT"/><qti-base-value '
+        'base-type="integer">1</qti-base-value></qti-sum></qti-set-outcome-value></qti-response-if>'
+        "</qti-response-condition>" for gap in gaps)
+    processing = (f"<qti-response-processing>{count}<qti-lookup-outcome-value identifier=\"SCORE\">"
+                  '<qti-variable identifier="RIGHT"/></qti-lookup-outcome-value></qti-response-processing>')
+    return _item(body, declarations, processing)
+
+
+def _entry(source: int, target: float, boundary: str = "") -> str:
+    return f'<qti-interpolation-table-entry source-value="{source}" target-value="{target}"{boundary}/>'
+
+
+def test_an_interpolation_table_respects_include_boundary_and_its_default_value():
+    entries = _entry(3, 3) + _entry(1, 1, ' include-boundary="false"')
+    result = _read_one(_counted_gaps(entries, table=' default-value="0.5"', maxscore="3"))
+    assert isinstance(result, ImportedItem), result
+    # 1 right is not above 1, so the default; 2 right is: 1 point; 3 right: 3.
+    assert result.scoring == {"correct": {"G1": "A", "G2": "A", "G3": "A"}, "method": "table",
+                              "table": [0.5, 0.5, 1, 3], "points": 3}
+    assert any("inline choice scored by a table of points per gaps right" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("entries", "maxscore", "key", "why"), [
+    (_entry(0, 0) + _entry(2, 1) + _entry(3, 2), "2", "A",  # the first entry fits every count: all 0
+     "all 3 right must earn the most points, and none below 0 (0 right 0, 1 right 0, 2 right 0, 3 right 0)"),
+    (_entry(3, 2) + _entry(2, 1) + _entry(0, 0), "3", "A", "the item is worth 3 points, but all 3 right earns 2"),
+    (_entry(3, 2) + _entry(2, 1) + _entry(0, 0), "2", "B",  # G3 is counted when it is wrong
+     "a rule adding to RIGHT does not test one response for its right answer"),
+])
+def test_an_interpolation_table_that_cannot_be_used_keeps_partial_credit_and_says_why(entries, maxscore, key, why):
+    result = _read_one(_counted_gaps(entries, maxscore=maxscore, key=key))
+    assert isinstance(result, ImportedItem), result
+    assert result.scoring == {"correct": {"G1": "A", "G2": "A", "G3": "A"}, "points": int(maxscore)}
+    assert f"the interpolation table on SCORE is not used: {why}" in result.notes
+    assert any("inline choice scored with partial credit" in note for note in result.notes)
+
+
+def test_a_qti2_interpolation_table_in_camel_case_is_read_the_same_way():
+    rule = ('<responseCondition><responseIf><match><variable identifier="{0}"/><correct identifier="{0}"/></match>'
+            '<setOutcomeValue identifier="RIGHT"><sum><variable identifier="RIGHT"/><baseValue baseType="integer">1'
+            "</baseValue></sum></setOutcomeValue></responseIf></responseCondition>")
+    declare = ('<responseDeclaration identifier="{0}" cardinality="single" baseType="string"><correctResponse>'
+               "<value>{1}</value></correctResponse></responseDeclaration>")
+    item = f"""<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="q2" title="Q"
+        adaptive="false" timeDependent="false">
+      {declare.format("G1", "France")}{declare.format("G2", "Italy")}
+      <outcomeDeclaration identifier="RIGHT" cardinality="single" baseType="integer">
+        <defaultValue><value>0</value></defaultValue></outcomeDeclaration>
+      <outcomeDeclaration identifier="SCORE" cardinality="single" baseType="float">
+        <interpolationTable defaultValue="0"><interpolationTableEntry sourceValue="2" targetValue="3"/>
+          <interpolationTableEntry sourceValue="1" targetValue="1" includeBoundary="false"/></interpolationTable>
+      </outcomeDeclaration>
+      <itemBody><p>Paris is in <textEntryInteraction responseIdentifier="G1"/> and Rome in
+        <textEntryInteraction responseIdentifier="G2"/>.</p></itemBody>
+      <responseProcessing>{rule.format("G1")}{rule.format("G2")}
+        <lookupOutcomeValue identifier="SCORE"><variable identifier="RIGHT"/></lookupOutcomeValue>
+      </responseProcessing></assessmentItem>""".encode()
+    result = _read_one(item)
+    assert isinstance(result, ImportedItem), result
+    assert (result.type, result.scoring) == ("gap_fill", {
+        "gaps": {"G1": {"accepted": ["France"], "case_sensitive": True},
+                 "G2": {"accepted": ["Italy"], "case_sensitive": True}},
+        "method": "table", "table": [0, 0, 3], "points": 3})
+    assert any("gap fill scored by a table of points per gaps right: 0 right 0, 1 right 0, 2 right 3" in note
+               for note in result.notes)
