@@ -225,13 +225,16 @@ def activate_user(username: str) -> None:
         accounts.set_active(session, user=user, active=True)
         lifted = staff.lift_access_end_of_unlinked(session, user)
         ends_on, usable = user.access_ends_on, accounts.is_usable_today(session, user)
-    note = "" if ends_on is None else (
-        f"; its access ends on {ends_on.isoformat()}, the last day employed on its staff record" if usable else
-        f"; but its access ended on {ends_on.isoformat()}, the last day employed on its staff record: it opens "
-        "again when HR reinstates the person")
     if lifted is not None:
         note = (f"; its access had ended on {lifted.isoformat()}, the last day employed on a staff record it is no "
                 "longer linked to: that end is lifted")
+    elif ends_on is None:
+        note = ""
+    elif usable:
+        note = f"; its access ends on {ends_on.isoformat()}, the last day employed on its staff record"
+    else:
+        note = (f"; but its access ended on {ends_on.isoformat()}, the last day employed on its staff record: it "
+                "opens again when HR reinstates the person")
     click.echo(f"activated {username}{note}")
 
 

@@ -63,9 +63,8 @@ class Context:
         if kind is Processing.TABLE and table is not None:
             if gaps is not None and sorted(gaps) == sorted(table.counted):
                 if not self.levelpath:
-                    shown = ", ".join(f"{right} right {value:g}" for right, value in enumerate(table.points))
-                    self.note(f"{what} scored by a table of points per gaps right: {shown} (response processing: "
-                              "SCORE looked up in its interpolation table)")
+                    self.note(f"{what} scored by a table of points per gaps right: {table.describe()} (response "
+                              "processing: SCORE looked up in its interpolation table)")
                 return "table"
             self.note("the interpolation table on SCORE is not used: " + (
                 "it counts other responses than the gaps" if gaps is not None else "only gap items score by a table"))

@@ -56,6 +56,9 @@ class Table:
     counted: tuple[str, ...]
     points: tuple[int | float, ...]
 
+    def describe(self) -> str:
+        return ", ".join(f"{right} right {value:g}" for right, value in enumerate(self.points))
+
 
 @dataclass(slots=True)
 class ResponseRules:
@@ -277,9 +280,8 @@ def _tested_response(test: Element, declarations: dict[str, Declaration]) -> str
 def _usable(item: Element, table: Table) -> Table | str:
     """The table when LevelPath can score by it: values 0..points, all right earning the most."""
     points, everything = table.points, table.points[-1]
-    shown = ", ".join(f"{right} right {value:g}" for right, value in enumerate(points))
     if any(value < 0 for value in points) or everything <= 0 or everything != max(points):
-        return f"all {len(table.counted)} right must earn the most points, and none below 0 ({shown})"
+        return f"all {len(table.counted)} right must earn the most points, and none below 0 ({table.describe()})"
     if everything > 100:
         return f"all {len(table.counted)} right earns {everything:g} points, more than LevelPath's 100"
     declared = declared_points(item)
