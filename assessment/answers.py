@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from assessment import adaptive, answer_requests, policies, sections
 from assessment.models import AnswerRequest, Attempt, AttemptStatus, Response, TestItem
-from assessment.results import _finish_adaptive, _scores
+from assessment.results import _engine_scores, _finish_adaptive
 from assessment.scoring import GivenItem
 from assessment.sections import SECTIONED, sections_of
 from assessment.services import DeliveredItem, TimeUp, administer_next, delivered_items, get_attempt_for
@@ -86,7 +86,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
             answer_requests.remember_request(session, attempt.id, idempotency_key, position, answer)
         session.flush()
         return SavedAnswer(response=response, position=position, next_position=None, finished=False)
-    engine_stop = administer_next(session, attempt, _scores(attempt))
+    engine_stop = administer_next(session, attempt, _engine_scores(session, attempt))
     if engine_stop is None:
         waiting = _waiting_item(session, attempt)
         assert waiting is not None  # the item just given

@@ -23,8 +23,11 @@ from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 
 
-def _scores(attempt: Attempt) -> dict[int, float]:
-    return {r.item_version_id: r.points for r in attempt.responses if r.points is not None}
+def _engine_scores(session: Session, attempt: Attempt) -> dict[int, float]:
+    """An adaptive attempt's answers as its engine takes them: right (1) or wrong (0) per item version."""
+    earned = {r.item_version_id: r.points for r in attempt.responses if r.points is not None}
+    return adaptive.right_or_wrong(session, attempt.test, earned)
+
 
 def _award(session: Session, attempt: Attempt) -> None:
     """Record the level a placement or certification gave; a certified level also gets its certificate."""
@@ -54,7 +57,7 @@ def _finish_adaptive(session: Session, attempt: Attempt, reason: str, *, closed_
     ``engine_stop`` is the engine's reason when it ended the test (``reason`` "finished"); otherwise the
     candidate ended it, by handing in or running out of time. Too few answers give no level.
     """
-    scores = _scores(attempt)
+    scores = _engine_scores(session, attempt)
     engine = adaptive.ENGINES.get(session, attempt.test)
     placed = adaptive.placement(engine, list(attempt.administered), scores,
                                 stop_reason=engine_stop or adaptive.CANDIDATE_STOPS[reason])

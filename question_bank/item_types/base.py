@@ -160,8 +160,13 @@ class ItemType(ABC):
     def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
         """The share of the points an answer earns, 0..1 (partial or not, as the scoring says)."""
 
+    @staticmethod
+    def max_points(scoring: dict[str, Any]) -> float:
+        """Full marks: what a wholly right answer earns."""
+        return float(scoring.get("points", 1))
+
     def score(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any] | None) -> Score:
-        max_points = float(scoring.get("points", 1))
+        max_points = self.max_points(scoring)
         if self.rater_scored:
             return Score(points=None if answer else 0.0, max_points=max_points)
         if answer is None:

@@ -105,7 +105,7 @@ class GapItem(ItemType):
             return super().score(content, scoring, answer)
         # No answer is no gap right, as in a QTI player: the table says what that earns.
         right = 0 if answer is None else self.gaps_right(content, scoring, answer)
-        return Score(points=float(scoring["table"][right]), max_points=float(scoring.get("points", 1)))
+        return Score(points=float(scoring["table"][right]), max_points=self.max_points(scoring))
 
 
 class GapFill(GapItem):

@@ -265,3 +265,38 @@ def test_of_two_enemies_on_one_passage_only_the_first_joins_the_pool(api_as, cal
     assert test["item_count"] == 41
     assert test["adaptive"]["left_out"] == [
         {"item_id": twins[1].id, "reason": f"an enemy of item {twins[0].id} on the same passage"}]
+
+
+def _take(candidate, test_id, answer) -> dict:
+    """Answer every item an adaptive attempt gives with ``answer``; the result."""
+    attempt = candidate.post(f"/api/v1/tests/{test_id}/attempts")
+    assert attempt.status_code == 201, attempt.json
+    attempt_id, position = attempt.json["id"], 1
+    while True:
+        saved = candidate.put(f"/api/v1/attempts/{attempt_id}/responses/{position}", json={"answer": answer})
+        assert saved.status_code == 200, saved.json
+        if saved.json["finished"]:
+            return candidate.get(f"/api/v1/attempts/{attempt_id}/result").json
+        position = saved.json["next_position"]
+
+
+def test_the_engine_counts_full_marks_as_right_and_a_partly_right_answer_as_wrong(api_as, db_session, factory):
+    """Items worth 2 points with partial credit: full marks was a 500 (the engine got 2, not a category of a
+    dichotomous item), and 1 point of 2 counted as right. The engine's 2PL is right or wrong: full marks or not."""
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    for index in range(24):
+        item = factory.approved_item(author, reviewer, type="multiple_response", level=3,
+                                     skill=("grammar", "vocabulary")[index % 2],
+                                     content={"stem": f"Pick the two verbs ({index}).",
+                                              "options": [{"id": o, "text": o} for o in "ABCD"]},
+                                     scoring={"correct": ["A", "B"], "method": "partial", "points": 2})
+        set_irt_parameters(db_session, item_version_id=item.current_version_id,
+                           parameters=IrtParameters(model="2pl", a=1.6, b=-2.5 + 5.0 * index / 23), calibrated_at=None)
+    test = _adaptive_test(api_as, selector="maxinfo")  # deterministic: the same answers give the same items
+    unit = factory.unit()
+    full = _take(api_as("candidate", unit=unit), test["id"], {"choices": ["A", "B"]})
+    half = _take(api_as("candidate", unit=unit), test["id"], {"choices": ["A"]})  # 1 point of 2 on every item
+    none = _take(api_as("candidate", unit=unit), test["id"], {"choices": ["C"]})
+    assert full["level"] == 6 and full["raw_score"] == full["max_score"] == full["placement"]["items"]
+    assert (half["level"], half["theta"], half["raw_score"]) == (none["level"], none["theta"], 0)
+    assert half["level"] == 1
