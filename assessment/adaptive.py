@@ -225,21 +225,18 @@ class EngineCache:
 
 ENGINES = EngineCache()
 
-FULL_MARKS_TOLERANCE = 1e-9  # points are stored rounded to 6 places
-
 
 def right_or_wrong(session: Session, test: Test, points: dict[int, float]) -> dict[int, float]:
     """The engine's responses from the points answers earned: 1 for full marks, else 0.
 
-    Its IRT models are dichotomous (2PL/3PL: right or wrong), as calibration is (bank_calibration uses 0/1
-    items only), so an item worth 2 points answered wholly right is right, and a partly right answer (1 of
-    2 points, 2 gaps of 3) is wrong: P(right) is the chance of full marks.
+    Its IRT models are right-or-wrong (2PL/3PL), as bank calibration's are, so an item worth 2 points answered
+    wholly right is right, and a partly right answer (1 of 2 points, 2 gaps of 3) is wrong: P(right) is the
+    chance of full marks.
     """
     marks = {}
     for version_id, earned in points.items():
         item = ENGINES.item(session, test, version_id)  # cached: the answer path has just read it
-        full = item_types.get(item.type).max_points(item.scoring)
-        marks[version_id] = 1.0 if earned >= full - FULL_MARKS_TOLERANCE else 0.0
+        marks[version_id] = float(item_types.get(item.type).earns_full_marks(item.scoring, earned))
     return marks
 
 

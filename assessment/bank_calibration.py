@@ -17,7 +17,8 @@ from assessment.psychometrics.calibration import CalibrationError, ItemParameter
 from core import audit, clock
 from core.accounts import Actor, Role
 from core.errors import PermissionDenied, RuleViolation
-from question_bank.models import ItemStatistics
+from question_bank import item_types
+from question_bank.models import Item, ItemStatistics, ItemVersion
 from question_bank.statistics import IrtParameters, set_irt_parameters, statistics_for
 
 DICHOTOMOUS_MODELS = ("rasch", "1pl", "2pl", "3pl")
@@ -39,7 +40,8 @@ class BankCalibration:
 
 
 def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_responses: int = 200) -> BankCalibration:
-    """Estimate the bank's right/wrong items from stored answers. Raises PermissionDenied or RuleViolation."""
+    """Estimate the bank's automatically scored items from stored answers, each right (full marks) or wrong, as
+    the adaptive engine takes them (see adaptive.right_or_wrong). Raises PermissionDenied or RuleViolation."""
     if not actor.has(Role.TEST_ADMIN):
         raise PermissionDenied("only test administrators calibrate the bank")
     if model not in DICHOTOMOUS_MODELS:
@@ -49,16 +51,19 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
                            .where(Response.points.is_not(None))).all()
     counts = dict(session.execute(select(Response.item_version_id, func.count()).where(Response.points.is_not(None))
                                   .group_by(Response.item_version_id)).all())
+    kinds = {version: (item_types.get(item_type), scoring) for version, item_type, scoring in session.execute(
+        select(ItemVersion.id, Item.type, ItemVersion.scoring).join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_(list(counts))))}
     skipped: dict[int, str] = {}
     usable = []
     for person, version, points in rows:
-        if points not in (0.0, 1.0):
-            skipped[version] = "partial-credit scores: calibrate it with a polytomous model"
+        item_type, scoring = kinds[version]
+        if item_type.rater_scored:
+            skipped[version] = "scored by raters, not right or wrong: the adaptive engine does not give it"
         elif counts[version] < min_responses:
             skipped[version] = f"{counts[version]} answers; {min_responses} needed"
         else:
-            usable.append((person, version, points))
-    usable = [row for row in usable if row[1] not in skipped]
+            usable.append((person, version, float(item_type.earns_full_marks(scoring, points))))
     if not usable:
         raise RuleViolation("no item has enough right/wrong answers to calibrate", field="min_responses")
     anchors = {stats.item_version_id: ItemParameters(a=stats.irt_a, b=stats.irt_b, c=stats.irt_c or 0.0)

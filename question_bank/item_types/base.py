@@ -19,6 +19,7 @@ from core.errors import RuleViolation
 from question_bank.markup import sanitise_html
 
 MAX_TEXT_ANSWER = 20_000
+FULL_MARKS_TOLERANCE = 1e-9  # points are stored rounded to 6 places
 GAP_MARKER = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_.-]{0,63})\}\}")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
@@ -164,6 +165,10 @@ class ItemType(ABC):
     def max_points(scoring: dict[str, Any]) -> float:
         """Full marks: what a wholly right answer earns."""
         return float(scoring.get("points", 1))
+
+    def earns_full_marks(self, scoring: dict[str, Any], points: float) -> bool:
+        """Right, for a right-or-wrong (dichotomous IRT) model: an answer earning less than full marks is wrong."""
+        return points >= self.max_points(scoring) - FULL_MARKS_TOLERANCE
 
     def score(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any] | None) -> Score:
         max_points = self.max_points(scoring)

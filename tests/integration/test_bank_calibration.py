@@ -72,3 +72,38 @@ def test_too_few_answers_and_wrong_callers_are_refused(answered_bank, db_session
         calibrate_bank(db_session, actor=factory.user("author").as_actor())
     with pytest.raises(RuleViolation):
         calibrate_bank(db_session, actor=admin.as_actor(), model="gpcm")
+
+
+def test_items_worth_more_than_a_point_are_calibrated_right_at_full_marks(factory, db_session):
+    """Items worth 2 points (1 for a partly right answer) were all skipped as partial credit, so they never got
+    parameters; they are right or wrong at full marks, as the adaptive engine takes them. Essays are never
+    right or wrong, even when a rater gave one a single point."""
+    rng = np.random.default_rng(11)
+    author, reviewer, admin = factory.user("author"), factory.user("reviewer"), factory.user("test_admin")
+    b = np.linspace(-1.5, 1.5, 8)
+    items = [factory.approved_item(author, reviewer, type="multiple_response", content={
+        "stem": f"Pick the two verbs ({index}).", "options": [{"id": o, "text": o} for o in "ABCD"]},
+        scoring={"correct": ["A", "B"], "method": "partial", "points": 2}) for index in range(8)]
+    essay = factory.approved_item(author, reviewer, type="essay", skill="writing", content={
+        "stem": "Write about your work.", "min_words": 120, "max_words": 200}, scoring={"rubric": "vstep-writing-task1"})
+    test = Test(title="Field test", purpose="practice", cut_scores=[], created_by=admin.id)
+    db_session.add(test)
+    db_session.flush()
+    for theta in rng.normal(size=500):
+        attempt = Attempt(test_id=test.id, candidate_id=factory.user("candidate").id, status=AttemptStatus.SCORED)
+        db_session.add(attempt)
+        db_session.flush()
+        p = 1 / (1 + np.exp(-1.4 * (theta - b)))
+        for item, right, half in zip(items, rng.random(8) < p, rng.random(8) < 0.5, strict=True):
+            db_session.add(Response(attempt_id=attempt.id, item_version_id=item.current_version_id,
+                                    answer={"choices": ["A", "B"]}, points=2.0 if right else 1.0 if half else 0.0))
+        db_session.add(Response(attempt_id=attempt.id, item_version_id=essay.current_version_id,
+                                answer={"text": "..."}, points=float(rng.integers(0, 2))))
+    db_session.flush()
+    outcome = calibrate_bank(db_session, actor=admin.as_actor(), model="2pl", min_responses=100)
+    assert (outcome.estimated, outcome.responses) == (8, 4000)
+    assert outcome.skipped == {essay.current_version_id: "scored by raters, not right or wrong: the adaptive "
+                                                          "engine does not give it"}
+    estimated_b = np.array([db_session.get(ItemStatistics, item.current_version_id).irt_b for item in items])
+    assert np.corrcoef(estimated_b, b)[0, 1] > 0.97
+    assert np.abs(estimated_b - b).max() < 0.5  # 1 point of 2 counted wrong: counted right, every b falls by ~1
