@@ -84,8 +84,9 @@ def test_items_worth_more_than_a_point_are_calibrated_right_at_full_marks(factor
     items = [factory.approved_item(author, reviewer, type="multiple_response", content={
         "stem": f"Pick the two verbs ({index}).", "options": [{"id": o, "text": o} for o in "ABCD"]},
         scoring={"correct": ["A", "B"], "method": "partial", "points": 2}) for index in range(8)]
-    essay = factory.approved_item(author, reviewer, type="essay", skill="writing", content={
-        "stem": "Write about your work.", "min_words": 120, "max_words": 200}, scoring={"rubric": "vstep-writing-task1"})
+    essay = factory.approved_item(author, reviewer, type="essay", skill="writing",
+                                  content={"stem": "Write about your work.", "min_words": 120, "max_words": 200},
+                                  scoring={"rubric": "vstep-writing-task1"})
     test = Test(title="Field test", purpose="practice", cut_scores=[], created_by=admin.id)
     db_session.add(test)
     db_session.flush()
