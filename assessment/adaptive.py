@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assessment.models import AttemptItem, Test
+from assessment.models import AttemptItem, Test, TestItem
 from assessment.psychometrics.cat import (
     Blueprint,
     CatConfig,
@@ -151,24 +151,24 @@ def _enemy_pairs(session: Session, versions: dict[int, int]) -> list[tuple[str, 
 
 
 def build_engine(session: Session, test: Test) -> CatEngine:
-    """The engine over the pool frozen into the test at creation. Raises RuleViolation if unusable."""
+    """The engine over the pool frozen into the test at creation, with the parameters frozen with it (whatever
+    the bank's are now). Raises RuleViolation if unusable."""
     settings = AdaptiveSettings.from_config(test.config)
     rows = session.execute(
-        select(ItemVersion.id, ItemVersion.item_id, ItemVersion.skill, ItemVersion.stimulus_id, ItemStatistics)
-        .join(ItemStatistics, ItemStatistics.item_version_id == ItemVersion.id)
-        .where(ItemVersion.id.in_([entry.item_version_id for entry in test.entries]))
+        select(ItemVersion.id, ItemVersion.item_id, ItemVersion.skill, ItemVersion.stimulus_id,
+               TestItem.irt_a, TestItem.irt_b, TestItem.irt_c)
+        .join(TestItem, TestItem.item_version_id == ItemVersion.id)
+        .where(TestItem.test_id == test.id)
         .order_by(ItemVersion.id)).all()
-    versions = {version_id: item_id for version_id, item_id, *_ in rows}
+    versions = {row.id: row.item_id for row in rows}
     try:
         pool = ItemPool.build(
-            [str(version_id) for version_id, *_ in rows],
-            [stats.irt_a for *_, stats in rows], [stats.irt_b for *_, stats in rows],
-            [stats.irt_c or 0.0 for *_, stats in rows],
-            skills=[skill for _, _, skill, _, _ in rows],
-            testlets=[f"stimulus-{stimulus}" if stimulus else None for _, _, _, stimulus, _ in rows],
+            [str(row.id) for row in rows], [row.irt_a for row in rows], [row.irt_b for row in rows],
+            [row.irt_c or 0.0 for row in rows], skills=[row.skill for row in rows],
+            testlets=[f"stimulus-{row.stimulus_id}" if row.stimulus_id else None for row in rows],
             enemy_pairs=_enemy_pairs(session, versions))
         return CatEngine(pool, settings.cat_config(len(rows)))
-    except (InvalidItemPool, InfeasibleConstraint, ValueError) as error:
+    except (InvalidItemPool, InfeasibleConstraint, ValueError, TypeError) as error:
         raise RuleViolation(f"the adaptive test cannot run on its pool: {error}", field="adaptive") from None
 
 

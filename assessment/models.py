@@ -82,6 +82,11 @@ class TestItem(Base):
     test_id: Mapped[int] = mapped_column(ForeignKey("tests.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id", ondelete="RESTRICT"))
+    # An adaptive test's item parameters as they were when its pool was frozen (NULL in other tests): a later
+    # calibration changes no test already made, and every process builds the same engine from them.
+    irt_a: Mapped[float | None] = mapped_column(Float)
+    irt_b: Mapped[float | None] = mapped_column(Float)
+    irt_c: Mapped[float | None] = mapped_column(Float)
 
     test: Mapped[Test] = relationship(back_populates="entries")
     item_version: Mapped[ItemVersion] = relationship()

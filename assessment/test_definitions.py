@@ -87,7 +87,7 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
     return test
 
 def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
-    """An adaptive test over today's calibrated, approved items (its pool is frozen with it)."""
+    """An adaptive test over today's calibrated, approved items (its pool and their parameters are frozen with it)."""
     settings = draft.adaptive or AdaptiveSettings()
     adaptive.check_settings(settings)
     pool, left_out = adaptive.without_enemies_in_passages(session, adaptive.calibrated_pool(session, settings))
@@ -97,8 +97,8 @@ def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind="adaptive",
                 time_limit_seconds=draft.time_limit_seconds, cut_scores=[],
                 config={**settings.to_config(), "left_out": left_out}, created_by=actor.id)
-    test.entries = [TestItem(position=position, item_version_id=entry.item_version_id)
-                    for position, entry in enumerate(pool, start=1)]
+    test.entries = [TestItem(position=position, item_version_id=entry.item_version_id, irt_a=entry.a, irt_b=entry.b,
+                             irt_c=entry.c) for position, entry in enumerate(pool, start=1)]
     session.add(test)
     session.flush()
     adaptive.build_engine(session, test)  # refuses pools whose constraints can never be met

@@ -300,3 +300,32 @@ def test_the_engine_counts_full_marks_as_right_and_a_partly_right_answer_as_wron
     assert full["level"] == 6 and full["raw_score"] == full["max_score"] == full["placement"]["items"]
     assert (half["level"], half["theta"], half["raw_score"]) == (none["level"], none["theta"], 0)
     assert half["level"] == 1
+
+
+def test_a_published_test_keeps_the_parameters_it_was_created_with(api_as, calibrated_bank, db_session, factory,
+                                                                      monkeypatch):
+    """Each process built its engine from the bank's parameters of the moment, so after a calibration workers
+    started before and after it gave and scored one attempt with different parameters, and a result depended on
+    which worker took its last answer. The pool's parameters are frozen with the pool."""
+    from assessment import adaptive
+    from assessment.models import Test
+
+    test = _adaptive_test(api_as, selector="maxinfo")
+    created_with = adaptive.build_engine(db_session, db_session.get(Test, test["id"]))
+    for item, b in calibrated_bank:  # a calibration moves every item
+        set_irt_parameters(db_session, item_version_id=item.current_version_id,
+                           parameters=IrtParameters(model="2pl", a=0.7, b=b + 1.5), calibrated_at=CLOCK_START)
+    db_session.commit()
+    before, after = created_with.pool, adaptive.build_engine(db_session, db_session.get(Test, test["id"])).pool
+    assert after.item_ids == before.item_ids
+    assert (after.a.tolist(), after.b.tolist(), after.c.tolist()) == (before.a.tolist(), before.b.tolist(),
+                                                                      before.c.tolist())
+    assert set(before.a.tolist()) == {1.6}  # the parameters of the bank when the test was created
+    # A worker started after the calibration gives the items the creation-time parameters choose.
+    candidate = api_as("candidate", unit=factory.unit())
+    attempt = candidate.post(f"/api/v1/tests/{test['id']}/attempts").json
+    monkeypatch.setattr(adaptive, "ENGINES", adaptive.EngineCache())
+    first = db_session.get(AttemptItem, (attempt["id"], 1)).item_version_id
+    saved = candidate.put(f"/api/v1/attempts/{attempt['id']}/responses/1", json={"answer": {"choice": "B"}}).json
+    expected = created_with.resume([str(first)], [1]).next_item().item_id
+    assert db_session.get(AttemptItem, (attempt["id"], saved["next_position"])).item_version_id == int(expected)

@@ -425,3 +425,45 @@ def test_accounts_of_recorded_leavers_get_their_last_day_as_access_end_and_lose_
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 4
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_adaptive_tests_keep_the_parameters_of_their_pool_and_lose_them_on_downgrade(empty_database):
+    """046c9a04a704 freezes an adaptive test's item parameters with its pool: existing adaptive tests take the
+    bank's of the moment; a fixed test's entries have none."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "c4d8e2a61f07")
+    at = bindparam("at", type_=UtcDateTime())
+    now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "author", "author", now)
+        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
+                                "title, source, skill, level, revision, search_text, preview) VALUES (:id, "
+                                "'single_choice', 'en', 'approved', 1, :at, :at, '', '', 'grammar', 3, 1, '', '')")
+                           .bindparams(at), [{"id": item, "at": now} for item in (1, 2)])
+        connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                                "created_at) VALUES (:id, :id, 1, '{}', '{}', 1, :at)").bindparams(at),
+                           [{"id": item, "at": now} for item in (1, 2)])
+        connection.execute(text("INSERT INTO item_statistics (item_version_id, exposure_count, response_count, "
+                                "irt_provisional, irt_a, irt_b, irt_c) VALUES (:id, 0, 0, false, :a, :b, :c)"),
+                           [{"id": 1, "a": 1.2, "b": -0.5, "c": None}, {"id": 2, "a": 0.9, "b": 1.5, "c": 0.2}])
+        connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
+                                "config, created_by, created_at) VALUES (:id, 'T', '', :kind, 'placement', "
+                                "'published', '[]', '{}', 1, :at)").bindparams(at),
+                           [{"id": 1, "kind": "adaptive", "at": now}, {"id": 2, "kind": "fixed", "at": now}])
+        connection.execute(text("INSERT INTO test_items (test_id, position, item_version_id) VALUES (:test, :position, "
+                                ":version)"), [{"test": test, "position": version, "version": version}
+                                               for test in (1, 2) for version in (1, 2)])
+    upgrade_database(empty_database.url, "046c9a04a704")
+    with empty_database.engine.connect() as connection:
+        frozen = {tuple(row[:2]): tuple(row[2:]) for row in connection.execute(
+            text("SELECT test_id, item_version_id, irt_a, irt_b, irt_c FROM test_items"))}
+    assert frozen == {(1, 1): (1.2, -0.5, None), (1, 2): (0.9, 1.5, 0.2),
+                      (2, 1): (None, None, None), (2, 2): (None, None, None)}
+    downgrade_database(empty_database.url, "c4d8e2a61f07")
+    columns = {column["name"] for column in inspect(empty_database.engine).get_columns("test_items")}
+    assert columns == {"test_id", "position", "item_version_id"}
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
