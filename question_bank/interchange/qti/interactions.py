@@ -64,9 +64,9 @@ class Context:
             if gaps is not None and sorted(gaps) == sorted(table.counted):
                 if not self.levelpath:
                     self.note(f"{what} scored by a table of points per gaps right: {table.describe()} (response "
-                              "processing: SCORE looked up in its interpolation table)")
+                              f"processing: SCORE looked up in its {table.source})")
                 return "table"
-            self.note("the interpolation table on SCORE is not used: " + (
+            self.note(f"the {table.source} on SCORE is not used: " + (
                 "it counts other responses than the gaps" if gaps is not None else "only gap items score by a table"))
             kind = Processing.GRADED
         for note in self.rules.notes:

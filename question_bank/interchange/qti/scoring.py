@@ -5,7 +5,7 @@ expressions. So response processing is classified, not executed: a standard temp
 rules that either give graded scores (partial credit) or only ever a fixed score (all or nothing).
 Whatever cannot be classified is replaced by match-correct, and the reader says so in a note.
 One custom shape is read exactly: rules that count the responses right one by one and look SCORE
-up in its interpolation table (points per number of gaps right, LevelPath's ``table`` method).
+up in its interpolation or match table (points per number of gaps right, LevelPath's ``table`` method).
 """
 
 from __future__ import annotations
@@ -49,12 +49,17 @@ class Processing(StrEnum):
     UNKNOWN = "unknown"
 
 
+# The tables QTI looks an outcome up in, and what a note calls them.
+LOOKUP_TABLES = {"qti-interpolation-table": "interpolation table", "qti-match-table": "match table"}
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """Points for 0, 1, ... len(counted) of the counted responses right."""
 
     counted: tuple[str, ...]
     points: tuple[int | float, ...]
+    source: str = "interpolation table"  # the QTI table they came from (LOOKUP_TABLES)
 
     def describe(self) -> str:
         return ", ".join(f"{right} right {value:g}" for right, value in enumerate(self.points))
@@ -184,21 +189,29 @@ def read_processing(item: Element) -> ResponseRules:
         table = _lookup_table(item, node, score_sets)
         if isinstance(table, Table):
             return ResponseRules(Processing.TABLE, patterns=patterns, table=table)
-        notes = (f"the interpolation table on SCORE is not used: {table}",) if table else ()
+        notes = (table,) if table else ()
         return ResponseRules(Processing.GRADED, patterns=patterns, notes=notes)
     return ResponseRules(Processing.FIXED, patterns=patterns)
 
 
 def _lookup_table(item: Element, processing: Element, score_sets: list[Element]) -> Table | str | None:
-    """SCORE looked up in its interpolation table from a count of responses right, as a Table; else why
-    not (a text), or None when SCORE is not set that way at all."""
+    """SCORE looked up in its interpolation or match table from a count of responses right, as a Table; else a
+    note on why not, or None when SCORE is not set that way at all."""
     lookups = [node for node in score_sets if node.tag == "qti-lookup-outcome-value"]
     declaration = next((node for node in children(item, "qti-outcome-declaration")
                         if (node.get("identifier") or "").strip() == SCORE), None)
-    source = child(declaration, "qti-interpolation-table") if declaration is not None else None
+    source = next(children(declaration, *LOOKUP_TABLES), None) if declaration is not None else None
     if not lookups or source is None:
         return None
-    lookup = lookups[0]
+    why = _table_points(item, processing, score_sets, lookups[0], source)
+    if isinstance(why, Table):
+        return why
+    return f"the {LOOKUP_TABLES[source.tag]} on SCORE is not used: {why}"
+
+
+def _table_points(item: Element, processing: Element, score_sets: list[Element], lookup: Element,
+                  source: Element) -> Table | str:
+    """The points per count of responses right that ``source`` gives; else why it gives none LevelPath can use."""
     steps = list(processing)
     if len(score_sets) > 1 or lookup not in steps:
         return "SCORE is also set elsewhere, or looked up only under a condition"
@@ -208,19 +221,23 @@ def _lookup_table(item: Element, processing: Element, score_sets: list[Element])
     counted = _counted(item, processing, (variables[0].get("identifier") or "").strip(), steps.index(lookup))
     if isinstance(counted, str):
         return counted
+    default = quantity(source.get("default-value")) if source.get("default-value") is not None else 0
+    if default is None:
+        return "its default-value is not a number"
     entries = []
-    for entry in children(source, "qti-interpolation-table-entry"):
+    for entry in children(source, f"{source.tag}-entry"):
         low, target = quantity(entry.get("source-value")), quantity(entry.get("target-value"))
         if low is None or target is None:
             return "an entry's source-value or target-value is not a number"
         strict = (entry.get("include-boundary") or "true").strip().lower() == "false"
         entries.append((low, target, strict))
-    default = quantity(source.get("default-value")) if source.get("default-value") is not None else 0
-    if default is None:
-        return "its default-value is not a number"
-    points = tuple(next((target for low, target, strict in entries if (low < right if strict else low <= right)),
-                        default) for right in range(len(counted) + 1))
-    return _usable(item, Table(counted, points))
+    if source.tag == "qti-match-table":  # the entry whose source is the count itself
+        points = tuple(next((target for low, target, _ in entries if low == right), default)
+                       for right in range(len(counted) + 1))
+    else:  # the first entry, in document order, whose source the count reaches
+        points = tuple(next((target for low, target, strict in entries if (low < right if strict else low <= right)),
+                            default) for right in range(len(counted) + 1))
+    return _usable(item, Table(counted, points, LOOKUP_TABLES[source.tag]))
 
 
 def _counted(item: Element, processing: Element, counter: str, lookup_at: int) -> tuple[str, ...] | str:

@@ -429,7 +429,8 @@ def test_a_package_reports_item_files_its_manifest_does_not_list_and_reads_its_c
 
 # Gaps counted right into a variable and SCORE looked up in its interpolation table (as 32eugm.xml does).
 
-def _counted_gaps(entries: str, *, table: str = "", maxscore: str | None = None, key: str = "A") -> bytes:
+def _counted_gaps(entries: str, *, table: str = "", maxscore: str | None = None, key: str = "A",
+                  lookup: str = "interpolation") -> bytes:
     gaps = ("G1", "G2", "G3")
     choices = '<qti-inline-choice identifier="A">a</qti-inline-choice><qti-inline-choice identifier="B">b' \
               "</qti-inline-choice>"
@@ -441,7 +442,7 @@ def _counted_gaps(entries: str, *, table: str = "", maxscore: str | None = None,
         for gap in gaps)
     declarations += ('<qti-outcome-declaration identifier="RIGHT" cardinality="single" base-type="integer"/>'
                      '<qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float">'
-                     f"<qti-interpolation-table{table}>{entries}</qti-interpolation-table></qti-outcome-declaration>")
+                     f"<qti-{lookup}-table{table}>{entries}</qti-{lookup}-table></qti-outcome-declaration>")
     if maxscore is not None:
         declarations += ('<qti-outcome-declaration identifier="MAXSCORE" cardinality="single" base-type="float">'
                          f"<qti-default-value><qti-value>{maxscore}</qti-value></qti-default-value>"
@@ -484,6 +485,25 @@ def test_an_interpolation_table_that_cannot_be_used_keeps_partial_credit_and_say
     assert result.scoring == {"correct": {"G1": "A", "G2": "A", "G3": "A"}, "points": int(maxscore)}
     assert f"the interpolation table on SCORE is not used: {why}" in result.notes
     assert any("inline choice scored with partial credit" in note for note in result.notes)
+
+
+def _match(source: int, target: float) -> str:
+    return f'<qti-match-table-entry source-value="{source}" target-value="{target}"/>'
+
+
+def test_a_match_table_gives_the_points_of_the_entry_for_each_count_and_its_default_value_otherwise():
+    """A match table was read as partial credit without a note: 2 of 3 right earned 1.33 where it says 1."""
+    result = _read_one(_counted_gaps(_match(3, 2) + _match(2, 1), table=' default-value="0"', lookup="match"))
+    assert isinstance(result, ImportedItem), result
+    assert result.scoring == {"correct": {"G1": "A", "G2": "A", "G3": "A"}, "method": "table",
+                              "table": [0, 0, 1, 2], "points": 2}
+    assert any("scored by a table of points per gaps right: 0 right 0, 1 right 0, 2 right 1, 3 right 2 "
+               "(response processing: SCORE looked up in its match table)" in note for note in result.notes)
+    unusable = _read_one(_counted_gaps(_match(2, 2) + _match(3, 1), lookup="match"))
+    assert isinstance(unusable, ImportedItem), unusable
+    assert unusable.scoring == {"correct": {"G1": "A", "G2": "A", "G3": "A"}}
+    assert ("the match table on SCORE is not used: all 3 right must earn the most points, and none below 0 "
+            "(0 right 0, 1 right 0, 2 right 2, 3 right 1)") in unusable.notes
 
 
 def test_a_qti2_interpolation_table_in_camel_case_is_read_the_same_way():
