@@ -23,16 +23,23 @@ CHANGEABLE = ("starts_on", "ends_on", "seats", "venue")
 
 def update_offering(session: Session, *, actor: Actor, offering_id: int, changes: dict[str, Any]) -> CourseOffering:
     """Change an offering's dates, seats or venue (catalogue keepers). Raises NotFound, PermissionDenied,
-    Conflict (cancelled, or fewer seats than are taken), RuleViolation (it would end before it starts, or a new
-    start day is before today; its current one, sent back unchanged, is kept even once it has passed)."""
+    Conflict (cancelled or ended; a new first day once it has started; fewer seats than are taken), RuleViolation
+    (it would end before it starts, or a new start day is before today; its current one, sent back unchanged, is
+    kept even once it has passed)."""
     catalogue.require_catalogue_keeper(actor)
     offering = catalogue.get_offering(session, offering_id, for_update=True)
     if offering.cancelled_at is not None:
         raise Conflict("this offering is cancelled; schedule a new one instead", field="offering_id")
+    today = clock.day_in_vietnam()
+    if offering.ends_on < today:
+        raise Conflict("this offering has ended; its record stays as it is", field="offering_id")
     starts_on: date = changes.get("starts_on", offering.starts_on)
     ends_on: date = changes.get("ends_on", offering.ends_on)
     if starts_on != offering.starts_on:
         catalogue.check_start(starts_on)
+        if offering.has_started(today):  # its people are in it: its first day is a fact now
+            raise Conflict(f"this offering started on {offering.starts_on.isoformat()}; its first day stays (change "
+                           "its last day, or cancel it and schedule a new one)", field="starts_on")
     if ends_on < starts_on:
         raise RuleViolation("a cohort ends on or after the day it starts",
                             field="ends_on" if "ends_on" in changes else "starts_on")

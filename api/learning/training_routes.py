@@ -114,8 +114,8 @@ class OfferingById(MethodView):
     @blp.response(200, OfferingSchema)
     def patch(self, data, offering_id):
         """Move an offering, or change its seats or venue (organisation-wide HR, admins); the paths that use it
-        are planned again when its dates change. 409 below the seats taken, or once cancelled; 422 for a new
-        start before today."""
+        are planned again when its dates change. 409 below the seats taken, once cancelled or ended, and for a new
+        first day once it has started; 422 for a new start before today."""
         return offering_changes.update_offering(db_session(), actor=current_actor(), offering_id=offering_id,
                                                 changes=data)
 

@@ -827,7 +827,8 @@ def test_moving_an_offering_moves_the_paths_that_use_it_and_seats_never_go_below
     assert (step["starts_on"], step["ends_on"], step["status"]) == ("2026-12-07", "2026-12-27", "enrolled")
 
 
-def test_an_offering_is_not_scheduled_or_moved_to_start_before_the_centres_today(keeper, catalogue, fake_clock):
+def test_an_offering_starts_today_or_later_keeps_its_first_day_once_started_and_its_record_once_ended(
+        keeper, catalogue, fake_clock):
     fake_clock.set(datetime(2026, 11, 30, 17, 30, tzinfo=UTC))  # 00:30 on 1 December in Vietnam
     course_id = catalogue["EN23-W"][0]["course_id"]
     url = f"/api/v1/courses/{course_id}/offerings"
@@ -847,6 +848,15 @@ def test_an_offering_is_not_scheduled_or_moved_to_start_before_the_centres_today
     assert kept.status_code == 200, kept.json  # its own first day, sent back unchanged
     assert (kept.json["starts_on"], kept.json["ends_on"]) == ("2026-12-01", "2026-12-21")
     assert fields_of(problem(patch(keeper, december, {"starts_on": "2026-12-04"}), 422)) == {"starts_on"}
+    # Started: its people are in it, so its first day is a fact; a later one was accepted and moved the cohort.
+    later = problem(patch(keeper, december, {"starts_on": "2026-12-08", "ends_on": "2026-12-28"}), 409)
+    assert fields_of(later) == {"starts_on"} and "started on 2026-12-01" in later["detail"]
+    assert patch(keeper, december, {"ends_on": "2026-12-24"}).status_code == 200  # its last day may move
+    assert (keeper.get(december).json["starts_on"], keeper.get(december).json["ends_on"]) == ("2026-12-01",
+                                                                                            "2026-12-24")
+    fake_clock.set(datetime(2026, 12, 25, 2, tzinfo=UTC))  # ended yesterday: its record stays
+    assert fields_of(problem(patch(keeper, december, {"venue": "Hall D"}), 409)) == {"offering_id"}
+    assert keeper.get(december).json["venue"] == "Hall C"
 
 
 @pytest.fixture
