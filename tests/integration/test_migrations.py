@@ -34,6 +34,19 @@ def _insert_user(connection, user_id: int, username: str, role: str, at: datetim
                        {"id": user_id, "name": username, "roles": [role], "at": moment})
 
 
+def _insert_items(connection, at: datetime, rows: list[dict]) -> None:
+    """Single-choice items by author 1, as the schemas from 531a6c1dc928 on hold them (skill and level on the
+    item); each row gives id, status, skill and level."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, title, "
+                            "source, skill, level, revision, search_text, preview) VALUES (:id, 'single_choice', "
+                            "'en', :status, 1, :at, :at, '', '', :skill, :level, 1, '', '')")
+                       .bindparams(bindparam("at", type_=UtcDateTime())), [{**row, "at": at} for row in rows])
+
+
 def _schema_diff(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True,
@@ -284,13 +297,9 @@ def test_existing_item_versions_keep_the_skill_and_level_their_item_was_delivere
     now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
     with empty_database.engine.begin() as connection:
         _insert_user(connection, 1, "author", "author", now)
-        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
-                                "title, source, skill, level, revision, search_text, preview) VALUES (:id, "
-                                "'single_choice', 'en', :status, 1, :at, :at, '', '', :skill, :level, 1, '', '')")
-                           .bindparams(at),
-                           [{"id": 1, "status": "approved", "skill": "reading", "level": 3, "at": now},
-                            {"id": 2, "status": "draft", "skill": "listening", "level": 5, "at": now},
-                            {"id": 3, "status": "draft", "skill": None, "level": None, "at": now}])
+        _insert_items(connection, now, [{"id": 1, "status": "approved", "skill": "reading", "level": 3},
+                                        {"id": 2, "status": "draft", "skill": "listening", "level": 5},
+                                        {"id": 3, "status": "draft", "skill": None, "level": None}])
         connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
                                 "created_at) VALUES (:id, :item, :number, '{}', '{}', 1, :at)").bindparams(at),
                            [{"id": item * 10 + number, "item": item, "number": number, "at": now}
@@ -439,10 +448,8 @@ def test_adaptive_tests_keep_the_parameters_of_their_pool_and_lose_them_on_downg
     now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
     with empty_database.engine.begin() as connection:
         _insert_user(connection, 1, "author", "author", now)
-        connection.execute(text("INSERT INTO items (id, type, language, status, author_id, created_at, updated_at, "
-                                "title, source, skill, level, revision, search_text, preview) VALUES (:id, "
-                                "'single_choice', 'en', 'approved', 1, :at, :at, '', '', 'grammar', 3, 1, '', '')")
-                           .bindparams(at), [{"id": item, "at": now} for item in (1, 2)])
+        _insert_items(connection, now, [{"id": item, "status": "approved", "skill": "grammar", "level": 3}
+                                        for item in (1, 2)])
         connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
                                 "created_at) VALUES (:id, :id, 1, '{}', '{}', 1, :at)").bindparams(at),
                            [{"id": item, "at": now} for item in (1, 2)])
