@@ -53,7 +53,7 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
                                   .group_by(Response.item_version_id)).all())
     kinds = {version: (item_types.get(item_type), scoring) for version, item_type, scoring in session.execute(
         select(ItemVersion.id, Item.type, ItemVersion.scoring).join(Item, Item.id == ItemVersion.item_id)
-        .where(ItemVersion.id.in_(list(counts))))}
+        .where(ItemVersion.id.in_(select(Response.item_version_id).where(Response.points.is_not(None)))))}
     skipped: dict[int, str] = {}
     usable = []
     for person, version, points in rows:
