@@ -9,6 +9,8 @@ import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
+from core.db import INT32_MAX
+
 MAX_PER_PAGE = 200
 
 
@@ -24,7 +26,6 @@ class PageArgsSchema(StrictSchema):
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-INT32_MAX = 2**31 - 1  # the database's integer columns
 
 
 class Id(ma.fields.Integer):

@@ -15,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import TypeDecorator
 
+INT32_MAX = 2**31 - 1  # the largest value of an Integer column (PostgreSQL's integer): ids, counts
+
 # Constraint names stay stable across SQLite and PostgreSQL, so migrations can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from assessment.models import CERTIFIED_BASES, AssessedLevel
 from core.accounts import Actor, User
+from core.db import INT32_MAX
 from core.errors import NotFound, PermissionDenied
 from learning import organisation, policies
 from learning.models import Unit
@@ -61,7 +62,7 @@ def list_units(session: Session) -> list[Unit]:
 def resolve_unit(session: Session, reference: str) -> Unit:
     """A unit by its id or its code. Raises NotFound."""
     unit = session.scalar(select(Unit).where(Unit.code == reference))
-    if unit is None and reference.isdigit():
+    if unit is None and reference.isascii() and reference.isdigit() and int(reference) <= INT32_MAX:
         unit = session.get(Unit, int(reference))
     if unit is None:
         raise NotFound(f"no unit with id or code {reference!r}", field="unit")

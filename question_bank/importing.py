@@ -108,9 +108,10 @@ def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | No
 
 def _describe(error: DomainError) -> str:
     errors = getattr(error, "errors", None)
-    if errors:
-        return error.detail + ": " + "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in errors.items())
-    return error.detail
+    if not errors:
+        return error.detail
+    fields = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in errors.items())
+    return fields if list(errors.values()) == [[error.detail]] else f"{error.detail}: {fields}"  # said once
 
 
 def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults: ImportDefaults,

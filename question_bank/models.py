@@ -33,6 +33,7 @@ class Skill(StrEnum):
 # What an item's language and expected time may hold (checked on every write and on import).
 MAX_LANGUAGE = 8  # the column's width: "vi", "en-GB"
 MAX_EXPECTED_SECONDS = 7200  # two hours: the longest task of any test
+MAX_PLAYS = 10  # the most plays a stimulus's recording may allow (a limit, not a count kept)
 
 
 class Item(Base):

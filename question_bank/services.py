@@ -26,6 +26,7 @@ from question_bank.markup import plain_text, sanitise_html
 from question_bank.models import (
     MAX_EXPECTED_SECONDS,
     MAX_LANGUAGE,
+    MAX_PLAYS,
     Item,
     ItemEnemy,
     ItemReview,
@@ -418,6 +419,8 @@ def create_stimulus(session: Session, *, actor: Actor, title: str, body: str, ki
         raise PermissionDenied("only authors can add stimuli")
     if kind not in {"passage", "audio", "image"}:
         raise RuleViolation("kind must be passage, audio or image", field="kind")
+    if max_plays is not None and (type(max_plays) is not int or not 1 <= max_plays <= MAX_PLAYS):
+        raise RuleViolation(f"a recording may allow 1 to {MAX_PLAYS} plays, or no limit", field="max_plays")
     clean = sanitise_html(body)
     if not clean:
         raise RuleViolation("a stimulus needs a body", field="body")

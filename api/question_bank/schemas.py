@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema
 from question_bank.item_types import REGISTRY
-from question_bank.models import ItemStatus, Skill
+from question_bank.models import MAX_PLAYS, ItemStatus, Skill
 from question_bank.queries import SORTS
 
 SKILLS = [s.value for s in Skill]
@@ -184,7 +184,7 @@ class StimulusCreateSchema(StrictSchema):
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200_000))
     language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
     identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
-    max_plays = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=10))
+    max_plays = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_PLAYS))
 
 
 class StimulusSchema(ma.Schema):

@@ -8,6 +8,15 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 
+def whole_number(text: str | None) -> int | None:
+    """A count or a number of seconds as a file writes it: ASCII digits, spaces around allowed; else None.
+
+    str.isdigit alone also takes digits such as "²", which int() refuses.
+    """
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 class EntryStatus(StrEnum):
     CREATED = "created"
     UPDATED = "updated"

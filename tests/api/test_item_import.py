@@ -228,3 +228,29 @@ def test_a_levelpath_export_with_near_silent_audio_imports_again(author, app, db
     assert db_session.scalar(select(func.count()).select_from(Stimulus)) == 1
     assert db_session.scalar(select(func.count()).select_from(ItemVersion)
                              .where(ItemVersion.item_id == item.json["id"])) == 1
+
+
+@pytest.mark.parametrize("plays", ["20", "99999999999"])
+def test_a_play_limit_beyond_what_a_stimulus_may_allow_is_that_items_error_line(author, db_session, plays):
+    """The API allowed 1 to 10 plays, imports any number: 20 was stored, and one past PostgreSQL's integer refused
+    the whole import ("a value in the request is out of range"). The limit is the domain's (create_stimulus), for
+    every way in, and only the item that breaks it is not imported."""
+    from question_bank.interchange.model import ExportableItem, ImportedStimulus
+    from question_bank.interchange.qti import write_qti3_item, write_qti3_stimulus
+    from question_bank.interchange.qti.writer import file_name
+
+    stimulus = ImportedStimulus(identifier="talk", title="A talk", body="<p>Listen to the talk.</p>", max_plays=2)
+    item = ExportableItem(identifier="q-talk", type="single_choice", scoring={"correct": "A"}, stimulus=stimulus,
+                          content={"stem": "Why?", "options": [{"id": "A", "text": "x"}, {"id": "B", "text": "y"}]})
+    written = write_qti3_stimulus(stimulus).replace(b'data-lp-max-plays="2"', f'data-lp-max-plays="{plays}"'.encode())
+    package = zip_of({"q-talk.xml": write_qti3_item(item), file_name("stimulus", "talk"): written,
+                      "q-plain.xml": QTI_ITEM.format(identifier="plain").replace('<img src="sign.png" alt="a sign"/>',
+                                                                                 "").encode()})
+    before = item_count(db_session)
+    response = upload(author, package, "talk.zip")
+    assert response.status_code == 200, response.json
+    lines = {line["source"]: line for line in response.json["entries"]}
+    assert lines["talk.zip:q-talk.xml"]["status"] == "error"
+    assert lines["talk.zip:q-talk.xml"]["reason"] == "max_plays: a recording may allow 1 to 10 plays, or no limit"
+    assert lines["talk.zip:q-plain.xml"]["status"] == "created"  # the rest of the import stands
+    assert item_count(db_session) == before + 1

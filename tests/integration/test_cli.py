@@ -209,6 +209,10 @@ def test_users_create_with_a_staff_number_takes_the_records_unit_and_refuses_ano
     assert "(unit)" in refused.output
     same = run("users", "create", "--username", "hr.anh", "--password", "a-long-anh-secret", "--role", "hr",
                "--unit", str(home_id), "--staff-number", "S-3")  # the same unit, by id
+    for reference in ("²", "99999999999"):  # a digit int() refuses; an id past the database's integers
+        unknown = run("users", "create", "--username", "hr.x", "--password", "a-long-x-secret", "--role", "hr",
+                      "--unit", reference, ok=False)
+        assert unknown.exit_code != 0 and f"no unit with id or code {reference!r}" in unknown.output
     assert "of unit U1" in same.output and "from the staff record" not in same.output
     with Session(empty_database.engine) as session:
         units = dict(session.execute(select(User.username, User.unit_id)).all())

@@ -28,6 +28,7 @@ from question_bank.interchange.model import (
     MediaFile,
     ReadError,
     strings_in,
+    whole_number,
 )
 from question_bank.item_types.base import IDENTIFIER, gap_markers
 from question_bank.models import MAX_EXPECTED_SECONDS, MAX_LANGUAGE, Skill
@@ -115,8 +116,8 @@ def read_levelpath_tags(tags: Iterable[str]) -> LevelPathTags:
         value = tag.split(":", 1)[1].strip() if ":" in tag else ""
         if tag.startswith(LP_SKILL) and value in {s.value for s in Skill}:
             skill = value
-        elif tag.startswith(LP_LEVEL) and value.isdigit() and 1 <= int(value) <= 6:
-            level = int(value)
+        elif tag.startswith(LP_LEVEL) and whole_number(value) in range(1, 7):
+            level = whole_number(value)
         elif tag.startswith(LP_TYPE) and value in item_types.REGISTRY:
             lp_type = value
         elif not tag:

@@ -32,7 +32,7 @@ from xml.etree.ElementTree import Element, SubElement
 
 from question_bank import item_types
 from question_bank.models import MAX_EXPECTED_SECONDS
-from question_bank.interchange.model import ExportableItem
+from question_bank.interchange.model import ExportableItem, whole_number
 from question_bank.interchange.qti.names import split_tag, text_of
 
 NAMESPACE = "urn:levelpath:qti-metadata:v1"
@@ -62,14 +62,13 @@ class Metadata:
 
 
 def _level(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 def _seconds(text: str | None) -> int | None:
     """Expected seconds as LevelPath stores them (1 to 7200); anything else says nothing."""
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_EXPECTED_SECONDS else None
+    seconds = whole_number(text)
+    return seconds if seconds is not None and 1 <= seconds <= MAX_EXPECTED_SECONDS else None
 
 
 def write_metadata(parent: Element, item: ExportableItem) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from question_bank.interchange.model import whole_number
 from question_bank.interchange.qti.names import Version, children, descendants, describe, text_of
 from question_bank.interchange.qti.scoring import Declaration, Processing, ResponseRules, pattern_to_glob
 from question_bank.item_types.base import IDENTIFIER
@@ -376,9 +377,9 @@ def map_extended_text(ctx: Context, interaction: Element, item: Element) -> tupl
                                                                                   dict[str, Any]]:
     content: dict[str, Any] = {}
     for attribute, key in (("data-lp-min-words", "min_words"), ("data-lp-max-words", "max_words")):
-        value = (interaction.get(attribute) or "").strip()
-        if value.isdigit():
-            content[key] = int(value)
+        value = whole_number(interaction.get(attribute))
+        if value is not None:
+            content[key] = value
     return "essay", content, {"rubric": rubric_of(ctx, item)}
 
 
@@ -394,12 +395,12 @@ def map_upload(ctx: Context, interaction: Element, item: Element) -> tuple[str, 
         raise NotCarried(f"{ctx.name(interaction)} for {kind} files: LevelPath only takes spoken answers "
                          "(audio recordings, or class=\"lp-speaking\")")
     content: dict[str, Any] = {}
-    preparation = (interaction.get("data-lp-prep-seconds") or "").strip()
-    if preparation.isdigit():
-        content["preparation_seconds"] = int(preparation)
-    response = (interaction.get("data-lp-response-seconds") or "").strip()
-    if response.isdigit():
-        content["response_seconds"] = int(response)
+    preparation = whole_number(interaction.get("data-lp-prep-seconds"))
+    if preparation is not None:
+        content["preparation_seconds"] = preparation
+    response = whole_number(interaction.get("data-lp-response-seconds"))
+    if response is not None:
+        content["response_seconds"] = response
     else:
         content["response_seconds"] = DEFAULT_RESPONSE_SECONDS
         ctx.note(f"no response time in the source; set to {DEFAULT_RESPONSE_SECONDS} seconds")

@@ -13,7 +13,7 @@ from xml.etree.ElementTree import Element
 
 from core.errors import RuleViolation
 from question_bank import item_types
-from question_bank.interchange.model import strings_in, ImportedItem, ImportedStimulus, Unsupported
+from question_bank.interchange.model import strings_in, ImportedItem, ImportedStimulus, Unsupported, whole_number
 from question_bank.interchange.qti import interactions as mapping
 from question_bank.interchange.qti.documents import (
     Document,
@@ -345,7 +345,7 @@ XML_LANG = "xml:lang"  # as names.rename spells it
 def _max_plays(container: Element) -> int | None:
     """LevelPath's play limit: on the stimulus box, or the strictest one on its recordings."""
     limits = [container.get("data-lp-max-plays")] + [node.get("data-lp-max-plays") for node in container.iter()]
-    numbers = [int(value) for value in limits if value and value.strip().isdigit() and int(value) > 0]
+    numbers = [number for number in map(whole_number, limits) if number]
     return min(numbers) if numbers else None
 
 
