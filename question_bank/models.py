@@ -32,6 +32,7 @@ class Skill(StrEnum):
 
 # What an item's language and expected time may hold (checked on every write and on import).
 MAX_LANGUAGE = 8  # the column's width: "vi", "en-GB"
+MAX_IDENTIFIER = 120  # the width of an item's or a stimulus's identifier (an interchange file's name for it)
 MAX_EXPECTED_SECONDS = 7200  # two hours: the longest task of any test
 MAX_PLAYS = 10  # the most plays a stimulus's recording may allow (a limit, not a count kept)
 
@@ -49,7 +50,7 @@ class Item(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # An identifier from outside (QTI identifier, Moodle idnumber), so a re-import updates, not duplicates.
-    identifier: Mapped[str | None] = mapped_column(String(120), unique=True)
+    identifier: Mapped[str | None] = mapped_column(String(MAX_IDENTIFIER), unique=True)
     type: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en", index=True)
@@ -175,7 +176,7 @@ class Stimulus(Base):
     __tablename__ = "stimuli"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    identifier: Mapped[str | None] = mapped_column(String(120), index=True)
+    identifier: Mapped[str | None] = mapped_column(String(MAX_IDENTIFIER), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="passage")  # passage, audio, image
     title: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text, default="")  # sanitised XHTML; media as /api/v1/media/<hash>

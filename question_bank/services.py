@@ -25,6 +25,7 @@ from question_bank import item_types, policies
 from question_bank.markup import plain_text, sanitise_html
 from question_bank.models import (
     MAX_EXPECTED_SECONDS,
+    MAX_IDENTIFIER,
     MAX_LANGUAGE,
     MAX_PLAYS,
     Item,
@@ -116,16 +117,22 @@ def preview_of(content: dict[str, Any]) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1].rstrip() + "…"
 
 
+def _check_names(identifier: Any, language: Any, whose: str) -> None:
+    """An identifier and a language code that fit their columns. Raises RuleViolation."""
+    if identifier is not None and (not isinstance(identifier, str) or not 0 < len(identifier) <= MAX_IDENTIFIER):
+        raise RuleViolation(f"{whose}identifier must be 1 to {MAX_IDENTIFIER} characters", field="identifier")
+    if language is not None and (not isinstance(language, str) or not 0 < len(language) <= MAX_LANGUAGE):
+        raise RuleViolation(f"{whose}language must be a language code of at most {MAX_LANGUAGE} characters",
+                            field="language")
+
+
 def _check_metadata(session: Session, values: dict[str, Any]) -> None:
     skill, level = values.get("skill"), values.get("level")
     if skill is not None and skill not in set(Skill):
         raise RuleViolation(f"unknown skill {skill!r}", field="skill")
     if level is not None and level not in LEVELS:
         raise RuleViolation("level must be between 1 and 6", field="level")
-    language = values.get("language")
-    if language is not None and (not isinstance(language, str) or not 0 < len(language) <= MAX_LANGUAGE):
-        raise RuleViolation(f"language must be a language code of at most {MAX_LANGUAGE} characters",
-                            field="language")
+    _check_names(values.get("identifier"), values.get("language"), "")
     seconds = values.get("expected_seconds")
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)
                                 or not 1 <= seconds <= MAX_EXPECTED_SECONDS):
@@ -419,6 +426,7 @@ def create_stimulus(session: Session, *, actor: Actor, title: str, body: str, ki
         raise PermissionDenied("only authors can add stimuli")
     if kind not in {"passage", "audio", "image"}:
         raise RuleViolation("kind must be passage, audio or image", field="kind")
+    _check_names(identifier, language, "a stimulus's ")
     if max_plays is not None and (type(max_plays) is not int or not 1 <= max_plays <= MAX_PLAYS):
         raise RuleViolation(f"a recording may allow 1 to {MAX_PLAYS} plays, or no limit", field="max_plays")
     clean = sanitise_html(body)

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema
 from question_bank.item_types import REGISTRY
-from question_bank.models import MAX_PLAYS, ItemStatus, Skill
+from question_bank.models import MAX_IDENTIFIER, MAX_PLAYS, ItemStatus, Skill
 from question_bank.queries import SORTS
 
 SKILLS = [s.value for s in Skill]
@@ -34,7 +34,7 @@ class ItemCreateSchema(ItemMetadataSchema):
     skill = ma.fields.String(required=True, validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=6))
     language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
-    identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_IDENTIFIER))
     content = ma.fields.Dict(keys=ma.fields.String(), required=True,
                              metadata={"description": "What candidates see, e.g. stem and options"})
     scoring = ma.fields.Dict(keys=ma.fields.String(), required=True, metadata={"description": SCORING})
@@ -183,7 +183,7 @@ class StimulusCreateSchema(StrictSchema):
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200_000))
     language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
-    identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_IDENTIFIER))
     max_plays = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_PLAYS))
 
 

@@ -230,27 +230,42 @@ def test_a_levelpath_export_with_near_silent_audio_imports_again(author, app, db
                              .where(ItemVersion.item_id == item.json["id"])) == 1
 
 
-@pytest.mark.parametrize("plays", ["20", "99999999999"])
-def test_a_play_limit_beyond_what_a_stimulus_may_allow_is_that_items_error_line(author, db_session, plays):
-    """The API allowed 1 to 10 plays, imports any number: 20 was stored, and one past PostgreSQL's integer refused
-    the whole import ("a value in the request is out of range"). The limit is the domain's (create_stimulus), for
-    every way in, and only the item that breaks it is not imported."""
+def _talk_package(*, plays: str = "2", stimulus_id: str = "talk", item_id: str = "q-talk",
+                  language: str = "en") -> bytes:
+    """An item on a recorded talk (its stimulus file beside it) and a plain item, as one package."""
     from question_bank.interchange.model import ExportableItem, ImportedStimulus
     from question_bank.interchange.qti import write_qti3_item, write_qti3_stimulus
     from question_bank.interchange.qti.writer import file_name
 
-    stimulus = ImportedStimulus(identifier="talk", title="A talk", body="<p>Listen to the talk.</p>", max_plays=2)
-    item = ExportableItem(identifier="q-talk", type="single_choice", scoring={"correct": "A"}, stimulus=stimulus,
+    stimulus = ImportedStimulus(identifier=stimulus_id, title="A talk", body="<p>Listen to the talk.</p>",
+                                max_plays=2, language=language)
+    item = ExportableItem(identifier=item_id, type="single_choice", scoring={"correct": "A"}, stimulus=stimulus,
                           content={"stem": "Why?", "options": [{"id": "A", "text": "x"}, {"id": "B", "text": "y"}]})
     written = write_qti3_stimulus(stimulus).replace(b'data-lp-max-plays="2"', f'data-lp-max-plays="{plays}"'.encode())
-    package = zip_of({"q-talk.xml": write_qti3_item(item), file_name("stimulus", "talk"): written,
-                      "q-plain.xml": QTI_ITEM.format(identifier="plain").replace('<img src="sign.png" alt="a sign"/>',
-                                                                                 "").encode()})
+    plain = QTI_ITEM.format(identifier="plain").replace('<img src="sign.png" alt="a sign"/>', "")
+    return zip_of({"q-talk.xml": write_qti3_item(item), file_name("stimulus", stimulus_id): written,
+                   "q-plain.xml": plain.encode()})
+
+
+@pytest.mark.parametrize(("package", "reason"), [
+    ({"plays": "20"}, "max_plays: a recording may allow 1 to 10 plays, or no limit"),
+    ({"plays": "99999999999"}, "max_plays: a recording may allow 1 to 10 plays, or no limit"),
+    ({"language": "notalanguagecode"}, "language: a stimulus's language must be a language code of at most 8 "
+                                          "characters"),
+    ({"stimulus_id": "s" * 121}, "identifier: a stimulus's identifier must be 1 to 120 characters"),
+    ({"item_id": "i" * 121}, "identifier: identifier must be 1 to 120 characters"),
+], ids=["plays", "plays-past-int32", "language", "stimulus-identifier", "item-identifier"])
+def test_what_a_column_cannot_hold_is_that_items_error_line_on_either_database(author, db_session, package, reason):
+    """The API allowed 1 to 10 plays, an 8-letter language and 120-character identifiers; an import file anything.
+    SQLite stored it, and PostgreSQL refused the whole import ("a value in the request is out of range or too
+    long", no field). The rules are the domain's (create_stimulus, create_item), for every way in, and only the
+    item that breaks one is not imported."""
     before = item_count(db_session)
-    response = upload(author, package, "talk.zip")
+    response = upload(author, _talk_package(**package), "talk.zip")
     assert response.status_code == 200, response.json
     lines = {line["source"]: line for line in response.json["entries"]}
-    assert lines["talk.zip:q-talk.xml"]["status"] == "error"
-    assert lines["talk.zip:q-talk.xml"]["reason"] == "max_plays: a recording may allow 1 to 10 plays, or no limit"
+    assert (lines["talk.zip:q-talk.xml"]["status"], lines["talk.zip:q-talk.xml"]["reason"]) == ("error", reason)
     assert lines["talk.zip:q-plain.xml"]["status"] == "created"  # the rest of the import stands
     assert item_count(db_session) == before + 1
+    within_the_rules = upload(author, _talk_package(), "talk.zip").json["summary"]
+    assert within_the_rules["created"] == 1
