@@ -27,7 +27,7 @@ from question_bank.interchange.model import (
     map_strings,
 )
 from question_bank.media import MediaStore, check_media, media_url, store_media
-from question_bank.models import Item, ItemStatus
+from question_bank.models import MAX_TEXT_FIELDS, Item, ItemStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +106,11 @@ def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | No
                                     language=stimulus.language, max_plays=stimulus.max_plays).id
 
 
+def _last_part(path: str | None, width: int) -> str | None:
+    """A category path that fits: its deepest part, the most telling, after an ellipsis."""
+    return path if path is None or len(path) <= width else "…" + path[len(path) - width + 1:]
+
+
 def _describe(error: DomainError) -> str:
     errors = getattr(error, "errors", None)
     if not errors:
@@ -126,16 +131,16 @@ def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults
     stimulus_id = _stimulus_id(session, actor, imported.stimulus, media)
     metadata = {
         "skill": imported.skill or defaults.skill, "level": imported.level or defaults.level,
-        "language": imported.language or "en", "title": imported.title[:200], "topic": imported.topic,
-        "tags": tuple(imported.tags), "source": imported.source[:255], "stimulus_id": stimulus_id,
-        "expected_seconds": imported.expected_seconds,
+        "language": imported.language or "en", "title": imported.title[:MAX_TEXT_FIELDS["title"]],
+        "topic": imported.topic, "tags": tuple(imported.tags), "source": imported.source[:MAX_TEXT_FIELDS["source"]],
+        "stimulus_id": stimulus_id, "expected_seconds": imported.expected_seconds,
     }
     existing = session.scalar(select(Item).where(Item.identifier == imported.identifier)) \
         if imported.identifier else None
     if existing is None:
         item = services.create_item(session, author=actor, draft=services.ItemDraft(
             type=imported.type, content=content, scoring=scoring, identifier=imported.identifier,
-            category=imported.category, **metadata))
+            category=_last_part(imported.category, MAX_TEXT_FIELDS["category"]), **metadata))
         return entry(EntryStatus.CREATED, notes, item.id)
     if existing.type != imported.type:
         return entry(EntryStatus.ERROR, f"identifier {imported.identifier!r} belongs to item {existing.id}, "

@@ -32,6 +32,8 @@ class Skill(StrEnum):
 
 # What an item's language and expected time may hold (checked on every write and on import).
 MAX_LANGUAGE = 8  # the column's width: "vi", "en-GB"
+# The widths of an item's free-text descriptions (checked on every write; an import cuts title and source to fit).
+MAX_TEXT_FIELDS = {"title": 200, "topic": 80, "category": 255, "source": 255}
 MAX_IDENTIFIER = 120  # the width of an item's or a stimulus's identifier (an interchange file's name for it)
 MAX_EXPECTED_SECONDS = 7200  # two hours: the longest task of any test
 MAX_PLAYS = 10  # the most plays a stimulus's recording may allow (a limit, not a count kept)
@@ -52,15 +54,15 @@ class Item(Base):
     # An identifier from outside (QTI identifier, Moodle idnumber), so a re-import updates, not duplicates.
     identifier: Mapped[str | None] = mapped_column(String(MAX_IDENTIFIER), unique=True)
     type: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(MAX_TEXT_FIELDS["title"]), default="")
     language: Mapped[str] = mapped_column(String(8), default="en", index=True)
     # Imported items may arrive unclassified; approval needs both. The current version's (each version pins
     # its own: ItemVersion.skill and level), here too for search and listing.
     skill: Mapped[str | None] = mapped_column(String(20), index=True)
     level: Mapped[int | None] = mapped_column(Integer, index=True)
-    topic: Mapped[str | None] = mapped_column(String(80))
-    category: Mapped[str | None] = mapped_column(String(255))
-    source: Mapped[str] = mapped_column(String(255), default="")
+    topic: Mapped[str | None] = mapped_column(String(MAX_TEXT_FIELDS["topic"]))
+    category: Mapped[str | None] = mapped_column(String(MAX_TEXT_FIELDS["category"]))
+    source: Mapped[str] = mapped_column(String(MAX_TEXT_FIELDS["source"]), default="")
     expected_seconds: Mapped[int | None] = mapped_column(Integer)
     # The current version's stimulus, here too for filtering and for grouping a test's item sets.
     stimulus_id: Mapped[int | None] = mapped_column(ForeignKey("stimuli.id", ondelete="RESTRICT"), index=True)

@@ -28,6 +28,7 @@ from question_bank.models import (
     MAX_IDENTIFIER,
     MAX_LANGUAGE,
     MAX_PLAYS,
+    MAX_TEXT_FIELDS,
     Item,
     ItemEnemy,
     ItemReview,
@@ -138,6 +139,10 @@ def _check_metadata(session: Session, values: dict[str, Any]) -> None:
                                 or not 1 <= seconds <= MAX_EXPECTED_SECONDS):
         raise RuleViolation(f"expected_seconds must be a whole number from 1 to {MAX_EXPECTED_SECONDS}",
                             field="expected_seconds")
+    for name, width in MAX_TEXT_FIELDS.items():
+        text = values.get(name)
+        if text is not None and (not isinstance(text, str) or len(text) > width):
+            raise RuleViolation(f"{name} must be a text of at most {width} characters", field=name)
     tags = values.get("tags") or ()
     if len(tags) > MAX_TAGS or any(not isinstance(t, str) or not t.strip() or len(t) > 60 for t in tags):
         raise RuleViolation(f"at most {MAX_TAGS} tags of 1-60 characters", field="tags")

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema
 from question_bank.item_types import REGISTRY
-from question_bank.models import MAX_IDENTIFIER, MAX_PLAYS, ItemStatus, Skill
+from question_bank.models import MAX_IDENTIFIER, MAX_PLAYS, MAX_TEXT_FIELDS, ItemStatus, Skill
 from question_bank.queries import SORTS
 
 SKILLS = [s.value for s in Skill]
@@ -21,10 +21,10 @@ class ItemMetadataSchema(StrictSchema):
     skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=6))
     language = ma.fields.String(validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
-    title = ma.fields.String(validate=ma.validate.Length(max=200))
-    topic = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
+    title = ma.fields.String(validate=ma.validate.Length(max=MAX_TEXT_FIELDS["title"]))
+    topic = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TEXT_FIELDS["topic"]))
     tags = Tags
-    source = ma.fields.String(validate=ma.validate.Length(max=255))
+    source = ma.fields.String(validate=ma.validate.Length(max=MAX_TEXT_FIELDS["source"]))
     expected_seconds = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=7200))
     stimulus_id = Id()
 

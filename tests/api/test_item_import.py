@@ -269,3 +269,43 @@ def test_what_a_column_cannot_hold_is_that_items_error_line_on_either_database(a
     assert item_count(db_session) == before + 1
     within_the_rules = upload(author, _talk_package(), "talk.zip").json["summary"]
     assert within_the_rules["created"] == 1
+
+
+MOODLE_IN_A_CATEGORY = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+<question type="category"><category><text>$course$/top/{category}</text></category></question>
+<question type="truefalse"><name><text>tf</text></name>
+<questiontext format="html"><text>Hanoi is in Viet Nam.</text></questiontext>
+<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>
+</question>
+</quiz>
+"""
+
+
+def test_a_moodle_category_path_too_long_to_keep_keeps_its_deepest_part(author, db_session):
+    """A deep Moodle category path (over 255 characters) was stored on SQLite and refused the whole import on
+    PostgreSQL ("a value in the request is out of range or too long", no field)."""
+    path = "/".join(f"Chuyên đề tiếng Anh số {number}" for number in range(1, 13))
+    response = upload(author, MOODLE_IN_A_CATEGORY.format(category=path).encode(), "quiz.xml")
+    assert response.status_code == 200, response.json
+    (entry,) = response.json["entries"]
+    assert entry["status"] == "created", entry
+    category = db_session.get(Item, entry["item_id"]).category
+    assert len(category) == 255 and category.startswith("…") and category.endswith("Chuyên đề tiếng Anh số 12")
+
+
+def test_an_items_texts_and_identifier_fit_their_columns_whichever_way_they_come_in(factory, db_session):
+    """The API's limits were its schemas' alone: the domain refuses what its columns cannot hold, naming the field."""
+    from dataclasses import replace
+
+    from core.errors import RuleViolation
+    from question_bank import services
+    from question_bank.models import MAX_IDENTIFIER, MAX_TEXT_FIELDS
+
+    author = factory.user("author").as_actor()
+    draft = services.ItemDraft(**single_choice_spec())
+    for name, width in {**MAX_TEXT_FIELDS, "identifier": MAX_IDENTIFIER}.items():
+        with pytest.raises(RuleViolation) as refused:
+            services.create_item(db_session, author=author, draft=replace(draft, **{name: "x" * (width + 1)}))
+        assert list(refused.value.errors) == [name]
+        services.create_item(db_session, author=author, draft=replace(draft, **{name: "x" * width}))
