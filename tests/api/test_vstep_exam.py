@@ -8,6 +8,7 @@ import pytest
 
 from assessment.models import Attempt
 from assessment.services import close_expired_attempts
+from core.clock import day_in_vietnam
 from tests.api.test_candidate_view import FORBIDDEN_KEYS, _keys
 from tests.factories import CLOCK_START, ApiClient
 
@@ -148,7 +149,7 @@ def test_a_full_vstep_attempt_with_a_dropped_connection(api_as, exam, app, facto
     assert certificate["level"]["code"] == "4"
     assert certificate["scores"] == {"listening": "8.0", "reading": "7.0", "writing": "6.0", "speaking": "6.5"}
     assert certificate["overall"] == "7.0"
-    exam_day = datetime.fromisoformat(attempt["started_at"]).date()
+    exam_day = day_in_vietnam(datetime.fromisoformat(attempt["started_at"]))  # from 17:00 UTC, the next day there
     assert certificate["valid_until"] == exam_day.replace(year=exam_day.year + 2).isoformat()
 
 
