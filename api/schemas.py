@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import json
+import math
+from typing import Any, ClassVar, NoReturn
 
 import flask_smorest
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
+from flask import Request
+from marshmallow.utils import missing
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from core.db import INT32_MAX
@@ -65,11 +69,41 @@ class CommentSchema(StrictSchema):
 
 
 class StrictParser(FlaskParser):
-    """Unknown query parameters are errors too (webargs would drop them), as in JSON bodies."""
+    """Unknown query parameters are errors too (webargs would drop them), as in JSON bodies; and a body is JSON
+    as RFC 8259 has it: Python's parser also takes NaN and Infinity, which SQLite then stored and PostgreSQL's
+    JSONB refused with a 422 naming nothing."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
         location: None for location in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
     }
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req):
+            return missing
+        data = req.get_data(cache=True)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:  # as webargs reports it
+            raise json.JSONDecodeError(f"Bytes decoding error : {error.reason}", doc=str(error.object),
+                                       pos=error.start) from error
+        return json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number)
+
+    def _handle_invalid_json_error(self, error: json.JSONDecodeError | UnicodeDecodeError, req: Request,
+                                   *args: Any, **kwargs: Any) -> NoReturn:
+        """As webargs answers, saying what is wrong with the body."""
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else error.reason
+        abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}."]})
+
+
+def _not_a_json_number(name: str) -> NoReturn:
+    raise json.JSONDecodeError(f"{name} is not a number JSON has", doc=name, pos=0)
+
+
+def _finite_number(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999: a JSON number, but no float holds it
+        raise json.JSONDecodeError(f"{text} is too large a number", doc=text, pos=0)
+    return number
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -30,6 +30,26 @@ def test_malformed_json_is_a_400(api_as):
     assert "Invalid JSON" in body["detail"]
 
 
+@pytest.mark.parametrize(("number", "reason"), [
+    ("NaN", "NaN is not a number JSON has"), ("Infinity", "Infinity is not a number JSON has"),
+    ("-Infinity", "-Infinity is not a number JSON has"), ("1e999", "1e999 is too large a number"),
+])
+def test_numbers_json_does_not_have_are_a_400_on_either_database(api_as, db_session, number, reason):
+    """Python's parser takes NaN and Infinity (and 1e999 as infinity): SQLite stored them in an item's scoring and
+    PostgreSQL's JSONB refused them, a 422 naming nothing."""
+    from sqlalchemy import func, select
+
+    from question_bank.models import Item
+
+    body = ('{"type": "single_choice", "skill": "grammar", "level": 3, "content": {"stem": "x", "options": '
+            '[{"id": "A", "text": "a"}, {"id": "B", "text": "b"}]}, "scoring": {"correct": "A", "note": %s}}')
+    author = api_as("author")
+    refused = assert_problem(author.post("/api/v1/items", data=body % number, content_type="application/json"), 400)
+    assert refused["detail"] == f"(body): Invalid JSON body: {reason}."
+    assert db_session.scalar(select(func.count()).select_from(Item)) == 0
+    assert author.post("/api/v1/items", data=body % "1.5", content_type="application/json").status_code == 201
+
+
 def test_a_json_body_that_is_not_an_object_is_a_422(api_as):
     body = assert_problem(api_as("author").post("/api/v1/items", json=["a", "list"]), 422)
     assert body["errors"]
