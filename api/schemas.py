@@ -30,8 +30,6 @@ class PageArgsSchema(StrictSchema):
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-
-
 class Id(ma.fields.Integer):
     """An id in a request body or query: a whole number from 1 to the database's largest."""
 
