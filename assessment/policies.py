@@ -15,6 +15,12 @@ def can_enter_ratings(actor: Actor) -> bool:
     return actor.has(Role.TEST_ADMIN)
 
 
+def can_score_attempt(actor: Actor, attempt: Attempt) -> bool:
+    """Nobody marks their own exam: a test administrator who sat it sets none of its scores, as raters never
+    get their own answers."""
+    return can_enter_ratings(actor) and attempt.candidate_id != actor.id
+
+
 def can_take_tests(actor: Actor) -> bool:
     return Role.CANDIDATE in actor.roles
 

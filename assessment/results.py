@@ -173,6 +173,8 @@ def record_section_score(session: Session, *, actor: Actor, attempt_id: int, ski
     attempt = session.get(Attempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt is None:
         raise NotFound(f"attempt {attempt_id} does not exist", field="attempt_id")
+    if not policies.can_score_attempt(actor, attempt):
+        raise PermissionDenied("nobody sets a score on their own attempt")
     if attempt.test.kind != SECTIONED or attempt.status != AttemptStatus.AWAITING_RATING:
         raise Conflict("this attempt is not waiting for section scores", attempt_status=attempt.status)
     index = next((i for i, spec in enumerate(sections_of(attempt.test.config))

@@ -226,7 +226,8 @@ class SectionScore(MethodView):
     @blp.arguments(SectionScoreSchema)
     @blp.response(200, ResultSchema)
     def put(self, data, attempt_id, skill):
-        """Raters and test administrators: enter the 0-10 score of a writing or speaking section."""
+        """Test administrators: set a writing or speaking section's 0-10 score over the raters' marking (e.g.
+        marked on paper); never on their own attempt."""
         return services.record_section_score(db_session(), actor=current_actor(), attempt_id=attempt_id,
                                              skill=skill, score=str(data["score"]))
 

@@ -317,3 +317,13 @@ def test_an_exam_waiting_for_raters_counts_for_the_attempt_limit(api_as, exam):
     refused = candidate.post(f"/api/v1/tests/{exam['id']}/attempts")
     assert refused.status_code == 409 and (refused.json["rule"], refused.json["attempts_made"]) == (
         "max_attempts", 1), refused.json
+
+
+def test_a_test_administrator_who_sat_the_exam_sets_none_of_its_scores(api_as, exam):
+    sitting_admin, other_admin = api_as("test_admin", "candidate"), api_as("test_admin")
+    attempt_id = _handed_in_for_rating(sitting_admin, exam["id"])["id"]
+    url = f"/api/v1/attempts/{attempt_id}/sections/writing/score"
+    refused = sitting_admin.put(url, json={"score": 10})
+    assert refused.status_code == 403 and refused.content_type == "application/problem+json", refused.json
+    assert sitting_admin.get(f"/api/v1/attempts/{attempt_id}/result").json["section_scores"][2]["score"] is None
+    assert other_admin.put(url, json={"score": 6}).status_code == 200
