@@ -245,6 +245,7 @@ def verify_external_certificate(session: Session, *, actor: Actor, certificate_i
     certificate.verify(by=actor.id, at=now, today=clock.day_in_vietnam(now), note=note.strip() if note else None)
     if certificate.level is not None:
         session.add(AssessedLevel(user_id=certificate.holder_id, level=certificate.level, basis=LevelBasis.EXTERNAL,
+                                  language=rulebook().certificate_kind(certificate.kind).language,
                                   external_certificate_id=certificate.id, awarded_at=awarded_at_issue(certificate),
                                   valid_until=certificate.expires_on))
     audit.record(session, actor=actor, action="external_certificate.verified", entity_type=ENTITY,

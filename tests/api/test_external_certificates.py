@@ -266,6 +266,27 @@ def test_a_verified_level_dates_from_the_issue_day_not_from_the_verification(hr,
                   ).json[0]["level"] is None
 
 
+@pytest.mark.parametrize(("kind", "score", "language"), [
+    ("jlpt", "N3", "ja"), ("delf_dalf", "B2", "fr"), ("goethe", "B2", "de"), ("hsk", "HSK 4", "zh"),
+    ("ielts", "6.0", "en"),
+])
+def test_a_verified_level_is_in_the_certificates_language(hr, holder, unit, db_session, kind, score, language):
+    from learning.models import StaffMember
+
+    db_session.add(StaffMember(full_name=holder.user.full_name, unit_id=unit.id, category="public_employee",
+                               user_id=holder.user.id))
+    db_session.flush()
+    body = recorded(hr, holder.user.id, kind=kind, score=score, certificate_number=f"{kind}-0001")
+    assert body["level"] == 4, body
+    assert hr.post(f"{URL}/{body['id']}/verify").status_code == 200
+    level = db_session.scalar(select(AssessedLevel).where(AssessedLevel.external_certificate_id == body["id"]))
+    assert (level.level, level.language) == (4, language)
+    people = f"/api/v1/hr/people-levels?unit_id={unit.id}&language="
+    assert [(row["level"], row["language"]) for row in hr.get(people + language).json] == [(4, language)]
+    other = "en" if language != "en" else "ja"
+    assert hr.get(people + other).json == []  # no level in another language
+
+
 def test_an_old_certificate_verified_today_is_not_a_recent_achievement(hr, holder, unit, db_session):
     from learning.models import StaffMember
 
