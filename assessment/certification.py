@@ -32,6 +32,7 @@ from assessment.certificates import (
     verify_code,
 )
 from assessment.certificates.types import SKILLS
+from assessment.models import AssessedLevel
 from assessment.rules import framework
 from core import audit, clock
 from core.accounts import Actor, Role, User
@@ -190,15 +191,14 @@ def can_see_certificate(actor: Actor, certificate: Certificate, holder_unit_id: 
 
 
 def get_certificate_for(session: Session, *, actor: Actor, certificate_id: int) -> Certificate:
-    """Raises NotFound or PermissionDenied."""
+    """Raises NotFound, alike for a certificate that does not exist and one the actor may not see, so that
+    nobody learns which certificate ids are taken (as with attempts)."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is None:
-        raise NotFound(f"certificate {certificate_id} does not exist", field="certificate_id")
-    holder = session.get(User, certificate.user_id)
+    holder = session.get(User, certificate.user_id) if certificate is not None else None
     holder_unit_id = holder.unit_id if holder else None
-    if not can_see_certificate(actor, certificate, holder_unit_id,
-                               ancestor_ids=ancestors_that_matter(session, actor, holder_unit_id)):
-        raise PermissionDenied("this certificate belongs to someone else")
+    if certificate is None or not can_see_certificate(
+            actor, certificate, holder_unit_id, ancestor_ids=ancestors_that_matter(session, actor, holder_unit_id)):
+        raise NotFound(f"certificate {certificate_id} does not exist", field="certificate_id")
     return certificate
 
 
@@ -223,7 +223,11 @@ def verify_public(session: Session, code: str) -> dict[str, Any]:
 
 
 def revoke_certificate(session: Session, *, actor: Actor, certificate_id: int, reason: str) -> Certificate:
-    """Revoke with a reason (audited). Raises PermissionDenied, Conflict if already revoked, RuleViolation."""
+    """Revoke with a reason (audited); the certified level it came with is removed, so that it no longer counts
+    for learning paths and compliance, as with a revoked external certificate. The attempt keeps its result.
+
+    Raises PermissionDenied, Conflict if already revoked, RuleViolation.
+    """
     if not actor.has(Role.ADMIN):
         raise PermissionDenied("only administrators revoke certificates")
     certificate = get_certificate_for(session, actor=actor, certificate_id=certificate_id)
@@ -232,8 +236,12 @@ def revoke_certificate(session: Session, *, actor: Actor, certificate_id: int, r
     if not reason.strip():
         raise RuleViolation("a revocation needs its reason", field="reason")
     certificate.revoked_at, certificate.revoked_by, certificate.revocation_reason = clock.now(), actor.id, reason
+    level = None if certificate.attempt_id is None else session.scalar(
+        select(AssessedLevel).where(AssessedLevel.attempt_id == certificate.attempt_id))
+    if level is not None:
+        session.delete(level)
     audit.record(session, actor=actor, action="certificate.revoked", entity_type="certificate",
-                 entity_id=certificate.id, reason=reason)
+                 entity_id=certificate.id, reason=reason, level_removed=level.level if level is not None else None)
     session.flush()
     return certificate
 

@@ -84,6 +84,29 @@ def test_a_revoked_certificate_shows_as_revoked(certified, client, api_as):
                for e in audit)
 
 
+def test_a_revoked_certificate_no_longer_counts_as_a_certified_level(certified, api_as, factory, db_session):
+    from sqlalchemy import select
+
+    from assessment.models import AssessedLevel
+    from learning.models import StaffMember
+
+    candidate, certificate = certified
+    unit = factory.unit()
+    db_session.add(StaffMember(full_name="Nguyễn Văn An", unit_id=unit.id, category="civil_servant",
+                               user_id=candidate.user.id))
+    db_session.flush()
+    hr = api_as("hr", unit=unit)
+    people = f"/api/v1/hr/people-levels?unit_id={unit.id}"
+    assert [(row["level"], row["basis"]) for row in hr.get(people).json] == [(4, "certification")]
+    admin = api_as("admin")
+    assert admin.post(f"/api/v1/certificates/{certificate['id']}/revoke",
+                      json={"reason": "impersonation found at the exam"}).status_code == 200
+    assert [(row["level"], row["basis"]) for row in hr.get(people).json] == [(None, None)]
+    assert db_session.scalars(select(AssessedLevel).where(AssessedLevel.user_id == candidate.user.id)).all() == []
+    (event,) = [e for e in admin.get("/api/v1/audit").json if e["action"] == "certificate.revoked"]
+    assert event["detail"]["level_removed"] == 4
+
+
 def test_the_pdf_renders_and_reads_back(certified, api_as):
     candidate, certificate = certified
     pdf = candidate.get(f"/api/v1/certificates/{certificate['id']}/pdf")
@@ -99,7 +122,12 @@ def test_the_pdf_renders_and_reads_back(certified, api_as):
 
 def test_others_cannot_read_someone_elses_certificate(certified, api_as):
     _candidate, certificate = certified
-    assert api_as("candidate").get(f"/api/v1/certificates/{certificate['id']}").status_code == 403
+    stranger = api_as("candidate")
+    hidden = stranger.get(f"/api/v1/certificates/{certificate['id']}")
+    missing = stranger.get("/api/v1/certificates/999999")
+    assert (hidden.status_code, missing.status_code) == (404, 404)  # nothing tells a taken id from a free one
+    assert hidden.json["detail"].replace(str(certificate["id"]), "N") == missing.json["detail"].replace("999999", "N")
+    assert stranger.get(f"/api/v1/certificates/{certificate['id']}/pdf").status_code == 404
     assert api_as("candidate").get("/api/v1/certificates").json == []
     assert api_as("test_admin").get(f"/api/v1/certificates/{certificate['id']}").status_code == 200
 
@@ -115,7 +143,7 @@ def test_hr_of_the_holders_unit_or_a_unit_above_reads_the_certificate_and_no_oth
     url = f"/api/v1/certificates/{certificate['id']}"
     for reader in (api_as("hr", unit=district), api_as("hr", unit=province), api_as("hr")):
         assert reader.get(url).status_code == 200
-    assert api_as("hr", unit=sibling).get(url).status_code == 403
+    assert api_as("hr", unit=sibling).get(url).status_code == 404
 
 
 @pytest.fixture

@@ -474,3 +474,64 @@ def test_adaptive_tests_keep_the_parameters_of_their_pool_and_lose_them_on_downg
     assert columns == {"test_id", "position", "item_version_id"}
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_levels_of_revoked_certificates_go_and_external_levels_take_their_certificates_language(empty_database):
+    """b904710abe18 removes the certified levels of revoked certificates (a learning path naming one names none)
+    and gives a verified external certificate's level its kind's language; other levels stay as they are."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "046c9a04a704")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 29, 8, 0, tzinfo=UTC)}
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "holder", "candidate", now["at"])
+        connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
+                                "created_by, created_at, config) VALUES (1, 'T', '', 'fixed', 'certification', "
+                                "'published', '[]', 1, :at, '{}')").bindparams(at), now)
+        connection.execute(text("INSERT INTO attempts (id, test_id, candidate_id, status, started_at) VALUES "
+                                "(:id, 1, 1, 'submitted', :at)").bindparams(at), [{"id": 1, **now}, {"id": 2, **now}])
+        connection.execute(text("INSERT INTO certificates (id, serial, year, sequence, user_id, attempt_id, data, "
+                                "key_id, code_digest, issued_at, revoked_at) VALUES (:id, :serial, 2026, :id, 1, :id, "
+                                "'{}', 'k1', :digest, :at, :revoked)").bindparams(at, bindparam("revoked",
+                                                                                               type_=UtcDateTime())),
+                           [{"id": 1, "serial": "LP-2026-000001", "digest": "a" * 64, "revoked": now["at"], **now},
+                            {"id": 2, "serial": "LP-2026-000002", "digest": "b" * 64, "revoked": None, **now}])
+        connection.execute(text("INSERT INTO media (sha256, mime_type, size, original_name, created_at) VALUES "
+                                "(:sha, 'application/pdf', 1, 'c.pdf', :at)").bindparams(at), {"sha": "c" * 64, **now})
+        connection.execute(text(
+            "INSERT INTO external_certificates (id, holder_id, kind, issuing_body, certificate_number, number_key, "
+            "issued_on, score, purpose, converted_on, level, outcome, conversion_rule, regulation_id, "
+            "regulation_citation, conversion_explanation, document_sha256, document_name, status, recorded_by, "
+            "recorded_at, verified_by, verified_at) VALUES (:id, 1, :kind, 'X', :number, :number, :issued, '\"N3\"', "
+            "'masters', :issued, 4, 'matched', 'r', 'TT', 'c', 'e', :sha, 'c.pdf', 'verified', 1, :at, 1, :at)"
+        ).bindparams(at), [{"id": 7, "kind": "jlpt", "number": "J1", "issued": date(2026, 1, 10), "sha": "c" * 64,
+                            **now},
+                           {"id": 8, "kind": "ielts", "number": "I1", "issued": date(2026, 1, 10), "sha": "c" * 64,
+                            **now}])
+        connection.execute(text("INSERT INTO assessed_levels (id, user_id, level, basis, attempt_id, "
+                                "external_certificate_id, awarded_at, language) VALUES (:id, 1, 4, :basis, :attempt, "
+                                ":external, :at, 'en')").bindparams(at),
+                           [{"id": 1, "basis": "certification", "attempt": 1, "external": None, **now},
+                            {"id": 2, "basis": "certification", "attempt": 2, "external": None, **now},
+                            {"id": 3, "basis": "external", "attempt": None, "external": 7, **now},
+                            {"id": 4, "basis": "external", "attempt": None, "external": 8, **now}])
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (1, 'U1', 'Unit', "
+                                "'vgcl_department')"))
+        connection.execute(text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, created_at, "
+                                "languages, is_language_teacher, is_external_relations, user_id) VALUES (7, 'Lan', 1, "
+                                "'civil_servant', false, :at, '[]', false, false, 1)").bindparams(at), now)
+        connection.execute(text("INSERT INTO learning_paths (id, staff_member_id, language, target_level, "
+                                "current_level, skill_profile, status, verdict, deadline_from_position, "
+                                "external_relations, reason, planned_at, assessed_level_id) VALUES (3, 7, 'en', 4, 4, "
+                                "'{}', 'closed', 'met', false, false, '', :at, 1)").bindparams(at), now)
+    upgrade_database(empty_database.url, "b904710abe18")
+    with empty_database.engine.connect() as connection:
+        levels = {row[0]: row[1] for row in connection.execute(text("SELECT id, language FROM assessed_levels"))}
+        path_level = connection.execute(text("SELECT assessed_level_id FROM learning_paths WHERE id = 3")).scalar()
+    assert levels == {2: "en", 3: "ja", 4: "en"} and path_level is None
+    downgrade_database(empty_database.url, "046c9a04a704")
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
