@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessment import adaptive, answer_requests, policies, sections
+from assessment.presentation import Presentation, present
 from assessment.models import AnswerRequest, Attempt, AttemptStatus, Response, TestItem
 from assessment.results import _engine_scores, _finish_adaptive
 from assessment.scoring import GivenItem
@@ -33,6 +34,7 @@ __all__ = ["SavedAnswer", "check_recording", "save_response"]
 @dataclass(frozen=True, slots=True)
 class SavedAnswer:
     response: Response
+    answer: dict[str, Any]  # the saved answer as the candidate's client knows it (assessment.presentation)
     position: int
     next_position: int | None  # adaptive: the item given next; None when the test has ended
     finished: bool
@@ -65,6 +67,8 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     item = _item_at(session, attempt, position)
     if attempt.test.kind == SECTIONED:
         _check_section_open(attempt, position)
+    shown = _shown(attempt, item)
+    answer = shown.answer_for_item(answer)
     item_type = item_types.get(item.type)
     item_type.check_answer(item.content, answer)
     if "audio" in answer and item_type.rater_scored:
@@ -85,15 +89,17 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
         if idempotency_key is not None:
             answer_requests.remember_request(session, attempt.id, idempotency_key, position, answer)
         session.flush()
-        return SavedAnswer(response=response, position=position, next_position=None, finished=False)
+        return SavedAnswer(response=response, answer=shown.answer_for_candidate(answer), position=position,
+                           next_position=None, finished=False)
     engine_stop = administer_next(session, attempt, _engine_scores(session, attempt))
     if engine_stop is None:
         waiting = _waiting_item(session, attempt)
         assert waiting is not None  # the item just given
-        return SavedAnswer(response=response, position=position, next_position=waiting.position, finished=False,
-                           next_item=waiting)
+        return SavedAnswer(response=response, answer=shown.answer_for_candidate(answer), position=position,
+                           next_position=waiting.position, finished=False, next_item=waiting)
     _finish_adaptive(session, attempt, "finished", closed_at=clock.now(), engine_stop=engine_stop)
-    return SavedAnswer(response=response, position=position, next_position=None, finished=True)
+    return SavedAnswer(response=response, answer=shown.answer_for_candidate(answer), position=position,
+                       next_position=None, finished=True)
 
 
 def _item_at(session: Session, attempt: Attempt, position: int) -> GivenItem:
@@ -145,11 +151,15 @@ def check_recording(session: Session, sha256: Any) -> None:
 
 def _replayed(session: Session, attempt: Attempt, earlier: Response, position: int,
               answer: dict[str, Any]) -> SavedAnswer:
-    if _position_of(session, attempt, earlier.item_version_id) != position or earlier.answer != answer:
+    if _position_of(session, attempt, earlier.item_version_id) != position:
+        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
+    shown = _shown(attempt, _item_at(session, attempt, position))
+    if earlier.answer != shown.answer_for_item(answer):
         raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
     waiting = _waiting_item(session, attempt)
     finished = attempt.status != AttemptStatus.IN_PROGRESS
-    return SavedAnswer(response=earlier, position=position, next_position=waiting.position if waiting else None,
+    return SavedAnswer(response=earlier, answer=shown.answer_for_candidate(earlier.answer), position=position,
+                       next_position=waiting.position if waiting else None,
                        finished=finished and attempt.test.kind == "adaptive", next_item=waiting)
 
 
@@ -158,12 +168,21 @@ def _replayed_request(session: Session, attempt: Attempt, request: AnswerRequest
     """A retry of an answer already saved to a fixed or sectioned test: nothing is written, and the reply is
     the answer as it stands now (a later request may have changed it). Raises RuleViolation for a key used
     for a different answer or position."""
-    if not answer_requests.is_same_request(request, position, answer):
+    if request.position != position:
         raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
     item = _item_at(session, attempt, position)
+    shown = _shown(attempt, item)
+    if not answer_requests.is_same_request(request, position, shown.answer_for_item(answer)):
+        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
     current = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     assert current is not None  # a saved answer is changed, never removed
-    return SavedAnswer(response=current, position=position, next_position=None, finished=False)
+    return SavedAnswer(response=current, answer=shown.answer_for_candidate(current.answer), position=position,
+                       next_position=None, finished=False)
+
+
+def _shown(attempt: Attempt, item: GivenItem) -> Presentation:
+    """The item as this attempt shows it: answers come in, and go back, in its labels."""
+    return present(attempt.presentation_key, item.item_version_id, item.type, item.content)
 
 
 def _waiting_item(session: Session, attempt: Attempt) -> DeliveredItem | None:

@@ -123,6 +123,9 @@ class Attempt(Base):
     # and the overall score; ``deadline`` is then the end of the section running.
     sections: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
     overall_score: Mapped[float | None] = mapped_column(Float)
+    # The secret from which this attempt's order and labels of options are drawn (assessment.presentation);
+    # None for attempts started before there was one: they show options as stored.
+    presentation_key: Mapped[str | None] = mapped_column(String(32))
 
     test: Mapped[Test] = relationship()
     administered: Mapped[list[AttemptItem]] = relationship(

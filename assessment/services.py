@@ -26,6 +26,7 @@ from assessment.models import (
     Test,
     TestStatus,
 )
+from assessment.presentation import new_presentation_key, present
 from assessment.results import (
     _score,
     record_section_score,
@@ -89,6 +90,7 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     started = clock.now()
     deadline = started + timedelta(seconds=test.time_limit_seconds) if test.time_limit_seconds else None
     attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=started, deadline=deadline,
+                      presentation_key=new_presentation_key(),
                       administered=[], responses=[])  # known empty: spares reading them back
     if test.kind == SECTIONED:
         attempt.sections = [sections.start_record(started)]
@@ -232,9 +234,13 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
         pairs = [(entry.position, GivenItem.of(entry.item_version)) for entry in attempt.test.entries]
     stimuli = plays.with_plays_left(session, attempt.id, _stimuli_of(
         session, attempt.test, {item.stimulus_id for _, item in pairs} - {None}))
-    return [DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=item.content,
-                          answer=answers.get(item.item_version_id), stimulus=stimuli.get(item.stimulus_id))
-            for position, item in pairs]
+    delivered = []
+    for position, item in pairs:
+        shown = present(attempt.presentation_key, item.item_version_id, item.type, item.content)
+        delivered.append(DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=shown.content,
+                                       answer=shown.answer_for_candidate(answers.get(item.item_version_id)),
+                                       stimulus=stimuli.get(item.stimulus_id)))
+    return delivered
 
 
 def _stimuli_of(session: Session, test: Test, ids: set[int]) -> dict[int | None, ShownStimulus]:

@@ -168,7 +168,7 @@ class AttemptResponse(MethodView):
         """Save the answer at a position (a retry with the same Idempotency-Key is recorded once)."""
         saved = answers.save_response(db_session(), actor=current_actor(), attempt_id=attempt_id, position=position,
                                        answer=data["answer"], idempotency_key=idempotency_key())
-        return {"position": saved.position, "answer": saved.response.answer,
+        return {"position": saved.position, "answer": saved.answer,
                 "answered_at": saved.response.answered_at, "next_position": saved.next_position,
                 "finished": saved.finished, "next_item": saved.next_item}
 

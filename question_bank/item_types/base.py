@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -161,6 +161,16 @@ class ItemType(ABC):
     def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
         """The share of the points an answer earns, 0..1 (partial or not, as the scoring says)."""
 
+    def shuffled_lists(self, content: dict[str, Any]) -> tuple[str, ...]:
+        """The content's lists of options that each attempt shows in an order and with ids of its own
+        (assessment.presentation): those whose stored order or ids could give the key away. None by default."""
+        return ()
+
+    def relabel_answer(self, answer: Any, ids: Mapping[str, Mapping[str, str]]) -> Any:
+        """The answer with each id of a shuffled list replaced by ``ids[list][id]``; anything else as it is, so that
+        a malformed answer stays malformed for check_answer."""
+        return answer
+
     @staticmethod
     def max_points(scoring: dict[str, Any]) -> float:
         """Full marks: what a wholly right answer earns."""
@@ -180,6 +190,28 @@ class ItemType(ABC):
         if self.method_of(scoring) == "all_or_nothing" or not self.supports_partial_credit:
             share = 1.0 if share >= 1.0 - 1e-9 else 0.0
         return Score(points=round(max_points * min(max(share, 0.0), 1.0), 6), max_points=max_points)
+
+
+# What an id the mapping does not know becomes: no option has it (ids start with a letter or _), so that
+# check_answer refuses it; an attempt that shows labels takes no stored id in their place.
+NOT_SHOWN = ""
+
+
+def relabelled(value: Any, ids: Mapping[str, str]) -> Any:
+    """An id of a shuffled list relabelled; any other text NOT_SHOWN, any other value as it is."""
+    return ids.get(value, NOT_SHOWN) if isinstance(value, str) else value
+
+
+def relabelled_all(values: Any, ids: Mapping[str, str]) -> Any:
+    """A list of ids relabelled; anything but a list as it is."""
+    return [relabelled(value, ids) for value in values] if isinstance(values, list) else values
+
+
+def relabel_key(answer: Any, key: str, relabel: Callable[[Any], Any]) -> Any:
+    """The answer with ``relabel`` applied to its ``key``, when it is an object holding one."""
+    if not isinstance(answer, dict) or key not in answer:
+        return answer
+    return {**answer, key: relabel(answer[key])}
 
 
 def wrong_answer(message: str, field: str = "answer") -> RuleViolation:

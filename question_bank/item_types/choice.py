@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from question_bank.item_types.base import (
@@ -13,10 +14,19 @@ from question_bank.item_types.base import (
     check_count,
     check_options,
     option_ids,
+    relabel_key,
+    relabelled,
+    relabelled_all,
     require_keys,
     with_stem,
     wrong_answer,
 )
+
+
+def _if_shuffled(content: dict[str, Any]) -> tuple[str, ...]:
+    """Options the author lets be shuffled are shown in each attempt's own order and ids: written as they are,
+    the right one often comes first (a GIFT question's does), and its id says so."""
+    return ("options",) if content.get("shuffle") is True else ()
 
 
 class SingleChoice(ItemType):
@@ -38,6 +48,12 @@ class SingleChoice(ItemType):
 
     def fraction(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> float:
         return 1.0 if answer.get("choice") == scoring["correct"] else 0.0
+
+    def shuffled_lists(self, content: dict[str, Any]) -> tuple[str, ...]:
+        return _if_shuffled(content)
+
+    def relabel_answer(self, answer: Any, ids: Mapping[str, Mapping[str, str]]) -> Any:
+        return relabel_key(answer, "choice", lambda choice: relabelled(choice, ids.get("options", {})))
 
 
 class TrueFalseNotGiven(SingleChoice):
@@ -66,6 +82,10 @@ class TrueFalseNotGiven(SingleChoice):
             problems.add("content.options", f"must be exactly {', '.join(expected)}")
         if not isinstance(scoring.get("correct"), str) or scoring["correct"] not in expected:
             problems.add("scoring.correct", "must be TRUE, FALSE or (for that variant) NOT_GIVEN")
+
+    def shuffled_lists(self, content: dict[str, Any]) -> tuple[str, ...]:
+        """Its options are the fixed TRUE / FALSE / NOT_GIVEN, in that order: nothing to give away."""
+        return ()
 
 
 class MultipleResponse(ItemType):
@@ -101,6 +121,12 @@ class MultipleResponse(ItemType):
             return 1.0 if chosen == correct else 0.0
         return (len(chosen & correct) - len(chosen - correct)) / len(correct)
 
+    def shuffled_lists(self, content: dict[str, Any]) -> tuple[str, ...]:
+        return _if_shuffled(content)
+
+    def relabel_answer(self, answer: Any, ids: Mapping[str, Mapping[str, str]]) -> Any:
+        return relabel_key(answer, "choices", lambda choices: relabelled_all(choices, ids.get("options", {})))
+
 
 class Ordering(ItemType):
     """Put options in order; partial credit counts options in their right place."""
@@ -125,3 +151,11 @@ class Ordering(ItemType):
         expected = scoring["order"]
         given = answer.get("order", [])
         return sum(a == b for a, b in zip(given, expected, strict=False)) / len(expected)
+
+    def shuffled_lists(self, content: dict[str, Any]) -> tuple[str, ...]:
+        """Always: options are written in their right order (a Moodle or QTI ordering item's are), and their
+        order is the question."""
+        return ("options",)
+
+    def relabel_answer(self, answer: Any, ids: Mapping[str, Mapping[str, str]]) -> Any:
+        return relabel_key(answer, "order", lambda order: relabelled_all(order, ids.get("options", {})))

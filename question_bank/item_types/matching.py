@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from question_bank.item_types.base import (
@@ -12,6 +13,8 @@ from question_bank.item_types.base import (
     check_bool,
     check_options,
     option_ids,
+    relabel_key,
+    relabelled,
     require_keys,
     with_stem,
     wrong_answer,
@@ -57,3 +60,19 @@ class Matching(ItemType):
         given = _pairs(answer.get("pairs", [])) or set()
         correct = _pairs(scoring["pairs"]) or set()
         return (len(given & correct) - len(given - correct)) / len(correct)
+
+    def shuffled_lists(self, content: dict[str, Any]) -> tuple[str, ...]:
+        """Always the targets: written in the order of their sources (an imported question's are), their order
+        and ids pair them."""
+        return ("targets",)
+
+    def relabel_answer(self, answer: Any, ids: Mapping[str, Mapping[str, str]]) -> Any:
+        targets = ids.get("targets", {})
+
+        def relabel_pairs(pairs: Any) -> Any:
+            if not isinstance(pairs, list):
+                return pairs
+            return [[pair[0], relabelled(pair[1], targets)] if isinstance(pair, list | tuple) and len(pair) == 2
+                    else pair for pair in pairs]
+
+        return relabel_key(answer, "pairs", relabel_pairs)

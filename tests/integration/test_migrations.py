@@ -535,3 +535,31 @@ def test_levels_of_revoked_certificates_go_and_external_levels_take_their_certif
     downgrade_database(empty_database.url, "046c9a04a704")
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_attempts_started_before_presentation_keys_keep_none_and_the_downgrade_drops_them(empty_database):
+    """5a0d3c9e7b21 adds attempts.presentation_key, NULL for the attempts already there (they show options as
+    stored, as their candidates' clients may hold the stored ids)."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "b904710abe18")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 11, 30, 8, 0, tzinfo=UTC)}
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "candidate", "candidate", now["at"])
+        connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
+                                "created_by, created_at, config) VALUES (1, 'T', '', 'fixed', 'practice', "
+                                "'published', '[]', 1, :at, '{}')").bindparams(at), now)
+        connection.execute(text("INSERT INTO attempts (id, test_id, candidate_id, status, started_at) VALUES "
+                                "(1, 1, 1, 'in_progress', :at)").bindparams(at), now)
+    upgrade_database(empty_database.url, "5a0d3c9e7b21")
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT id, presentation_key FROM attempts")).all() == [(1, None)]
+    downgrade_database(empty_database.url, "b904710abe18")
+    assert "presentation_key" not in {column["name"] for column in inspect(empty_database.engine).get_columns(
+        "attempts")}
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
+
