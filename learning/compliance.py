@@ -16,6 +16,7 @@ Decimal target, so that 0.60 * 5 is 3 people, not 3.0000000000000004 -> 4.
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -45,16 +46,13 @@ EARLIEST_AS_OF, LATEST_AS_OF = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (or earlier), clipped to the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
+    """The same day ``months`` later (or earlier), clipped to the month's last day. Raises OverflowError when
+    that month is outside the years a date can hold (1-9999), as date arithmetic does."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not date.min.year <= year <= date.max.year:
+        raise OverflowError(f"{months} months from {day} is outside the years a date can hold")
     month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def measured_day(as_of: date | None) -> date:
@@ -179,7 +177,7 @@ class ComplianceRow:
     target: float  # 0..1
     gap_people: int  # max(0, ceil(target * in_scope) - at_or_above)
     recent: int  # people who first reached the level within the projection window
-    projection: str  # "already", "never at this rate", or the month (YYYY-MM) the target is reached
+    projection: str  # "already", "never at this rate" (no rate, or a month past 9999), or the month (YYYY-MM)
     on_track: bool  # met already, or reached by the deadline's month at the recent rate
 
     @classmethod
@@ -192,8 +190,11 @@ class ComplianceRow:
         elif recent == 0:
             projection, reached = NEVER, None
         else:
-            reached = add_months(as_of, math.ceil(gap * months / recent))
-            projection = f"{reached:%Y-%m}"
+            try:
+                reached = add_months(as_of, math.ceil(gap * months / recent))
+                projection = f"{reached:%Y-%m}"
+            except OverflowError:  # past year 9999 at this rate: no month to name, and never by any deadline
+                projection, reached = NEVER, None
         return cls(unit=unit, unit_name=unit_name, group=group, cohort=cohort, in_scope=in_scope,
                    at_or_above=at_or_above, share=round(at_or_above / in_scope, 4) if in_scope else 0.0,
                    target=float(target), gap_people=gap, recent=recent, projection=projection,

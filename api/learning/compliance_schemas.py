@@ -36,7 +36,8 @@ class ComplianceRowSchema(ma.Schema):
     target = ma.fields.Float(metadata={"description": "The target share, 0..1"})
     gap_people = ma.fields.Integer(metadata={"description": "max(0, ceil(target * in_scope) - at_or_above)"})
     recent = ma.fields.Integer(metadata={"description": "People who first reached the level in the recent window"})
-    projection = ma.fields.String(metadata={"description": "already, never at this rate, or YYYY-MM"})
+    projection = ma.fields.String(metadata={
+        "description": "already, never at this rate (also when the month would be past 9999), or YYYY-MM"})
     on_track = ma.fields.Boolean()
 
 

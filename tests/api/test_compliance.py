@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +12,9 @@ from defusedxml import ElementTree
 from openpyxl import load_workbook
 
 from api.cli import main
+from assessment.models import AssessedLevel
 from learning import compliance_export
+from learning.models import StaffMember
 from tests.compliance_org import AS_OF, build_organisation
 
 QUERY = f"deadline=2025-12-31&as_of={AS_OF}"
@@ -241,3 +244,23 @@ def test_xlsx_export_lists_the_leadership_roles_off_the_ladder_on_a_sheet_of_the
     assert text.splitlines()[0] == ",".join(compliance_export.COLUMNS)
     assert "Giám đốc" not in text and "HYPERLINK" not in text
 
+
+
+@pytest.mark.parametrize("as_of", ["9998-06-01", "9998-12-31"])
+def test_a_projection_past_year_9999_is_reported_as_never_at_this_rate(api_as, factory, db_session, as_of):
+    unit = factory.unit("vgcl_department")
+    for index in range(6):  # one reached level 4 in the window, five have not: the gap's month is past 9999
+        user = factory.user("candidate", unit=unit)
+        db_session.add(StaffMember(full_name=f"Far {index}", unit_id=unit.id, category="civil_servant",
+                                   user_id=user.id))
+        if index == 0:
+            db_session.add(AssessedLevel(user_id=user.id, level=4, basis="certification", language="en",
+                                         awarded_at=datetime(9998, 3, 1, tzinfo=UTC)))
+    db_session.flush()
+    hr = api_as("hr")
+    response = hr.get(f"/api/v1/hr/compliance?deadline=2025-12-31&as_of={as_of}")
+    assert response.status_code == 200, response.json
+    row = next(r for r in response.json["rows"] if r["unit"] == unit.code and r["cohort"] == "civil_servant")
+    assert (row["recent"], row["gap_people"], row["projection"], row["on_track"]) == (
+        1, 2, "never at this rate", False)
+    assert hr.get(f"/api/v1/hr/compliance?deadline=2025-12-31&as_of={as_of}&format=csv").status_code == 200

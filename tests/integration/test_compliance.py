@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -12,6 +13,7 @@ from core.errors import NotFound, PermissionDenied, RuleViolation
 from learning.compliance import (
     ALREADY,
     NEVER,
+    ComplianceRow,
     PeopleFilter,
     add_months,
     compliance_report,
@@ -250,6 +252,26 @@ def test_add_months_clips_to_the_end_of_the_month():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 11, 23), -12) == date(2025, 11, 23)
     assert add_months(date(2024, 2, 29), -12 * 40) == date(1984, 2, 29)
+
+
+def test_add_months_past_the_years_a_date_holds_is_an_overflow_not_an_assertion():
+    assert add_months(date(9999, 11, 30), 1) == date(9999, 12, 30)
+    with pytest.raises(OverflowError):
+        add_months(date(9999, 12, 1), 1)
+    with pytest.raises(OverflowError):
+        add_months(date(1, 1, 1), -1)
+
+
+def test_a_projection_past_year_9999_is_never_at_this_rate():
+    # a gap of ~10,000 people at one person a year today: month 120,000 from now has no date
+    row = ComplianceRow.build(unit="ALL", unit_name="ALL", group="ALL", cohort="civil_servant", in_scope=20000,
+                              at_or_above=1, target=Decimal("0.5"), recent=1, as_of=date(2026, 11, 25),
+                              deadline=date(2030, 12, 31), months=12)
+    assert (row.gap_people, row.projection, row.on_track) == (9999, NEVER, False)
+    near = ComplianceRow.build(unit="ALL", unit_name="ALL", group="ALL", cohort="civil_servant", in_scope=2,
+                               at_or_above=0, target=Decimal("0.5"), recent=1, as_of=date(9998, 12, 31),
+                               deadline=date(2030, 12, 31), months=12)
+    assert (near.projection, near.on_track) == ("9999-12", False)
 
 
 def test_the_report_is_three_queries_whatever_the_number_of_people(db_session, org):
