@@ -50,6 +50,32 @@ def _check_course(session: Session, values: dict[str, Any], *, code: str) -> Non
         unknown = [p for p in values["prerequisites"] if p not in known]
         if unknown:
             raise RuleViolation(f"unknown prerequisite course {unknown[0]!r}", field="prerequisites")
+        chain = _chain_back_to(session, code, values["prerequisites"])
+        if chain:
+            raise RuleViolation(f"prerequisites would form a cycle: {' -> '.join(chain)}", field="prerequisites")
+
+
+def _chain_back_to(session: Session, code: str, prerequisites: list[str]) -> list[str]:
+    """A chain of prerequisites from ``code``, through one of ``prerequisites`` (its new ones), back to
+    ``code``; empty when there is none. A cycle would leave no course of it to take first: every path over it
+    fails to plan, and the sweep with it (learning.planner)."""
+    needs = {course: list(required or []) for course, required in session.execute(
+        select(Course.code, Course.prerequisites))}
+    needs[code] = list(prerequisites)
+    came_from: dict[str, str] = {}
+    stack = [code]
+    while stack:  # depth-first from the course over what it needs; the catalogue is small
+        current = stack.pop()
+        for required in needs.get(current, ()):
+            if required == code:
+                back = [current]
+                while back[-1] != code:
+                    back.append(came_from[back[-1]])
+                return [*reversed(back), code]
+            if required not in came_from:
+                came_from[required] = current
+                stack.append(required)
+    return []
 
 
 def require_catalogue_keeper(actor: Actor) -> None:

@@ -312,6 +312,24 @@ def test_a_person_without_a_position_has_no_path_to_plan(hr, api_as, db_session,
     assert fields_of(body) == {"staff_id"}
 
 
+def test_a_prerequisite_that_would_close_a_cycle_is_refused_and_paths_still_plan(
+        keeper, hr, learner, reading_before_speaking, db_session):
+    course_id = {code: offerings[0]["course_id"] for code, offerings in reading_before_speaking.items()}
+    body = problem(patch(keeper, f"/api/v1/courses/{course_id['EN34-R']}", {"prerequisites": ["EN34-S"]}), 422)
+    assert fields_of(body) == {"prerequisites"} and "EN34-R -> EN34-S -> EN34-R" in body["detail"]
+    # a longer way round: W needs R, then R may not need W (R -> W -> ... -> R)
+    assert patch(keeper, f"/api/v1/courses/{course_id['EN23-W']}", {"prerequisites": ["EN34-R"]}).status_code == 200
+    body = problem(patch(keeper, f"/api/v1/courses/{course_id['EN34-R']}", {"prerequisites": ["EN23-L", "EN23-W"]}),
+                   422)
+    assert fields_of(body) == {"prerequisites"} and "EN34-R -> EN23-W -> EN34-R" in body["detail"]
+    assert keeper.get(f"/api/v1/courses/{course_id['EN34-R']}").json["prerequisites"] == []
+    assert patch(keeper, f"/api/v1/courses/{course_id['EN34-R']}", {"prerequisites": ["EN23-L"]}).status_code == 200
+    placement(db_session, learner.user, 2, {})
+    planned = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={})
+    assert planned.status_code == 200, planned.json
+    assert steps(planned.json).index("EN34-R") < steps(planned.json).index("EN34-S")
+
+
 def test_courses_crud_and_non_language_courses(keeper, hr, api_as):
     made = keeper.post("/api/v1/courses", json={"code": "EXT-PROTOCOL", "title": "Diplomatic protocol",
                                             "kind": "external_affairs", "hours": 24, "capacity": 30,
