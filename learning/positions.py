@@ -14,7 +14,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import policies
 from learning.models import JobPosition
-from learning.staff import LANGUAGE_CODE
+from learning.staff import LANGUAGE_CODE, nfc
 
 MIN_LEVEL, MAX_LEVEL = 1, 6
 EDITABLE = ("title", "language", "required_level", "is_leadership", "required_by")
@@ -29,6 +29,12 @@ class PositionDraft:
     required_by: date | None = None
 
 
+def title_key(title: str) -> str:
+    """What makes two job position titles the same: composed Unicode, any run of spaces as one, case folded.
+    Titles are unique by it, and the staff import matches a row's position on it."""
+    return nfc(" ".join(nfc(title).split()).casefold())
+
+
 def _keeper(actor: Actor) -> None:
     if not policies.can_manage_positions(actor):
         raise PermissionDenied("only administrators and organisation-wide HR keep the job positions")
@@ -39,9 +45,13 @@ def _check(session: Session, values: dict[str, Any], *, position_id: int | None 
         raise RuleViolation(f"a required level runs from {MIN_LEVEL} to {MAX_LEVEL}", field="required_level")
     if not LANGUAGE_CODE.match(values["language"]):
         raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
-    other = session.scalar(select(JobPosition.id).where(JobPosition.title == values["title"]))
-    if other is not None and other != position_id:
-        raise Conflict(f"a job position titled {values['title']!r} exists", field="title")
+    key = title_key(values["title"])
+    if not key:
+        raise RuleViolation("a job position needs a title", field="title")
+    # titles alike but for case and spaces are one title to the import, which matches them so: one position each
+    for other_id, other_title in session.execute(select(JobPosition.id, JobPosition.title)):
+        if other_id != position_id and title_key(other_title) == key:
+            raise Conflict(f"a job position titled {other_title!r} exists", field="title")
 
 
 def list_positions(session: Session) -> list[JobPosition]:

@@ -54,6 +54,17 @@ def employment_period_problem(joined_on: date | None, left_on: date | None) -> s
     return None
 
 
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def birth_date_problem(birth: date) -> str | None:
+    """Why ``birth`` cannot be a staff member's birth date, or None: from 1900 to the centre's today. A typo such
+    as 9999-12-31 would otherwise drop the person out of every cohort counted by age."""
+    if not EARLIEST_BIRTH <= birth <= clock.day_in_vietnam():
+        return f"{birth.isoformat()} is not a plausible birth date"
+    return None
+
+
 def birth_date_floor(age_under: int, today: date) -> date:
     """People born after this date are younger than ``age_under`` today."""
     try:
@@ -131,8 +142,11 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
         changes["full_name"] = clean_name(changes["full_name"])
         if not changes["full_name"]:
             raise RuleViolation("a name is required", field="full_name")
+    if changes.get("birth_date") is not None and (problem := birth_date_problem(changes["birth_date"])):
+        raise RuleViolation(problem, field="birth_date")
     if changes.get("leadership_role") is not None:
         changes["leadership_role"] = leadership_role(changes["leadership_role"])
+    changes = with_leader_flag(changes, member)
     if "joined_on" in changes or "left_on" in changes:
         problem = employment_period_problem(changes.get("joined_on", member.joined_on),
                                             changes.get("left_on", member.left_on))
@@ -154,12 +168,29 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
     for name, value in changed.items():
         setattr(member, name, value)
     session.flush()
-    if "left_on" in changed or "user_id" in changed:
+    if {"left_on", "user_id", "unit_id"} & set(changed):
         keep_account_access_in_step(session, [previous_account, member.user_id])
     if changed:
         audit.record(session, actor=actor, action="staff.update", entity_type="staff_member", entity_id=member.id,
                      fields=sorted(changed))
     return member
+
+
+def with_leader_flag(changes: dict[str, Any], member: StaffMember | None) -> dict[str, Any]:
+    """``changes`` to ``member``'s record (None: a new record) with ``is_leader`` settled, the one rule for PATCH
+    and the import, so that the same data gives the same cohort whether the record existed or not.
+
+    An ``is_leader`` given (True or False) wins. Otherwise, when a leadership role is given (None clears it),
+    ``is_leader`` is asked for without a value (None: the import's empty cell) or the record is new, a leader is
+    someone with a role: the role given, else the record's own. Given neither, an existing record keeps its flag.
+    """
+    settled = dict(changes)
+    if settled.get("is_leader") is not None:
+        return settled
+    if "leadership_role" in settled or "is_leader" in settled or member is None:
+        role = settled.get("leadership_role", member.leadership_role if member is not None else None)
+        settled["is_leader"] = role is not None
+    return settled
 
 
 def nfc(text: str) -> str:
@@ -243,21 +274,32 @@ def link_new_account(session: Session, *, staff_number: str, account: User,
 
 
 def keep_account_access_in_step(session: Session, account_ids: Iterable[int | None]) -> None:
-    """Set the access end of these login accounts from their staff records, as they are now: an account may be
-    used until its record's last day employed (``User.access_ends_on`` = ``StaffMember.left_on``, so a leaver's
-    access ends after it and comes back when HR reinstates them). An account linked to no record keeps the end
-    it has: unlinking a leaver's account, or moving their record onto another account, must not let the leaver
-    back in (an administrator lifts it: ``lift_access_end_of_unlinked``; linking it to a record sets it anew).
+    """Set the access end and the unit of these login accounts from their staff records, as they are now.
 
-    The one place that rule is kept: every writer of ``left_on`` or of a link (PATCH, the import, linking a new
-    account, unlinking) calls it with the accounts it touched, the one unlinked as well as the one linked.
+    An account may be used until its record's last day employed (``User.access_ends_on`` =
+    ``StaffMember.left_on``, so a leaver's access ends after it and comes back when HR reinstates them). An
+    account linked to no record keeps the end it has: unlinking a leaver's account, or moving their record onto
+    another account, must not let the leaver back in (an administrator lifts it: ``lift_access_end_of_unlinked``;
+    linking it to a record sets it anew).
+
+    An account of a unit is of its record's unit (``User.unit_id`` = ``StaffMember.unit_id``, as
+    ``link_new_account`` gives it): the unit's HR sees that person's levels and records their certificates, so a
+    person moved to another unit leaves the old unit's HR and reaches the new one's. An account without a unit
+    keeps none (organisation-wide HR with a staff record), and one linked to no record keeps the unit it has.
+
+    The one place these rules are kept: every writer of ``left_on``, ``unit_id`` or a link (PATCH, the import,
+    linking a new account, unlinking) calls it with the accounts it touched, the one unlinked as well as the one
+    linked.
     """
     ids = sorted({account_id for account_id in account_ids if account_id is not None})
     session.flush()
     record = select(StaffMember.left_on).where(StaffMember.user_id == User.id)
     end = case((record.exists(), record.scalar_subquery()), else_=User.access_ends_on)
+    record_unit = select(StaffMember.unit_id).where(StaffMember.user_id == User.id)
+    unit = case((and_(User.unit_id.is_not(None), record_unit.exists()), record_unit.scalar_subquery()),
+                else_=User.unit_id)
     for chunk in in_chunks(ids):
-        session.execute(update(User).where(User.id.in_(chunk)).values(access_ends_on=end),
+        session.execute(update(User).where(User.id.in_(chunk)).values(access_ends_on=end, unit_id=unit),
                         execution_options={"synchronize_session": "fetch"})
 
 

@@ -41,6 +41,7 @@ from core.errors import RuleViolation
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
+from learning.positions import title_key
 from learning.staff_sheet import (
     MAX_CELL_CHARS,
     OPTIONAL_COLUMNS,
@@ -53,10 +54,12 @@ from learning.staff_sheet import (
 from learning.staff import (
     GENDERS,
     LANGUAGE_CODE,
+    birth_date_problem,
     clean_name,
     employment_period_problem,
     in_chunks,
     keep_account_access_in_step,
+    with_leader_flag,
 )
 
 
@@ -149,7 +152,9 @@ class _Lookups:
 
     def __init__(self, session: Session, actor: Actor, numbers: list[str], usernames: list[str]) -> None:
         self.units = {unit.code: unit for unit in session.scalars(select(Unit))}
-        self.positions = {_key(p.title): p for p in session.scalars(select(JobPosition))}
+        self.positions: dict[str, list[JobPosition]] = {}  # by title_key: more than one is ambiguous
+        for position in session.scalars(select(JobPosition).order_by(JobPosition.id)):
+            self.positions.setdefault(title_key(position.title), []).append(position)
         self.visible = organisation.visible_unit_ids(session, actor)
         self.ladder = LeadershipLadder.load()
         self.existing = {m.staff_number: m for chunk in in_chunks(numbers) for m in session.scalars(
@@ -167,10 +172,6 @@ class _Lookups:
     def in_scope_account(self, account: User) -> bool:
         """Unit-scoped HR links only accounts of its units (see learning.staff.account_to_link)."""
         return self.visible is None or account.unit_id in self.visible
-
-
-def _key(title: str) -> str:
-    return " ".join(title.split()).casefold()
 
 
 def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tuple[dict[str, Any], list[str]]:
@@ -198,8 +199,8 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
 
     if cell_text(row.values.get("birth_date")):
         birth = _date_cell(row, "birth_date", reasons)
-        if birth is not None and not date(1900, 1, 1) <= birth <= clock.day_in_vietnam():
-            reasons.append(f"birth_date: {birth.isoformat()} is not a plausible birth date")
+        if birth is not None and (problem := birth_date_problem(birth)):
+            reasons.append(f"birth_date: {problem}")
         values["birth_date"] = birth
 
     gender = cell_text(row.values.get("gender")).lower()
@@ -227,15 +228,17 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         if title and role is None:
             reasons.append(f"leadership_role: {title!r} is not a leadership role: {lookups.ladder.describe()}")
         values["leadership_role"] = role
-    if "is_leader" in columns:
-        leader = _flag(row, "is_leader", reasons)
-        values["is_leader"] = bool(values.get("leadership_role")) if leader is None else leader
+    if "is_leader" in columns:  # empty (None): from the leadership role, learning.staff.with_leader_flag
+        values["is_leader"] = _flag(row, "is_leader", reasons)
     if "position" in columns:
         title = cell_text(row.values.get("position"))
-        position = lookups.positions.get(_key(title)) if title else None
-        if title and position is None:
+        matches = lookups.positions.get(title_key(title), []) if title else []
+        if title and not matches:
             reasons.append(f"position: no job position titled {title!r}")
-        values["position_id"] = position.id if position is not None else None
+        elif len(matches) > 1:  # stored before titles were unique by title_key: picking one would be a guess
+            reasons.append(f"position: {title!r} matches {len(matches)} job positions "
+                           f"({', '.join(repr(p.title) for p in matches)}); rename them apart first")
+        values["position_id"] = matches[0].id if len(matches) == 1 else None
     if "languages" in columns:
         codes = [c.strip().lower() for c in re.split(r"[;,\s]+", cell_text(row.values.get("languages"))) if c.strip()]
         bad = [c for c in codes if not LANGUAGE_CODE.match(c)]
@@ -287,6 +290,7 @@ def import_staff(session: Session, *, actor: Actor, sheet: StaffSheet, dry_run: 
         if outsider:
             reasons.append(f"staff_number: {number!r} belongs to a person outside your HR scope")
         reasons.extend(_period_reasons(values, None if outsider else member))
+        values = with_leader_flag(values, None if outsider else member)
         account_id = values.get("user_id")
         if account_id is not None:
             reasons.extend(_account_reasons(cell_text(row.values.get("username")), account_id, member, row.number,
@@ -337,16 +341,17 @@ def _account_reasons(username: str, account_id: int, member: StaffMember | None,
 
 def _write(session: Session, planned: list[tuple[ReportEntry, StaffMember | None, dict[str, Any]]]) -> None:
     created: list[tuple[ReportEntry, StaffMember]] = []
-    accounts: set[int | None] = set()  # whose access end follows a new link or last day employed
+    accounts: set[int | None] = set()  # whose access end and unit follow a new link, last day employed or unit
     for entry, member, values in planned:
         if entry.status == "created":
-            new = StaffMember(**{"is_leader": bool(values.get("leadership_role")), "languages": [],
-                                 "is_language_teacher": False, "is_external_relations": False, **values})
+            new = StaffMember(**{"languages": [], "is_language_teacher": False, "is_external_relations": False,
+                                 **values})
             session.add(new)
             created.append((entry, new))
             accounts.add(values.get("user_id"))
         elif entry.status == "updated" and member is not None:
-            if any(name in values and values[name] != getattr(member, name) for name in ("user_id", "left_on")):
+            if any(name in values and values[name] != getattr(member, name)
+                   for name in ("user_id", "left_on", "unit_id")):
                 accounts.update((member.user_id, values.get("user_id", member.user_id)))
             for name, value in values.items():
                 setattr(member, name, value)

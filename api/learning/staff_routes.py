@@ -81,6 +81,9 @@ class StaffById(MethodView):
     def patch(self, data, staff_id):
         """Edit a staff member; moving them to another unit needs HR scope over both.
 
+        Their linked login account moves with them (an account without a unit keeps none): the new unit's HR sees
+        their levels and certificates, the old unit's no longer does.
+
         `username` links the person's login account (an account of the caller's scope, nobody else's): their
         certified levels, path and certificates are found through it; null unlinks it. `left_on` records the
         last day employed (null reinstates the person), `joined_on` the first. The linked account may be used up

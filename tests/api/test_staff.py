@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from assessment.models import AssessedLevel
+from core.accounts import User
 from learning.models import JobPosition, StaffMember, Unit
 from tests.integration.test_staff_import import HEADER, csv_bytes, xlsx_bytes
 
@@ -187,6 +189,19 @@ def test_bad_staff_input_is_a_problem_naming_the_field(api_as, org):
     assert_problem(patch(hr, f"/api/v1/staff/{minh}", {}), 422)
 
 
+def test_an_implausible_birth_date_is_refused_on_edit_as_on_import(api_as, org, fake_clock):
+    hr = api_as("hr")  # the centre's today is 2026-11-23
+    minh = f"/api/v1/staff/{org['minh'].id}"
+    for day in ("9999-12-31", "2026-11-24", "1899-12-31"):
+        refused = assert_problem(patch(hr, minh, {"birth_date": day}), 422)
+        assert field_errors(refused)["birth_date"] == f"{day} is not a plausible birth date", day
+    rows = [["B-1", "An", "9999-12-31", "nam", org["parent"].code, "civil_servant", "", "", "", "", ""]]
+    report = assert_problem(upload(hr, csv_bytes(rows), "s.csv"), 422)["report"]
+    assert report["entries"][0]["reasons"] == ["birth_date: 9999-12-31 is not a plausible birth date"]
+    for day in ("1900-01-01", "2026-11-23"):
+        assert patch(hr, minh, {"birth_date": day}).json["birth_date"] == day
+
+
 def test_units_come_flat_or_as_a_tree_and_admins_add_sub_units(api_as, org):
     hr = api_as("hr")
     flat = {u["id"]: u for u in hr.get("/api/v1/units").json}
@@ -208,6 +223,45 @@ def test_units_come_flat_or_as_a_tree_and_admins_add_sub_units(api_as, org):
     rows = [["N7", "Deep", "1990-01-01", "male", body["code"], "civil_servant", "", "", "", "", ""]]
     assert upload(parent_hr, csv_bytes(rows, HEADER), "staff.csv").status_code == 200
     assert len(staff_ids(parent_hr.get("/api/v1/staff"))) == 3
+
+
+def test_a_moved_record_takes_its_account_to_the_new_unit_and_out_of_the_old_units_hr(api_as, db_session, factory,
+                                                                                      org):
+    parent, other = org["parent"], org["other"]
+    hoa = org["hoa"]  # of the other unit
+    account = factory.user("candidate", unit=other, username="hoa.mover")
+    boss = factory.user("hr", username="org.hr.with.record")  # organisation-wide HR, no unit, with a record
+    hoa.user_id = account.id
+    org["minh"].user_id = boss.id
+    db_session.add(AssessedLevel(user_id=account.id, level=4, basis="certification", language="en",
+                                 awarded_at=datetime(2026, 1, 5, tzinfo=UTC)))
+    db_session.flush()
+    hr, hr_old, hr_new = api_as("hr"), api_as("hr", unit=other), api_as("hr", unit=parent)
+
+    def unit_of(user) -> int | None:
+        db_session.expire_all()  # the request wrote through its own session
+        return db_session.get(User, user.id).unit_id
+
+    def level_holders(client, unit):
+        response = client.get(f"/api/v1/hr/levels?unit_id={unit.id}")
+        assert response.status_code == 200, response.json
+        return {row["username"] for row in response.json}
+
+    assert (level_holders(hr_old, other), level_holders(hr_new, parent)) == ({"hoa.mover"}, set())
+    assert patch(hr, f"/api/v1/staff/{hoa.id}", {"unit_id": parent.id}).status_code == 200
+    assert unit_of(account) == parent.id
+    assert (level_holders(hr_old, other), level_holders(hr_new, parent)) == (set(), {"hoa.mover"})
+    assert {p["full_name"] for p in hr_new.get("/api/v1/hr/people-levels").json} >= {hoa.full_name}
+
+    # the import moves it back, and the account with it
+    rows = [[hoa.staff_number, hoa.full_name, "1999-01-01", "female", other.code, "civil_servant", "", "", "", "",
+             ""]]
+    assert upload(hr, csv_bytes(rows), "s.csv").status_code == 200
+    assert unit_of(account) == other.id
+    assert (level_holders(hr_old, other), level_holders(hr_new, parent)) == ({"hoa.mover"}, set())
+    # an account without a unit (organisation-wide HR) keeps none when its record moves
+    assert patch(hr, f"/api/v1/staff/{org['minh'].id}", {"unit_id": other.id}).status_code == 200
+    assert unit_of(boss) is None
 
 
 def test_hr_links_a_staff_record_to_a_login_account_within_its_scope(api_as, db_session, factory, org):
@@ -265,6 +319,37 @@ def test_names_and_leadership_titles_are_normalised_on_edit(api_as, org):
     assert "not a leadership role" in field_errors(refused)["leadership_role"]
     assert "full_name" in field_errors(assert_problem(patch(hr, f"/api/v1/staff/{minh}", {"full_name": "   "}), 422))
     assert patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": None}).json["leadership_role"] is None
+
+
+def test_a_leadership_role_given_on_edit_makes_a_leader_as_the_import_does_for_a_new_record(api_as, org):
+    hr = api_as("hr")
+    minh = org["minh"].id  # a public employee, no role, not a leader
+    made = patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": "Trưởng phòng"})
+    assert made.status_code == 200, made.json
+    assert (made.json["leadership_role"], made.json["is_leader"]) == ("division_head", True)
+    renamed = patch(hr, f"/api/v1/staff/{minh}", {"full_name": "Trần Minh"})  # no role given: the flag stays
+    assert renamed.json["is_leader"] is True
+    explicit = patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": "Phó trưởng phòng", "is_leader": False})
+    assert (explicit.json["leadership_role"], explicit.json["is_leader"]) == ("deputy_division_head", False)
+    cleared = patch(hr, f"/api/v1/staff/{minh}", {"leadership_role": None})
+    assert (cleared.json["leadership_role"], cleared.json["is_leader"]) == (None, False)
+    assert patch(hr, f"/api/v1/staff/{minh}", {"is_leader": True}).json["is_leader"] is True
+
+
+def test_position_titles_alike_but_for_case_and_spaces_are_one_title(api_as, org):
+    hr = api_as("hr")
+    title = org["translator"].title  # "Translator <code>"
+    for alike in (title.lower(), f"  {title.upper()} ", title.replace(" ", "\t  ")):
+        refused = assert_problem(hr.post("/api/v1/positions", json={"title": alike, "required_level": 3}), 409)
+        assert set(field_errors(refused)) == {"title"}, alike
+    other = hr.post("/api/v1/positions", json={"title": f"Interpreter {org['parent'].code}", "required_level": 5})
+    assert other.status_code == 201, other.json
+    renamed = patch(hr, f"/api/v1/positions/{other.json['id']}", {"title": f"{title.lower()} "})
+    assert set(field_errors(assert_problem(renamed, 409))) == {"title"}
+    assert set(field_errors(assert_problem(hr.post("/api/v1/positions", json={"title": "   ", "required_level": 3}),
+                                           422))) == {"title"}
+    own = patch(hr, f"/api/v1/positions/{org['translator'].id}", {"title": title.upper()})  # its own title, recased
+    assert own.status_code == 200 and own.json["title"] == title.upper()
 
 
 def test_hr_records_when_someone_joined_and_left_and_null_reinstates_them(api_as, db_session, org):

@@ -563,3 +563,29 @@ def test_attempts_started_before_presentation_keys_keep_none_and_the_downgrade_d
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
 
+
+def test_accounts_of_moved_records_take_their_records_unit(empty_database):
+    """1859d5b32889 moves a linked account of a unit to its staff record's unit; an account without a unit, or
+    linked to no record, keeps what it has."""
+    upgrade_database(empty_database.url, "5a0d3c9e7b21")
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (:id, :code, 'Unit', "
+                                "'vgcl_department')"), [{"id": 1, "code": "U1"}, {"id": 2, "code": "U2"}])
+        for user_id, name in ((1, "moved"), (2, "staying"), (3, "organisation.wide"), (4, "unlinked")):
+            _insert_user(connection, user_id, name, "candidate", at)
+        connection.execute(text("UPDATE users SET unit_id = :unit WHERE id = :id"),
+                           [{"id": 1, "unit": 1}, {"id": 2, "unit": 2}, {"id": 3, "unit": None}, {"id": 4, "unit": 1}])
+        insert = text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, user_id, created_at, "
+                      "languages, is_language_teacher, is_external_relations) VALUES (:id, 'P', :unit, "
+                      "'civil_servant', false, :user_id, :at, '[]', false, false)")
+        connection.execute(insert, [{"id": 1, "unit": 2, "user_id": 1, "at": at.isoformat()},
+                                    {"id": 2, "unit": 2, "user_id": 2, "at": at.isoformat()},
+                                    {"id": 3, "unit": 2, "user_id": 3, "at": at.isoformat()}])
+    upgrade_database(empty_database.url, "1859d5b32889")
+    with empty_database.engine.connect() as connection:
+        units = dict(connection.execute(text("SELECT username, unit_id FROM users")).all())
+    assert units == {"moved": 2, "staying": 2, "organisation.wide": None, "unlinked": 1}
+    downgrade_database(empty_database.url, "5a0d3c9e7b21")
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []

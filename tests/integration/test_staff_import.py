@@ -351,6 +351,53 @@ def test_leadership_roles_must_be_on_the_ladder_or_one_of_its_titles(db_session,
                                          "LR-2": "deputy_division_head"}
 
 
+def test_a_leadership_role_makes_a_leader_alike_for_new_and_existing_records(db_session, org):
+    p = org["parent"].code
+    base = ["staff_number", "full_name", "birth_date", "gender", "unit", "category"]
+    first = [["LD-1", "An", "1985-01-01", "nam", p, "public_employee"]]
+    assert run_import(db_session, csv_bytes(first, base), "s.csv", actor=org["hr"]).written
+    existing = db_session.scalar(select(StaffMember).where(StaffMember.staff_number == "LD-1"))
+    assert existing.is_leader is False
+    with_role = [["LD-1", "An", "1985-01-01", "nam", p, "public_employee", "Trưởng phòng"],
+                 ["LD-2", "Bình", "1985-01-01", "nam", p, "public_employee", "Trưởng phòng"]]
+    report = run_import(db_session, csv_bytes(with_role, [*base, "leadership_role"]), "s.csv", actor=org["hr"])
+    assert [(e.status, e.reasons) for e in report.entries] == [
+        ("updated", ["changed: leadership_role, is_leader"]), ("created", [])]
+    people = {m.staff_number: (m.leadership_role, m.is_leader) for m in db_session.scalars(
+        select(StaffMember).where(StaffMember.staff_number.in_(["LD-1", "LD-2"])))}
+    assert people == {"LD-1": ("division_head", True), "LD-2": ("division_head", True)}
+    # an is_leader given wins; an empty cell means "from the role", the one given or the record's own
+    cells = [["LD-1", "An", "1985-01-01", "nam", p, "public_employee", "no"],
+             ["LD-2", "Bình", "1985-01-01", "nam", p, "public_employee", ""]]
+    run_import(db_session, csv_bytes(cells, [*base, "is_leader"]), "s.csv", actor=org["hr"])
+    people = {m.staff_number: (m.leadership_role, m.is_leader) for m in db_session.scalars(
+        select(StaffMember).where(StaffMember.staff_number.in_(["LD-1", "LD-2"])))}
+    assert people == {"LD-1": ("division_head", False), "LD-2": ("division_head", True)}
+
+
+def test_a_position_named_alike_by_two_stored_positions_rejects_the_row_instead_of_picking_one(db_session, org):
+    p = org["parent"].code
+    # stored before titles were unique by case and spaces: the import cannot know which one HR meant
+    twins = [JobPosition(title=f"Interpreter {p}", required_level=5),
+             JobPosition(title=f"interpreter {p} ", required_level=2)]
+    db_session.add_all(twins)
+    db_session.flush()
+    rows = [["PS-1", "An", "1985-01-01", "nam", p, "civil_servant", "", "", f"Interpreter {p}", "", ""],
+            ["PS-2", "Bình", "1985-01-01", "nam", p, "civil_servant", "", "",
+             f" STAFF  translator {p}", "", ""]]
+    report = run_import(db_session, csv_bytes(rows), "s.csv", actor=org["hr"])
+    assert not report.written and [e.status for e in report.entries] == ["rejected", "created"]
+    assert report.entries[0].reasons == [
+        f"position: 'Interpreter {p}' matches 2 job positions ('Interpreter {p}', 'interpreter {p} '); "
+        "rename them apart first"]
+    twins[1].title = f"Junior interpreter {p}"
+    db_session.flush()
+    assert run_import(db_session, csv_bytes(rows), "s.csv", actor=org["hr"]).written
+    placed = dict(db_session.execute(select(StaffMember.staff_number, StaffMember.position_id)
+                                     .where(StaffMember.staff_number.in_(["PS-1", "PS-2"]))).all())
+    assert placed == {"PS-1": twins[0].id, "PS-2": org["position"].id}
+
+
 def test_a_rejected_row_of_someone_outside_the_scope_does_not_reveal_their_record_id(db_session, factory, org):
     assert run_import(db_session, csv_bytes(good_rows(org)), "s.csv", actor=org["hr"]).written
     child_hr = factory.user("hr", unit=org["child"]).as_actor()
