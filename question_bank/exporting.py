@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
+from datetime import UTC
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,39 @@ MEDIA_REFERENCE = re.compile(re.escape(MEDIA_URL_PREFIX) + r"([0-9a-f]{64})")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "audio/ogg": ".ogg",
               "audio/mpeg": ".mp3", "audio/wav": ".wav", "audio/webm": ".webm", "video/webm": ".webm",
               "video/mp4": ".mp4"}
+
+
+# The name an export gives an item without an identifier of its own: its id and a fingerprint of when it was
+# made, so that an import into the same bank knows it again and one into another bank (whose item with that
+# id is another item) does not take it for its own.
+EXPORTED_ITEM_NAME = re.compile(r"levelpath-item-([1-9][0-9]{0,9})-([0-9a-f]{8})")
+MAX_ITEM_ID = 2**31 - 1  # the id column's range: a larger number names no item on any database
+
+
+def _fingerprint(item: Item) -> str:
+    made = f"{item.id}:{item.created_at.astimezone(UTC).isoformat()}"
+    return hashlib.sha256(made.encode()).hexdigest()[:8]
+
+
+def exported_identifier(item: Item) -> str:
+    """The name an export gives an item: its own identifier, or one made of its id (an import knows it again)."""
+    return item.identifier or f"levelpath-item-{item.id}-{_fingerprint(item)}"
+
+
+def item_named_by_export(session: Session, identifier: str) -> Item | None:
+    """The item of this bank an export named ``identifier`` (``exported_identifier``), if any.
+
+    Only an item without an identifier of its own is known by the made-up name, and only when the name's
+    fingerprint is that item's: a name from another LevelPath bank, or an old export's ``levelpath-item-N``,
+    names nothing here, so it cannot take over an unrelated item with the same id.
+    """
+    match = EXPORTED_ITEM_NAME.fullmatch(identifier)
+    if match is None or int(match.group(1)) > MAX_ITEM_ID:
+        return None
+    item = session.get(Item, int(match.group(1)))
+    if item is None or item.identifier is not None or _fingerprint(item) != match.group(2):
+        return None
+    return item
 
 
 @dataclass
@@ -73,7 +108,7 @@ def exportable_items(session: Session, store: MediaStore, *, statuses: Iterable[
                                         title=item.stimulus.title, body=body, media=stimulus_files,
                                         max_plays=item.stimulus.max_plays, language=item.stimulus.language)
         exported.append(ExportableItem(
-            identifier=item.identifier or f"levelpath-item-{item.id}", type=item.type, content=content,
+            identifier=exported_identifier(item), type=item.type, content=content,
             scoring=version.scoring, title=item.title, language=item.language, skill=item.skill, level=item.level,
             topic=item.topic, tags=tuple(item.tags), category=item.category, expected_seconds=item.expected_seconds,
             stimulus=stimulus, media=files))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.accounts import Actor
 from core.errors import DomainError, PermissionDenied, RuleViolation
 from question_bank import item_types, services
+from question_bank.exporting import item_named_by_export
 from question_bank.interchange.model import (
     EntryStatus,
     ImportedItem,
@@ -135,8 +135,7 @@ def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults
         "topic": imported.topic, "tags": tuple(imported.tags), "source": imported.source[:MAX_TEXT_FIELDS["source"]],
         "stimulus_id": stimulus_id, "expected_seconds": imported.expected_seconds,
     }
-    existing = session.scalar(select(Item).where(Item.identifier == imported.identifier)) \
-        if imported.identifier else None
+    existing = _existing_item(session, imported.identifier)
     if existing is None:
         item = services.create_item(session, author=actor, draft=services.ItemDraft(
             type=imported.type, content=content, scoring=scoring, identifier=imported.identifier,
@@ -148,20 +147,38 @@ def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults
     if existing.status in (ItemStatus.IN_REVIEW, ItemStatus.RETIRED):
         return entry(EntryStatus.ERROR, f"item {existing.id} is {existing.status} and cannot be updated by an "
                                         "import", existing.id)
-    version = existing.current_version
-    assert version is not None
-    before = json.dumps([version.content, version.scoring, version.skill, version.level], sort_keys=True)
+    if not existing.title and imported.title == imported.identifier:
+        metadata["title"] = ""  # the name the writers give an untitled item (QTI needs a title, Moodle a name)
+    before = _details(existing)
+    version_before = existing.current_version_id
     changes = services.ItemChanges(content=content, scoring=scoring,
                                    **{k: v for k, v in metadata.items() if v is not None and k != "source"},
                                    comment=f"import from {imported.source}")
     item = services.update_item(session, actor=actor, item_id=existing.id, if_match=existing.etag, changes=changes)
     assert item.current_version is not None
-    current = item.current_version  # a new skill or level is a new version too, back in draft if it was approved
-    after = json.dumps([current.content, current.scoring, current.skill, current.level], sort_keys=True)
-    if before == after:
+    # A new version: content, scoring, passage, skill or level changed (back in draft if it was approved).
+    # The details below are the item's own, changed without one.
+    changed = [name for name, value in _details(item).items() if value != before[name]]
+    said = [f"new version {item.current_version.number}"] if item.current_version_id != version_before else []
+    said += [f"{', '.join(changed)} changed"] if changed else []
+    if not said:
         return entry(EntryStatus.UNCHANGED, notes or "same content as the stored version", item.id)
-    return entry(EntryStatus.UPDATED, f"new version {item.current_version.number}" + (f"; {notes}" if notes else ""),
-                 item.id)
+    return entry(EntryStatus.UPDATED, "; ".join(said + ([notes] if notes else [])), item.id)
+
+
+def _existing_item(session: Session, identifier: str | None) -> Item | None:
+    """The item an import updates: the one with that identifier, else the one a LevelPath export of this bank
+    named so (``exporting.item_named_by_export``)."""
+    if not identifier:
+        return None
+    return session.scalar(select(Item).where(Item.identifier == identifier)) \
+        or item_named_by_export(session, identifier)
+
+
+def _details(item: Item) -> dict[str, Any]:
+    """What an import may change on an item without making a new version."""
+    return {"title": item.title, "language": item.language, "topic": item.topic, "tags": sorted(item.tags),
+            "expected time": item.expected_seconds}
 
 
 def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResult], store: MediaStore | None,

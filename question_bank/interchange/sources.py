@@ -18,6 +18,7 @@ GIFT_SUFFIXES = {".gift", ".txt"}
 # Archives inside a package or folder are not opened (nesting is how zip bombs multiply); they are named.
 ARCHIVE_SUFFIXES = {".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar"}
 NOTHING_FOUND = "no QTI, Moodle XML or GIFT file found in it"
+NO_QUESTION = "no question found in it"
 
 
 def _local_name(tag: str) -> str:
@@ -36,8 +37,16 @@ def read_files(label: str, files: dict[str, bytes]) -> Iterator[ReadResult]:
     """
     from question_bank.interchange import gift, moodle, qti
 
-    if MANIFEST in files:
-        yield from qti.read_qti_package(label, files)
+    manifests = sorted((name for name in files if posixpath.basename(name) == MANIFEST),
+                       key=lambda name: (name.count("/"), name))
+    if manifests:
+        # A package may sit in a folder (re-zipped by "compress folder"): its folder is the package, and
+        # whatever lies outside it is read as it would be without it.
+        base = posixpath.dirname(manifests[0])
+        package = {name: data for name, data in files.items() if not base or name.startswith(base + "/")}
+        yield from qti.read_qti_package(label, package)
+        if rest := {name: data for name, data in files.items() if name not in package}:
+            yield from read_files(label, rest)
         return
     consumed: set[str] = set()
 
@@ -119,7 +128,7 @@ def read_path(path: Path, *, label: str | None = None) -> Iterator[ReadResult]:
             yield from _or_nothing_found(read_files(label, open_package(path, source=label)), label)
         elif path.is_file():
             # A lone file may refer to its neighbours (stimuli, media): offer the folder lazily.
-            yield from _read_single(path, label)
+            yield from _or_nothing_found(_read_single(path, label), label, NO_QUESTION)
         else:
             yield ReadError(source=label, reason="no such file or folder")
     except UnsafeInput as error:
@@ -128,14 +137,15 @@ def read_path(path: Path, *, label: str | None = None) -> Iterator[ReadResult]:
         yield ReadError(source=label, reason=str(error))
 
 
-def _or_nothing_found(results: Iterator[ReadResult], label: str) -> Iterator[ReadResult]:
-    """The results, or an error saying the package or folder held nothing to import (never an empty report)."""
+def _or_nothing_found(results: Iterator[ReadResult], label: str, reason: str = NOTHING_FOUND
+                      ) -> Iterator[ReadResult]:
+    """The results, or an error saying the package, folder or file held nothing to import (never an empty report)."""
     found = False
     for result in results:
         found = True
         yield result
     if not found:
-        yield ReadError(source=label, reason=NOTHING_FOUND)
+        yield ReadError(source=label, reason=reason)
 
 
 def _read_single(path: Path, label: str) -> Iterator[ReadResult]:

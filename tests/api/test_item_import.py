@@ -180,6 +180,36 @@ def test_a_package_with_nothing_to_import_says_so(author):
         ("error", "empty.zip", "no QTI, Moodle XML or GIFT file found in it")]
 
 
+@pytest.mark.parametrize(("data", "filename"), [
+    (b"", "empty.gift"), (b"// only a comment\n\n", "notes.txt"), (b"<quiz></quiz>", "quiz.xml")])
+def test_a_lone_file_with_no_question_says_so(author, data, filename):
+    """An empty package had its error line; an empty lone file gave an empty report."""
+    response = upload(author, data, filename)
+    assert response.status_code == 200, response.json
+    assert [(e["status"], e["source"], e["reason"]) for e in response.json["entries"]] == [
+        ("error", filename, "no question found in it")]
+
+
+def test_a_package_zipped_inside_a_folder_is_read_as_a_package(author, db_session):
+    """A package re-zipped under a folder ("compress folder") lost its manifest's metadata: only a manifest at the
+    top was looked for, and the manifest itself became an error line. Files beside the folder are still read."""
+    from question_bank.interchange.model import ExportableItem
+    from question_bank.interchange.qti import write_qti3_package
+
+    item = ExportableItem("q-nested", "single_choice", {"stem": "Pick", "options": [
+        {"id": "A", "text": "a"}, {"id": "B", "text": "b"}]}, {"correct": "B"}, title="T", skill="reading", level=4,
+        topic="travel", tags=("x",), expected_seconds=60)
+    with zipfile.ZipFile(io.BytesIO(write_qti3_package([item]))) as package:
+        files = {f"export/{name}": package.read(name) for name in package.namelist()}
+    response = upload(author, zip_of({**files, "more.gift": b"::tense::She ___ to work. {~go =goes}"}), "export.zip")
+    assert response.status_code == 200, response.json
+    entries = response.json["entries"]
+    assert [(e["status"], e["reason"]) for e in entries] == [("created", ""), ("created", "")], entries
+    stored = db_session.get(Item, entries[0]["item_id"])
+    assert (stored.identifier, stored.skill, stored.level, stored.topic, stored.tags, stored.expected_seconds) == (
+        "q-nested", "reading", 4, "travel", ["x"], 60)
+
+
 def near_silent_wav(frames: int = 8000) -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as sound:
@@ -309,3 +339,88 @@ def test_an_items_texts_and_identifier_fit_their_columns_whichever_way_they_come
             services.create_item(db_session, author=author, draft=replace(draft, **{name: "x" * (width + 1)}))
         assert list(refused.value.errors) == [name]
         services.create_item(db_session, author=author, draft=replace(draft, **{name: "x" * width}))
+
+
+def _export(app, db_session, fmt: str) -> bytes:
+    from question_bank.exporting import export_items, exportable_items
+
+    return export_items(exportable_items(db_session, app.extensions["levelpath.media"]), fmt).data
+
+
+@pytest.mark.parametrize(("fmt", "filename"), [("qti3", "bank.zip"), ("moodle", "bank.xml"), ("gift", "bank.gift")])
+def test_a_bank_export_imported_back_into_the_bank_leaves_every_item_as_it_was(author, app, db_session, fmt,
+                                                                                filename):
+    """The export names an item without an identifier levelpath-item-<id>-...; the import looked items up by their
+    own identifier only, and so made a copy of each of them."""
+    plain = author.post("/api/v1/items", json=single_choice_spec())
+    named = author.post("/api/v1/items", json={**single_choice_spec(), "identifier": "unit 3/q1", "title": "Q1",
+                                               "tags": ["verbs"], "expected_seconds": 40})
+    assert plain.status_code == named.status_code == 201, (plain.json, named.json)
+    before = item_count(db_session)
+    response = upload(author, _export(app, db_session, fmt), filename)
+    assert response.status_code == 200, response.json
+    assert [(e["status"], e["item_id"]) for e in response.json["entries"]] == [
+        ("unchanged", plain.json["id"]), ("unchanged", named.json["id"])], response.json
+    assert item_count(db_session) == before
+
+
+def test_an_exported_name_updates_the_item_it_names_and_no_other(author, app, db_session):
+    """Only this bank's own name for an item without an identifier finds it: the same id with another fingerprint
+    (an export of another LevelPath bank), an old export's bare levelpath-item-<id> or an item that has an identifier
+    of its own are not taken over; an exported name on a question of another type is that question's error line."""
+    from question_bank.exporting import exported_identifier
+
+    item_id = author.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    name = exported_identifier(db_session.get(Item, item_id))
+    other_bank = name[:-8] + ("0" * 8 if not name.endswith("0" * 8) else "1" * 8)
+    own = author.post("/api/v1/items", json={**single_choice_spec(), "identifier": "own-1"}).json["id"]
+    own_name = f"levelpath-item-{own}-" + exported_identifier(db_session.get(Item, item_id))[-8:]
+
+    def gift(identifier: str, question: str = "Which one? {~a =b}") -> bytes:
+        return f"// [id:{identifier}]\n[html]{question}\n".encode()
+
+    stored = author.get(f"/api/v1/items/{item_id}").json
+    for foreign in (other_bank, f"levelpath-item-{item_id}", own_name, f"levelpath-item-{2**40}-{name[-8:]}"):
+        response = upload(author, gift(foreign), "other.gift")
+        assert [e["status"] for e in response.json["entries"]] == ["created"], (foreign, response.json)
+    assert author.get(f"/api/v1/items/{item_id}").json == stored
+    updated = upload(author, gift(name), "mine.gift").json["entries"]
+    assert [(e["status"], e["item_id"]) for e in updated] == [("updated", item_id)], updated
+    assert author.get(f"/api/v1/items/{item_id}").json["current_version"]["number"] == 2
+    wrong_type = upload(author, gift(name, "Hanoi is in Viet Nam. {T}"), "mine.gift").json["entries"]
+    assert [(e["status"], e["item_id"]) for e in wrong_type] == [("error", item_id)], wrong_type
+    assert "cannot become true_false_not_given" in wrong_type[0]["reason"]
+
+
+PASSAGE_GIFT = ('// [id:q-pass]\n// levelpath: {{"stimulus": {{"identifier": "pass-1", "title": "Notice"}}}}\n'
+                '::{title}::[html]<div class="levelpath-stimulus"><p>The office opens at {hour}.</p></div>'
+                'When does it open? {{=8 ~9}}\n')
+
+
+def test_a_reimport_reports_what_it_wrote_passage_and_details_included(author, db_session):
+    """A new passage alone made a new version that the report called "unchanged, same content as the stored
+    version": the report compared content, scoring, skill and level only."""
+    from question_bank.models import ItemVersion
+
+    def versions(item_id: int) -> int:
+        return db_session.scalar(select(func.count()).select_from(ItemVersion).where(ItemVersion.item_id == item_id))
+
+    def reimport(hour: str, title: str = "Opening") -> tuple[str, str]:
+        response = upload(author, PASSAGE_GIFT.format(hour=hour, title=title).encode(), "a.gift")
+        assert response.status_code == 200, response.json
+        [line] = response.json["entries"]
+        return line["status"], line["reason"]
+
+    [created] = upload(author, PASSAGE_GIFT.format(hour="8", title="Opening").encode(), "a.gift").json["entries"]
+    item_id = created["item_id"]
+    assert reimport("8") == ("unchanged", "same content as the stored version")
+    assert versions(item_id) == 1
+    assert reimport("9") == ("updated", "new version 2")
+    assert versions(item_id) == 2
+    from question_bank.models import Stimulus
+
+    assert "opens at 9" in db_session.get(Stimulus, db_session.get(Item, item_id).stimulus_id).body
+    assert reimport("9", title="Opening hours") == ("updated", "title changed")
+    assert versions(item_id) == 2
+    assert author.get(f"/api/v1/items/{item_id}").json["title"] == "Opening hours"
+    assert reimport("9", title="Opening hours") == ("unchanged", "same content as the stored version")

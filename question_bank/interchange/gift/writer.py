@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from html import unescape
 from typing import Any
 
+from question_bank import item_types
 from question_bank.interchange.gift.reader import CONTROL, FORMAT, RECORD_PREFIX, WEIGHT, chunks, parse_question
 from question_bank.interchange.model import ExportableItem, ReadError, Unsupported, write_each
 from question_bank.interchange.moodle.levelpath import (
@@ -53,6 +54,10 @@ def _check(item: ExportableItem) -> None:
     reasons = {"ordering": "GIFT has no ordering question", "speaking": "GIFT has no recorded-answer question"}
     if item.type in reasons:
         raise CannotWrite(reasons[item.type])
+    if item.type == "multiple_response" and len(scoring["correct"]) > 1 and \
+            item_types.get(item.type).method_of(scoring) == "all_or_nothing":
+        raise CannotWrite("GIFT has no all-or-nothing multiple answer: Moodle would give each right choice its "
+                          "share, where LevelPath gives nothing for part of them")
     if item.type == "true_false_not_given" and content.get("variant") != "true_false":
         raise CannotWrite("GIFT true/false questions have no 'Not Given'")
     if item.type in {"gap_fill", "inline_choice"} and len(content["gaps"]) != 1:

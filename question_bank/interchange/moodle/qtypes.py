@@ -70,6 +70,8 @@ def truefalse(q: Question) -> Draft:
             text = "true" if index == 0 else "false"
             q.notes.append("answers not named true/false were taken in Moodle's old order: true, then false")
         if from_percent(number(answer.get("fraction", "0"), "fraction")) >= FULL:
+            if correct is not None and correct != text.upper():
+                raise Broken("both true and false are marked 100%, so every answer would be right")
             correct = text.upper()
     if correct is None:
         raise Broken("neither true nor false is marked 100%")

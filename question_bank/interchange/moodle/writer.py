@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
+from question_bank import item_types
 from question_bank.interchange.model import ExportableItem, MediaFile, ReadError, Unsupported, write_each
 from question_bank.interchange.moodle import cloze
 from question_bank.interchange.moodle.files import encode_media
@@ -122,10 +123,15 @@ def _body(question: Element, item: ExportableItem, media: dict[str, MediaFile]) 
             (kind == "true_false_not_given" and content.get("variant") != "true_false"):
         options = content["options"]
         single = kind != "multiple_response"
-        _text(question, "single", "true" if single else "false")
+        if question.get("type") != ALL_OR_NOTHING_QTYPE:
+            _text(question, "single", "true" if single else "false")
         _text(question, "shuffleanswers", "true" if content.get("shuffle") else "false")
         _text(question, "answernumbering", "abc")
         right = [scoring["correct"]] if single else scoring["correct"]
+        if question.get("type") == ALL_OR_NOTHING_QTYPE:
+            for option in options:
+                _answer(question, option["text"], 1.0 if option["id"] in right else 0.0, media)
+            return
         share = 1 / len(right)
         for option in options:
             _answer(question, option["text"], share if option["id"] in right else (0.0 if single else -share), media)
@@ -170,15 +176,29 @@ def _body(question: Element, item: ExportableItem, media: dict[str, MediaFile]) 
         _rich(question, "responsetemplate", "", media)
 
 
+# Moodle's multichoice cannot say "all the right choices or nothing" with two right choices or more (each right
+# choice earns its share); the All-or-Nothing Multiple Choice question type (the qtype_multichoiceset plugin) says
+# it. A Moodle without the plugin refuses such a question on import, naming its type, rather than score it
+# otherwise than LevelPath does.
+ALL_OR_NOTHING_QTYPE = "multichoiceset"
 _QTYPES = {"single_choice": "multichoice", "multiple_response": "multichoice", "short_answer": "shortanswer",
            "matching": "matching", "ordering": "ordering", "gap_fill": "cloze", "inline_choice": "cloze",
            "essay": "essay", "speaking": "essay"}
+
+
+def _all_or_nothing(item: ExportableItem) -> bool:
+    """A multiple-response item that gives nothing for part of its two or more right choices."""
+    right = item.scoring.get("correct")
+    method = item_types.get(item.type).method_of(item.scoring)
+    return isinstance(right, list) and len(right) > 1 and method == "all_or_nothing"
 
 
 def _question(item: ExportableItem, record: dict[str, Any] | None) -> Element:
     qtype = _QTYPES.get(item.type)
     if item.type == "true_false_not_given":
         qtype = "truefalse" if item.content.get("variant") == "true_false" else "multichoice"
+    if item.type == "multiple_response" and _all_or_nothing(item):
+        qtype = ALL_OR_NOTHING_QTYPE
     if qtype is None:
         raise CannotWrite(f"LevelPath type {item.type!r} has no Moodle counterpart")
     media = {m.name: m for m in (*item.media, *(item.stimulus.media if item.stimulus else ()))}

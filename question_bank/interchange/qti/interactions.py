@@ -184,9 +184,9 @@ def map_choice(ctx: Context, interaction: Element) -> tuple[str, dict[str, Any],
         scoring: dict[str, Any] = {"correct": list(dict.fromkeys(keys))}
         if method != "all_or_nothing":
             scoring["method"] = method
-        if method == "partial" and any(entry.value not in (0, 1) for entry in declaration.mapping) \
-                and not ctx.levelpath:
-            ctx.note("the mapping's weights are not carried: partial credit counts right minus wrong choices")
+        if method == "partial" and not ctx.levelpath:
+            _note_other_mapping(ctx, declaration, scoring["correct"], [option["id"] for option in options],
+                                known, "choice")
         low, high = _count(interaction, "min-choices"), _count(interaction, "max-choices")
         if low is not None:
             content["min_choices"] = low
@@ -195,6 +195,11 @@ def map_choice(ctx: Context, interaction: Element) -> tuple[str, dict[str, Any],
         return "multiple_response", content, scoring
     if len(keys) > 1:
         ctx.note(f"{where}: {len(keys)} correct values for a single response; the first was used")
+    if ctx.rules.kind is Processing.MAP_RESPONSE and not ctx.levelpath:
+        credited = [raw for raw, option_id in known.items() if option_id != keys[0] and declaration.mapped(raw) > 0]
+        if credited:
+            ctx.note(f"the mapping's partial credit for {', '.join(map(repr, credited))} is not kept: LevelPath has "
+                     "one right choice here")
     labels = _tfng(ctx, options) if ctx.hint in (None, "true_false_not_given") else None
     if labels is None:
         return "single_choice", content, {"correct": keys[0]}
@@ -256,7 +261,34 @@ def map_match(ctx: Context, interaction: Element) -> tuple[str, dict[str, Any], 
     method = ctx.method(what="matching")
     if method != "all_or_nothing":
         scoring["method"] = method
+    if method == "partial" and not ctx.levelpath:
+        raw_pairs = {f"{source} {target}": [source_ids[source], target_ids[target]]
+                     for source in source_ids for target in target_ids}
+        right = [raw for raw, pair in raw_pairs.items() if pair in pairs]
+        _note_other_mapping(ctx, declaration, right, list(raw_pairs), {raw: raw for raw in raw_pairs}, "pair")
     return "matching", content, scoring
+
+
+def _note_other_mapping(ctx: Context, declaration: Declaration, right: list[str], every: list[str],
+                        raw_of: dict[str, str], what: str) -> None:
+    """Says when map_response scores otherwise than LevelPath's partial credit, which gives each right ``what``
+    1/n of the points and takes 1/n away for each wrong one (never below 0): the mapping is not carried.
+
+    ``every`` lists the possible responses in LevelPath's ids or as QTI writes them, ``raw_of`` maps ids to the
+    QTI identifiers the mapping is keyed by; ``right`` are the correct ones, in the ids ``every`` uses.
+    """
+    raw = {value: key for key, value in raw_of.items()}
+    worth = {value: declaration.mapped(raw.get(value, value)) for value in every}
+    share = worth[right[0]] if right else 0.0
+    alike = share > 0 and all(worth[value] == share for value in right) and all(
+        worth[value] == -share for value in every if value not in right)
+    if alike:
+        return
+    costs = sorted({worth[value] for value in every if value not in right})
+    ctx.note(f"the mapping's scores are not carried: LevelPath gives each right {what} 1/{len(right)} of the points "
+             f"and takes as much away for each wrong one (never below 0), where the mapping gives the right ones "
+             f"{', '.join(f'{worth[value]:g}' for value in right)} and a wrong one "
+             f"{' or '.join(f'{cost:g}' for cost in costs)}")
 
 
 def _accepted(ctx: Context, interaction: Element, response: str, declaration: Declaration

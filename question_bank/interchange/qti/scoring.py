@@ -37,6 +37,12 @@ class Declaration:
     base_type: str
     correct: tuple[str, ...] = ()
     mapping: tuple[MapEntry, ...] = ()
+    unmapped: float = 0.0  # the mapping's default-value: what a response it does not list maps to
+
+    def mapped(self, key: str) -> float:
+        """What map_response adds for ``key``: a choice id, or a pair (an undirected one keyed either way)."""
+        keys = {key, " ".join(reversed(key.split()))} if self.base_type == "pair" else {key}
+        return next((entry.value for entry in self.mapping if entry.key in keys), self.unmapped)
 
 
 class Processing(StrEnum):
@@ -98,8 +104,10 @@ def read_declarations(item: Element) -> dict[str, Declaration]:
         correct = tuple(text_of(value) for value in children(correct_node, "qti-value")) if correct_node is not None \
             else ()
         mapping_node = child(node, "qti-mapping")
-        entries = []
+        entries, unmapped = [], 0.0
         if mapping_node is not None:
+            default = _number(mapping_node.get("default-value"))
+            unmapped = default if default is not None and math.isfinite(default) else 0.0
             for entry in children(mapping_node, "qti-map-entry"):
                 value = _number(entry.get("mapped-value"))
                 if value is None or entry.get("map-key") is None:
@@ -109,7 +117,7 @@ def read_declarations(item: Element) -> dict[str, Declaration]:
         declarations[identifier] = Declaration(
             identifier=identifier, cardinality=(node.get("cardinality") or "single").strip(),
             base_type=(node.get("base-type") or "").strip(), correct=tuple(v for v in correct if v),
-            mapping=tuple(entries))
+            mapping=tuple(entries), unmapped=unmapped)
     return declarations
 
 

@@ -250,6 +250,21 @@ UNWRITABLE = [
 ]
 
 
+def test_all_or_nothing_with_two_right_choices_is_moodles_all_or_nothing_question_not_partial_credit():
+    """It was a multichoice giving each right choice 50% (and -50% for a wrong one): Moodle scored one right choice
+    50% where LevelPath gives 0, and only LevelPath's own record said otherwise. With one right choice multichoice
+    says it (the others cost it all)."""
+    data = write_moodle_xml([ITEMS[3], ITEMS[4]]).decode()
+    aon, one = data.split('<question type="multichoice">')[0], data.split('<question type="multichoice">')[1]
+    assert '<question type="multichoiceset">' in aon and "<single>" not in aon
+    assert re.findall(r'fraction="([^"]+)"', aon) == ["100", "0", "100"]
+    assert re.findall(r'fraction="([^"]+)"', one) == ["-100", "-100", "100"]
+    without_record = re.sub(r"<levelpath>.*?</levelpath>", "", data).encode()
+    aon_read, one_read = read_moodle_xml("moodle.xml", without_record)
+    assert aon_read.scoring == {"correct": ["A", "C"]}  # LevelPath's default method: all or nothing
+    assert one_read.scoring["correct"] == ["C"]
+
+
 def test_items_moodle_cannot_carry_are_skipped_with_the_reason():
     items = [ITEMS[0], *(item for item, _ in UNWRITABLE)]
     data, skipped = write_moodle_xml_skipping(items)

@@ -242,6 +242,15 @@ def test_tags_idnumber_name_and_levelpath_tags():
     assert any("lp-skill:cooking" in note for note in item.notes)
 
 
+def test_a_truefalse_question_with_both_answers_right_is_an_error_line_not_a_guess():
+    """Both at 100% (every answer right in Moodle) was keyed FALSE, silently: the last 100% answer won."""
+    result = _one(_question("truefalse", '<answer fraction="100"><text>true</text></answer>'
+                                         '<answer fraction="100"><text>false</text></answer>'))
+    assert result == ReadError(source='test.xml#question 1 "q"', reason="broken Moodle truefalse question: both "
+                                                                        "true and false are marked 100%, so every "
+                                                                        "answer would be right")
+
+
 @pytest.mark.parametrize(("text_format", "text", "stem"), [
     ("plain_text", "Fish & chips <b>\n\nSecond line", "<p>Fish &amp; chips &lt;b&gt;</p><p>Second line</p>"),
     ("moodle_auto_format", "Line one\nline <em>two</em>", "Line one<br />line <em>two</em>"),

@@ -534,3 +534,68 @@ def test_a_qti2_interpolation_table_in_camel_case_is_read_the_same_way():
         "method": "table", "table": [0, 0, 3], "points": 3})
     assert any("gap fill scored by a table of points per gaps right: 0 right 0, 1 right 0, 2 right 3" in note
                for note in result.notes)
+
+
+MAP_RESPONSE = ('<qti-response-processing template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/'
+                'map_response.xml"/>')
+FOUR_CHOICES = ('<qti-choice-interaction response-identifier="R" max-choices="0">' + "".join(
+    f'<qti-simple-choice identifier="{letter}">{letter.lower()}</qti-simple-choice>' for letter in "ABCD")
+    + "</qti-choice-interaction>")
+
+
+def _mapped(cardinality: str, base_type: str, correct: list[str], entries: dict[str, float], default: float = 0
+            ) -> str:
+    values = "".join(f"<qti-value>{value}</qti-value>" for value in correct)
+    mapping = "".join(f'<qti-map-entry map-key="{key}" mapped-value="{value}"/>' for key, value in entries.items())
+    return (f'<qti-response-declaration identifier="R" cardinality="{cardinality}" base-type="{base_type}">'
+            f'<qti-correct-response>{values}</qti-correct-response><qti-mapping default-value="{default}">{mapping}'
+            "</qti-mapping></qti-response-declaration>")
+
+
+NOT_CARRIED = "the mapping's scores are not carried"
+
+
+@pytest.mark.parametrize(("entries", "default", "said"), [
+    # Wrong choices cost nothing in the mapping, and a right and a wrong one are 1 point in QTI, 0 here.
+    ({"A": 1, "B": 1}, 0, "where the mapping gives the right ones 1, 1 and a wrong one 0"),
+    ({"A": 2, "B": 1, "C": -1, "D": -1}, 0, "where the mapping gives the right ones 2, 1 and a wrong one -1"),
+    ({"A": 1, "B": 1, "C": -1}, -0.5, "a wrong one -1 or -0.5"),
+    # LevelPath's own shape (as its exporter writes it): each right +1/n, each wrong -1/n. Nothing to say.
+    ({"A": 0.5, "B": 0.5, "C": -0.5, "D": -0.5}, 0, None),
+    ({"A": 1, "B": 1}, -1, None),
+])
+def test_a_mapping_that_scores_otherwise_than_partial_credit_is_said_to_be_not_carried(entries, default, said):
+    result = _read_one(_item("<p>Q</p>" + FOUR_CHOICES, _mapped("multiple", "identifier", ["A", "B"], entries,
+                                                                default), MAP_RESPONSE))
+    assert isinstance(result, ImportedItem) and result.scoring["method"] == "partial"
+    notes = [note for note in result.notes if note.startswith(NOT_CARRIED)]
+    if said is None:
+        assert notes == []
+    else:
+        (note,) = notes
+        assert "LevelPath gives each right choice 1/2 of the points and takes as much away for each wrong one" \
+            in note and said in note
+
+
+def test_a_matching_mapping_where_wrong_pairs_cost_nothing_is_said_to_be_not_carried():
+    match = ('<qti-match-interaction response-identifier="R" max-associations="2"><qti-simple-match-set>'
+             '<qti-simple-associable-choice identifier="F" match-max="1">France</qti-simple-associable-choice>'
+             '<qti-simple-associable-choice identifier="J" match-max="1">Japan</qti-simple-associable-choice>'
+             '</qti-simple-match-set><qti-simple-match-set>'
+             '<qti-simple-associable-choice identifier="P" match-max="1">Paris</qti-simple-associable-choice>'
+             '<qti-simple-associable-choice identifier="T" match-max="1">Tokyo</qti-simple-associable-choice>'
+             "</qti-simple-match-set></qti-match-interaction>")
+    result = _read_one(_item("<p>Match.</p>" + match, _mapped("multiple", "directedPair", ["F P", "J T"],
+                                                               {"F P": 1, "J T": 1}), MAP_RESPONSE))
+    assert isinstance(result, ImportedItem) and result.type == "matching"
+    assert any(note.startswith(NOT_CARRIED) and "each right pair 1/2" in note for note in result.notes)
+    alike = _read_one(_item("<p>Match.</p>" + match, _mapped("multiple", "directedPair", ["F P", "J T"], {
+        "F P": 1, "J T": 1, "F T": -1, "J P": -1}), MAP_RESPONSE))
+    assert not any(note.startswith(NOT_CARRIED) for note in alike.notes)
+
+
+def test_a_single_choice_mapping_that_credits_another_choice_says_that_credit_is_not_kept():
+    result = _read_one(_item("<p>Q</p>" + CHOICE, _mapped("single", "identifier", ["A"], {"A": 2, "B": 1}),
+                             MAP_RESPONSE))
+    assert isinstance(result, ImportedItem) and result.scoring["correct"] == "A"
+    assert "the mapping's partial credit for 'B' is not kept: LevelPath has one right choice here" in result.notes
