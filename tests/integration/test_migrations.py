@@ -476,6 +476,21 @@ def test_adaptive_tests_keep_the_parameters_of_their_pool_and_lose_them_on_downg
     assert _schema_diff(empty_database.engine) == []
 
 
+def _insert_attempts(connection, at: datetime, purpose: str, statuses: dict[int, str]) -> None:
+    """A published fixed test (id 1) of ``purpose`` by user 1, and user 1's attempts at it: id -> status."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    moment = bindparam("at", type_=UtcDateTime())
+    connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, created_by, "
+                            "created_at, config) VALUES (1, 'T', '', 'fixed', :purpose, 'published', '[]', 1, :at, "
+                            "'{}')").bindparams(moment), {"purpose": purpose, "at": at})
+    connection.execute(text("INSERT INTO attempts (id, test_id, candidate_id, status, started_at) VALUES (:id, 1, 1, "
+                            ":status, :at)").bindparams(moment),
+                       [{"id": attempt_id, "status": status, "at": at} for attempt_id, status in statuses.items()])
+
+
 def test_levels_of_revoked_certificates_go_and_external_levels_take_their_certificates_language(empty_database):
     """b904710abe18 removes the certified levels of revoked certificates (a learning path naming one names none)
     and gives a verified external certificate's level its kind's language; other levels stay as they are."""
@@ -488,11 +503,7 @@ def test_levels_of_revoked_certificates_go_and_external_levels_take_their_certif
     now = {"at": datetime(2026, 11, 29, 8, 0, tzinfo=UTC)}
     with empty_database.engine.begin() as connection:
         _insert_user(connection, 1, "holder", "candidate", now["at"])
-        connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
-                                "created_by, created_at, config) VALUES (1, 'T', '', 'fixed', 'certification', "
-                                "'published', '[]', 1, :at, '{}')").bindparams(at), now)
-        connection.execute(text("INSERT INTO attempts (id, test_id, candidate_id, status, started_at) VALUES "
-                                "(:id, 1, 1, 'submitted', :at)").bindparams(at), [{"id": 1, **now}, {"id": 2, **now}])
+        _insert_attempts(connection, now["at"], "certification", {1: "submitted", 2: "submitted"})
         connection.execute(text("INSERT INTO certificates (id, serial, year, sequence, user_id, attempt_id, data, "
                                 "key_id, code_digest, issued_at, revoked_at) VALUES (:id, :serial, 2026, :id, 1, :id, "
                                 "'{}', 'k1', :digest, :at, :revoked)").bindparams(at, bindparam("revoked",
@@ -540,20 +551,13 @@ def test_levels_of_revoked_certificates_go_and_external_levels_take_their_certif
 def test_attempts_started_before_presentation_keys_keep_none_and_the_downgrade_drops_them(empty_database):
     """5a0d3c9e7b21 adds attempts.presentation_key, NULL for the attempts already there (they show options as
     stored, as their candidates' clients may hold the stored ids)."""
-    from sqlalchemy import bindparam
 
-    from core.db import UtcDateTime
 
     upgrade_database(empty_database.url, "b904710abe18")
-    at = bindparam("at", type_=UtcDateTime())
     now = {"at": datetime(2026, 11, 30, 8, 0, tzinfo=UTC)}
     with empty_database.engine.begin() as connection:
         _insert_user(connection, 1, "candidate", "candidate", now["at"])
-        connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
-                                "created_by, created_at, config) VALUES (1, 'T', '', 'fixed', 'practice', "
-                                "'published', '[]', 1, :at, '{}')").bindparams(at), now)
-        connection.execute(text("INSERT INTO attempts (id, test_id, candidate_id, status, started_at) VALUES "
-                                "(1, 1, 1, 'in_progress', :at)").bindparams(at), now)
+        _insert_attempts(connection, now["at"], "practice", {1: "in_progress"})
     upgrade_database(empty_database.url, "5a0d3c9e7b21")
     with empty_database.engine.connect() as connection:
         assert connection.execute(text("SELECT id, presentation_key FROM attempts")).all() == [(1, None)]
