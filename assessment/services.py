@@ -7,12 +7,13 @@ their public names are re-exported here, where the API layer and the other packa
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
@@ -55,7 +56,8 @@ from question_bank.statistics import count_exposures
 
 __all__ = [
     "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SectionDraft", "TestDraft", "TimeUp",
-    "close_expired_attempts", "close_if_time_is_up", "create_test", "delivered_items", "finish_section",
+    "close_expired_attempts", "close_expired_attempts_of", "close_if_time_is_up", "create_test", "delivered_items",
+    "finish_section",
     "get_attempt_for", "get_result_for", "get_test", "get_test_for", "list_tests", "publish_test",
     "record_section_score", "settle_rated_sections", "start_attempt", "start_play",
     "submit_attempt",
@@ -82,6 +84,7 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     test = get_test(session, test_id)
     if test.status != TestStatus.PUBLISHED:
         raise NotFound(f"test {test_id} does not exist", field="test_id")
+    close_expired_attempts_of(session, [actor.id])  # an attempt whose time ran out is not in progress
     existing = session.scalar(select(Attempt.id).where(
         Attempt.test_id == test.id, Attempt.candidate_id == actor.id,
         Attempt.status == AttemptStatus.IN_PROGRESS))
@@ -207,11 +210,30 @@ def _session_closing(session: Session, attempt: Attempt) -> datetime | None:
     return session.scalar(select(TestSession.closes_at).where(TestSession.id == attempt.test_session_id))
 
 
+def _expired(*conditions: Any) -> Select[tuple[Attempt]]:
+    return select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline.is_not(None),
+                                 Attempt.deadline <= clock.now(), *conditions)
+
+
 def close_expired_attempts(session: Session) -> int:
-    """The periodic sweep: close every attempt whose time ran out. Returns how many were closed."""
-    expired = session.scalars(select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS,
-                                                    Attempt.deadline.is_not(None), Attempt.deadline <= clock.now()))
-    return sum(close_if_time_is_up(session, attempt) for attempt in expired)
+    """The periodic sweep: close every attempt whose time ran out. Returns how many were closed: a sectioned
+    exam whose section ended and whose next one runs now is moved on, not closed."""
+    closed = 0
+    for attempt in session.scalars(_expired()):
+        close_if_time_is_up(session, attempt)
+        closed += attempt.status != AttemptStatus.IN_PROGRESS
+    return closed
+
+
+def close_expired_attempts_of(session: Session, candidate_ids: Collection[int]) -> None:
+    """Close these candidates' attempts whose time ran out, before their attempts are counted: one nobody has
+    noticed yet was handed in at its deadline all the same, for the retake wait as for a new start. Each is
+    locked first (PostgreSQL), so that a request closing it at the same moment waits and then finds it closed."""
+    if not candidate_ids:
+        return
+    expired = _expired(Attempt.candidate_id.in_(sorted(candidate_ids))).order_by(Attempt.id)
+    for attempt in session.scalars(expired.with_for_update(of=Attempt).execution_options(populate_existing=True)):
+        close_if_time_is_up(session, attempt)
 
 
 def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:

@@ -193,6 +193,7 @@ def register_candidates(session: Session, *, actor: Actor, session_id: int,
     if test.status != TestStatus.PUBLISHED:
         raise Conflict(f"this session's test is {test.status}; it takes no registrations")
     _check_candidates(session, ids)
+    tests.close_expired_attempts_of(session, ids)  # handed in at their deadline: the retake wait counts them
     existing = {r.candidate_id: r for r in session.scalars(select(Registration).where(
         Registration.session_id == session_id, Registration.candidate_id.in_(ids)))}
     for user_id in ids:

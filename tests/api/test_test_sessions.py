@@ -195,6 +195,30 @@ def test_the_retake_wait_refuses_with_the_eligible_date_then_allows(admin, api_a
     assert candidate.post(f"/api/v1/tests/{test_id}/attempts").status_code == 201
 
 
+def test_an_attempt_whose_time_ran_out_unnoticed_counts_as_handed_in_at_its_deadline(admin, api_as, factory,
+                                                                                      test_id, fake_clock):
+    """Nobody closed it (no request, no sweep yet): it is not in progress, and its retake wait runs from its
+    deadline, for a start as for a registration."""
+    other = _published_test(admin, factory)  # another certification test, 600 s like test_id
+    admin.put(f"/api/v1/tests/{other}/admission-rules", json={"retake_wait_days": 30, "retake_scope": "purpose"})
+    candidate = api_as("candidate")
+    left = candidate.post(f"/api/v1/tests/{test_id}/attempts").json
+    fake_clock.advance(minutes=11)  # its time ran out at 09:10
+    deadline = START + timedelta(minutes=10)
+    sitting = _session(admin, other)
+    assert _register(admin, sitting["id"], api_as("candidate")).status_code == 201  # nobody else is concerned
+    refused = _problem(_register(admin, sitting["id"], candidate), 409, "not-eligible")
+    assert refused["eligible_from"] == (deadline + timedelta(days=30)).isoformat()
+    refused = _problem(candidate.post(f"/api/v1/tests/{other}/attempts"), 409, "not-eligible")
+    assert refused["eligible_from"] == (deadline + timedelta(days=30)).isoformat()
+    # The same test again: the old attempt is handed in, not "already in progress".
+    again = candidate.post(f"/api/v1/tests/{test_id}/attempts")
+    assert again.status_code == 201, again.json
+    closed = candidate.get(f"/api/v1/attempts/{left['id']}").json
+    assert (closed["status"], closed["closed_reason"], closed["submitted_at"]) == (
+        "scored", "time_up", deadline.isoformat())
+
+
 def test_registration_looks_ahead_to_the_session_for_the_retake_wait(admin, api_as, test_id, fake_clock):
     admin.put(f"/api/v1/tests/{test_id}/admission-rules", json={"retake_wait_days": 7})
     candidate = api_as("candidate")

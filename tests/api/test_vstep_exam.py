@@ -327,3 +327,17 @@ def test_a_test_administrator_who_sat_the_exam_sets_none_of_its_scores(api_as, e
     assert refused.status_code == 403 and refused.content_type == "application/problem+json", refused.json
     assert sitting_admin.get(f"/api/v1/attempts/{attempt_id}/result").json["section_scores"][2]["score"] is None
     assert other_admin.put(url, json={"score": 6}).status_code == 200
+
+
+def test_the_sweep_counts_closed_exams_not_exams_moved_on_to_their_next_section(api_as, exam, fake_clock,
+                                                                                 db_session):
+    from assessment.services import close_expired_attempts
+
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json["id"]
+    fake_clock.advance(minutes=41)  # listening is over: reading runs
+    assert close_expired_attempts(db_session) == 0
+    view = candidate.get(f"/api/v1/attempts/{attempt_id}").json
+    assert (view["status"], view["current_section"]) == ("in_progress", 1)
+    fake_clock.advance(hours=5)  # every section is over
+    assert close_expired_attempts(db_session) == 1
