@@ -9,7 +9,7 @@ edges, so that every form gives the same score to the same ability.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -58,6 +58,7 @@ class FormRequest:
 class AssembledForms:
     tests: list[Test]
     report: AssemblyReport
+    left_out: list[str] = field(default_factory=list)  # passages the bank could not offer, and why
 
 
 def vstep_blueprint(level_counts: Mapping[str, Mapping[int, int]] | None = None) -> FormBlueprint:
@@ -79,10 +80,12 @@ def vstep_blueprint(level_counts: Mapping[str, Mapping[int, int]] | None = None)
     return FormBlueprint.of(cells, units={"reading": VSTEP_FORMAT[1].passages or 0})
 
 
-def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item]]:
+def bank_for_assembly(session: Session, left_out: list[str] | None = None) -> tuple[AssemblyBank, list[Item]]:
     """The approved items of the four skills: objective ones with IRT parameters, and the tasks.
 
-    Each is its current (approved) version, with the skill, level and passage that version pins.
+    Each is its current (approved) version, with the skill, level and passage that version pins. A passage that
+    no form can hold is left out whole, its reason added to ``left_out``: one with two enemy items (a form takes
+    a passage with all its items), or with items of two skills (it would belong to two sections).
     """
     skills = [section.skill for section in VSTEP_FORMAT]
     rows = session.execute(
@@ -100,9 +103,16 @@ def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item]]:
         versions.append(version)
         params.append((np.nan, np.nan, np.nan) if rated else (stats.irt_a, stats.irt_b, stats.irt_c or 0.0))
         exposure.append(float(stats.exposure_count) if stats is not None else 0.0)
-    index_of = {item.id: index for index, item in enumerate(items)}
     pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_(list(index_of)), ItemEnemy.enemy_id.in_(list(index_of)))).all()
+        ItemEnemy.item_id.in_([item.id for item in items]), ItemEnemy.enemy_id.in_([item.id for item in items]))).all()
+    unusable = _unusable_passages({item.id: version for item, version in zip(items, versions, strict=True)}, pairs)
+    if left_out is not None:
+        left_out.extend(unusable.values())
+    kept = [index for index, version in enumerate(versions) if version.stimulus_id not in unusable]
+    items, versions = [items[index] for index in kept], [versions[index] for index in kept]
+    params, exposure = [params[index] for index in kept], [exposure[index] for index in kept]
+    index_of = {item.id: index for index, item in enumerate(items)}
+    pairs = [(x, y) for x, y in pairs if x in index_of and y in index_of]
     table = np.array(params, dtype=np.float64).reshape(-1, 3)
     bank = AssemblyBank(
         ids=tuple(str(item.id) for item in items), a=table[:, 0], b=table[:, 1], c=table[:, 2],
@@ -114,6 +124,24 @@ def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item]]:
         exposure=np.array(exposure, dtype=np.float64),
         enemies=np.array([(index_of[x], index_of[y]) for x, y in pairs], dtype=np.intp).reshape(-1, 2))
     return bank, items
+
+
+def _unusable_passages(version_of: Mapping[int, ItemVersion], enemies: Sequence[tuple[int, int]]) -> dict[int, str]:
+    """Passage id -> why no form can hold it (``version_of``: item id -> its version)."""
+    reasons: dict[int, str] = {}
+    skills: dict[int, set[str]] = {}
+    for version in version_of.values():
+        if version.stimulus_id is not None:
+            skills.setdefault(version.stimulus_id, set()).add(version.skill or "")
+    for stimulus_id, found in sorted(skills.items()):
+        if len(found) > 1:
+            reasons[stimulus_id] = f"passage {stimulus_id} left out: its items are of {' and '.join(sorted(found))}"
+    for item_id, enemy_id in enemies:
+        stimulus_id = version_of[item_id].stimulus_id
+        if stimulus_id is not None and stimulus_id == version_of[enemy_id].stimulus_id:
+            reasons.setdefault(stimulus_id, f"passage {stimulus_id} left out: its items {item_id} and {enemy_id} are "
+                                            "enemies, and a form takes a passage whole")
+    return reasons
 
 
 def band_anchors(on: date, cuts: Sequence[float] = DEFAULT_CUTS) -> tuple[ScaleAnchor, ...]:
@@ -129,8 +157,9 @@ def assemble_vstep_forms(session: Session, *, actor: Actor, request: FormRequest
     if not 1 <= request.n_forms <= MAX_FORMS:
         raise RuleViolation(f"assemble 1 to {MAX_FORMS} forms at a time", field="n_forms")
     blueprint = vstep_blueprint(request.level_counts)
+    left_out: list[str] = []
     try:
-        bank, items = bank_for_assembly(session)
+        bank, items = bank_for_assembly(session, left_out)
         target = TargetInformation.mean_of_bank(bank, blueprint, TARGET_THETAS)
         report = assemble_forms(bank, blueprint, target, request.n_forms, max_overlap=request.max_overlap,
                                 exposure_ceiling=request.exposure_ceiling, seed=request.seed)
@@ -157,4 +186,4 @@ def assemble_vstep_forms(session: Session, *, actor: Actor, request: FormRequest
     audit.record(session, actor=actor, action="forms.assembled", entity_type="test",
                  entity_id=tests[0].id if tests else None, forms=[test.id for test in tests],
                  max_overlap=report.max_overlap)
-    return AssembledForms(tests, report)
+    return AssembledForms(tests, report, left_out)

@@ -119,7 +119,7 @@ class AssembleForms(MethodView):
                 "target_thetas": report.target.thetas.tolist(), "target_information": report.target.values.tolist(),
                 "max_overlap": report.max_overlap, "most_uses": int(report.use_counts.max(initial=0)),
                 "excluded_for_exposure": int(report.excluded_for_exposure.size),
-                "issues": [issue.message for issue in report.issues]}
+                "issues": [issue.message for issue in report.issues] + made.left_out}
 
 
 @blp.route("/tests/<int:test_id>")

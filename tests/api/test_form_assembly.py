@@ -106,3 +106,19 @@ def test_forms_take_the_band_rules_in_force_on_the_centres_day(api_as, calibrate
     test = api_as("test_admin").get(f"/api/v1/tests/{made.json['forms'][0]['test_id']}").json
     listening_table = test["sections"][0]["conversion"]
     assert listening_table and float(listening_table[-1]["score"]) >= 8.5
+
+
+def test_a_passage_with_enemies_inside_it_is_left_out_whole_and_said_so(api_as, calibrated_bank, db_session):
+    from core.accounts.models import User
+    from question_bank.models import Item
+
+    first, second = calibrated_bank["reading"][:2]  # both of the first passage
+    author = db_session.get(User, db_session.get(Item, first).author_id)
+    bank.set_enemies(db_session, actor=author.as_actor(), item_id=first, enemy_ids=[second])
+    made = api_as("test_admin").post("/api/v1/tests/forms", json={"n_forms": 2, "seed": 3})
+    assert made.status_code == 201, made.json
+    passage = db_session.get(Item, first).current_version.stimulus_id
+    assert f"passage {passage} left out: its items {first} and {second} are enemies, and a form takes a passage " \
+           "whole" in made.json["issues"]
+    for form in made.json["forms"]:
+        assert not set(calibrated_bank["reading"][:10]) & set(_form_items(db_session, form["test_id"]))
