@@ -1,7 +1,8 @@
 """Backup and restore of the whole service: every table's rows and the media files, in one archive.
 
 The archive is the same for SQLite and PostgreSQL (rows as JSON lines, typed by their columns), so a
-backup restores into either. A restore needs an empty database: it is first migrated to the
+backup restores into either. It holds the database at its own schema revision, which may be older than the
+code's (a backup taken before `db upgrade`). A restore needs an empty database: it is first migrated to the
 backup's schema revision, the rows go in table by table in dependency order (foreign keys that
 form a cycle are set in a second pass), PostgreSQL's id sequences are moved past the restored ids,
 and everything commits at once or not at all.
@@ -10,7 +11,9 @@ and everything commits at once or not at all.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
+import itertools
 import json
 import tarfile
 from collections.abc import Iterator
@@ -22,7 +25,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, Engine, Table, func, select, text
+from sqlalchemy import Column, Connection, Engine, Table, TableClause, func, insert, inspect, select, text, update
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.schema import sort_tables_and_constraints
 from sqlalchemy.types import Date, DateTime, LargeBinary, Numeric
 
@@ -103,30 +108,59 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def _rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]]:
-    order = list(table.primary_key.columns) or list(table.columns)
-    for row in connection.execute(select(table).order_by(*order)).mappings():
-        yield {column.name: _encode(column, row[column.name]) for column in table.columns}
+def _stored_columns(connection: Connection) -> dict[str, set[str]]:
+    """The database's tables and their columns, as its schema revision has them (older than the code's, say)."""
+    inspector = inspect(connection)
+    return {name: {column["name"] for column in inspector.get_columns(name)} for name in inspector.get_table_names()}
+
+
+def _as_stored(table: Table, present: set[str]) -> TableClause:
+    """A model's table as the database holds it: the columns its revision has, typed as the models type them (JSON,
+    times, exact scores), without the models' defaults, which would name columns an older revision lacks."""
+    return sql_table(table.name, *[sql_column(column.name, column.type) for column in table.columns
+                                   if column.name in present])
+
+
+def _rows(connection: Connection, table: Table, present: set[str]) -> Iterator[dict[str, Any]]:
+    stored = _as_stored(table, present)
+    order = [stored.c[column.name] for column in table.primary_key.columns if column.name in present] \
+        or list(stored.columns)
+    for row in connection.execute(select(stored).order_by(*order)).mappings():
+        yield {column.name: _encode(column, row[column.name]) for column in stored.columns}
 
 
 def backup(engine: Engine, media_root: Path, out: Path) -> BackupSummary:
-    """Write every table's rows and the media files to ``out`` (a .tar.gz), read in one transaction."""
+    """Write every table's rows and the media files to ``out`` (a .tar.gz), read in one transaction.
+
+    A database at an older revision than the code (backed up before ``db upgrade``) is written as it is, with its
+    revision: it restores to that revision. The archive is written aside and moved to ``out`` once whole, so a
+    failed backup leaves no archive that looks like one."""
     tables, _ = _ordered_tables()
     counts: dict[str, int] = {}
     media = sorted(path for path in media_root.rglob("*") if path.is_file()) if media_root.exists() else []
-    with engine.connect() as connection, connection.begin(), tarfile.open(out, "w:gz") as archive:
-        revision = _revision(connection)
-        if revision is None:
-            raise BackupError("the database has no schema yet: nothing to back up")
-        for table in tables:
-            lines = [json.dumps(row, ensure_ascii=False) for row in _rows(connection, table)]
-            counts[table.name] = len(lines)
-            _add_bytes(archive, f"tables/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
-        for path in media:
-            archive.add(path, arcname=f"media/{path.relative_to(media_root).as_posix()}", recursive=False)
-        manifest = {"format": FORMAT, "version": FORMAT_VERSION, "revision": revision, "rows": counts,
-                    "media_files": len(media), "created_at": datetime.now(UTC).isoformat()}
-        _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with engine.connect() as connection, connection.begin(), tarfile.open(partial, "w:gz") as archive:
+            revision = _revision(connection)
+            if revision is None:
+                raise BackupError("the database has no schema yet: nothing to back up")
+            columns = _stored_columns(connection)
+            for table in tables:
+                if table.name not in columns:
+                    continue  # newer than the database's revision: restored as it is there, without it
+                lines = [json.dumps(row, ensure_ascii=False) for row in _rows(connection, table, columns[table.name])]
+                counts[table.name] = len(lines)
+                _add_bytes(archive, f"tables/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
+            for path in media:
+                archive.add(path, arcname=f"media/{path.relative_to(media_root).as_posix()}", recursive=False)
+            manifest = {"format": FORMAT, "version": FORMAT_VERSION, "revision": revision, "rows": counts,
+                        "media_files": len(media), "created_at": datetime.now(UTC).isoformat()}
+            _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
+        partial.replace(out)
+    except OSError as error:
+        raise BackupError(f"cannot write the backup to {out}: {error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return BackupSummary(revision, counts, len(media))
 
 
@@ -140,10 +174,11 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     return manifest
 
 
-def _check_empty(connection: Connection, tables: list[Table]) -> None:
-    for table in tables:
-        if connection.scalar(select(func.count()).select_from(table)):
-            raise BackupError(f"the database is not empty (table {table.name} has rows): restore into an empty one")
+def _check_empty(connection: Connection) -> None:
+    """Refuse a database holding any row, at whatever revision it is (alembic's own bookkeeping aside)."""
+    for name in sorted(_stored_columns(connection)):
+        if name != "alembic_version" and connection.scalar(select(func.count()).select_from(sql_table(name))):
+            raise BackupError(f"the database is not empty (table {name} has rows): restore into an empty one")
 
 
 def _safe_media_path(media_root: Path, member: tarfile.TarInfo) -> Path:
@@ -154,9 +189,19 @@ def _safe_media_path(media_root: Path, member: tarfile.TarInfo) -> Path:
 
 
 def restore(engine: Engine, database_url: str, archive_path: Path, media_root: Path) -> BackupSummary:
-    """Restore a backup into an empty database (migrated to the backup's revision first), all or nothing."""
+    """Restore a backup into an empty database (migrated to the backup's revision first), all or nothing.
+
+    Everything that can refuse the restore is checked before anything is written: the manifest, the media
+    entries' names, that the database holds no row (before it is migrated). The rows then go in one transaction,
+    and the media files are written before it commits: a restore that fails leaves the rows as they were (media
+    files are named by their content, so one written before a failure is harmless and written again by a retry).
+    """
     with _open(archive_path) as archive:
         manifest = _read_manifest(archive)
+        media = [(member, _safe_media_path(media_root, member)) for member in archive.getmembers()
+                 if member.isfile() and member.name.startswith("media/")]
+        with engine.connect() as connection:
+            _check_empty(connection)
         try:
             upgrade_database(database_url, manifest["revision"])
         except Exception as error:  # alembic refuses a revision older than the database's
@@ -166,37 +211,42 @@ def restore(engine: Engine, database_url: str, archive_path: Path, media_root: P
         with engine.connect() as connection, connection.begin():
             if _revision(connection) != manifest["revision"]:
                 raise BackupError(f"the database is at {_revision(connection)}, the backup at {manifest['revision']}")
-            _check_empty(connection, tables)
-            later: list[tuple[Table, dict[str, Any], list[Column]]] = []
-            for table in tables:
-                held_back = [column for column in cyclic.get(table.name, []) if column.nullable]
-                batch: list[dict[str, Any]] = []
-                for row in _table_rows(archive, table):
-                    if held_back and any(row[column.name] is not None for column in held_back):
-                        later.append((table, dict(row), held_back))
-                        row = {**row, **{column.name: None for column in held_back}}
-                    batch.append(row)
-                    if len(batch) == BATCH:
-                        connection.execute(table.insert(), batch)
-                        batch = []
-                if batch:
-                    connection.execute(table.insert(), batch)
-            for table, row, columns in later:
-                keys = {column.name: row[column.name] for column in table.primary_key.columns}
-                condition = [table.c[name] == value for name, value in keys.items()]
-                kept = [column for column in table.columns if column.onupdate is not None]  # e.g. updated_at
-                connection.execute(table.update().where(*condition).values(
-                    {column.name: row[column.name] for column in [*columns, *kept]}))
+            _check_empty(connection)
+            _insert_rows(connection, archive, tables, cyclic)
             if engine.dialect.name == "postgresql":
                 _move_sequences(connection, tables)
-        media_files = 0
-        for member in archive.getmembers():
-            if member.isfile() and member.name.startswith("media/"):
-                target = _safe_media_path(media_root, member)
+            for member, target in media:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
-                media_files += 1
-    return BackupSummary(manifest["revision"], manifest["rows"], media_files)
+    return BackupSummary(manifest["revision"], manifest["rows"], len(media))
+
+
+def _insert_rows(connection: Connection, archive: tarfile.TarFile, tables: list[Table],
+                 cyclic: dict[str, list[Column]]) -> None:
+    """Every table's rows, parents first; foreign keys that close a cycle are set in a second pass."""
+    present = _stored_columns(connection)
+    later: list[tuple[TableClause, dict[str, Any], list[str]]] = []
+    for table in tables:
+        if table.name not in present:
+            continue
+        stored = _as_stored(table, present[table.name])
+        held_back = [column.name for column in cyclic.get(table.name, []) if column.nullable]
+        batch: list[dict[str, Any]] = []
+        for row in _table_rows(archive, table, present[table.name]):
+            if held_back and any(row.get(name) is not None for name in held_back):
+                kept = [column.name for column in table.columns if column.onupdate is not None]  # e.g. updated_at
+                later.append((stored, row, [name for name in [*held_back, *kept] if name in row]))
+                row = {**row, **{name: None for name in held_back}}
+            batch.append(row)
+            if len(batch) == BATCH:
+                connection.execute(insert(stored), batch)
+                batch = []
+        if batch:
+            connection.execute(insert(stored), batch)
+    for stored, row, names in later:
+        keys = [column.name for column in next(t for t in tables if t.name == stored.name).primary_key.columns]
+        connection.execute(update(stored).where(*[stored.c[key] == row[key] for key in keys]).values(
+            {name: row[name] for name in names}))
 
 
 def _open(archive_path: Path) -> tarfile.TarFile:
@@ -206,17 +256,27 @@ def _open(archive_path: Path) -> tarfile.TarFile:
         raise BackupError(f"cannot read {archive_path}: {error}") from None
 
 
-def _table_rows(archive: tarfile.TarFile, table: Table) -> Iterator[dict[str, Any]]:
+def _table_rows(archive: tarfile.TarFile, table: Table, present: set[str]) -> Iterator[dict[str, Any]]:
+    """The rows the backup holds for ``table``, of the columns the database has. Raises BackupError, naming the
+    table and line, for one that cannot be read (the restore then writes nothing)."""
     try:
         handle = archive.extractfile(f"tables/{table.name}.jsonl")
     except KeyError:
         return  # a table newer than the backup's code: nothing to restore
     assert handle is not None
-    columns = {column.name: column for column in table.columns}
-    for line in io.TextIOWrapper(handle, encoding="utf-8"):
-        if line.strip():
-            data = json.loads(line)
-            yield {name: _decode(columns[name], value) for name, value in data.items() if name in columns}
+    columns = {column.name: column for column in table.columns if column.name in present}
+    lines = io.TextIOWrapper(handle, encoding="utf-8")
+    for number in itertools.count(1):
+        try:
+            line = lines.readline()
+            if not line:
+                return
+            row = {name: _decode(columns[name], value) for name, value in json.loads(line).items()
+                   if name in columns} if line.strip() else None
+        except (ValueError, TypeError, AttributeError, binascii.Error) as error:  # UnicodeDecodeError is a ValueError
+            raise BackupError(f"tables/{table.name}.jsonl line {number} cannot be read: {error}") from None
+        if row is not None:
+            yield row
 
 
 def _move_sequences(connection: Connection, tables: list[Table]) -> None:

@@ -108,3 +108,118 @@ def test_exact_rating_scores_round_trip_through_a_backup(empty_database, second_
         assert [b.agreed_score for b in session.query(Benchmark).order_by(Benchmark.id)] == [
             Fraction(17, 3), Fraction(57, 10)]
     assert _everything(second_database) == _everything(empty_database)
+
+
+
+def _rewritten(archive: Path, out: Path, *, change=lambda name, data: data, extra: dict[str, bytes] | None = None
+               ) -> Path:
+    """A copy of a backup with ``change(name, data)`` applied to each member's bytes and ``extra`` members added."""
+    import io
+    import tarfile
+
+    with tarfile.open(archive, "r:gz") as source, tarfile.open(out, "w:gz") as target:
+        members = [(member.name, change(member.name, source.extractfile(member).read()))
+                   for member in source.getmembers()]
+        for name, data in [*members, *(extra or {}).items()]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            target.addfile(info, io.BytesIO(data))
+    return out
+
+
+def _revision_of(database: DatabaseUnderTest) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with database.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _users(database: DatabaseUnderTest) -> list[str]:
+    from sqlalchemy import inspect, text
+
+    if "users" not in inspect(database.engine).get_table_names():
+        return []
+    with database.engine.connect() as connection:
+        return list(connection.scalars(text("SELECT username FROM users ORDER BY username")))
+
+
+def _add_user(database: DatabaseUnderTest, username: str) -> None:
+    """An account written in SQL, as a schema older than the models holds it (the CLI wants the latest)."""
+    from sqlalchemy import text
+
+    with database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, full_name, password_hash, roles, is_active, created_at) "
+                                "VALUES (:name, :name, 'x', '[\"author\"]', true, '2026-11-24 08:00:00+00:00')"),
+                           {"name": username})
+
+
+def test_a_refused_restore_changes_nothing(empty_database, second_database, tmp_path, monkeypatch):
+    """What refuses a restore is found before anything is written: a database in use is not migrated first, and
+    a backup with an escaping media entry or a torn row puts no row in and no file down."""
+    from api.migrations import upgrade_database
+
+    media, archive = tmp_path / "media", tmp_path / "lp.tar.gz"
+    _invoke(monkeypatch, empty_database, media, "db", "upgrade")
+    _invoke(monkeypatch, empty_database, media, "users", "create", "--username", "alice", "--password",
+            "long-enough-secret", "--role", "author")
+    _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(archive))
+
+    upgrade_database(second_database.url, "c4d8e2a61f07")  # in use, at an older revision
+    _add_user(second_database, "bob")
+    refused = _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "restore", str(archive), ok=False)
+    assert refused.exit_code != 0 and "not empty (table users has rows)" in refused.output
+    assert (_revision_of(second_database), _users(second_database)) == ("c4d8e2a61f07", ["bob"])
+
+    escaping = _rewritten(archive, tmp_path / "escaping.tar.gz", extra={"media/../../escape.txt": b"x",
+                                                                        "media/ab/cd/fine": b"y"})
+    torn = _rewritten(archive, tmp_path / "torn.tar.gz",
+                      change=lambda name, data: data[:20] if name == "tables/users.jsonl" else data)
+    (tmp_path / "fresh").mkdir()
+    fresh = DatabaseUnderTest(empty_database.backend, tmp_path / "fresh", migrate=False)
+    try:
+        for bad, said in ((escaping, "refusing media entry 'media/../../escape.txt'"),
+                          (torn, "tables/users.jsonl line 1 cannot be read")):
+            result = _invoke(monkeypatch, fresh, tmp_path / "c-media", "db", "restore", str(bad), ok=False)
+            assert result.exit_code != 0 and said in result.output, result.output
+            assert _users(fresh) == []  # a retry into the same database is not refused as "not empty"
+        assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "c-media").exists()
+        assert _revision_of(fresh) is not None  # the torn row was found once the schema was there: rolled back
+        restored = _invoke(monkeypatch, fresh, tmp_path / "c-media", "db", "restore", str(archive))
+        assert "restored" in restored.output and _users(fresh) == ["alice"]
+    finally:
+        fresh.drop()
+
+
+def test_a_database_not_yet_upgraded_is_backed_up_at_its_revision(empty_database, second_database, tmp_path,
+                                                                   monkeypatch):
+    """New code, old schema: the backup taken before `db upgrade` holds the database as it is, restores to its
+    revision, and a failed backup leaves no archive behind."""
+    from api.migrations import upgrade_database
+
+    media, archive = tmp_path / "media", tmp_path / "before-upgrade.tar.gz"
+    upgrade_database(empty_database.url, "b904710abe18")  # attempts have no presentation_key yet
+    _add_user(empty_database, "old")
+    made = _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(archive))
+    assert "at revision b904710abe18" in made.output
+    _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "restore", str(archive))
+    assert (_revision_of(second_database), _users(second_database)) == ("b904710abe18", ["old"])
+    _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "upgrade")
+    assert _users(second_database) == ["old"]
+
+    unwritable = tmp_path / "no-such-folder" / "x.tar.gz"
+    failed = _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(unwritable), ok=False)
+    assert failed.exit_code != 0 and f"cannot write the backup to {unwritable}" in failed.output
+
+    from api import backup
+
+    def disk_full(archive, name: str, data: bytes) -> None:
+        if name == "manifest.json":
+            raise OSError(28, "No space left on device")
+        written(archive, name, data)
+
+    written = backup._add_bytes
+    monkeypatch.setattr(backup, "_add_bytes", disk_full)
+    cut_short = tmp_path / "cut-short.tar.gz"
+    failed = _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(cut_short), ok=False)
+    assert "No space left on device" in failed.output
+    assert not cut_short.exists() and not list(tmp_path.glob("*.partial"))  # no archive that looks like one
