@@ -82,20 +82,25 @@ def _load_user(session_user: str) -> LoginUser | None:
     today (closed, or its access ended: a leaver) or its sessions were ended since (logout, a new password); a
     session from before generations were kept has none, and logs in again."""
     matched = SESSION_USER.fullmatch(session_user)
-    if matched is None or not _session_is_current():
-        return None
+    if matched is None or not _session_is_current() or _bearer_secret(request) is not None:
+        return None  # a request that names a token is the token's, whatever cookie the browser also sends
     user_id, generation = int(matched[1]), int(matched[2])
     found = accounts.active_actor(db_session(), user_id, session_generation=generation)
     return LoginUser(*found, session_generation=generation) if found is not None else None
 
 
+def _bearer_secret(request: Request) -> str | None:
+    """The secret of an ``Authorization: Bearer`` header; None without one."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
 @login_manager.request_loader
 def _load_user_from_token(request: Request) -> LoginUser | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    secret = _bearer_secret(request)
+    if secret is None:
         return None
-    user = accounts.get_user_by_token(db_session(), secret.strip())
+    user = accounts.get_user_by_token(db_session(), secret)
     return LoginUser.of(user) if user is not None else None
 
 
@@ -127,8 +132,9 @@ def csrf_token() -> str | None:
 
 
 def cookie_authenticated() -> bool:
-    """Whether this request is signed in by a browser session's cookie (not by an API token)."""
-    return current_user.is_authenticated and not request.headers.get("Authorization", "").lower().startswith("bearer ")
+    """Whether this request is signed in by a browser session's cookie: a request naming a token is signed in by
+    that token or by nobody (``_load_user`` then ignores the session)."""
+    return current_user.is_authenticated and _bearer_secret(request) is None
 
 
 def _enforce_access() -> None:

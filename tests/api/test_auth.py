@@ -133,6 +133,26 @@ def test_changes_made_with_a_browser_session_need_its_csrf_token(client, factory
     assert bearer.get("/api/v1/auth/me").json["csrf_token"] is None
 
 
+def test_a_request_naming_a_token_is_the_tokens_whatever_session_cookie_comes_along(client, factory, api_as):
+    """The Authorization header took the CSRF check away while the session cookie signed the request in: a
+    bogus token let a cookie-borne change through, and a valid token of another account was ignored."""
+    user = factory.user("candidate")
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    for bogus in ("Bearer nope", "bearer x"):
+        refused = client.post("/api/v1/auth/tokens", json={"name": "sneaked"}, headers={"Authorization": bogus})
+        assert refused.status_code == 401, refused.json
+        assert client.get("/api/v1/auth/me", headers={"Authorization": bogus}).status_code == 401
+    assert [token["name"] for token in client.get("/api/v1/auth/tokens").json] == []
+    admin = api_as("admin")
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {admin.token}"})
+    assert me.status_code == 200 and me.json["id"] == admin.user.id
+    minted = client.post("/api/v1/auth/tokens", json={"name": "by the token"},
+                         headers={"Authorization": f"Bearer {admin.token}"})
+    assert minted.status_code == 201
+    assert "by the token" in [token["name"] for token in admin.get("/api/v1/auth/tokens").json]
+    assert client.get("/api/v1/auth/me").json["id"] == user.id  # the cookie alone is still the session's
+
+
 def test_wrong_password_and_unknown_user_get_the_same_401(client, factory):
     user = factory.user("author")
     wrong = client.post("/api/v1/auth/login", json={"username": user.username, "password": "not-the-password"})
