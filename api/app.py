@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, db, errors
 from api.config import certificate_keys, from_environment
@@ -20,6 +21,9 @@ SWAGGER_ASSETS_URL = "/api/docs/assets/"
 def build_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(from_environment(Path(app.instance_path), config))
+    if app.config["TRUSTED_PROXIES"]:  # the client's address and scheme as the proxies in front report them
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_ASSETS_URL)
 
     db.init_app(app)

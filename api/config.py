@@ -28,6 +28,21 @@ def session_lifetime() -> timedelta:
     return timedelta(hours=hours)
 
 
+MAX_TRUSTED_PROXIES = 5
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the server set X-Forwarded-For and -Proto (LEVELPATH_TRUSTED_PROXIES).
+
+    Behind one, every client comes from the proxy's address: the login pause per address would pause all of them
+    together, and a request would not know it came over HTTPS. Raises ValueError."""
+    raw = os.environ.get("LEVELPATH_TRUSTED_PROXIES", "").strip() or "0"
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_TRUSTED_PROXIES:
+        raise ValueError(f"LEVELPATH_TRUSTED_PROXIES={raw!r}: how many reverse proxies stand in front of the server, "
+                         f"a whole number from 0 to {MAX_TRUSTED_PROXIES} (default 0: none)")
+    return int(raw)
+
+
 def load_secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, else the one generated into instance/ on first start."""
     from_env = os.environ.get("SECRET_KEY")
@@ -64,6 +79,7 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         # Counted from the login by api.auth (absolute); Flask also refuses a cookie signed longer ago. Nothing
         # renews the cookie on each response: the session is not permanent, and would not be refreshed if it were.
         "PERMANENT_SESSION_LIFETIME": session_length,
+        "TRUSTED_PROXIES": trusted_proxies(),
         "SESSION_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_DURATION": session_length,
         "REMEMBER_COOKIE_HTTPONLY": True,

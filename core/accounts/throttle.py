@@ -1,5 +1,7 @@
 """Login throttling: repeated failures from one address for one account, or from one address at all, pause logins.
 
+A rule's ``failures`` within any stretch of its ``window`` pause logins for its ``pause``.
+
 Counts live in the database, so every worker and every instance sees the same ones. The pause applies
 alike to known and unknown usernames (it says nothing about which exist), and it is per address, so
 someone failing on purpose from elsewhere cannot lock a person out of their own account.
@@ -15,7 +17,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import clock
-from core.db import Base, UtcDateTime
+from core.db import Base, JsonType, UtcDateTime
 from core.errors import DomainError
 
 
@@ -32,13 +34,17 @@ RULES = (ThrottleRule("account", 5, timedelta(minutes=15), timedelta(minutes=15)
 
 
 class LoginFailures(Base):
-    """Failed logins counted in a window, per account-at-address or per address."""
+    """Failed logins per account-at-address or per address: the times of the latest ones, as many as a rule counts.
+
+    A rule pauses when its ``failures`` latest fell within one ``window``, wherever that window starts. Counting in
+    fixed windows let failures on both sides of a window's end pass: 8 in 9 seconds went unpaused.
+    """
 
     __tablename__ = "login_failures"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # how many ``recent`` holds
+    recent: Mapped[list[str]] = mapped_column(JsonType, default=list)  # ISO times, oldest first, within a window
     paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -67,11 +73,11 @@ def record_failure(session: Session, *, username: str, address: str) -> None:
     for rule, key in _keys(username, address):
         row = session.get(LoginFailures, key, with_for_update=True, populate_existing=True)
         if row is None:
-            row = LoginFailures(key=key, failures=0, window_started_at=now)
+            row = LoginFailures(key=key, failures=0, recent=[])
             session.add(row)
-        if now - row.window_started_at > rule.window:
-            row.failures, row.window_started_at, row.paused_until = 0, now, None
-        row.failures += 1
+        within = [moment for moment in row.recent if now - datetime.fromisoformat(moment) < rule.window]
+        row.recent = [*within, now.isoformat()][-rule.failures:]
+        row.failures = len(row.recent)
         if row.failures >= rule.failures:
             row.paused_until = now + rule.pause
     session.flush()

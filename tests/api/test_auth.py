@@ -364,6 +364,31 @@ def test_repeated_failed_logins_pause_logins_from_that_address(client, factory, 
     assert client.post("/api/v1/auth/login", json=right).status_code == 200
 
 
+def test_five_failures_within_any_fifteen_minutes_pause_wherever_the_window_starts(client, factory, fake_clock):
+    """Failures were counted in windows from a window's first failure: one early, then three and four on either
+    side of its end, made 8 failures in 9 seconds and no pause."""
+    user = factory.user("author")
+    wrong = {"username": user.username, "password": "not-the-password"}
+    assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+    fake_clock.advance(minutes=14, seconds=56)
+    for _ in range(3):
+        assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+        fake_clock.advance(seconds=1)
+    fake_clock.advance(seconds=2)  # past the first failure's window
+    assert client.post("/api/v1/auth/login", json=wrong).status_code == 401  # four within 15 minutes
+    fake_clock.advance(seconds=1)
+    assert client.post("/api/v1/auth/login", json=wrong).status_code == 401  # the fifth: paused from now
+    paused = client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD})
+    assert paused.status_code == 429 and paused.headers["Retry-After"] == "900"
+    fake_clock.advance(minutes=15)
+    for _ in range(4):  # four in a quarter of an hour, then the oldest out of it: never five within one
+        assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+        fake_clock.advance(minutes=4)
+    assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+    assert client.post("/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD}
+                       ).status_code == 200
+
+
 def test_behind_https_cookies_are_secure_and_hsts_is_sent(app, database, factory, tmp_path):
     from api import create_app
     from api.db import SESSIONMAKER_KEY
@@ -379,3 +404,32 @@ def test_behind_https_cookies_are_secure_and_hsts_is_sent(app, database, factory
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert login.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     secure.extensions["levelpath.engine"].dispose()
+
+
+def test_behind_a_trusted_proxy_logins_pause_per_client_and_not_for_everyone(app, database, factory, tmp_path,
+                                                                             client):
+    """Behind a reverse proxy every request came from its address: five failures by one client paused everyone's
+    logins. With LEVELPATH_TRUSTED_PROXIES the address is the one the proxy reports; without it, a client's own
+    X-Forwarded-For is not believed (it would choose its own address to dodge the pause)."""
+    from api import create_app
+    from api.db import SESSIONMAKER_KEY
+
+    behind = create_app({"DATABASE_URL": database.url, "SECRET_KEY": "x", "MEDIA_ROOT": str(tmp_path),
+                         "TRUSTED_PROXIES": 1})
+    behind.extensions[SESSIONMAKER_KEY] = app.extensions[SESSIONMAKER_KEY]  # this test's transaction
+    user = factory.user("reviewer")
+    wrong = {"username": user.username, "password": "not-the-password"}
+    right = {"username": user.username, "password": TEST_PASSWORD}
+    proxied = behind.test_client()
+    for _ in range(5):
+        proxied.post("/api/v1/auth/login", json=wrong, headers={"X-Forwarded-For": "203.0.113.7"})
+    assert proxied.post("/api/v1/auth/login", json=right, headers={"X-Forwarded-For": "203.0.113.7"}
+                        ).status_code == 429
+    assert proxied.post("/api/v1/auth/login", json=right, headers={"X-Forwarded-For": "203.0.113.8"}
+                        ).status_code == 200  # another client behind the same proxy
+    behind.extensions["levelpath.engine"].dispose()
+    # Not behind a proxy: the header is the client's own word, and the connection's address counts.
+    for _ in range(5):
+        client.post("/api/v1/auth/login", json=wrong, headers={"X-Forwarded-For": "198.51.100.1"})
+    assert client.post("/api/v1/auth/login", json=right, headers={"X-Forwarded-For": "198.51.100.2"}
+                       ).status_code == 429

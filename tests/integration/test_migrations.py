@@ -593,3 +593,30 @@ def test_accounts_of_moved_records_take_their_records_unit(empty_database):
     downgrade_database(empty_database.url, "5a0d3c9e7b21")
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_login_failures_keep_their_running_pauses_and_count_afresh(empty_database):
+    """cca80397fdd7 replaces a fixed window's start with the times of the latest failures: counts start afresh,
+    a pause running stays; the downgrade forgets both."""
+    upgrade_database(empty_database.url, "1859d5b32889")
+    paused = datetime(2026, 12, 2, 8, 15, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO login_failures (key, failures, window_started_at, paused_until) VALUES "
+                                "(:key, :failures, :started, :paused)"),
+                           [{"key": "account:10.0.0.1:x", "failures": 5, "started": "2026-12-02 08:00:00+00:00",
+                             "paused": "2026-12-02 08:15:00+00:00"},
+                            {"key": "address:10.0.0.1", "failures": 7, "started": "2026-12-02 08:00:00+00:00",
+                             "paused": None}])
+    upgrade_database(empty_database.url, "cca80397fdd7")
+    from sqlalchemy.orm import Session
+
+    from core.accounts.throttle import LoginFailures
+
+    with Session(empty_database.engine) as session:
+        rows = {row.key: (row.failures, row.recent, row.paused_until) for row in session.query(LoginFailures)}
+    assert rows == {"account:10.0.0.1:x": (0, [], paused), "address:10.0.0.1": (0, [], None)}
+    downgrade_database(empty_database.url, "1859d5b32889")
+    with empty_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []

@@ -46,3 +46,16 @@ def test_a_browser_session_lasts_twelve_hours_unless_configured(tmp_path, monkey
         monkeypatch.setenv("LEVELPATH_SESSION_HOURS", wrong)
         with pytest.raises(ValueError, match="LEVELPATH_SESSION_HOURS"):
             from_environment(tmp_path)
+
+
+def test_trusted_proxies_are_a_small_whole_number(tmp_path, monkeypatch):
+    from api.config import from_environment
+
+    monkeypatch.delenv("LEVELPATH_TRUSTED_PROXIES", raising=False)
+    assert from_environment(tmp_path, {"SECRET_KEY": "x"})["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("LEVELPATH_TRUSTED_PROXIES", "2")
+    assert from_environment(tmp_path, {"SECRET_KEY": "x"})["TRUSTED_PROXIES"] == 2
+    for wrong in ("-1", "one", "6", "1.5", "²"):
+        monkeypatch.setenv("LEVELPATH_TRUSTED_PROXIES", wrong)
+        with pytest.raises(ValueError, match="LEVELPATH_TRUSTED_PROXIES"):
+            from_environment(tmp_path, {"SECRET_KEY": "x"})
