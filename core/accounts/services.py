@@ -45,6 +45,9 @@ def check_password_rules(password: str, *, username: str) -> None:
                             field="password")
 
 
+MAX_FULL_NAME, MAX_TOKEN_NAME = 200, 100  # what users.full_name and api_tokens.name hold
+
+
 def create_user(
     session: Session,
     *,
@@ -59,6 +62,8 @@ def create_user(
         raise RuleViolation("username must be 3-80 letters, digits or . _ @ -", field="username")
     if not roles:
         raise RuleViolation("at least one role is required", field="roles")
+    if len(full_name) > MAX_FULL_NAME:
+        raise RuleViolation(f"a full name has at most {MAX_FULL_NAME} characters", field="full_name")
     check_password_rules(password, username=username)
     if get_user_by_username(session, username) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
@@ -117,7 +122,10 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
 
 
 def issue_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a personal API token; returns the record and the secret, which is never stored."""
+    """Create a personal API token; returns the record and the secret, which is never stored. Raises
+    RuleViolation for a name that is empty or longer than MAX_TOKEN_NAME (the API's schema says the same)."""
+    if not name.strip() or len(name) > MAX_TOKEN_NAME:
+        raise RuleViolation(f"a token's name has 1 to {MAX_TOKEN_NAME} characters", field="name")
     secret = new_token_secret()
     token = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=hash_token(secret))
     session.add(token)

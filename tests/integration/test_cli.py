@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from api import create_app
 from api.cli import main
 from core.accounts import User
+from core.accounts.models import ApiToken
 from core.accounts import services as accounts
 from learning.models import StaffMember, Target, Unit
 from learning.staff import keep_account_access_in_step
@@ -298,6 +299,8 @@ def test_seed_demo_links_the_demo_candidate_to_a_staff_record(run, empty_databas
     (["--username", "ok.name", "--password", "long-enough-pw", "--role", "wizard"], "unknown role"),
     (["--username", "ok.name", "--password", "long-enough-pw", "--role", "hr", "--unit", "nope"], "no unit"),
     (["--username", "bad name!", "--password", "long-enough-pw", "--role", "hr"], "username"),
+    (["--username", "ok.name", "--password", "long-enough-pw", "--role", "hr", "--full-name", "N" * 201],
+     "a full name has at most 200 characters (full_name)"),
 ])
 def test_users_create_explains_bad_input(run, args, message):
     run("db", "upgrade")
@@ -312,6 +315,16 @@ def test_users_token_for_unknown_user_fails_cleanly(run):
     result = run("users", "token", "ghost", ok=False)
     assert result.exit_code != 0
     assert "no user named 'ghost'" in result.output
+
+
+def test_a_token_name_the_api_would_refuse_is_refused_by_the_cli_too(run, empty_database):
+    run("db", "upgrade")
+    run("users", "create", "--username", "script.owner", "--password", "long-enough-pw", "--role", "author")
+    for name in ("x" * 101, "", "   "):
+        result = run("users", "token", "script.owner", "--name", name, ok=False)
+        assert result.exit_code != 0 and "a token's name has 1 to 100 characters (name)" in result.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
 
 def test_app_commands_are_also_on_flask_cli(empty_database, monkeypatch):
