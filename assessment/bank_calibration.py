@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assessment.models import Attempt, Response
-from assessment.psychometrics.calibration import CalibrationError, ItemParameters, ResponseData, calibrate
+from assessment.psychometrics.calibration import (
+    CalibratedItem,
+    CalibrationError,
+    ItemParameters,
+    ResponseData,
+    calibrate,
+)
 from core import audit, clock
 from core.accounts import Actor, Role
 from core.errors import PermissionDenied, RuleViolation
@@ -39,6 +45,36 @@ class BankCalibration:
     converged: bool
 
 
+# What an estimate may be and still be stored: beyond these, an item is more likely miskeyed, or answered by too
+# few people of the ability it measures, than as easy, hard, flat or guessable as that (logit scale).
+A_RANGE, MAX_ABS_B, MAX_C = (0.2, 5.0), 6.0, 0.5
+
+
+def out_of_range(item: CalibratedItem) -> str | None:
+    """The parameters of an estimate that lie outside what is stored, described; None for a usable one."""
+    outside = []
+    if not (math.isfinite(item.a) and A_RANGE[0] <= item.a <= A_RANGE[1]):
+        outside.append(f"a={item.a:.3g}")
+    if not (math.isfinite(item.b) and abs(item.b) <= MAX_ABS_B):
+        outside.append(f"b={item.b:.3g}")
+    if not (math.isfinite(item.c) and 0 <= item.c <= MAX_C):
+        outside.append(f"c={item.c:.3g}")
+    return ", ".join(outside) or None
+
+
+def _without_one_answer_items(usable: list[tuple[int, int, float]], skipped: dict[int, str]
+                              ) -> list[tuple[int, int, float]]:
+    """The answers without those to items everyone got right, or everyone wrong: they say nothing about how hard
+    an item is or how well it tells people apart, and the estimation refuses them (listed in ``skipped``)."""
+    seen: dict[int, set[float]] = {}
+    for _person, version, right in usable:
+        seen.setdefault(version, set()).add(right)
+    for version, values in seen.items():
+        if len(values) == 1:
+            skipped[version] = f"every answer {'right' if 1.0 in values else 'wrong'}: nothing to estimate it from"
+    return [row for row in usable if len(seen[row[1]]) > 1]
+
+
 def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_responses: int = 200) -> BankCalibration:
     """Estimate the bank's automatically scored items from stored answers, each right (full marks) or wrong, as
     the adaptive engine takes them (see adaptive.right_or_wrong). Raises PermissionDenied or RuleViolation."""
@@ -48,7 +84,11 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
         raise RuleViolation(f"model must be one of {', '.join(DICHOTOMOUS_MODELS)}", field="model")
     rows = session.execute(select(Attempt.candidate_id, Response.item_version_id, Response.points)
                            .join(Attempt, Attempt.id == Response.attempt_id)
-                           .where(Response.points.is_not(None))).all()
+                           .where(Response.points.is_not(None))
+                           .order_by(Attempt.started_at, Attempt.id)).all()
+    first: dict[tuple[int, int], float] = {}
+    for person, version, points in rows:  # a retake's answer to an item met before says less: the first counts
+        first.setdefault((person, version), points)
     counts = dict(session.execute(select(Response.item_version_id, func.count()).where(Response.points.is_not(None))
                                   .group_by(Response.item_version_id)).all())
     kinds = {version: (item_types.get(item_type), scoring) for version, item_type, scoring in session.execute(
@@ -56,7 +96,7 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
         .where(ItemVersion.id.in_(select(Response.item_version_id).where(Response.points.is_not(None)))))}
     skipped: dict[int, str] = {}
     usable = []
-    for person, version, points in rows:
+    for (person, version), points in first.items():
         item_type, scoring = kinds[version]
         if item_type.rater_scored:
             skipped[version] = "scored by raters, not right or wrong: the adaptive engine does not give it"
@@ -64,6 +104,7 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
             skipped[version] = f"{counts[version]} answers; {min_responses} needed"
         else:
             usable.append((person, version, float(item_type.earns_full_marks(scoring, points))))
+    usable = _without_one_answer_items(usable, skipped)
     if not usable:
         raise RuleViolation("no item has enough right/wrong answers to calibrate", field="min_responses")
     anchors = {stats.item_version_id: ItemParameters(a=stats.irt_a, b=stats.irt_b, c=stats.irt_c or 0.0)
@@ -81,12 +122,17 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
         statistics_for(session, item.item_id).response_count = counts[item.item_id]
         if item.anchored:
             continue
+        if (unlikely := out_of_range(item)) is not None:
+            skipped[int(item.item_id)] = f"estimated {unlikely}, outside what an item of the bank can be: not " \
+                                         "stored (check its key); its parameters stay as they were"
+            continue
         set_irt_parameters(session, item_version_id=int(item.item_id), calibrated_at=when, parameters=IrtParameters(
             model=model, a=float(item.a), b=float(item.b), c=float(item.c), se_a=finite(item.se_a),
             se_b=finite(item.se_b), se_c=finite(item.se_c)))
         estimated += 1
+    anchored = sum(1 for item in result.items if item.anchored)
     audit.record(session, actor=actor, action="bank.calibrated", entity_type="bank", entity_id=model,
-                 estimated=estimated, anchors=len(result.items) - estimated, responses=len(usable))
+                 estimated=estimated, anchors=anchored, responses=len(usable))
     session.flush()
-    return BankCalibration(model=model, estimated=estimated, anchors=len(result.items) - estimated,
-                           skipped=skipped, responses=len(usable), converged=result.converged)
+    return BankCalibration(model=model, estimated=estimated, anchors=anchored, skipped=skipped,
+                           responses=len(usable), converged=result.converged)

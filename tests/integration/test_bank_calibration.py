@@ -108,3 +108,35 @@ def test_items_worth_more_than_a_point_are_calibrated_right_at_full_marks(factor
     estimated_b = np.array([db_session.get(ItemStatistics, item.current_version_id).irt_b for item in items])
     assert np.corrcoef(estimated_b, b)[0, 1] > 0.97
     assert np.abs(estimated_b - b).max() < 0.5  # 1 point of 2 counted wrong: counted right, every b falls by ~1
+
+
+def test_a_retake_counts_once_an_item_everyone_got_right_is_skipped_and_a_miskeyed_one_is_not_stored(
+        answered_bank, factory, db_session):
+    """A candidate answering an item twice made the whole run fail, as did one item everyone got right; a
+    miskeyed item was stored with b near 100 and taken for calibrated."""
+    from sqlalchemy import select, update
+
+    admin, items, _a, _b = answered_bank
+    easy = factory.approved_item(factory.user("author"), factory.user("reviewer"), **single_choice_spec())
+    first_attempts = db_session.scalars(select(Attempt).order_by(Attempt.id)).all()
+    for attempt in first_attempts:
+        db_session.add(Response(attempt_id=attempt.id, item_version_id=easy.current_version_id,
+                                answer={"choice": "B"}, points=1.0))
+    retake = Attempt(test_id=first_attempts[0].test_id, candidate_id=first_attempts[0].candidate_id,
+                     status=AttemptStatus.SCORED)
+    db_session.add(retake)
+    db_session.flush()
+    db_session.add_all(Response(attempt_id=retake.id, item_version_id=item.current_version_id,
+                                answer={"choice": "B"}, points=1.0) for item in items)
+    miskeyed = items[0].current_version_id  # its key reversed: the able get it wrong
+    db_session.execute(update(Response).where(Response.item_version_id == miskeyed)
+                       .values(points=1.0 - Response.points), execution_options={"synchronize_session": False})
+    db_session.flush()
+
+    outcome = calibrate_bank(db_session, actor=admin.as_actor(), model="2pl", min_responses=100)
+    assert outcome.responses == 600 * 10  # the retake's answers are not counted again, nor the easy item's
+    assert outcome.skipped[easy.current_version_id] == "every answer right: nothing to estimate it from"
+    assert outcome.skipped[miskeyed].startswith("estimated ") and "check its key" in outcome.skipped[miskeyed]
+    assert (outcome.estimated, outcome.anchors) == (9, 0)
+    kept = db_session.get(ItemStatistics, miskeyed)
+    assert (kept.irt_a, kept.irt_b, kept.irt_provisional) == (1.0, 0.0, True)  # as it was before the run
