@@ -122,6 +122,25 @@ def without_enemies_in_passages(session: Session, pool: list[PoolItem]) -> tuple
     return kept, list(dropped.values())
 
 
+def check_reachable_lengths(pool: list[PoolItem], settings: AdaptiveSettings) -> None:
+    """Refuse a pool whose passages, given whole, can never make a test of min_items to max_items items (passages
+    of 10 and nothing else make 10, 20, ...: never 12 to 15). Raises RuleViolation."""
+    sizes = [1 for entry in pool if entry.stimulus_id is None]
+    passages: dict[int, int] = {}
+    for entry in pool:
+        if entry.stimulus_id is not None:
+            passages[entry.stimulus_id] = passages.get(entry.stimulus_id, 0) + 1
+    sizes += list(passages.values())
+    reachable = 1  # bit n: n items can be given in whole passages and single items
+    for size in sizes:
+        reachable |= (reachable << size) & ((1 << (settings.max_items + 1)) - 1)
+    if not any(reachable >> length & 1 for length in range(settings.min_items, settings.max_items + 1)):
+        largest = max(passages.values(), default=1)
+        raise RuleViolation(f"the items of a passage come together (here up to {largest} at a time), and those of "
+                            f"this pool can never make a test of {settings.min_items} to {settings.max_items} "
+                            "items: widen the lengths or the skills", field="adaptive.min_items")
+
+
 def calibrated_pool(session: Session, settings: AdaptiveSettings) -> list[PoolItem]:
     """Approved, automatically scored items of the chosen skills that have IRT parameters: the current (approved)
     version of each, classified by the skill that version was approved with."""

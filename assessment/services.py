@@ -29,6 +29,7 @@ from assessment.models import (
 )
 from assessment.presentation import new_presentation_key, present
 from assessment.results import (
+    _finish_adaptive,
     _score,
     record_section_score,
     settle_rated_sections,
@@ -107,7 +108,9 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
         # A concurrent request started one between the check and the insert.
         raise Conflict("you already have an attempt in progress at this test") from None
     if test.kind == "adaptive":
-        administer_next(session, attempt, {})
+        stop = administer_next(session, attempt, {})
+        if stop is not None:  # nothing the engine may give (exposure caps, say): ended, not left with no item
+            _finish_adaptive(session, attempt, "finished", closed_at=started, engine_stop=stop)
     else:
         count_exposures(session, [entry.item_version_id for entry in test.entries])
     return attempt

@@ -94,6 +94,7 @@ def _create_adaptive_test(session: Session, *, actor: Actor, draft: TestDraft) -
     if len(pool) < settings.max_items:
         raise RuleViolation(f"only {len(pool)} approved items with IRT parameters match; the test needs at least "
                             f"{settings.max_items} (its maximum length)", field="adaptive.skills")
+    adaptive.check_reachable_lengths(pool, settings)
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind="adaptive",
                 time_limit_seconds=draft.time_limit_seconds, cut_scores=[],
                 config={**settings.to_config(), "left_out": left_out}, created_by=actor.id)

@@ -267,6 +267,47 @@ def test_of_two_enemies_on_one_passage_only_the_first_joins_the_pool(api_as, cal
         {"item_id": twins[1].id, "reason": f"an enemy of item {twins[0].id} on the same passage"}]
 
 
+def test_lengths_that_whole_passages_can_never_make_are_refused(api_as, factory, db_session):
+    """Passages of 10 and nothing else: a test of 5 to 8 items could give none (a candidate got an attempt with
+    no item), and one of 12 to 15 stopped every candidate at 10, too few to place."""
+    from question_bank import services as bank
+
+    author, reviewer = factory.user("author"), factory.user("reviewer")
+    for number in range(4):
+        passage = bank.create_stimulus(db_session, actor=author.as_actor(), title=f"Passage {number}",
+                                       body="<p>A notice.</p>")
+        for index in range(10):
+            item = factory.approved_item(author, reviewer, **single_choice_spec(skill="reading"),
+                                         stimulus_id=passage.id)
+            set_irt_parameters(db_session, item_version_id=item.current_version_id, calibrated_at=None,
+                               parameters=IrtParameters(model="2pl", a=1.4, b=-2 + (number * 10 + index) / 10))
+    admin = api_as("test_admin")
+
+    def create(min_items: int, max_items: int):
+        return admin.post("/api/v1/tests", json={"title": "Reading", "purpose": "placement", "kind": "adaptive",
+                                                  "adaptive": {"skills": ["reading"], "min_items": min_items,
+                                                               "max_items": max_items}})
+
+    for lengths in ((5, 8), (12, 15)):
+        refused = create(*lengths)
+        assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "adaptive.min_items"
+        assert "up to 10 at a time" in refused.json["detail"]
+    assert create(10, 15).status_code == 201
+
+
+def test_an_attempt_the_engine_has_nothing_for_ends_at_once_and_says_why(api_as, calibrated_bank, monkeypatch):
+    """It was left in progress with no item: no result, no hand-in that placed, and no new start."""
+    from assessment import services
+
+    test = _adaptive_test(api_as)
+    monkeypatch.setattr(services, "administer_next", lambda session, attempt, scores: "pool_exhausted")
+    candidate = api_as("candidate")
+    started = candidate.post(f"/api/v1/tests/{test['id']}/attempts")
+    assert started.status_code == 201 and started.json["status"] == "scored" and started.json["items"] == []
+    result = candidate.get(f"/api/v1/attempts/{started.json['id']}/result").json
+    assert result["level"] is None and result["placement"]["stop_reason"] == "pool_exhausted"
+
+
 def _take(candidate, test_id, answer) -> dict:
     """Answer every item an adaptive attempt gives with ``answer``; the result."""
     attempt = candidate.post(f"/api/v1/tests/{test_id}/attempts")
