@@ -68,7 +68,11 @@ def _check_fits_seats_held(session: Session, staff: StaffMember, offering: Cours
     course, and a prerequisite ends before the course needing it starts."""
     course = offering.course
     _completed, held = paths.seats_held(session, staff.id)
-    same = held.get(course.code)
+    # One open seat per course, also in a course completed before (taken again, it is not among ``held``).
+    same = held.get(course.code) or session.scalar(
+        select(Enrolment).join(Enrolment.offering).where(
+            Enrolment.staff_member_id == staff.id, CourseOffering.course_id == course.id,
+            Enrolment.status.in_((StepStatus.ENROLLED, StepStatus.IN_PROGRESS))).limit(1))
     if same is not None:
         raise Conflict(f"the staff member holds a seat in {course.code} already (offering {same.offering_id}); "
                        "drop it before taking another", field="offering_id", enrolment_id=same.id)

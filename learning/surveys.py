@@ -18,11 +18,12 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import external_relations, organisation
 from learning import training_policies as policies
-from learning.models import StaffMember
+from learning.models import StaffMember, Unit
 from learning.survey_suppression import MIN_GROUP_SIZE, WHOLE, suppressed_answers
 from learning.training_models import Survey, SurveyAudience, SurveyResponse
 
 QUESTION_TYPES = ("choice", "multi", "scale", "text")
+SCALE_LIMIT = 1000  # a scale's ends lie within +-SCALE_LIMIT: a rating, not an amount (its mean must stay a number)
 
 
 def _check_questions(questions: list[dict[str, Any]]) -> None:
@@ -34,8 +35,13 @@ def _check_questions(questions: list[dict[str, Any]]) -> None:
         seen.add(question["id"])
         if question["type"] in ("choice", "multi") and len(question.get("options") or ()) < 2:
             raise RuleViolation("a choice question offers at least two options", field=f"{where}.options")
-        if question["type"] == "scale" and not question.get("min", 1) < question.get("max", 5):
-            raise RuleViolation("a scale runs from min up to a larger max", field=f"{where}.max")
+        if question["type"] == "scale":
+            for end in ("min", "max"):
+                if abs(question.get(end, 0)) > SCALE_LIMIT:
+                    raise RuleViolation(f"a scale's ends lie from -{SCALE_LIMIT} to {SCALE_LIMIT}",
+                                        field=f"{where}.{end}")
+            if not question.get("min", 1) < question.get("max", 5):
+                raise RuleViolation("a scale runs from min up to a larger max", field=f"{where}.max")
 
 
 def create_survey(session: Session, *, actor: Actor, title: str, questions: list[dict[str, Any]],
@@ -97,6 +103,8 @@ def _check_answers(survey: Survey, answers: dict[str, Any]) -> None:
             raise RuleViolation(f"choose one of {options}", field=where)
         if kind == "multi" and (not isinstance(value, list) or any(v not in options for v in value)):
             raise RuleViolation(f"choose a list among {options}", field=where)
+        if kind == "multi" and len(set(value)) != len(value):  # each option counts once per respondent
+            raise RuleViolation("choose each option at most once", field=where)
         if kind == "scale" and (isinstance(value, bool) or not isinstance(value, int)
                                 or not question.get("min", 1) <= value <= question.get("max", 5)):
             raise RuleViolation(f"a whole number from {question.get('min', 1)} to {question.get('max', 5)}",
@@ -176,6 +184,8 @@ def survey_results(session: Session, *, actor: Actor, survey_id: int, unit_id: i
     Raises NotFound, PermissionDenied.
     """
     survey = get_survey(session, survey_id)
+    if unit_id is not None and session.get(Unit, unit_id) is None:
+        raise NotFound(f"unit {unit_id} does not exist", field="unit_id")
     above = organisation.ancestors_that_matter(session, actor, unit_id) if unit_id is not None else ()
     if not policies.can_read_survey_results(actor, unit_id, ancestor_ids=above):
         raise PermissionDenied("HR of one unit reads the results of that unit or of a unit below it, one at a "

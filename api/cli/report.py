@@ -39,15 +39,22 @@ def compliance(deadline, output: str, out: Path | None, as_of, unit: str | None)
         result = compliance_report(session, actor=actor, deadline=_day(deadline), as_of=_day(as_of))
     _warn_unrecognised_roles(result)
     if output == "xlsx":
-        out.write_bytes(compliance_export.to_xlsx(result))
-        click.echo(f"wrote {out}")
+        _write(out, compliance_export.to_xlsx(result))
         return
     text = compliance_export.to_csv(result) if output == "csv" else compliance_export.to_table(result)
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}")
+        _write(out, text.encode("utf-8"))
+
+
+def _write(out: Path, data: bytes) -> None:
+    """Write a report file, or say plainly why it cannot be written (a missing folder, no permission)."""
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+    click.echo(f"wrote {out}")
 
 
 def _warn_unrecognised_roles(result) -> None:

@@ -175,6 +175,11 @@ def test_cli_report_compliance_prints_csv_table_and_writes_xlsx(app, org, tmp_pa
         assert far_back.exit_code == 1 and "as_of" in far_back.output and "Traceback" not in far_back.output
         missing = runner.invoke(main, ["report", "compliance", "--deadline", "2027-12-31"])
         assert missing.exit_code != 0 and "2025-12-31" in missing.output
+        for output in ("csv", "xlsx"):  # a folder that is not there: said, not a traceback
+            nowhere = tmp_path / "no-such-folder" / f"report.{output}"
+            refused = runner.invoke(main, ["report", "compliance", "--deadline", "2025-12-31", "--format", output,
+                                           "--out", str(nowhere), "--as-of", str(AS_OF)])
+            assert refused.exit_code == 1 and f"cannot write {nowhere}" in refused.output, refused.output
 
 
 def test_leadership_roles_off_the_ladder_are_listed_for_hr_to_correct(api_as, org, db_session, app):

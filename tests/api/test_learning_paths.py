@@ -530,6 +530,15 @@ def test_survey_bad_input_names_the_field(api_as, factory, db_session):
     body = problem(person.post(url, json={"target_group": "driver", "answers": {"language": "english"}}), 422)
     assert fields_of(body) == {"target_group"}
     problem(person.post("/api/v1/surveys", json={"title": "T", "target_groups": ["x"], "questions": QUESTIONS}), 403)
+    # One option chosen fifty times counted fifty: one respondent could outweigh all the others.
+    body = problem(person.post(url, json={"target_group": "leader", "answers": {
+        "language": "english", "topics": ["protocol"] * 50}}), 422)
+    assert fields_of(body) == {"answers.topics"} and "at most once" in body["detail"]
+    # A scale up to 10**400 took answers whose mean no number holds: every read of the results failed.
+    body = problem(org_hr.post("/api/v1/surveys", json={"title": "T", "target_groups": ["leader"], "questions": [
+        {"id": "q", "text": "How many?", "type": "scale", "min": 0, "max": 10**400}]}), 422)
+    assert fields_of(body) == {"questions.0.max"}
+    problem(org_hr.get(f"/api/v1/surveys/{survey['id']}/results?unit_id=999999"), 404)  # as elsewhere
 
 
 def test_refresh_paths_after_a_new_result_and_the_sweep(hr, learner, catalogue, db_session):
@@ -1064,3 +1073,25 @@ def test_the_sweep_re_plans_steps_whose_offering_filled_up_or_started_and_keeps_
     assert planned() == [("EN34-S", "2027-01-01", "enrolled"), ("EN34-R", "2027-03-01", "planned")]
     assert stored.steps[0].offering_id == january["id"]
     assert paths_service.refresh_all_paths(db_session) == (1, 0)
+
+
+def test_a_course_completed_before_is_taken_again_in_one_seat_at_a_time(hr, keeper, learner, catalogue, db_session,
+                                                                        fake_clock):
+    """Once a course was completed, its seats were no longer held against each other: one person took four."""
+    placement(db_session, learner.user, 2, {})
+    hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={})
+    course = keeper.get("/api/v1/courses").json[0]
+    first = keeper.post(f"/api/v1/courses/{course['id']}/offerings",
+                        json={"starts_on": fake_clock.now.date().isoformat(),
+                              "ends_on": (fake_clock.now.date() + timedelta(days=7)).isoformat()}).json
+    seat = learner.post(f"/api/v1/offerings/{first['id']}/enrolments", json={"staff_member_id": learner.staff.id})
+    assert patch(hr, f"/api/v1/enrolments/{seat.json['id']}", {"status": "completed"}).status_code == 200
+    again, *others = catalogue[course["code"]][:4]
+    assert learner.post(f"/api/v1/offerings/{again['id']}/enrolments",
+                        json={"staff_member_id": learner.staff.id}).status_code == 201  # taken again: one seat
+    for offering in others:
+        refused = learner.post(f"/api/v1/offerings/{offering['id']}/enrolments",
+                               json={"staff_member_id": learner.staff.id})
+        assert refused.status_code == 409
+        assert f"holds a seat in {course['code']} already (offering {again['id']})" in refused.json["detail"]
+        assert keeper.get(f"/api/v1/offerings/{offering['id']}").json["seats_taken"] == 0
