@@ -119,13 +119,18 @@ def kr20(scores: ArrayLike) -> float:
 
 def item_statistics(scores: ArrayLike, max_scores: ArrayLike | None = None) -> ItemStatistics:
     """Classical statistics of every item. ``max_scores`` default to each item's highest score
-    observed (1 for right/wrong items), which turns the mean into a p-value."""
+    observed (1 for right/wrong items, also one nobody got right: its p-value is 0), which turns the mean into a
+    p-value."""
     matrix = _matrix(scores)
     answered = ~np.isnan(matrix)
     n = answered.sum(axis=0)
     with np.errstate(invalid="ignore"):
         mean = np.where(n > 0, np.where(answered, matrix, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
-    top = np.nanmax(np.where(answered, matrix, -np.inf), axis=0) if max_scores is None else np.asarray(max_scores)
+    if max_scores is None:
+        observed = np.nanmax(np.where(answered, matrix, -np.inf), axis=0)
+        top = np.where(observed > 0, observed, np.where(n > 0, 1.0, np.nan))  # all wrong: out of 1, not unknown
+    else:
+        top = np.asarray(max_scores)
     top = np.where(np.isfinite(top) & (top > 0), top, np.nan).astype(np.float64)
     rest = rest_scores(matrix)
     correlation = np.array([

@@ -29,6 +29,13 @@ def test_p_values_and_reliability_of_a_hand_worked_form() -> None:
     assert cronbach_alpha(HAND) == pytest.approx(kr20(HAND))
 
 
+def test_an_item_nobody_got_right_has_a_p_value_of_zero_and_one_nobody_answered_none() -> None:
+    scores = np.array([[1, 0, 1, np.nan], [0, 0, 1, np.nan], [1, 0, 0, np.nan], [1, 0, 1, np.nan]])
+    p_value = item_statistics(scores).p_value
+    np.testing.assert_allclose(p_value[:3], [0.75, 0.0, 0.75])
+    assert np.isnan(p_value[3])
+
+
 def test_corrected_item_total_correlation_leaves_the_item_out() -> None:
     # Item 0 = (1,1,1,0,1) against the rest sums (1,0,2,0,2): Σdxdy = 1.0, Σdx² = 0.8, Σdy² = 4,
     # so r = 1 / √3.2 = 0.5590...
