@@ -28,6 +28,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, Engine, Table, TableClause, func, insert, inspect, select, text, update
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import sort_tables_and_constraints
 from sqlalchemy.types import Date, DateTime, LargeBinary, Numeric
 
@@ -114,19 +115,39 @@ def _stored_columns(connection: Connection) -> dict[str, set[str]]:
     return {name: {column["name"] for column in inspector.get_columns(name)} for name in inspector.get_table_names()}
 
 
-def _as_stored(table: Table, present: set[str]) -> TableClause:
-    """A model's table as the database holds it: the columns its revision has, typed as the models type them (JSON,
-    times, exact scores), without the models' defaults, which would name columns an older revision lacks."""
-    return sql_table(table.name, *[sql_column(column.name, column.type) for column in table.columns
-                                   if column.name in present])
+@dataclass(frozen=True, slots=True)
+class _StoredTable:
+    """A table as the database holds it at its revision, which may be older than the models."""
+
+    clause: TableClause  # its columns, typed as the models type them (JSON, times, exact scores) where they know
+    keys: list[str]  # its primary key
+    model: Table | None  # None: a table the models no longer know (a later revision drops it)
 
 
-def _rows(connection: Connection, table: Table, present: set[str]) -> Iterator[dict[str, Any]]:
-    stored = _as_stored(table, present)
-    order = [stored.c[column.name] for column in table.primary_key.columns if column.name in present] \
-        or list(stored.columns)
-    for row in connection.execute(select(stored).order_by(*order)).mappings():
-        yield {column.name: _encode(column, row[column.name]) for column in stored.columns}
+def _stored_tables(connection: Connection) -> list[_StoredTable]:
+    """Every table of the database but alembic's, parents first: those the models know in their order, then the
+    others. Columns the models lack are kept, with the type the database reports: the archive holds the database
+    as it is, so that it restores to its revision whatever the code's. Generated columns are left to the database."""
+    tables, _ = _ordered_tables()
+    inspector = inspect(connection)
+    names = set(inspector.get_table_names()) - {"alembic_version"}
+    known = {table.name: table for table in tables}
+    stored = []
+    for name in [table.name for table in tables if table.name in names] + sorted(names - set(known)):
+        model = known.get(name)
+        typed = {column.name: column.type for column in model.columns} if model is not None else {}
+        clause = sql_table(name, *[sql_column(column["name"], typed.get(column["name"], column["type"]))
+                                   for column in inspector.get_columns(name)
+                                   if not column.get("computed")])  # generated (search vectors): made again
+        keys = list(inspector.get_pk_constraint(name).get("constrained_columns") or [])
+        stored.append(_StoredTable(clause, keys, model))
+    return stored
+
+
+def _rows(connection: Connection, table: _StoredTable) -> Iterator[dict[str, Any]]:
+    order = [table.clause.c[key] for key in table.keys] or list(table.clause.columns)
+    for row in connection.execute(select(table.clause).order_by(*order)).mappings():
+        yield {column.name: _encode(column, row[column.name]) for column in table.clause.columns}
 
 
 def backup(engine: Engine, media_root: Path, out: Path) -> BackupSummary:
@@ -135,7 +156,6 @@ def backup(engine: Engine, media_root: Path, out: Path) -> BackupSummary:
     A database at an older revision than the code (backed up before ``db upgrade``) is written as it is, with its
     revision: it restores to that revision. The archive is written aside and moved to ``out`` once whole, so a
     failed backup leaves no archive that looks like one."""
-    tables, _ = _ordered_tables()
     counts: dict[str, int] = {}
     media = sorted(path for path in media_root.rglob("*") if path.is_file()) if media_root.exists() else []
     partial = out.with_name(out.name + ".partial")
@@ -144,13 +164,11 @@ def backup(engine: Engine, media_root: Path, out: Path) -> BackupSummary:
             revision = _revision(connection)
             if revision is None:
                 raise BackupError("the database has no schema yet: nothing to back up")
-            columns = _stored_columns(connection)
-            for table in tables:
-                if table.name not in columns:
-                    continue  # newer than the database's revision: restored as it is there, without it
-                lines = [json.dumps(row, ensure_ascii=False) for row in _rows(connection, table, columns[table.name])]
-                counts[table.name] = len(lines)
-                _add_bytes(archive, f"tables/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
+            for table in _stored_tables(connection):
+                name = table.clause.name
+                lines = [json.dumps(row, ensure_ascii=False) for row in _rows(connection, table)]
+                counts[name] = len(lines)
+                _add_bytes(archive, f"tables/{name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
             for path in media:
                 archive.add(path, arcname=f"media/{path.relative_to(media_root).as_posix()}", recursive=False)
             manifest = {"format": FORMAT, "version": FORMAT_VERSION, "revision": revision, "rows": counts,
@@ -207,46 +225,50 @@ def restore(engine: Engine, database_url: str, archive_path: Path, media_root: P
         except Exception as error:  # alembic refuses a revision older than the database's
             raise BackupError(f"cannot bring the database to the backup's revision {manifest['revision']}: "
                               f"{error}") from None
-        tables, cyclic = _ordered_tables()
+        _, cyclic = _ordered_tables()
         with engine.connect() as connection, connection.begin():
             if _revision(connection) != manifest["revision"]:
                 raise BackupError(f"the database is at {_revision(connection)}, the backup at {manifest['revision']}")
             _check_empty(connection)
-            _insert_rows(connection, archive, tables, cyclic)
+            _insert_rows(connection, archive, cyclic)
             if engine.dialect.name == "postgresql":
-                _move_sequences(connection, tables)
+                _move_sequences(connection)
             for member, target in media:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
     return BackupSummary(manifest["revision"], manifest["rows"], len(media))
 
 
-def _insert_rows(connection: Connection, archive: tarfile.TarFile, tables: list[Table],
-                 cyclic: dict[str, list[Column]]) -> None:
-    """Every table's rows, parents first; foreign keys that close a cycle are set in a second pass."""
-    present = _stored_columns(connection)
-    later: list[tuple[TableClause, dict[str, Any], list[str]]] = []
-    for table in tables:
-        if table.name not in present:
-            continue
-        stored = _as_stored(table, present[table.name])
-        held_back = [column.name for column in cyclic.get(table.name, []) if column.nullable]
+def _insert_rows(connection: Connection, archive: tarfile.TarFile, cyclic: dict[str, list[Column]]) -> None:
+    """Every table's rows, parents first; foreign keys that close a cycle are set in a second pass. Raises
+    BackupError for rows the database refuses (the transaction then writes nothing)."""
+    later: list[tuple[_StoredTable, dict[str, Any], list[str]]] = []
+    for table in _stored_tables(connection):
+        name = table.clause.name
+        held_back = [column.name for column in cyclic.get(name, []) if column.nullable]
+        kept = [column.name for column in table.model.columns if column.onupdate is not None] \
+            if table.model is not None else []  # e.g. updated_at
         batch: list[dict[str, Any]] = []
-        for row in _table_rows(archive, table, present[table.name]):
-            if held_back and any(row.get(name) is not None for name in held_back):
-                kept = [column.name for column in table.columns if column.onupdate is not None]  # e.g. updated_at
-                later.append((stored, row, [name for name in [*held_back, *kept] if name in row]))
-                row = {**row, **{name: None for name in held_back}}
+        for row in _table_rows(archive, table.clause):
+            if held_back and any(row.get(column) is not None for column in held_back):
+                later.append((table, row, [column for column in [*held_back, *kept] if column in row]))
+                row = {**row, **{column: None for column in held_back}}
             batch.append(row)
             if len(batch) == BATCH:
-                connection.execute(insert(stored), batch)
+                _insert(connection, table, batch)
                 batch = []
         if batch:
-            connection.execute(insert(stored), batch)
-    for stored, row, names in later:
-        keys = [column.name for column in next(t for t in tables if t.name == stored.name).primary_key.columns]
-        connection.execute(update(stored).where(*[stored.c[key] == row[key] for key in keys]).values(
-            {name: row[name] for name in names}))
+            _insert(connection, table, batch)
+    for table, row, columns in later:
+        connection.execute(update(table.clause).where(*[table.clause.c[key] == row[key] for key in table.keys])
+                           .values({column: row[column] for column in columns}))
+
+
+def _insert(connection: Connection, table: _StoredTable, rows: list[dict[str, Any]]) -> None:
+    try:
+        connection.execute(insert(table.clause), rows)
+    except DBAPIError as error:
+        raise BackupError(f"the rows of table {table.clause.name} cannot be restored: {error.orig}") from None
 
 
 def _open(archive_path: Path) -> tarfile.TarFile:
@@ -256,7 +278,7 @@ def _open(archive_path: Path) -> tarfile.TarFile:
         raise BackupError(f"cannot read {archive_path}: {error}") from None
 
 
-def _table_rows(archive: tarfile.TarFile, table: Table, present: set[str]) -> Iterator[dict[str, Any]]:
+def _table_rows(archive: tarfile.TarFile, table: TableClause) -> Iterator[dict[str, Any]]:
     """The rows the backup holds for ``table``, of the columns the database has. Raises BackupError, naming the
     table and line, for one that cannot be read (the restore then writes nothing)."""
     try:
@@ -264,7 +286,7 @@ def _table_rows(archive: tarfile.TarFile, table: Table, present: set[str]) -> It
     except KeyError:
         return  # a table newer than the backup's code: nothing to restore
     assert handle is not None
-    columns = {column.name: column for column in table.columns if column.name in present}
+    columns = {column.name: column for column in table.columns}
     lines = io.TextIOWrapper(handle, encoding="utf-8")
     for number in itertools.count(1):
         try:
@@ -273,21 +295,21 @@ def _table_rows(archive: tarfile.TarFile, table: Table, present: set[str]) -> It
                 return
             row = {name: _decode(columns[name], value) for name, value in json.loads(line).items()
                    if name in columns} if line.strip() else None
-        except (ValueError, TypeError, AttributeError, binascii.Error) as error:  # UnicodeDecodeError is a ValueError
-            raise BackupError(f"tables/{table.name}.jsonl line {number} cannot be read: {error}") from None
+        except (ValueError, TypeError, AttributeError, ArithmeticError, binascii.Error) as error:
+            # UnicodeDecodeError is a ValueError, decimal.InvalidOperation an ArithmeticError
+            raise BackupError(f"tables/{table.name}.jsonl line {number} cannot be read: {error!r}") from None
         if row is not None:
             yield row
 
 
-def _move_sequences(connection: Connection, tables: list[Table]) -> None:
+def _move_sequences(connection: Connection) -> None:
     """Integer ids restored as they were: the next id PostgreSQL hands out comes after them."""
-    for table in tables:
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1 or not keys[0].autoincrement or keys[0].type.python_type is not int:
+    for table in _stored_tables(connection):
+        if len(table.keys) != 1:
             continue
         sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:table, :column)"),
-                                     {"table": table.name, "column": keys[0].name})
+                                     {"table": table.clause.name, "column": table.keys[0]})
         if sequence:
-            top = connection.scalar(select(func.max(keys[0])))
+            top = connection.scalar(select(func.max(table.clause.c[table.keys[0]])))
             connection.execute(text("SELECT setval(:sequence, :next, false)"),
                                {"sequence": sequence, "next": (top or 0) + 1})

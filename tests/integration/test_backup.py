@@ -174,11 +174,16 @@ def test_a_refused_restore_changes_nothing(empty_database, second_database, tmp_
                                                                         "media/ab/cd/fine": b"y"})
     torn = _rewritten(archive, tmp_path / "torn.tar.gz",
                       change=lambda name, data: data[:20] if name == "tables/users.jsonl" else data)
+    bad_share = b'{"id": 1, "framework": "x", "deadline": "2025-12-31", "cohort": "c", "required_level": 4, ' \
+                b'"share_at_or_above": "0.6O"}\n'  # a letter O for a zero: not a decimal
+    bad_decimal = _rewritten(archive, tmp_path / "bad-decimal.tar.gz",
+                             change=lambda name, data: bad_share if name == "tables/targets.jsonl" else data)
     (tmp_path / "fresh").mkdir()
     fresh = DatabaseUnderTest(empty_database.backend, tmp_path / "fresh", migrate=False)
     try:
         for bad, said in ((escaping, "refusing media entry 'media/../../escape.txt'"),
-                          (torn, "tables/users.jsonl line 1 cannot be read")):
+                          (torn, "tables/users.jsonl line 1 cannot be read"),
+                          (bad_decimal, "tables/targets.jsonl line 1 cannot be read")):
             result = _invoke(monkeypatch, fresh, tmp_path / "c-media", "db", "restore", str(bad), ok=False)
             assert result.exit_code != 0 and said in result.output, result.output
             assert _users(fresh) == []  # a retry into the same database is not refused as "not empty"
@@ -199,10 +204,18 @@ def test_a_database_not_yet_upgraded_is_backed_up_at_its_revision(empty_database
     media, archive = tmp_path / "media", tmp_path / "before-upgrade.tar.gz"
     upgrade_database(empty_database.url, "b904710abe18")  # attempts have no presentation_key yet
     _add_user(empty_database, "old")
+    from sqlalchemy import text
+
+    with empty_database.engine.begin() as connection:  # a column the models no longer have, NOT NULL there
+        connection.execute(text("INSERT INTO login_failures (key, failures, window_started_at) VALUES "
+                                "('address:10.0.0.9', 2, '2026-11-24 08:00:00+00:00')"))
     made = _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(archive))
     assert "at revision b904710abe18" in made.output
     _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "restore", str(archive))
     assert (_revision_of(second_database), _users(second_database)) == ("b904710abe18", ["old"])
+    with second_database.engine.connect() as connection:
+        assert connection.execute(text("SELECT key, failures, window_started_at IS NOT NULL FROM login_failures")
+                                  ).all() == [("address:10.0.0.9", 2, True)]
     _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "upgrade")
     assert _users(second_database) == ["old"]
 
