@@ -7,6 +7,7 @@ items with only an author's provisional estimate are estimated afresh once enoug
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -94,14 +95,15 @@ def calibrate_bank(session: Session, *, actor: Actor, model: str = "2pl", min_re
     kinds = {version: (item_types.get(item_type), scoring) for version, item_type, scoring in session.execute(
         select(ItemVersion.id, Item.type, ItemVersion.scoring).join(Item, Item.id == ItemVersion.item_id)
         .where(ItemVersion.id.in_(select(Response.item_version_id).where(Response.points.is_not(None)))))}
+    people = Counter(version for _person, version in first)  # the answers the estimate can use: one a person
     skipped: dict[int, str] = {}
     usable = []
     for (person, version), points in first.items():
         item_type, scoring = kinds[version]
         if item_type.rater_scored:
             skipped[version] = "scored by raters, not right or wrong: the adaptive engine does not give it"
-        elif counts[version] < min_responses:
-            skipped[version] = f"{counts[version]} answers; {min_responses} needed"
+        elif people[version] < min_responses:
+            skipped[version] = f"{people[version]} people's answers; {min_responses} needed"
         else:
             usable.append((person, version, float(item_type.earns_full_marks(scoring, points))))
     usable = _without_one_answer_items(usable, skipped)

@@ -133,6 +133,8 @@ def test_a_retake_counts_once_an_item_everyone_got_right_is_skipped_and_a_miskey
                        .values(points=1.0 - Response.points), execution_options={"synchronize_session": False})
     db_session.flush()
 
+    with pytest.raises(RuleViolation, match="no item has enough"):  # 601 answers each, from 600 people
+        calibrate_bank(db_session, actor=admin.as_actor(), model="2pl", min_responses=601)
     outcome = calibrate_bank(db_session, actor=admin.as_actor(), model="2pl", min_responses=100)
     assert outcome.responses == 600 * 10  # the retake's answers are not counted again, nor the easy item's
     assert outcome.skipped[easy.current_version_id] == "every answer right: nothing to estimate it from"
