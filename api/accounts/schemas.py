@@ -29,13 +29,9 @@ class SessionUserSchema(UserSchema):
 
 
 def _session_csrf_token() -> str | None:
-    from flask import request
+    from api.auth import cookie_authenticated, csrf_token
 
-    from api.auth import csrf_token
-
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
-        return None
-    return csrf_token()
+    return csrf_token() if cookie_authenticated() else None
 
 
 class TokenCreateSchema(StrictSchema):
