@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessment import adaptive, answer_requests, policies, sections
-from assessment.presentation import Presentation, present
 from assessment.models import AnswerRequest, Attempt, AttemptStatus, Response, TestItem
+from assessment.presentation import shown_in
 from assessment.results import _engine_scores, _finish_adaptive
 from assessment.scoring import GivenItem
 from assessment.sections import SECTIONED, sections_of
@@ -67,7 +67,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     item = _item_at(session, attempt, position)
     if attempt.test.kind == SECTIONED:
         _check_section_open(attempt, position)
-    shown = _shown(attempt, item)
+    shown = shown_in(attempt, item)
     answer = shown.answer_for_item(answer)
     item_type = item_types.get(item.type)
     item_type.check_answer(item.content, answer)
@@ -152,10 +152,10 @@ def check_recording(session: Session, sha256: Any) -> None:
 def _replayed(session: Session, attempt: Attempt, earlier: Response, position: int,
               answer: dict[str, Any]) -> SavedAnswer:
     if _position_of(session, attempt, earlier.item_version_id) != position:
-        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
-    shown = _shown(attempt, _item_at(session, attempt, position))
+        raise _key_reused()
+    shown = shown_in(attempt, _item_at(session, attempt, position))
     if earlier.answer != shown.answer_for_item(answer):
-        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
+        raise _key_reused()
     waiting = _waiting_item(session, attempt)
     finished = attempt.status != AttemptStatus.IN_PROGRESS
     return SavedAnswer(response=earlier, answer=shown.answer_for_candidate(earlier.answer), position=position,
@@ -169,20 +169,19 @@ def _replayed_request(session: Session, attempt: Attempt, request: AnswerRequest
     the answer as it stands now (a later request may have changed it). Raises RuleViolation for a key used
     for a different answer or position."""
     if request.position != position:
-        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
+        raise _key_reused()
     item = _item_at(session, attempt, position)
-    shown = _shown(attempt, item)
+    shown = shown_in(attempt, item)
     if not answer_requests.is_same_request(request, position, shown.answer_for_item(answer)):
-        raise RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
+        raise _key_reused()
     current = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     assert current is not None  # a saved answer is changed, never removed
     return SavedAnswer(response=current, answer=shown.answer_for_candidate(current.answer), position=position,
                        next_position=None, finished=False)
 
 
-def _shown(attempt: Attempt, item: GivenItem) -> Presentation:
-    """The item as this attempt shows it: answers come in, and go back, in its labels."""
-    return present(attempt.presentation_key, item.item_version_id, item.type, item.content)
+def _key_reused() -> RuleViolation:
+    return RuleViolation("this idempotency key was used for a different answer", field="Idempotency-Key")
 
 
 def _waiting_item(session: Session, attempt: Attempt) -> DeliveredItem | None:

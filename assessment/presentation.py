@@ -16,12 +16,16 @@ import hmac
 import random
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from question_bank import item_types
 from question_bank.item_types.base import ItemType
 
-__all__ = ["Presentation", "new_presentation_key", "present"]
+if TYPE_CHECKING:
+    from assessment.models import Attempt
+    from assessment.scoring import GivenItem
+
+__all__ = ["Presentation", "new_presentation_key", "present", "shown_in"]
 
 
 def new_presentation_key() -> str:
@@ -40,10 +44,8 @@ class Presentation:
         return self.item_type.relabel_answer(answer, self.to_item) if self.to_item else answer
 
     def answer_for_candidate(self, answer: Any) -> Any:
-        """A stored answer in the labels the candidate was shown."""
-        if answer is None or not self.to_shown:
-            return answer
-        return self.item_type.relabel_answer(answer, self.to_shown)
+        """A stored answer (or None) in the labels the candidate was shown."""
+        return self.item_type.relabel_answer(answer, self.to_shown) if self.to_shown else answer
 
 
 def present(presentation_key: str | None, item_version_id: int, item_type: str,
@@ -64,3 +66,8 @@ def present(presentation_key: str | None, item_version_id: int, item_type: str,
         to_shown[name] = labels
         to_item[name] = {label: option_id for option_id, label in labels.items()}
     return Presentation(content=shown, item_type=kind, to_item=to_item, to_shown=to_shown)
+
+
+def shown_in(attempt: Attempt, item: GivenItem) -> Presentation:
+    """The item as ``attempt`` shows it: answers come in, and go back, in its labels."""
+    return present(attempt.presentation_key, item.item_version_id, item.type, item.content)

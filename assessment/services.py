@@ -27,7 +27,7 @@ from assessment.models import (
     Test,
     TestStatus,
 )
-from assessment.presentation import new_presentation_key, present
+from assessment.presentation import new_presentation_key, shown_in
 from assessment.results import (
     _finish_adaptive,
     _score,
@@ -261,7 +261,7 @@ def delivered_items(session: Session, attempt: Attempt) -> list[DeliveredItem]:
         session, attempt.test, {item.stimulus_id for _, item in pairs} - {None}))
     delivered = []
     for position, item in pairs:
-        shown = present(attempt.presentation_key, item.item_version_id, item.type, item.content)
+        shown = shown_in(attempt, item)
         delivered.append(DeliveredItem(position=position, type=item.type, skill=item.skill or "", content=shown.content,
                                        answer=shown.answer_for_candidate(answers.get(item.item_version_id)),
                                        stimulus=stimuli.get(item.stimulus_id)))
