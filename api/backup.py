@@ -109,12 +109,6 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def _stored_columns(connection: Connection) -> dict[str, set[str]]:
-    """The database's tables and their columns, as its schema revision has them (older than the code's, say)."""
-    inspector = inspect(connection)
-    return {name: {column["name"] for column in inspector.get_columns(name)} for name in inspector.get_table_names()}
-
-
 @dataclass(frozen=True, slots=True)
 class _StoredTable:
     """A table as the database holds it at its revision, which may be older than the models."""
@@ -192,11 +186,12 @@ def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     return manifest
 
 
-def _check_empty(connection: Connection) -> None:
+def _check_empty(connection: Connection, tables: list[_StoredTable]) -> None:
     """Refuse a database holding any row, at whatever revision it is (alembic's own bookkeeping aside)."""
-    for name in sorted(_stored_columns(connection)):
-        if name != "alembic_version" and connection.scalar(select(func.count()).select_from(sql_table(name))):
-            raise BackupError(f"the database is not empty (table {name} has rows): restore into an empty one")
+    for table in tables:
+        if connection.scalar(select(func.count()).select_from(table.clause)):
+            raise BackupError(f"the database is not empty (table {table.clause.name} has rows): restore into an "
+                              "empty one")
 
 
 def _safe_media_path(media_root: Path, member: tarfile.TarInfo) -> Path:
@@ -219,7 +214,7 @@ def restore(engine: Engine, database_url: str, archive_path: Path, media_root: P
         media = [(member, _safe_media_path(media_root, member)) for member in archive.getmembers()
                  if member.isfile() and member.name.startswith("media/")]
         with engine.connect() as connection:
-            _check_empty(connection)
+            _check_empty(connection, _stored_tables(connection))
         try:
             upgrade_database(database_url, manifest["revision"])
         except Exception as error:  # alembic refuses a revision older than the database's
@@ -229,21 +224,23 @@ def restore(engine: Engine, database_url: str, archive_path: Path, media_root: P
         with engine.connect() as connection, connection.begin():
             if _revision(connection) != manifest["revision"]:
                 raise BackupError(f"the database is at {_revision(connection)}, the backup at {manifest['revision']}")
-            _check_empty(connection)
-            _insert_rows(connection, archive, cyclic)
+            tables = _stored_tables(connection)
+            _check_empty(connection, tables)
+            _insert_rows(connection, archive, tables, cyclic)
             if engine.dialect.name == "postgresql":
-                _move_sequences(connection)
+                _move_sequences(connection, tables)
             for member, target in media:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
     return BackupSummary(manifest["revision"], manifest["rows"], len(media))
 
 
-def _insert_rows(connection: Connection, archive: tarfile.TarFile, cyclic: dict[str, list[Column]]) -> None:
+def _insert_rows(connection: Connection, archive: tarfile.TarFile, tables: list[_StoredTable],
+                 cyclic: dict[str, list[Column]]) -> None:
     """Every table's rows, parents first; foreign keys that close a cycle are set in a second pass. Raises
     BackupError for rows the database refuses (the transaction then writes nothing)."""
     later: list[tuple[_StoredTable, dict[str, Any], list[str]]] = []
-    for table in _stored_tables(connection):
+    for table in tables:
         name = table.clause.name
         held_back = [column.name for column in cyclic.get(name, []) if column.nullable]
         kept = [column.name for column in table.model.columns if column.onupdate is not None] \
@@ -302,9 +299,9 @@ def _table_rows(archive: tarfile.TarFile, table: TableClause) -> Iterator[dict[s
             yield row
 
 
-def _move_sequences(connection: Connection) -> None:
+def _move_sequences(connection: Connection, tables: list[_StoredTable]) -> None:
     """Integer ids restored as they were: the next id PostgreSQL hands out comes after them."""
-    for table in _stored_tables(connection):
+    for table in tables:
         if len(table.keys) != 1:
             continue
         sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:table, :column)"),
