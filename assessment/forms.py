@@ -80,12 +80,13 @@ def vstep_blueprint(level_counts: Mapping[str, Mapping[int, int]] | None = None)
     return FormBlueprint.of(cells, units={"reading": VSTEP_FORMAT[1].passages or 0})
 
 
-def bank_for_assembly(session: Session, left_out: list[str] | None = None) -> tuple[AssemblyBank, list[Item]]:
-    """The approved items of the four skills: objective ones with IRT parameters, and the tasks.
+def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item], list[str]]:
+    """The approved items of the four skills: objective ones with IRT parameters, and the tasks; and the passages
+    left out, each with why.
 
     Each is its current (approved) version, with the skill, level and passage that version pins. A passage that
-    no form can hold is left out whole, its reason added to ``left_out``: one with two enemy items (a form takes
-    a passage with all its items), or with items of two skills (it would belong to two sections).
+    no form can hold is left out whole: one with two enemy items (a form takes a passage with all its items), or
+    with items of two skills (it would belong to two sections).
     """
     skills = [section.skill for section in VSTEP_FORMAT]
     rows = session.execute(
@@ -103,11 +104,10 @@ def bank_for_assembly(session: Session, left_out: list[str] | None = None) -> tu
         versions.append(version)
         params.append((np.nan, np.nan, np.nan) if rated else (stats.irt_a, stats.irt_b, stats.irt_c or 0.0))
         exposure.append(float(stats.exposure_count) if stats is not None else 0.0)
+    ids = [item.id for item in items]
     pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_([item.id for item in items]), ItemEnemy.enemy_id.in_([item.id for item in items]))).all()
-    unusable = _unusable_passages({item.id: version for item, version in zip(items, versions, strict=True)}, pairs)
-    if left_out is not None:
-        left_out.extend(unusable.values())
+        ItemEnemy.item_id.in_(ids), ItemEnemy.enemy_id.in_(ids))).all()
+    unusable = _unusable_passages(dict(zip(ids, versions, strict=True)), pairs)
     kept = [index for index, version in enumerate(versions) if version.stimulus_id not in unusable]
     items, versions = [items[index] for index in kept], [versions[index] for index in kept]
     params, exposure = [params[index] for index in kept], [exposure[index] for index in kept]
@@ -123,7 +123,7 @@ def bank_for_assembly(session: Session, left_out: list[str] | None = None) -> tu
                       dtype=np.intp),
         exposure=np.array(exposure, dtype=np.float64),
         enemies=np.array([(index_of[x], index_of[y]) for x, y in pairs], dtype=np.intp).reshape(-1, 2))
-    return bank, items
+    return bank, items, list(unusable.values())
 
 
 def _unusable_passages(version_of: Mapping[int, ItemVersion], enemies: Sequence[tuple[int, int]]) -> dict[int, str]:
@@ -157,9 +157,8 @@ def assemble_vstep_forms(session: Session, *, actor: Actor, request: FormRequest
     if not 1 <= request.n_forms <= MAX_FORMS:
         raise RuleViolation(f"assemble 1 to {MAX_FORMS} forms at a time", field="n_forms")
     blueprint = vstep_blueprint(request.level_counts)
-    left_out: list[str] = []
     try:
-        bank, items = bank_for_assembly(session, left_out)
+        bank, items, left_out = bank_for_assembly(session)
         target = TargetInformation.mean_of_bank(bank, blueprint, TARGET_THETAS)
         report = assemble_forms(bank, blueprint, target, request.n_forms, max_overlap=request.max_overlap,
                                 exposure_ceiling=request.exposure_ceiling, seed=request.seed)
