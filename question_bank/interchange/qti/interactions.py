@@ -185,8 +185,8 @@ def map_choice(ctx: Context, interaction: Element) -> tuple[str, dict[str, Any],
         if method != "all_or_nothing":
             scoring["method"] = method
         if method == "partial" and not ctx.levelpath:
-            _note_other_mapping(ctx, declaration, scoring["correct"], [option["id"] for option in options],
-                                known, "choice")
+            _note_other_mapping(ctx, {option_id: declaration.mapped(raw) for raw, option_id in known.items()},
+                                scoring["correct"], "choice")
         low, high = _count(interaction, "min-choices"), _count(interaction, "max-choices")
         if low is not None:
             content["min_choices"] = low
@@ -262,29 +262,23 @@ def map_match(ctx: Context, interaction: Element) -> tuple[str, dict[str, Any], 
     if method != "all_or_nothing":
         scoring["method"] = method
     if method == "partial" and not ctx.levelpath:
-        raw_pairs = {f"{source} {target}": [source_ids[source], target_ids[target]]
-                     for source in source_ids for target in target_ids}
-        right = [raw for raw, pair in raw_pairs.items() if pair in pairs]
-        _note_other_mapping(ctx, declaration, right, list(raw_pairs), {raw: raw for raw in raw_pairs}, "pair")
+        worth = {(source_ids[source], target_ids[target]): declaration.mapped(f"{source} {target}")
+                 for source in source_ids for target in target_ids}
+        _note_other_mapping(ctx, worth, [tuple(pair) for pair in pairs], "pair")
     return "matching", content, scoring
 
 
-def _note_other_mapping(ctx: Context, declaration: Declaration, right: list[str], every: list[str],
-                        raw_of: dict[str, str], what: str) -> None:
+def _note_other_mapping(ctx: Context, worth: dict[Any, float], right: list[Any], what: str) -> None:
     """Says when map_response scores otherwise than LevelPath's partial credit, which gives each right ``what``
     1/n of the points and takes 1/n away for each wrong one (never below 0): the mapping is not carried.
 
-    ``every`` lists the possible responses in LevelPath's ids or as QTI writes them, ``raw_of`` maps ids to the
-    QTI identifiers the mapping is keyed by; ``right`` are the correct ones, in the ids ``every`` uses.
+    ``worth``: what the mapping gives each possible response; ``right``: the correct ones.
     """
-    raw = {value: key for key, value in raw_of.items()}
-    worth = {value: declaration.mapped(raw.get(value, value)) for value in every}
     share = worth[right[0]] if right else 0.0
-    alike = share > 0 and all(worth[value] == share for value in right) and all(
-        worth[value] == -share for value in every if value not in right)
-    if alike:
+    wrong = [value for response, value in worth.items() if response not in right]
+    if share > 0 and all(worth[response] == share for response in right) and all(value == -share for value in wrong):
         return
-    costs = sorted({worth[value] for value in every if value not in right})
+    costs = sorted(set(wrong))
     ctx.note(f"the mapping's scores are not carried: LevelPath gives each right {what} 1/{len(right)} of the points "
              f"and takes as much away for each wrong one (never below 0), where the mapping gives the right ones "
              f"{', '.join(f'{worth[value]:g}' for value in right)} and a wrong one "
