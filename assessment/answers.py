@@ -23,7 +23,6 @@ from assessment.sections import SECTIONED, sections_of
 from assessment.services import DeliveredItem, TimeUp, administer_next, delivered_items, get_attempt_for
 from core import clock
 from core.accounts import Actor
-from core.db import add_inserted
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import MediaObject
@@ -76,10 +75,10 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     response = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
-    if adaptive_test:
-        response = add_inserted(session, Response(
+    if adaptive_test:  # written below, with the item given next
+        response = Response(
             attempt_id=attempt.id, item_version_id=item.item_version_id, answer=answer, answered_at=clock.now(),
-            idempotency_key=idempotency_key, points=item_type.score(item.content, item.scoring, answer).points))
+            idempotency_key=idempotency_key, points=item_type.score(item.content, item.scoring, answer).points)
         set_committed_value(attempt, "responses", [*attempt.responses, response])  # loaded with the attempt
     else:
         if response is None:
@@ -91,7 +90,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
         session.flush()
         return SavedAnswer(response=response, answer=shown.answer_for_candidate(answer), position=position,
                            next_position=None, finished=False)
-    engine_stop = administer_next(session, attempt, _engine_scores(session, attempt))
+    engine_stop = administer_next(session, attempt, _engine_scores(session, attempt), answered=response)
     if engine_stop is None:
         waiting = _waiting_item(session, attempt)
         assert waiting is not None  # the item just given

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessment import adaptive, plays, policies, sections
@@ -50,10 +51,10 @@ from assessment.test_definitions import (
 )
 from core import clock
 from core.accounts import Actor
-from core.db import add_inserted
+from core.db import add_all_inserted, add_inserted
 from core.errors import Conflict, NotFound, PermissionDenied
 from question_bank.models import Stimulus
-from question_bank.statistics import count_exposures
+from question_bank.statistics import count_exposures, exposure_count
 
 __all__ = [
     "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SectionDraft", "TestDraft", "TimeUp",
@@ -116,18 +117,26 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     return attempt
 
 
-def administer_next(session: Session, attempt: Attempt, scores: dict[int, float]) -> str | None:
-    """Give the engine's next item; once the test is over, give none and return the engine's reason to stop."""
+def administer_next(session: Session, attempt: Attempt, scores: dict[int, float], *,
+                    answered: Response | None = None) -> str | None:
+    """Give the engine's next item; once the test is over, give none and return the engine's reason to stop.
+
+    ``answered`` is the new answer the scores include, not yet stored: it is written with the item given next
+    and that item's exposure, in one statement (``add_all_inserted``), instead of a round trip each.
+    """
     engine = adaptive.ENGINES.get(session, attempt.test)
     step = adaptive.next_step(engine, list(attempt.administered), scores, np.random.default_rng())
     if step.done:
         assert step.stop_reason is not None  # the engine says why it gives nothing
+        if answered is not None:
+            add_inserted(session, answered)
         return step.stop_reason
     already_aside = {name for entry in attempt.administered for name in entry.set_aside}
-    count_exposures(session, [int(step.item_id)])
-    given = add_inserted(session, AttemptItem(
+    given = AttemptItem(
         attempt_id=attempt.id, position=len(attempt.administered) + 1, item_version_id=int(step.item_id),
-        set_aside=[name for name in step.set_aside if name not in already_aside], administered_at=clock.now()))
+        set_aside=[name for name in step.set_aside if name not in already_aside], administered_at=clock.now())
+    add_all_inserted(session, [given] if answered is None else [answered, given],
+                     also=exposure_count(session, given.item_version_id))
     set_committed_value(attempt, "administered", [*attempt.administered, given])  # loaded: no reading again
     return None
 
@@ -159,9 +168,12 @@ _ATTEMPT_READ = (select(Attempt, Response).join(Attempt.test)
                  .outerjoin(Response, and_(Response.attempt_id == Attempt.id,
                                            Response.item_version_id == AttemptItem.item_version_id))
                  .options(contains_eager(Attempt.test), contains_eager(Attempt.administered))
-                 .where(Attempt.id == bindparam("attempt_id")).order_by(AttemptItem.position)
-                 .execution_options(populate_existing=True))
+                 .where(Attempt.id == bindparam("attempt_id")).order_by(AttemptItem.position))
 _ATTEMPT_LOCKED = _ATTEMPT_READ.with_for_update(of=Attempt)
+# The same, replacing what the session already holds of the attempt with what the database holds now: a
+# refresh populates the attempt and its test again from every row, so it is asked for only when needed.
+_ATTEMPT_REREAD = {locked: statement.execution_options(populate_existing=True)
+                   for locked, statement in ((False, _ATTEMPT_READ), (True, _ATTEMPT_LOCKED))}
 
 
 def _load_attempt(session: Session, attempt_id: int, for_update: bool) -> Attempt | None:
@@ -171,7 +183,10 @@ def _load_attempt(session: Session, attempt_id: int, for_update: bool) -> Attemp
     answer, if any: one round trip instead of three on every answer, where the engine needs them all.
     Other attempts give no items; their answers stay to be read when needed.
     """
-    statement = _ATTEMPT_LOCKED if for_update else _ATTEMPT_READ
+    if identity_key(Attempt, attempt_id) in session.identity_map:  # read before (unlocked, or since changed)
+        statement = _ATTEMPT_REREAD[for_update]
+    else:  # nothing to replace: adaptive items and answers never change once written, nor a test once taken
+        statement = _ATTEMPT_LOCKED if for_update else _ATTEMPT_READ
     rows = session.execute(statement, {"attempt_id": attempt_id}).unique().all()  # rows repeat the attempt
     if not rows:
         return None

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event, insert, inspect
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    Select,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DisconnectionError
@@ -85,19 +101,85 @@ def add_inserted(session: Session, instance: ModelT) -> ModelT:
     are neither cascaded nor set (put the object into a loaded collection with ``set_committed_value``).
     """
     mapper = inspect(instance).mapper
+    row = session.connection().execute(_insert_returning_row(mapper.local_table), _given_values(instance)).one()
+    _place_inserted(session, instance, lambda column: row._mapping[column])
+    return instance
+
+
+def add_all_inserted(session: Session, instances: Sequence[Base], *,
+                     also: tuple[Executable, dict[str, Any]] | None = None) -> None:
+    """``add_inserted`` for several new objects, and one more INSERT or upsert beside them (``also``: a statement
+    and its parameters, every column with a value: no default is applied to it), in one statement on PostgreSQL:
+    a data-modifying WITH holds them all, so one round trip to the database where each used to make its own.
+    Elsewhere, one statement each. Raises ValueError for two objects of one table (SQLAlchemy cannot put two
+    INSERTs into one table in a WITH).
+    """
+    tables = [inspect(instance).mapper.local_table for instance in instances]
+    if len(set(tables)) < len(tables):
+        raise ValueError("add_all_inserted takes one object per table")
+    if session.get_bind().dialect.name != "postgresql":
+        for instance in instances:
+            add_inserted(session, instance)
+        if also is not None:
+            session.connection().execute(*also)
+        return
+    given = [_with_python_defaults(table, _given_values(instance)) for table, instance in zip(
+        tables, instances, strict=True)]
+    shape = tuple((table, tuple(values)) for table, values in zip(tables, given, strict=True))
+    parameters = {_bound(index, key): value for index, values in enumerate(given) for key, value in values.items()}
+    row = session.connection().execute(_inserted_together(shape, also[0] if also else None),
+                                       {**parameters, **(also[1] if also else {})}).one()
+    for index, instance in enumerate(instances):
+        _place_inserted(session, instance, lambda column, index=index: row._mapping[_bound(index, column.key)])
+
+
+def _given_values(instance: Base) -> dict[str, Any]:
+    """The column values set on a new object, by column name (what its INSERT is given)."""
     given = instance.__dict__
-    values = {prop.columns[0].key: given[prop.key] for prop in mapper.column_attrs if prop.key in given}
-    row = session.connection().execute(_insert_returning_row(mapper.local_table), values).one()
-    for prop in mapper.column_attrs:
-        setattr(instance, prop.key, row._mapping[prop.columns[0]])
+    return {prop.columns[0].key: given[prop.key] for prop in inspect(instance).mapper.column_attrs
+            if prop.key in given}
+
+
+def _with_python_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` and the Python-side defaults (``default=``) of the table's other columns: SQLAlchemy fills
+    them in for an INSERT it runs, not for one inside a WITH."""
+    for column in table.columns:
+        if column.key not in values and column.default is not None and not column.default.is_sequence:
+            values[column.key] = column.default.arg(None) if column.default.is_callable else column.default.arg
+    return values
+
+
+def _place_inserted(session: Session, instance: Base, stored: Callable[[Any], Any]) -> None:
+    """Put an object just inserted into the session as if loaded, with the values its row holds."""
+    for prop in inspect(instance).mapper.column_attrs:
+        setattr(instance, prop.key, stored(prop.columns[0]))
     make_transient_to_detached(instance)
     session.add(instance)
-    return instance
+
+
+def _bound(index: int, column_name: str) -> str:
+    return f"new{index}_{column_name}"
 
 
 @functools.cache
 def _insert_returning_row(table: Table) -> ReturningInsert[Any]:
     return insert(table).returning(*table.columns)
+
+
+@functools.cache
+def _inserted_together(shape: tuple[tuple[Table, tuple[str, ...]], ...], also: Executable | None) -> Select[Any]:
+    """WITH new0 AS (INSERT ... RETURNING *), new1 AS (...)[, also AS (...)] SELECT new0.*, new1.*: built once
+    per kind of objects and columns given; each INSERT makes one row, so the SELECT gives one row."""
+    inserted = [insert(table).values({name: bindparam(_bound(index, name), type_=table.c[name].type)
+                                      for name in names}).returning(*table.columns).cte(f"new{index}")
+                for index, (table, names) in enumerate(shape)]
+    rows = inserted[0]
+    for row in inserted[1:]:
+        rows = rows.join(row, true())  # one row each: their product is the one row
+    together = select(*(row.c[column.key].label(_bound(index, column.key))
+                        for index, ((table, _), row) in enumerate(zip(shape, inserted, strict=True))
+                        for column in table.columns)).select_from(rows)
+    return together.add_cte(also.cte("also")) if also is not None else together
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -48,6 +48,12 @@ def count_exposures(session: Session, item_version_ids: Iterable[int]) -> None:
                                      [{"version_id": version_id} for version_id in ids])
 
 
+def exposure_count(session: Session, item_version_id: int) -> tuple[Any, dict[str, Any]]:
+    """The write that adds one delivery to a version's exposure count (as ``count_exposures``), as a statement
+    and its parameters: for ``core.db.add_all_inserted`` to make together with the delivery itself."""
+    return _exposure_upsert(session.get_bind().dialect.name), {"version_id": item_version_id}
+
+
 @functools.cache
 def _exposure_upsert(dialect_name: str) -> Any:
     """Built once per database kind: every answer to an adaptive test runs it."""
