@@ -13,6 +13,7 @@ from assessment import services as assessment
 from assessment.certification import Certificate
 from assessment.models import AssessedLevel, Attempt, AttemptItem, Response
 from core import clock
+from core.errors import Conflict
 from core.accounts import services as accounts
 from core.accounts.types import Role
 from question_bank.models import ItemStatistics
@@ -140,3 +141,20 @@ def test_deliveries_at_the_same_moment_are_all_counted(live):
     with Session(engine) as session:
         assert {v: session.get(ItemStatistics, v).exposure_count for v in version_ids} == \
             {v: count + THREADS for v, count in before.items()}
+
+
+def test_a_locked_read_replaces_what_the_session_held_of_an_attempt_changed_meanwhile(live):
+    """The locked read refreshes an attempt the session read before (unlocked): a request acting on what it
+    held would hand in an exam already handed in elsewhere."""
+    _app, attempt_id, _token, engine = live
+    with Session(engine, expire_on_commit=False) as holding, Session(engine) as elsewhere:  # as requests
+        candidate = accounts.get_user_by_username(holding, "candidate.x").as_actor()
+        held = assessment.get_attempt_for(holding, actor=candidate, attempt_id=attempt_id)
+        assert held.status == "in_progress" and held.responses == []
+        holding.commit()  # the transaction ends; the session keeps the attempt as it read it
+        assessment.submit_attempt(elsewhere, actor=candidate, attempt_id=attempt_id)
+        elsewhere.commit()
+        locked = assessment.get_attempt_for(holding, actor=candidate, attempt_id=attempt_id, for_update=True)
+        assert locked is held and locked.status == "scored" and locked.submitted_at is not None
+        with pytest.raises(Conflict):  # handed in once
+            assessment.submit_attempt(holding, actor=candidate, attempt_id=attempt_id)
