@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any, ClassVar, NoReturn
 
 import flask_smorest
@@ -84,13 +85,17 @@ class StrictParser(FlaskParser):
         except UnicodeDecodeError as error:  # as webargs reports it
             raise json.JSONDecodeError(f"Bytes decoding error : {error.reason}", doc=str(error.object),
                                        pos=error.start) from error
-        return json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number)
+        return json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number, parse_int=_integer)
 
     def _handle_invalid_json_error(self, error: json.JSONDecodeError | UnicodeDecodeError, req: Request,
                                    *args: Any, **kwargs: Any) -> NoReturn:
         """As webargs answers, saying what is wrong with the body."""
         reason = error.msg if isinstance(error, json.JSONDecodeError) else error.reason
         abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}."]})
+
+
+# The longest integer Python reads from text (PYTHONINTMAXSTRDIGITS; 0 is no limit): longer is a ValueError.
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 def _not_a_json_number(name: str) -> NoReturn:
@@ -102,6 +107,13 @@ def _finite_number(text: str) -> float:
     if not math.isfinite(number):  # 1e999: a JSON number, but no float holds it
         raise json.JSONDecodeError(f"{text} is too large a number", doc=text, pos=0)
     return number
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:  # Python refuses to read it (ValueError): a 500 before this
+        raise json.JSONDecodeError(f"an integer of {digits} digits is too large a number", doc=text[:20], pos=0)
+    return int(text)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -33,6 +33,8 @@ def test_malformed_json_is_a_400(api_as):
 @pytest.mark.parametrize(("number", "reason"), [
     ("NaN", "NaN is not a number JSON has"), ("Infinity", "Infinity is not a number JSON has"),
     ("-Infinity", "-Infinity is not a number JSON has"), ("1e999", "1e999 is too large a number"),
+    ("1" * 5001, "an integer of 5001 digits is too large a number"),
+    ("-" + "9" * 4301, "an integer of 4301 digits is too large a number"),
 ])
 def test_numbers_json_does_not_have_are_a_400_on_either_database(api_as, db_session, number, reason):
     """Python's parser takes NaN and Infinity (and 1e999 as infinity): SQLite stored them in an item's scoring and
