@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import ClassVar
 
@@ -84,12 +85,17 @@ class ExactScoreField(ma.fields.Float):
             if not math.isfinite(value):
                 raise self.make_error("special")
             return Fraction(repr(value))
-        if isinstance(value, str) and len(value) <= 100:
+        if isinstance(value, str) and len(value) <= 100 and _WRITTEN_SCORE.fullmatch(value):
             try:
                 return Fraction(value.strip())
             except (ValueError, ZeroDivisionError):
                 pass
         raise self.make_error("invalid")
+
+
+# A decimal or a fraction as people write scores, without an exponent: "1e-4000000" is 13 characters and made a
+# denominator of four million digits, which held a worker for minutes before the 0-10 range refused it.
+_WRITTEN_SCORE = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+|\d+\s*/\s*\d+)\s*")
 
 
 class BenchmarkSchema(StrictSchema):

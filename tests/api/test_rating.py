@@ -429,7 +429,8 @@ def test_a_benchmarks_agreed_score_is_kept_exact_and_compared_exactly(centre, db
     typed = admin.post("/api/v1/rating/benchmarks", json={"item_id": essay_item_id, "answer": script,
                                                           "agreed_score": 5.7})
     assert db_session.get(Benchmark, typed.json["id"]).agreed_score == Fraction(57, 10)  # as written, not binary
-    for bad in ("abc", "1/0", True, 10.5, "-1/3", "0." + "0" * 40 + "1", None):
+    # an exponent is refused before any arithmetic: "1e-4000000" made a four-million-digit denominator first
+    for bad in ("abc", "1/0", True, 10.5, "-1/3", "0." + "0" * 40 + "1", None, "1e-3", "5e0", "1e-4000000"):
         refused = admin.post("/api/v1/rating/benchmarks", json={"item_id": essay_item_id, "answer": script,
                                                                 "agreed_score": bad})
         assert refused.status_code == 422, (bad, refused.json)
