@@ -190,7 +190,7 @@ def record_section_score(session: Session, *, actor: Actor, attempt_id: int, ski
     records = [dict(record) for record in attempt.sections]
     if records[index]["score"] is not None:
         raise Conflict(f"the {skill} section already has its score", score=records[index]["score"])
-    records[index]["score"] = str(value.quantize(Decimal("0.1")))
+    records[index]["score"] = str(value.copy_abs().quantize(Decimal("0.1")))  # -0.0 is 0.0 on the certificate
     attempt.sections = records
     spec = sections_of(attempt.test.config)[index]
     versions = {entry.item_version_id for entry in attempt.test.entries if entry.position in spec.positions}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
@@ -448,3 +449,17 @@ def test_a_benchmarks_agreed_score_is_kept_exact_and_compared_exactly(centre, db
     [quality] = [r for r in admin.get("/api/v1/rating/quality").json["raters"] if r["rater_id"] == rater.user.id]
     assert quality["benchmark"]["n"] == 1
     assert (quality["benchmark"]["exact"], quality["benchmark"]["severity"]) == (1.0, 0.0)
+
+
+def test_an_override_of_minus_zero_is_a_zero(centre, db_session):
+    """-0.0 is within 0-10 as a number, but was stored and printed on the certificate as "-0.0"."""
+    from assessment.models import Attempt
+
+    attempt_id = _hand_in(centre)
+    admin = centre["admin"]
+    assert admin.put(f"/api/v1/attempts/{attempt_id}/sections/writing/score", json={"score": -0.0}).status_code == 200
+    db_session.expire_all()
+    record = next(r for r in db_session.get(Attempt, attempt_id).sections if r.get("score") is not None)
+    assert record["score"] == "0.0"
+    shown = {s["skill"]: s["score"] for s in admin.get(f"/api/v1/attempts/{attempt_id}/result").json["section_scores"]}
+    assert shown["writing"] == 0 and math.copysign(1, shown["writing"]) == 1
