@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from assessment import adaptive, policies, scoring, sections
 from assessment.adaptive import AdaptiveSettings
 from assessment.models import Test, TestItem, TestPurpose, TestStatus
+from assessment.rating.rubrics import WRITING_TASK_RUBRICS
 from assessment.sections import SECTIONED, VSTEP, VSTEP_FORMAT, Section
 from core.accounts import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
@@ -140,6 +141,8 @@ def _create_sectioned_test(session: Session, *, actor: Actor, draft: TestDraft) 
             max_points += float(item.current_version.scoring.get("points", 1))
         if form.passages is not None:
             _check_passages([items[item_id] for item_id in section.item_ids], form.passages, f"{field}.item_ids")
+        if form.skill == "writing":
+            _check_writing_tasks([items[item_id] for item_id in section.item_ids], f"{field}.item_ids")
         seconds = section.time_limit_seconds or form.default_seconds
         if not 60 <= seconds <= 6 * 3600:
             raise RuleViolation("a section lasts 1 minute to 6 hours", field=f"{field}.time_limit_seconds")
@@ -184,6 +187,17 @@ def _check_passages(items: list[Item], passages: int, field: str) -> None:
             order.append(item.stimulus_id)
     if len(order) != passages:
         raise RuleViolation(f"the reading section has {passages} passages, not {len(order)}", field=field)
+
+def _check_writing_tasks(items: list[Item], field: str) -> None:
+    """Task 1 weighs a third of the writing score and task 2 two thirds, by their place in the section: an item
+    whose rubric names the other task is in the wrong place (its weight would be the other task's)."""
+    for number, (item, task_rubric) in enumerate(zip(items, WRITING_TASK_RUBRICS, strict=True)):
+        rubric = item.current_version.scoring.get("rubric")
+        if rubric in WRITING_TASK_RUBRICS and rubric != task_rubric:
+            raise RuleViolation(f"item {item.id} is marked as writing task {WRITING_TASK_RUBRICS.index(rubric) + 1} "
+                                f"({rubric}) but stands as task {number + 1}: the letter (task 1, a third of the "
+                                f"score) comes first, the essay (task 2, two thirds) second", field=f"{field}.{number}")
+
 
 def get_test(session: Session, test_id: int) -> Test:
     """Raises NotFound when there is no such test."""

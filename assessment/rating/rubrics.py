@@ -22,7 +22,9 @@ from core.accounts import Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 
 RUBRIC_FILE = Path(__file__).parent / "data" / "rubrics.yaml"
-DEFAULT_FOR_SKILL = {"writing": "vstep-writing-task2", "speaking": "vstep-speaking"}
+# VSTEP writing: task 1 (a letter, 1/3 of the section's score) and task 2 (an essay, 2/3), in this order.
+WRITING_TASK_RUBRICS = ("vstep-writing-task1", "vstep-writing-task2")
+DEFAULT_FOR_SKILL = {"writing": WRITING_TASK_RUBRICS[1], "speaking": "vstep-speaking"}
 SCORE_MAX = 10.0
 
 

@@ -2,7 +2,8 @@
 
 When an exam with written or spoken answers is handed in, each such answer goes to two raters
 drawn at random among those eligible: never the candidate, never someone of the candidate's own
-unit, never twice the same person for one answer, the less loaded first. A rater sees the task,
+unit, never a test administrator (who sees every marking record), never twice the same person for one
+answer, the less loaded first. A rater sees the task,
 the answer and the rubric; never the candidate's identity nor the other rating. The rule
 (``FINAL_SCORE_RULE``): if the two scores differ by at most the policy's discrepancy, the final
 score is their mean; otherwise a senior rater marks it blind too, and the final score is the mean
@@ -71,9 +72,11 @@ _random = random.SystemRandom()
 
 
 def _eligible(session: Session, candidate: User, role: Role, excluded: set[int]) -> list[User]:
-    # Usable today: a closed account, or a leaver's, would hold the work until it fell due.
+    # Usable today: a closed account, or a leaver's, would hold the work until it fell due. Never a test
+    # administrator: they see every marking record, the other ratings and the candidate, so none marks blind.
     raters = [user for user in session.scalars(select(User).where(account_usable_on(clock.day_in_vietnam())))
-              if role.value in user.roles and user.id != candidate.id and user.id not in excluded
+              if role.value in user.roles and Role.TEST_ADMIN.value not in user.roles
+              and user.id != candidate.id and user.id not in excluded
               and (candidate.unit_id is None or user.unit_id != candidate.unit_id)]
     return raters
 

@@ -463,3 +463,13 @@ def test_an_override_of_minus_zero_is_a_zero(centre, db_session):
     assert record["score"] == "0.0"
     shown = {s["skill"]: s["score"] for s in admin.get(f"/api/v1/attempts/{attempt_id}/result").json["section_scores"]}
     assert shown["writing"] == 0 and math.copysign(1, shown["writing"]) == 1
+
+
+def test_a_test_administrator_who_is_also_a_rater_is_never_drawn_to_mark(centre, api_as, factory):
+    """They see every marking record (the other rating, the rater) and the attempt with its candidate: drawn,
+    they read the first rater's 8.0 before giving their own score."""
+    both = api_as("rater", "test_admin", unit=factory.unit())
+    for _ in range(3):  # drawn at random among the least loaded: three hand-ins give every eligible rater work
+        _hand_in(centre)
+    assert both.get("/api/v1/rating/queue").json == []
+    assert all(len(rater.get("/api/v1/rating/queue").json) == 15 for rater in centre["raters"])
