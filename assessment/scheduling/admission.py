@@ -21,7 +21,7 @@ from assessment.scheduling.errors import (
 )
 from assessment.scheduling.models import AdmissionRules, Registration, RegistrationStatus, RetakeScope, TestSession
 from core import clock
-from core.accounts import Actor
+from core.accounts import Actor, User
 
 
 def rules_for(session: Session, test_id: int) -> AdmissionRules | None:
@@ -88,6 +88,8 @@ def admit(session: Session, *, actor: Actor, test: Test, attempt: Attempt) -> No
         return
     now = attempt.started_at or clock.now()
     check_eligibility(session, test=test, rules=rules, candidate_id=actor.id, at=now)
+    if rules is not None and rules.retake_wait_days and rules.retake_scope == RetakeScope.PURPOSE:
+        _check_none_running_of_purpose(session, test=test, rules=rules, candidate_id=actor.id)
     if not needs_session:
         return
     registration = _registration_admitting(session, test_id=test.id, candidate_id=actor.id, now=now)
@@ -96,6 +98,22 @@ def admit(session: Session, *, actor: Actor, test: Test, attempt: Attempt) -> No
     closes_at = registration.test_session.closes_at
     if attempt.deadline is None or attempt.deadline > closes_at:
         attempt.deadline = closes_at
+
+
+def _check_none_running_of_purpose(session: Session, *, test: Test, rules: AdmissionRules, candidate_id: int) -> None:
+    """A wait between attempts at any test of a purpose counts from the last one handed in: one started while
+    another of that purpose is still running would give two results with no wait between them. The candidate's
+    account row is locked (PostgreSQL), so that two starts at once take turns and the second sees the first.
+    Raises NotEligible."""
+    session.execute(select(User.id).where(User.id == candidate_id).with_for_update())
+    running = session.scalar(select(Attempt).join(Test, Test.id == Attempt.test_id).where(
+        Attempt.candidate_id == candidate_id, Attempt.status == AttemptStatus.IN_PROGRESS,
+        Test.purpose == test.purpose, Attempt.test_id != test.id).limit(1))
+    if running is not None:
+        raise NotEligible(f"you have an attempt in progress at test {running.test_id}; the rule retake_wait_days asks "
+                          f"for {rules.retake_wait_days} days between attempts at any {test.purpose} test, counted "
+                          f"from the one handed in last: hand that one in first", rule="retake_wait_days",
+                          retake_wait_days=rules.retake_wait_days, attempt_id=running.id, user_id=candidate_id)
 
 
 def _registration_admitting(session: Session, *, test_id: int, candidate_id: int, now: datetime) -> Registration:
