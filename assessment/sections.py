@@ -2,7 +2,9 @@
 
 The server's clock runs the timeline. A section ends when the candidate finishes it or when its
 time is up; the next one starts at that moment, so a candidate who drops out loses the time of
-the sections that ran meanwhile, as in an exam room, and never gains any. Answers are taken for
+the sections that ran meanwhile, as in an exam room, and never gains any. An exam sat in a session
+ends when the session closes: no section runs past the close, and a section that would start as it
+closes is not reached. Answers are taken for
 the current section only (review and changes within it are allowed). Listening and reading are
 scored on submission through the form's own conversion table (raw score -> 0-10); writing and
 speaking wait for raters, and until they are in the result is provisional.
@@ -135,12 +137,22 @@ class SectionState:
     deadline: datetime | None
 
 
-def start_record(started: datetime) -> dict[str, Any]:
-    return {"started_at": started.isoformat(), "ended_at": None, "closed_reason": None}
+def start_record(section: Section, started: datetime, closes_at: datetime | None = None) -> dict[str, Any]:
+    """A section starting at ``started``, with its deadline recorded: its time limit later, or
+    ``closes_at`` (the close of the session the exam is sat in) if that comes first. This is the one
+    place a section's end is set, and a sectioned attempt's deadline is its running section's, so
+    neither runs past the session."""
+    deadline = started + timedelta(seconds=section.time_limit_seconds)
+    if closes_at is not None:
+        deadline = min(deadline, closes_at)
+    return {"started_at": started.isoformat(), "deadline": deadline.isoformat(), "ended_at": None,
+            "closed_reason": None}
 
 
 def deadline_of(section: Section, record: Mapping[str, Any]) -> datetime:
-    return datetime.fromisoformat(record["started_at"]) + timedelta(seconds=section.time_limit_seconds)
+    if record.get("deadline") is None:  # recorded before sections kept their deadline: never capped
+        return datetime.fromisoformat(record["started_at"]) + timedelta(seconds=section.time_limit_seconds)
+    return datetime.fromisoformat(record["deadline"])
 
 
 def states(sections: Sequence[Section], records: Sequence[Mapping[str, Any]]) -> list[SectionState]:
@@ -160,27 +172,34 @@ def states(sections: Sequence[Section], records: Sequence[Mapping[str, Any]]) ->
     return result
 
 
-def end_section(sections: Sequence[Section], records: list[dict[str, Any]], at: datetime,
-                reason: str) -> datetime | None:
-    """Close the current section at ``at`` and open the next one then; returns its deadline (None: none left)."""
+def end_section(sections: Sequence[Section], records: list[dict[str, Any]], at: datetime, reason: str,
+                closes_at: datetime | None = None) -> datetime | None:
+    """Close the current section at ``at`` and open the next one then; returns its deadline.
+
+    None: the exam is over, because no section is left or because the session closes at ``at``
+    (a section that would start as the session closes is not reached, not started and timed out).
+    """
     current = records[-1]
     current["ended_at"], current["closed_reason"] = at.isoformat(), reason
-    if len(records) == len(sections):
+    if len(records) == len(sections) or (closes_at is not None and at >= closes_at):
         return None
-    records.append(start_record(at))
+    records.append(start_record(sections[len(records)], at, closes_at))
     return deadline_of(sections[len(records) - 1], records[-1])
 
 
-def catch_up(sections: Sequence[Section], records: list[dict[str, Any]], now: datetime) -> tuple[bool, datetime | None]:
+def catch_up(sections: Sequence[Section], records: list[dict[str, Any]], now: datetime,
+             closes_at: datetime | None = None) -> tuple[bool, datetime | None]:
     """Close every section whose time ran out by ``now``, each at its own deadline.
 
     Returns whether anything changed and the deadline of the section now running (None when
-    the last section's time is up too: the attempt is over).
+    the exam is over: the last section's time is up, or the session closed, ``closes_at``).
     """
     changed = False
     deadline = deadline_of(sections[len(records) - 1], records[-1])
+    if closes_at is not None:  # a section recorded before sections kept their capped deadline
+        deadline = min(deadline, closes_at)
     while deadline is not None and now >= deadline:
-        deadline = end_section(sections, records, deadline, "time_up")
+        deadline = end_section(sections, records, deadline, "time_up", closes_at)
         changed = True
     return changed, deadline
 

@@ -97,10 +97,11 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     attempt = Attempt(test_id=test.id, candidate_id=actor.id, started_at=started, deadline=deadline,
                       presentation_key=new_presentation_key(),
                       administered=[], responses=[])  # known empty: spares reading them back
-    if test.kind == SECTIONED:
-        attempt.sections = [sections.start_record(started)]
-        attempt.deadline = sections.deadline_of(sections_of(test.config)[0], attempt.sections[0])
     admission.admit(session, actor=actor, test=test, attempt=attempt)  # sessions and eligibility rules
+    if test.kind == SECTIONED:  # after admission, which ties the attempt to its session: no section outruns it
+        first = sections_of(test.config)[0]
+        attempt.sections = [sections.start_record(first, started, _session_closing(session, attempt))]
+        attempt.deadline = sections.deadline_of(first, attempt.sections[0])
     session.add(attempt)
     try:
         with session.begin_nested():
@@ -208,21 +209,20 @@ def close_if_time_is_up(session: Session, attempt: Attempt) -> bool:
     ended_at = attempt.deadline
     if attempt.test.kind == SECTIONED:
         records = [dict(record) for record in attempt.sections or ()]
-        closing = _session_closing(session, attempt)
-        until = min(now, closing) if closing is not None else now  # no section runs past the session's close
-        _, deadline = sections.catch_up(sections_of(attempt.test.config), records, until)
+        _, deadline = sections.catch_up(sections_of(attempt.test.config), records, now,
+                                        _session_closing(session, attempt))
         attempt.sections = records
-        if deadline is not None and (closing is None or now < closing):  # a later section is running now
-            attempt.deadline = min(deadline, closing) if closing is not None else deadline
+        if deadline is not None:  # a later section is running now
+            attempt.deadline = deadline
             session.flush()
             return True
-        ended_at = closing if deadline is not None else datetime.fromisoformat(records[-1]["ended_at"])
+        ended_at = datetime.fromisoformat(records[-1]["ended_at"])
     _score(session, attempt, reason="time_up", closed_at=ended_at)
     return True
 
 
 def _session_closing(session: Session, attempt: Attempt) -> datetime | None:
-    """When the session the attempt is sat in closes: no section runs past it."""
+    """When the session the attempt is sat in closes (None: not sat in one): no section runs past it."""
     if attempt.test_session_id is None:
         return None
     return session.scalar(select(TestSession.closes_at).where(TestSession.id == attempt.test_session_id))
@@ -340,13 +340,12 @@ def finish_section(session: Session, *, actor: Actor, attempt_id: int, index: in
     if index > current:
         raise Conflict(f"the {specs[index].skill} section has not started yet", section=index)
     records = [dict(record) for record in attempt.sections]
-    deadline = sections.end_section(specs, records, clock.now(), "finished")
+    deadline = sections.end_section(specs, records, clock.now(), "finished", _session_closing(session, attempt))
     attempt.sections = records
     if deadline is None:
         _score(session, attempt, reason="submitted")
     else:
-        closing = _session_closing(session, attempt)
-        attempt.deadline = min(deadline, closing) if closing is not None else deadline
+        attempt.deadline = deadline
     session.flush()
     return attempt
 

@@ -12,7 +12,8 @@ The rules, as chosen:
   session closes at the latest, and uses up the registration (``attended``: one attempt per seat).
   A test without sessions or rules admits candidates exactly as before.
 - Test administrators schedule, resize and cancel sessions and register anyone, in bulk and all or
-  none, until the session closes. Candidates register themselves only where the test's rules say
+  none, until the session closes; after that a session is a record and changes to it are refused
+  (409 naming ``closes_at``). Candidates register themselves only where the test's rules say
   ``self_registration``, before ``registration_closes_at`` (default: the opening), and may cancel
   their own registration until the session opens.
 - Seats: a session's row is locked while registering (PostgreSQL), so concurrent registrations take

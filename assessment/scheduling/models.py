@@ -65,6 +65,10 @@ class TestSession(Base):
     def is_open_at(self, moment: datetime) -> bool:
         return not self.cancelled and self.opens_at <= moment < self.closes_at
 
+    def has_closed_by(self, moment: datetime) -> bool:
+        """Once closed, a session is a record of what happened: nobody registers, nothing about it changes."""
+        return moment >= self.closes_at
+
 
 class Registration(Base):
     """A candidate's seat in a session. One row per candidate and session; cancelling keeps the row."""

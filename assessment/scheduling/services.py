@@ -140,11 +140,15 @@ def _count_seats(session: Session, session_id: int) -> int:
 
 
 def update_session(session: Session, *, actor: Actor, session_id: int, changes: SessionChanges) -> TestSession:
-    """Rename, move rooms, resize or cancel a session. Raises PermissionDenied, NotFound or Conflict."""
+    """Rename, move rooms, resize or cancel a session until it closes. Raises PermissionDenied, NotFound or
+    Conflict (also once it has closed)."""
     _require_scheduler(actor, "change sessions")
     test_session = get_session(session, session_id, for_update=True)
     if test_session.cancelled:
         raise SessionCancelled("this session was cancelled; it can no longer be changed", session_id=session_id)
+    if test_session.has_closed_by(clock.now()):
+        raise Conflict(f"this session closed at {test_session.closes_at.isoformat()}; it can no longer be changed",
+                       session_id=session_id, closes_at=test_session.closes_at.isoformat())
     if changes.capacity is not None:
         taken = _count_seats(session, session_id)
         if changes.capacity < max(taken, 1):
@@ -181,7 +185,7 @@ def register_candidates(session: Session, *, actor: Actor, session_id: int,
     now = clock.now()
     if test_session.cancelled:
         raise SessionCancelled("this session was cancelled; it takes no registrations", session_id=session_id)
-    if now >= test_session.closes_at:
+    if test_session.has_closed_by(now):
         raise RegistrationClosed(f"this session closed at {test_session.closes_at.isoformat()}",
                                  session_id=session_id)
     if not policies.can_schedule(actor):

@@ -428,3 +428,23 @@ def test_sessions_can_be_moved_and_their_cancellation_is_audited(admin, test_id,
     events = audit.list_events(db_session, entity_type="test_session", entity_id=sitting["id"])
     assert [(e.action, e.detail.get("reason")) for e in events] == [("session.cancelled", "Flood"),
                                                                     ("session.created", None)]
+
+
+def test_a_session_cannot_be_changed_once_it_has_closed(admin, api_as, test_id, fake_clock):
+    sitting = _session(admin, test_id)
+    candidate = api_as("candidate")
+    _register(admin, sitting["id"], candidate)
+    fake_clock.set(OPENS + timedelta(minutes=1))
+    candidate.post(f"/api/v1/tests/{test_id}/attempts")
+    fake_clock.set(CLOSES - timedelta(seconds=1))
+    assert _patch(admin, f"/api/v1/sessions/{sitting['id']}", json={"room": "C4"}).status_code == 200
+    fake_clock.set(CLOSES)
+    url = f"/api/v1/sessions/{sitting['id']}"
+    for change in ({"capacity": 40}, {"title": "Renamed later"},
+                   {"cancelled": True, "cancellation_reason": "After the fact"}):
+        refused = _problem(_patch(admin, url, json=change), 409, "conflict")
+        assert refused["closes_at"] == CLOSES.isoformat() and "closed at" in refused["detail"], change
+    kept = admin.get(url).json
+    assert (kept["capacity"], kept["title"], kept["cancelled"]) == (30, "Morning sitting", False)
+    mine = candidate.get("/api/v1/me/registrations").json
+    assert [(r["status"], r["session"]["cancelled"]) for r in mine] == [("attended", False)]

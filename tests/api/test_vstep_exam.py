@@ -341,3 +341,67 @@ def test_the_sweep_counts_closed_exams_not_exams_moved_on_to_their_next_section(
     assert (view["status"], view["current_section"]) == ("in_progress", 1)
     fake_clock.advance(hours=5)  # every section is over
     assert close_expired_attempts(db_session) == 1
+
+
+def _sitting(api_as, exam: dict, fake_clock, length: timedelta) -> tuple[ApiClient, datetime]:
+    """A candidate registered in a session of the exam that opens now and closes ``length`` later."""
+    admin, candidate = api_as("test_admin"), api_as("candidate")
+    closes = fake_clock.now + length
+    sitting = admin.post(f"/api/v1/tests/{exam['id']}/sessions", json={
+        "title": "Short sitting", "opens_at": fake_clock.now.isoformat(), "closes_at": closes.isoformat(),
+        "capacity": 10})
+    assert sitting.status_code == 201, sitting.json
+    assert admin.post(f"/api/v1/sessions/{sitting.json['id']}/registrations",
+                      json={"user_ids": [candidate.user.id]}).status_code == 201
+    return candidate, closes
+
+
+def test_a_section_deadline_never_runs_past_the_session(api_as, exam, fake_clock):
+    candidate, closes = _sitting(api_as, exam, fake_clock, timedelta(minutes=30))  # listening alone takes 40
+    attempt = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json
+    assert attempt["sections"][0]["deadline"] == attempt["deadline"] == closes.isoformat()
+
+    fake_clock.advance(hours=1)
+    candidate, closes = _sitting(api_as, exam, fake_clock, timedelta(minutes=60))
+    attempt = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json
+    fake_clock.advance(minutes=5)
+    moved_on = candidate.post(f"/api/v1/attempts/{attempt['id']}/sections/0/finish").json
+    assert moved_on["sections"][1]["deadline"] == moved_on["deadline"] == closes.isoformat()  # not 65 minutes
+
+    fake_clock.advance(hours=1)
+    candidate, closes = _sitting(api_as, exam, fake_clock, timedelta(minutes=45))
+    attempt = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json
+    fake_clock.advance(minutes=41)  # listening's time is up: reading runs, noticed on the next request
+    view = candidate.get(f"/api/v1/attempts/{attempt['id']}").json
+    assert view["sections"][1]["deadline"] == view["deadline"] == closes.isoformat()
+
+
+@pytest.mark.parametrize("short_of_listening", [timedelta(0), timedelta(seconds=1)],
+                         ids=["exactly as listening ends", "a second before"])
+def test_a_section_ending_as_the_session_closes_leaves_the_next_unreached(api_as, exam, fake_clock,
+                                                                           short_of_listening):
+    candidate, closes = _sitting(api_as, exam, fake_clock, timedelta(minutes=40) - short_of_listening)
+    attempt = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json
+    fake_clock.set(closes + timedelta(minutes=5))
+    closed = candidate.get(f"/api/v1/attempts/{attempt['id']}").json
+    assert (closed["status"], closed["closed_reason"], closed["submitted_at"]) == (
+        "scored", "time_up", closes.isoformat())
+    assert [s["status"] for s in closed["sections"]] == ["time_up", "not_reached", "not_reached", "not_reached"]
+    assert closed["sections"][0]["ended_at"] == closes.isoformat()
+
+
+def test_a_section_started_before_sections_kept_their_deadline_still_ends_with_the_session(api_as, exam, fake_clock,
+                                                                                             db_session):
+    """Its record holds no deadline, so its own is uncapped (40 minutes): the session's close still ends it,
+    and noticing the close never moves the attempt's deadline past it."""
+    candidate, closes = _sitting(api_as, exam, fake_clock, timedelta(minutes=30))
+    attempt_id = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json["id"]
+    stored = db_session.get(Attempt, attempt_id)
+    stored.sections = [{key: value for key, value in record.items() if key != "deadline"}
+                       for record in stored.sections]  # as written before
+    db_session.flush()
+    fake_clock.set(closes + timedelta(minutes=1))
+    closed = candidate.get(f"/api/v1/attempts/{attempt_id}").json
+    assert (closed["status"], closed["submitted_at"]) == ("scored", closes.isoformat())
+    assert [s["status"] for s in closed["sections"]] == ["time_up", "not_reached", "not_reached", "not_reached"]
+    assert closed["sections"][0]["ended_at"] == closes.isoformat()
