@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import flask_smorest
 from flask import Flask
 
 from core.accounts import Actor, Role
@@ -66,9 +67,12 @@ def roles(*allowed: Role) -> Access:
 
 
 def allow(rule: Access) -> Callable[[View], View]:
-    """Declare who may call this view method; see the module docstring."""
+    """Declare who may call this view method; see the module docstring. A public one says so in the OpenAPI
+    document too (``security: []``), where every operation otherwise asks for a token or a session."""
 
     def mark(view: View) -> View:
+        if rule.public:
+            view = flask_smorest.Blueprint.doc(security=[])(view)
         setattr(view, RULE_ATTRIBUTE, rule)
         return view
 

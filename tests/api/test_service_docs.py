@@ -93,3 +93,26 @@ def test_security_headers_on_every_response(client):
     docs = client.get("/api/docs")
     assert "script-src 'self' 'unsafe-inline'" in docs.headers["Content-Security-Policy"]
     assert "no-store" not in docs.headers.get("Cache-Control", "")
+
+
+def test_the_document_says_which_operations_anyone_may_call(app, client):
+    """The document asks for a token or a session everywhere (its global ``security``); the public operations
+    (login, verification of a certificate, health) say they need neither, as they answer."""
+    import re
+
+    from api.access import rule_for
+
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["security"] == [{"bearer": []}, {"session": []}]
+    public = set()
+    for url_rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", url_rule.rule)
+        for method in url_rule.methods - {"HEAD", "OPTIONS"}:
+            operation = spec["paths"].get(path, {}).get(method.lower())
+            if operation is None:
+                continue  # not in the document (Flask's own, the pages)
+            rule = rule_for(app, url_rule.endpoint, method)
+            assert operation.get("security") == ([] if rule.public else None), f"{method} {path}"
+            if rule.public:
+                public.add(f"{method} {path}")
+    assert {"POST /api/v1/auth/login", "GET /api/v1/verify/{code}", "GET /api/v1/health"} <= public
