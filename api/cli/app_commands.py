@@ -13,6 +13,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 from sqlalchemy.orm import Session
 
+from core.accounts.types import Role
 from core.errors import DomainError
 
 
@@ -89,10 +90,19 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
 def upgrade(revision: str) -> None:
     """Create or upgrade the schema with the Alembic migrations."""
-    from api.migrations import upgrade_database
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from api.migrations import alembic_config, upgrade_database
 
     with _app() as app:
-        upgrade_database(app.config["DATABASE_URL"], revision)
+        database_url = app.config["DATABASE_URL"]
+    try:
+        upgrade_database(database_url, revision)
+    except CommandError as error:  # alembic's wording of an unknown or unreachable revision
+        heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+        raise click.ClickException(f"cannot upgrade to {revision!r}: {error}; the newest revision (head) is "
+                                   f"{', '.join(heads)}") from None
     click.echo(f"database upgraded to {revision}")
 
 
@@ -154,7 +164,7 @@ def users() -> None:
 @click.option("--username", required=True)
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--role", "roles", required=True, multiple=True,
-              help="candidate, author, reviewer, rater, test_admin, hr or admin; repeat for several.")
+              help=f"{', '.join(role.value for role in Role)}; repeat for several.")
 @click.option("--unit", default=None, help="Unit id or code the account belongs to (HR: its scope). With "
                                           "--staff-number: the staff record's unit, which it defaults to.")
 @click.option("--full-name", default="", help="Default with --staff-number: the staff member's name.")
@@ -168,7 +178,6 @@ def users() -> None:
 def create_user(username: str, password: str, roles: tuple[str, ...], unit: str | None, full_name: str,
                 staff_number: str | None, organisation_wide: bool) -> None:
     """Create an account."""
-    from core.accounts import Role
     from core.accounts import services as accounts
     from learning.queries import resolve_unit
     from learning.staff import link_new_account

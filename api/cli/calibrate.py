@@ -10,6 +10,7 @@ calibration core (SciPy) is imported only when the command runs, so ``levelpath 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from api.cli.outputs import OutputFile, write_output
 
 if TYPE_CHECKING:
     from assessment.psychometrics.calibration import CalibrationResult, ItemParameters, Priors, ResponseData
@@ -215,20 +218,18 @@ def _cell(value: float) -> str:
 def write_parameters(path: Path, result: CalibrationResult) -> None:
     steps = max((len(item.steps) for item in result.items), default=0)
     step_columns = [f"step_{k}" for k in range(1, steps + 1)] + [f"se_step_{k}" for k in range(1, steps + 1)]
-    try:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([*OUTPUT_COLUMNS, *step_columns])
-            for item in result.items:
-                padding = [""] * (steps - len(item.steps))
-                writer.writerow([
-                    item.item_id, _cell(item.a), _cell(item.b), _cell(item.c),
-                    _cell(item.se_a), _cell(item.se_b), _cell(item.se_c), item.n,
-                    _cell(item.fit_x2), item.fit_df if item.fit_df else "", _cell(item.fit_p), int(item.anchored),
-                    *(_cell(x) for x in item.steps), *padding, *(_cell(x) for x in item.se_steps), *padding,
-                ])
-    except OSError as error:
-        raise click.BadParameter(f"{path}: cannot be written ({error})", param_hint="--out") from None
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([*OUTPUT_COLUMNS, *step_columns])
+    for item in result.items:
+        padding = [""] * (steps - len(item.steps))
+        writer.writerow([
+            item.item_id, _cell(item.a), _cell(item.b), _cell(item.c),
+            _cell(item.se_a), _cell(item.se_b), _cell(item.se_c), item.n,
+            _cell(item.fit_x2), item.fit_df if item.fit_df else "", _cell(item.fit_p), int(item.anchored),
+            *(_cell(x) for x in item.steps), *padding, *(_cell(x) for x in item.se_steps), *padding,
+        ])
+    write_output(path, text.getvalue())
 
 
 @contextmanager
@@ -256,7 +257,7 @@ def progress_bar(enabled: bool, max_iter: int) -> Iterator[object]:
               help="CSV with person_id,item_id,score; absent rows (and empty/NA scores) are missing.")
 @click.option("--model", required=True, type=click.Choice(CLI_MODELS, case_sensitive=False),
               help="rasch, 1pl, 2pl or 3pl for 0/1 scores; pcm or gpcm for scores 0..K-1.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", required=True, type=OutputFile(),
               help="CSV to write: item_id,a,b,c, their SEs, n, item fit.")
 @click.option("--anchors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV of fixed items (item_id,a,b[,c] or step_k): the others are put on their scale.")

@@ -7,6 +7,7 @@ a second; every bad input becomes a click error naming the file, line and column
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Callable
@@ -17,10 +18,11 @@ from typing import Any
 import click
 import numpy as np
 
+from api.cli.outputs import OutputFile, write_output
 from assessment.psychometrics.cat.constraints import Blueprint, InfeasibleConstraint, SkillQuota
 from assessment.psychometrics.cat.engine import ESTIMATORS, CatConfig, CatEngine
 from assessment.psychometrics.cat.pool import InvalidItemPool, ItemPool
-from assessment.psychometrics.cat.selection import ExposureCap, SympsonHetter, parse_selector
+from assessment.psychometrics.cat.selection import ExposureCap, Selector, SympsonHetter, parse_selector
 from assessment.psychometrics.cat.simulation import (
     Simulation,
     calibrate_sympson_hetter,
@@ -191,6 +193,24 @@ def load_enemies(path: Path, pool: ItemPool) -> ItemPool:
         raise table.fail(None, None, str(error)) from None
 
 
+# --selector: a name, and for two of them an optional argument; exposure-cap's rate defaults to --r-max here,
+# not to the core's 0.25, so the core's wording of an unknown selector would mislead.
+SELECTORS_WITH_ARGUMENT = frozenset({"randomesque", "exposure-cap"})
+SELECTORS = frozenset({"maxinfo", "sympson-hetter", *SELECTORS_WITH_ARGUMENT})
+SELECTOR_FORMS = "maxinfo, randomesque[:K], sympson-hetter or exposure-cap[:R] (R defaults to --r-max)"
+
+
+def choose_selector(text: str, n_items: int) -> Selector:
+    """The selector --selector names; raises click.BadParameter listing the forms the command takes."""
+    name, _, argument = text.strip().partition(":")
+    if name not in SELECTORS or (argument and name not in SELECTORS_WITH_ARGUMENT):
+        raise click.BadParameter(f"unknown selector {text!r}: use {SELECTOR_FORMS}", param_hint="--selector")
+    try:
+        return parse_selector(text, n_items)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--selector") from None
+
+
 def result_document(simulation: Simulation, settings: dict[str, Any]) -> dict[str, Any]:
     """RESULT.json: settings, summary, and one record per examinee."""
     summary = simulation.summary
@@ -249,7 +269,7 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @cat.command()
 @click.option("--bank", type=FILE, required=True, help="Item bank CSV: item_id,a,b,c[,skill][,testlet].")
 @click.option("--examinees", type=FILE, required=True, help="True abilities CSV: examinee_id,theta.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="RESULT.json to write.")
+@click.option("--out", type=OutputFile(), required=True, help="RESULT.json to write.")
 @click.option("--max-items", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--min-items", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--se-stop", type=click.FloatRange(min=0, min_open=True), help="Stop once the SE is at most this.")
@@ -259,10 +279,10 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--selector",
     default="maxinfo",
     show_default=True,
-    help="maxinfo | randomesque:K | sympson-hetter (exposure parameters from --exposure-params, "
+    help="maxinfo | randomesque[:K] (K default 5) | sympson-hetter (exposure parameters from --exposure-params, "
     "or calibrated by iterated simulation of these examinees to keep exposure under --r-max) | "
-    "exposure-cap (examinees tested in order; an item whose running exposure rate would pass "
-    "--r-max is left out, so no rate ends above it; nothing to calibrate).",
+    "exposure-cap[:R] (examinees tested in order; an item whose running exposure rate would pass "
+    "R, default --r-max, is left out, so no rate ends above it; nothing to calibrate).",
 )
 @click.option("--estimator", type=click.Choice(ESTIMATORS), default="eap", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -299,7 +319,7 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "3 binomial SDs below it for this many examinees so that the observed rates stay under it.",
 )
 @click.option("--sh-iterations", type=click.IntRange(min=1), default=12, show_default=True)
-@click.option("--save-exposure-params", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--save-exposure-params", type=OutputFile())
 @click.option("--blueprint", type=FILE, help="Skill quotas CSV: skill,min_items[,max_items].")
 @click.option("--enemies", type=FILE, help="Enemy pairs CSV: item_id,enemy_id.")
 @click.option("--prior-mean", type=float, default=0.0, show_default=True)
@@ -344,10 +364,7 @@ def simulate(
     if enemies is not None:
         pool = load_enemies(enemies, pool)
     ids, thetas = load_examinees(examinees)
-    try:
-        chosen = parse_selector(selector, pool.size)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--selector") from None
+    chosen = choose_selector(selector, pool.size)
     if exposure_params is not None and not isinstance(chosen, SympsonHetter):
         raise click.BadParameter(
             "only the sympson-hetter selector takes exposure parameters", param_hint="--exposure-params"
@@ -394,10 +411,11 @@ def simulate(
             chosen = SympsonHetter.of(k)
             settings["exposure_params"] = {"r_max": r_max, "calibration_target": target, "iterations": sh_iterations}
         if save_exposure_params is not None:
-            with save_exposure_params.open("w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["item_id", "k"])
-                writer.writerows(zip(pool.item_ids, (f"{value:.6g}" for value in chosen.k), strict=True))
+            text = io.StringIO()
+            writer = csv.writer(text)
+            writer.writerow(["item_id", "k"])
+            writer.writerows(zip(pool.item_ids, (f"{value:.6g}" for value in chosen.k), strict=True))
+            write_output(save_exposure_params, text.getvalue())
     if isinstance(chosen, ExposureCap):
         cap = chosen.r_max if ":" in selector else r_max  # a rate in the selector text wins
         chosen = ExposureCap.start(pool.size, cap)
@@ -408,7 +426,7 @@ def simulate(
         raise click.UsageError(f"the test cannot be delivered as configured: {error}") from None
 
     simulation = run_simulation(engine, thetas, examinee_ids=ids, seed=seed)
-    out.write_text(json.dumps(result_document(simulation, settings), indent=1))
+    write_output(out, json.dumps(result_document(simulation, settings), indent=1))
     summary = simulation.summary
     click.echo(
         f"{summary.n_examinees} examinees: RMSE {summary.rmse:.3f}, bias {summary.bias:+.3f}, "

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from api.cli.app_commands import _app, _domain_errors_as_click_errors, _session
+from api.cli.outputs import OutputFile, write_output
 
 IMPORT_ACCOUNT = "levelpath-import"
 
@@ -70,7 +71,7 @@ def import_items(paths: tuple[Path, ...], dry_run: bool, as_json: bool, username
 
 @items.command("export")
 @click.option("--format", "fmt", type=click.Choice(["qti3", "moodle", "gift"]), required=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+@click.option("--out", "out", type=OutputFile(), required=True,
               help="The file to write (a .zip content package for qti3).")
 @click.option("--status", "statuses", multiple=True,
               type=click.Choice(["draft", "in_review", "approved", "retired"]),
@@ -82,7 +83,7 @@ def export_items(fmt: str, out: Path, statuses: tuple[str, ...]) -> None:
 
     with _session() as session, _app() as app:
         result = write(exportable_items(session, app.extensions["levelpath.media"], statuses=statuses or None), fmt)
-    out.write_bytes(result.data)
+    write_output(out, result.data)
     for skipped in result.skipped:
         click.echo(f"not exported: {skipped.source} ({skipped.type}): {skipped.reason}", err=True)
     click.echo(f"exported {result.exported} items to {out}" +

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from api.cli.app_commands import _domain_errors_as_click_errors, _session
+from api.cli.outputs import OutputFile, write_output
 
 
 @click.group()
@@ -18,7 +19,7 @@ def report() -> None:
 @report.command("compliance")
 @click.option("--deadline", required=True, type=click.DateTime(["%Y-%m-%d"]), help="A deadline of targets.yaml.")
 @click.option("--format", "output", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (xlsx needs it).")
+@click.option("--out", type=OutputFile(), help="Write to this file (xlsx needs it).")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="The day measured (default: today).")
 @click.option("--unit", default=None, help="Only this unit (id or code) and its sub-units.")
 @_domain_errors_as_click_errors
@@ -49,11 +50,7 @@ def compliance(deadline, output: str, out: Path | None, as_of, unit: str | None)
 
 
 def _write(out: Path, data: bytes) -> None:
-    """Write a report file, or say plainly why it cannot be written (a missing folder, no permission)."""
-    try:
-        out.write_bytes(data)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+    write_output(out, data)
     click.echo(f"wrote {out}")
 
 

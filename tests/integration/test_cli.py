@@ -39,6 +39,25 @@ def test_seed_demo_refuses_an_unmigrated_database(run):
     assert "levelpath db upgrade" in result.output
 
 
+def test_upgrade_to_an_unknown_revision_names_it_and_the_head(run, empty_database):
+    from alembic.script import ScriptDirectory
+
+    from api.migrations import alembic_config
+
+    (head,) = ScriptDirectory.from_config(alembic_config(empty_database.url)).get_heads()
+    result = run("db", "upgrade", "--revision", "nonsense", ok=False)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot upgrade to 'nonsense': ")
+    assert f"the newest revision (head) is {head}" in result.output
+
+
+def test_users_create_help_lists_every_role_it_accepts():
+    from core.accounts import Role
+
+    role_help = CliRunner().invoke(main, ["users", "create", "--help"]).output.split("--role")[1].split("--unit")[0]
+    assert set(role_help.replace(",", " ").replace(";", " ").split()) >= {role.value for role in Role}
+
+
 def test_upgrade_then_seed_demo_loads_the_organisation_and_prints_working_accounts(run, empty_database):
     run("db", "upgrade")
     first = run("seed-demo")

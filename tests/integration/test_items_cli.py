@@ -105,6 +105,13 @@ def test_export_to_moodle_and_gift_names_what_it_cannot_write(run, tmp_path, fmt
     assert "exported" in result.output
 
 
+def test_export_into_a_missing_folder_is_a_one_line_error(run, tmp_path):
+    nowhere = tmp_path / "no-such-folder" / "bank.gift"
+    result = run("items", "export", "--format", "gift", "--out", str(nowhere), expect=1)
+    assert f"Error: cannot write {nowhere}: the folder {nowhere.parent} does not exist" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_hostile_file_fails_the_command_and_writes_nothing(run, empty_database, tmp_path):
     evil = tmp_path / "evil.xml"
     evil.write_text('<?xml version="1.0"?><!DOCTYPE q [<!ENTITY x SYSTEM "file:///etc/passwd">]><quiz>&x;</quiz>')

@@ -124,6 +124,23 @@ def test_gpcm_adds_step_columns(tmp_path: Path) -> None:
     assert written[1]["step_3"] == "" and written[0]["step_3"] != ""
 
 
+def test_an_out_that_cannot_be_written_is_refused_before_calibrating(
+    tmp_path: Path, responses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def calibrate_nothing(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the calibration ran before --out was checked")
+
+    monkeypatch.setattr("assessment.psychometrics.calibration.calibrate", calibrate_nothing)
+    source = write_csv(tmp_path / "responses.csv", ["person_id", "item_id", "score"], responses)
+    nowhere = tmp_path / "no-such-folder" / "params.csv"
+
+    result = CliRunner().invoke(main, ["calibrate", "--responses", str(source), "--model", "2pl", "--out",
+                                       str(nowhere)], catch_exceptions=False)
+
+    assert result.exit_code == 1
+    assert f"Error: cannot write {nowhere}: the folder {nowhere.parent} does not exist" in result.output
+
+
 def test_progress_bar_goes_to_stderr_only_when_asked(tmp_path: Path, responses) -> None:
     source = write_csv(tmp_path / "responses.csv", ["person_id", "item_id", "score"], responses)
 

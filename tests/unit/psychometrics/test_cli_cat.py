@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from api.cli import cat as cat_module
 from api.cli.cat import cat
 
 
@@ -120,6 +121,36 @@ def test_exposure_cap_keeps_every_rate_under_r_max(files: dict[str, Path]) -> No
     refused = invoke(files, "--max-items", "30", "--selector", "exposure-cap", "--r-max", "0.3")
     assert refused.exit_code == 2
     assert "cannot be delivered" in refused.output
+
+
+@pytest.mark.parametrize("option", ["--out", "--save-exposure-params"])
+def test_an_output_file_that_cannot_be_written_is_refused_before_simulating(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    def simulate_nothing(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the simulation ran before the output path was checked")
+
+    monkeypatch.setattr(cat_module, "run_simulation", simulate_nothing)
+    monkeypatch.setattr(cat_module, "calibrate_sympson_hetter", simulate_nothing)
+    nowhere = files["dir"] / "no-such-folder" / "written.out"
+    arguments = ["simulate", "--bank", str(files["bank"]), "--examinees", str(files["thetas"]),
+                 "--out", str(files["out"]), "--selector", "sympson-hetter", option, str(nowhere)]
+    result = CliRunner().invoke(cat, arguments, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"Error: cannot write {nowhere}: the folder {nowhere.parent} does not exist" in result.output
+
+
+@pytest.mark.parametrize("selector", ["best", "maxinfo:2", "sympson-hetter:1"])
+def test_an_unknown_selector_is_answered_with_the_forms_the_help_documents(
+    files: dict[str, Path], selector: str
+) -> None:
+    """The rate of a plain exposure-cap comes from --r-max; the error must not send people to exposure-cap:R only."""
+    forms = "maxinfo, randomesque[:K], sympson-hetter or exposure-cap[:R] (R defaults to --r-max)"
+    result = invoke(files, "--selector", selector)
+    assert result.exit_code == 2
+    assert f"unknown selector {selector!r}: use {forms}" in " ".join(result.output.split())
+    help_text = " ".join(CliRunner().invoke(cat, ["simulate", "--help"]).output.split())
+    assert all(form in help_text for form in ("maxinfo", "randomesque[:K]", "sympson-hetter", "exposure-cap[:R]"))
 
 
 def test_blueprint_and_enemies_files_constrain_the_tests(files: dict[str, Path]) -> None:
