@@ -158,3 +158,35 @@ def test_a_locked_read_replaces_what_the_session_held_of_an_attempt_changed_mean
         assert locked is held and locked.status == "scored" and locked.submitted_at is not None
         with pytest.raises(Conflict):  # handed in once
             assessment.submit_attempt(holding, actor=candidate, attempt_id=attempt_id)
+
+
+def test_two_tests_of_a_purpose_started_at_once_under_a_purpose_wide_wait_start_one(live):
+    """Each start checks that no other test of the purpose is running: without the candidate's row locked,
+    starts at the same moment each saw none and all began."""
+    from assessment.scheduling import services as scheduling
+
+    app, attempt_id, _token, engine = live
+    with Session(engine) as session:
+        admin = accounts.get_user_by_username(session, "test_admin.x").as_actor()
+        item_id = session.get(Attempt, attempt_id).test.entries[0].item_version.item_id
+        tests = []
+        for title in ("Race A", "Race B"):
+            test = assessment.create_test(session, actor=admin, draft=assessment.TestDraft(
+                title=title, purpose="certification", item_ids=[item_id],
+                cut_scores=[{"level": 3, "min_score": 1}]))
+            assessment.publish_test(session, actor=admin, test_id=test.id)
+            scheduling.set_rules(session, actor=admin, test_id=test.id, draft=scheduling.RulesDraft(
+                retake_wait_days=30, retake_scope="purpose"))
+            tests.append(test.id)
+        racer = accounts.create_user(session, username="racer.x", password="long-enough-pw", roles=[Role.CANDIDATE])
+        # a token per request: one shared token's use is written to its row, which would make them take turns
+        secrets = [accounts.issue_token(session, user=racer, name=f"tab {n}")[1] for n in range(THREADS)]
+        racer_id = racer.id
+        session.commit()
+    responses = _together(lambda i: app.test_client().post(
+        f"/api/v1/tests/{tests[i % 2]}/attempts", headers={"Authorization": f"Bearer {secrets[i]}"}))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * (THREADS - 1), statuses
+    with Session(engine) as session:
+        started = session.scalars(select(Attempt).where(Attempt.candidate_id == racer_id)).all()
+        assert len(started) == 1 and started[0].test_id in tests
