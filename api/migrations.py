@@ -28,9 +28,13 @@ def downgrade_database(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty: no schema yet)."""
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
 def pending_migrations(engine: Engine) -> bool:
     """True when the database is behind the newest migration (or has no schema at all)."""
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current != set(script.get_heads())
+    return current_revisions(engine) != set(script.get_heads())

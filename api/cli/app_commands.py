@@ -93,17 +93,23 @@ def upgrade(revision: str) -> None:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    from api.migrations import alembic_config, upgrade_database
+    from api.db import engine
+    from api.migrations import alembic_config, current_revisions, upgrade_database
 
     with _app() as app:
         database_url = app.config["DATABASE_URL"]
-    try:
-        upgrade_database(database_url, revision)
-    except CommandError as error:  # alembic's wording of an unknown or unreachable revision
-        heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
-        raise click.ClickException(f"cannot upgrade to {revision!r}: {error}; the newest revision (head) is "
-                                   f"{', '.join(heads)}") from None
-    click.echo(f"database upgraded to {revision}")
+        before = current_revisions(engine())
+        try:
+            upgrade_database(database_url, revision)
+        except CommandError as error:  # alembic's wording of an unknown or unreachable revision
+            heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+            raise click.ClickException(f"cannot upgrade to {revision!r}: {error}; the newest revision (head) is "
+                                       f"{', '.join(heads)}") from None
+        after = current_revisions(engine())
+    if after == before:  # an upgrade never goes back: a revision at or behind the database's changes nothing
+        click.echo(f"database already at {', '.join(sorted(after))}: nothing to upgrade to {revision}")
+    else:
+        click.echo(f"database upgraded to {revision} ({', '.join(sorted(after))})")
 
 
 @db.command("backup")

@@ -51,6 +51,22 @@ def test_upgrade_to_an_unknown_revision_names_it_and_the_head(run, empty_databas
     assert f"the newest revision (head) is {head}" in result.output
 
 
+def test_upgrade_says_when_there_was_nothing_to_do(run, empty_database):
+    """An upgrade never goes back: one to the revision the database is at, or an older one, changes nothing and
+    said "database upgraded to" all the same."""
+    from alembic.script import ScriptDirectory
+
+    from api.migrations import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(empty_database.url))
+    (head,) = script.get_heads()
+    older = script.get_revision(head).down_revision
+    assert run("db", "upgrade").output.strip() == f"database upgraded to head ({head})"
+    for revision in ("head", older):
+        assert run("db", "upgrade", "--revision", revision).output.strip() == \
+            f"database already at {head}: nothing to upgrade to {revision}"
+
+
 def test_users_create_help_lists_every_role_it_accepts():
     from core.accounts import Role
 
