@@ -67,6 +67,16 @@ class CommentSchema(StrictSchema):
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
 
 
+class WholeMatch(ma.validate.Regexp):
+    """A pattern the whole value must match: Python's ``$`` also matches before a final newline, so "en\\n" passed
+    ``^[a-z]{2,3}$`` and was stored, and found by no search for "en". Documented as its pattern, as Regexp is."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 class StrictParser(FlaskParser):
     """Unknown query parameters are errors too (webargs would drop them), as in JSON bodies; and a body is JSON
     as RFC 8259 has it: Python's parser also takes NaN and Infinity, which SQLite then stored and PostgreSQL's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from assessment.sections import SECTIONED, VSTEP, VSTEP_FORMAT, Section
 from core.accounts import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemStatus
+from question_bank.models import Item, ItemEnemy, ItemStatus, ItemVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,7 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
         if item_types.get(item.type).rater_scored:
             raise RuleViolation(f"item {item_id} is a {item.type} task marked by raters; fixed tests scored on "
                                 "submission take automatically scored items only", field=f"item_ids.{index}")
+    _check_no_enemies(session, list(draft.item_ids), field=lambda index: f"item_ids.{index}")
     max_score = sum(float(items[item_id].current_version.scoring.get("points", 1)) for item_id in draft.item_ids)
     scoring.check_cut_scores(draft.cut_scores, max_score=max_score)
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose,
@@ -154,6 +155,9 @@ def _create_sectioned_test(session: Session, *, actor: Actor, draft: TestDraft) 
         specs.append(Section(form.skill, section.title or form.skill.capitalize(), seconds, first,
                              len(section.item_ids), conversion))
         entries.extend(items[item_id].current_version_id for item_id in section.item_ids)
+    places = [f"sections.{index}.item_ids.{number}" for index, section in enumerate(draft.sections)
+              for number in range(len(section.item_ids))]
+    _check_no_enemies(session, all_ids, field=places.__getitem__)
     test = Test(title=draft.title, description=draft.description, purpose=draft.purpose, kind=SECTIONED,
                 time_limit_seconds=sum(spec.time_limit_seconds for spec in specs), cut_scores=[],
                 config={"format": VSTEP, "sections": [spec.to_config() for spec in specs],
@@ -220,10 +224,42 @@ def list_tests(session: Session, *, actor: Actor) -> list[Test]:
     return list(session.scalars(query))
 
 def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
-    """Open a draft test to candidates. Raises PermissionDenied, NotFound or Conflict."""
+    """Open a draft test to candidates. Raises PermissionDenied, NotFound, Conflict, or RuleViolation when what
+    creation checked no longer holds (an item retired since, two of its items made enemies since)."""
     if not policies.can_manage_tests(actor):
         raise PermissionDenied("only test administrators can publish tests")
     test = get_test(session, test_id)
+    if test.status == TestStatus.DRAFT:
+        _check_still_deliverable(session, test)
     test.publish()
     session.flush()
     return test
+
+
+def _check_still_deliverable(session: Session, test: Test) -> None:
+    """The draft's items as they stand now. An item edited since keeps its approved version in the test (the
+    version is what is delivered); a retired one is out of delivery for good. Raises RuleViolation."""
+    item_ids = list(session.scalars(
+        select(ItemVersion.item_id).join(TestItem, TestItem.item_version_id == ItemVersion.id)
+        .where(TestItem.test_id == test.id).order_by(TestItem.position)))
+    retired = session.scalar(select(Item.id).where(Item.id.in_(item_ids), Item.status == ItemStatus.RETIRED)
+                             .order_by(Item.id).limit(1))
+    if retired is not None:
+        raise RuleViolation(f"item {retired} was retired after this test was drafted; a retired item is out of "
+                            "delivery for good: draft the test again without it", field="item_ids")
+    if test.kind != "adaptive":  # an adaptive test's engine never gives two enemies to one candidate
+        _check_no_enemies(session, item_ids, field=lambda _index: "item_ids")
+
+
+def _check_no_enemies(session: Session, item_ids: Sequence[int], field: Callable[[int], str]) -> None:
+    """Two items marked enemies never appear in one test (a fixed or sectioned one gives all its items).
+    ``field`` names the place of the later item of the pair. Raises RuleViolation."""
+    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
+        ItemEnemy.item_id.in_(item_ids), ItemEnemy.enemy_id.in_(item_ids))).all()
+    if not pairs:
+        return
+    place = {item_id: index for index, item_id in enumerate(item_ids)}
+    first, second = min(pairs, key=lambda pair: max(place[pair[0]], place[pair[1]]))
+    earlier, later = sorted((first, second), key=place.__getitem__)
+    raise RuleViolation(f"items {earlier} and {later} are enemies: they must never appear in the same test",
+                        field=field(place[later]))

@@ -67,7 +67,7 @@ def measured_day(as_of: date | None) -> date:
 
 def _checked_language(language: str | None) -> str | None:
     """A language filter must be a code as levels store it (en, fr): "english" would silently match nobody."""
-    if language is not None and not LANGUAGE_CODE.match(language):
+    if language is not None and not LANGUAGE_CODE.fullmatch(language):
         raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
     return language
 

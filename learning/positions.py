@@ -43,7 +43,7 @@ def _keeper(actor: Actor) -> None:
 def _check(session: Session, values: dict[str, Any], *, position_id: int | None = None) -> None:
     if not MIN_LEVEL <= values["required_level"] <= MAX_LEVEL:
         raise RuleViolation(f"a required level runs from {MIN_LEVEL} to {MAX_LEVEL}", field="required_level")
-    if not LANGUAGE_CODE.match(values["language"]):
+    if not LANGUAGE_CODE.fullmatch(values["language"]):
         raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
     key = title_key(values["title"])
     if not key:

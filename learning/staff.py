@@ -90,7 +90,7 @@ def list_staff(session: Session, *, actor: Actor, filters: StaffFilter, page: in
     if filters.position_id is not None:
         query = query.where(StaffMember.position_id == filters.position_id)
     if filters.language is not None:
-        if not LANGUAGE_CODE.match(filters.language):
+        if not LANGUAGE_CODE.fullmatch(filters.language):
             raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
         # the JSON list as text holds "en" quoted on both backends; the code's shape rules out LIKE wildcards
         query = query.where(cast(StaffMember.languages, String).like(f'%"{filters.language}"%'))
@@ -153,7 +153,7 @@ def update_staff(session: Session, *, actor: Actor, staff_id: int, changes: dict
         if problem:
             raise RuleViolation(problem, field="left_on" if "left_on" in changes else "joined_on")
     if changes.get("languages") is not None:
-        bad = [code for code in changes["languages"] if not LANGUAGE_CODE.match(code)]
+        bad = [code for code in changes["languages"] if not LANGUAGE_CODE.fullmatch(code)]
         if bad:
             raise RuleViolation(f"not language codes: {bad}", field="languages")
         changes["languages"] = list(dict.fromkeys(changes["languages"]))

@@ -241,7 +241,7 @@ def _check_row(row: SheetRow, columns: tuple[str, ...], lookups: _Lookups) -> tu
         values["position_id"] = matches[0].id if len(matches) == 1 else None
     if "languages" in columns:
         codes = [c.strip().lower() for c in re.split(r"[;,\s]+", cell_text(row.values.get("languages"))) if c.strip()]
-        bad = [c for c in codes if not LANGUAGE_CODE.match(c)]
+        bad = [c for c in codes if not LANGUAGE_CODE.fullmatch(c)]
         if bad:
             reasons.append(f"languages: not language codes: {', '.join(bad)} (write e.g. en;fr)")
         values["languages"] = list(dict.fromkeys(codes))

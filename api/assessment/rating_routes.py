@@ -15,7 +15,7 @@ from api.access import SIGNED_IN, allow, roles
 from api.assessment.schemas import ShownStimulusSchema
 from api.auth import current_actor
 from api.db import db_session
-from api.schemas import Blueprint, Id, StrictSchema
+from api.schemas import Blueprint, Id, StrictSchema, WholeMatch
 from assessment.rating import administration, monitoring, rubrics
 from assessment.rating import services as rating
 
@@ -28,14 +28,14 @@ class BandSchema(StrictSchema):
 
 
 class CriterionSchema(StrictSchema):
-    key = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$"))
+    key = ma.fields.String(required=True, validate=WholeMatch(r"^[a-z][a-z0-9_]{0,39}$"))
     label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     bands = ma.fields.List(ma.fields.Nested(BandSchema), required=True, validate=ma.validate.Length(min=1, max=21))
 
 
 class RubricSchema(StrictSchema):
     id = ma.fields.Integer(dump_only=True)
-    code = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,79}$"))
+    code = ma.fields.String(required=True, validate=WholeMatch(r"^[a-z0-9][a-z0-9-]{0,79}$"))
     version = ma.fields.Integer(dump_only=True)
     skill = ma.fields.String(required=True, validate=ma.validate.OneOf(["writing", "speaking"]))
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import Id, StrictSchema
+from api.schemas import Id, StrictSchema, WholeMatch
 from assessment.models import TestPurpose
 
 
@@ -25,7 +25,7 @@ class AdaptiveSettingsSchema(StrictSchema):
     max_items = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=200))
     se_stop = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0.05, max=2))
     classification_confidence = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0.5, max=0.999))
-    selector = ma.fields.String(validate=ma.validate.Regexp(r"^(maxinfo|randomesque:[1-9][0-9]?)$"))
+    selector = ma.fields.String(validate=WholeMatch(r"^(maxinfo|randomesque:[1-9][0-9]?)$"))
     skills = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(
         ["listening", "reading", "grammar", "vocabulary", "writing", "speaking"])), validate=ma.validate.Length(max=6))
     quotas = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(QuotaSchema))
@@ -327,7 +327,7 @@ class FormRequestSchema(StrictSchema):
                                        metadata={"description": "Leave out items delivered more often than this"})
     level_counts = ma.fields.Dict(
         keys=ma.fields.String(validate=ma.validate.OneOf(["listening", "reading"])),
-        values=ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Regexp(r"^[1-6]$")),
+        values=ma.fields.Dict(keys=ma.fields.String(validate=WholeMatch(r"^[1-6]$")),
                               values=ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=40))),
         metadata={"description": "Optional split of a section by intended level, e.g. "
                                  "{\"listening\": {\"3\": 12, \"4\": 12, \"5\": 11}}"})

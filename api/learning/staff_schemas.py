@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import PageArgsSchema, PageMetaSchema, StrictSchema
+from api.schemas import PageArgsSchema, PageMetaSchema, StrictSchema, WholeMatch
 from learning.models import StaffCategory, UnitGroup
 from learning.staff import EMPLOYMENT, GENDERS
 
-LANGUAGE = ma.validate.Regexp(r"^[a-z]{2,3}$", error="a lower-case ISO 639 code such as en")
+LANGUAGE = WholeMatch(r"^[a-z]{2,3}$", error="a lower-case ISO 639 code such as en")
 
 
 class UnitQueryArgsSchema(StrictSchema):
@@ -29,7 +29,7 @@ class UnitTreeSchema(ma.Schema):
 
 class UnitCreateSchema(StrictSchema):
     code = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=32),
-                                                     ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")])
+                                                     WholeMatch(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")])
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
     parent_id = ma.fields.Integer(allow_none=True, load_default=None)
     group = ma.fields.String(validate=ma.validate.OneOf([g.value for g in UnitGroup]),
@@ -83,7 +83,7 @@ class StaffPageSchema(ma.Schema):
 
 
 class StaffUpdateSchema(StrictSchema):
-    staff_number = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"))
+    staff_number = ma.fields.String(validate=WholeMatch(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"))
     full_name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
     birth_date = ma.fields.Date()
     gender = ma.fields.String(validate=ma.validate.OneOf(GENDERS))

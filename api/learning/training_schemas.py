@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import StrictSchema
+from api.schemas import StrictSchema, WholeMatch
 from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus, SurveyAudience
 
 SKILLS = ("listening", "reading", "writing", "speaking", "grammar", "vocabulary")
@@ -13,7 +13,7 @@ LEVEL = ma.validate.Range(min=0, max=6)
 
 class CourseCreateSchema(StrictSchema):
     code = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40),
-                                                     ma.validate.Regexp(r"^[A-Za-z0-9._-]+$")])
+                                                     WholeMatch(r"^[A-Za-z0-9._-]+$")])
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     kind = ma.fields.String(load_default=CourseKind.LANGUAGE.value,
                             validate=ma.validate.OneOf([k.value for k in CourseKind]))

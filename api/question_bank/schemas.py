@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema
+from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema, WholeMatch
 from question_bank.item_types import REGISTRY
 from question_bank.models import MAX_IDENTIFIER, MAX_PLAYS, MAX_TEXT_FIELDS, ItemStatus, Skill
 from question_bank.queries import SORTS
@@ -20,7 +20,7 @@ SCORING = ("Keys and scoring rules; never shown to candidates. `points` (default
 class ItemMetadataSchema(StrictSchema):
     skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=6))
-    language = ma.fields.String(validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    language = ma.fields.String(validate=WholeMatch(r"^[a-z]{2,3}$"))
     title = ma.fields.String(validate=ma.validate.Length(max=MAX_TEXT_FIELDS["title"]))
     topic = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TEXT_FIELDS["topic"]))
     tags = Tags
@@ -33,7 +33,7 @@ class ItemCreateSchema(ItemMetadataSchema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(TYPES))
     skill = ma.fields.String(required=True, validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=6))
-    language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    language = ma.fields.String(load_default="en", validate=WholeMatch(r"^[a-z]{2,3}$"))
     identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_IDENTIFIER))
     content = ma.fields.Dict(keys=ma.fields.String(), required=True,
                              metadata={"description": "What candidates see, e.g. stem and options"})
@@ -113,7 +113,7 @@ class ItemQueryArgsSchema(PageArgsSchema):
     skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(validate=ma.validate.Range(min=1, max=6))
     type = ma.fields.String(validate=ma.validate.OneOf(TYPES))
-    language = ma.fields.String(validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    language = ma.fields.String(validate=WholeMatch(r"^[a-z]{2,3}$"))
     topic = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
     tag = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
                          metadata={"description": "Repeat for several; items must have all of them"})
@@ -182,7 +182,7 @@ class StimulusCreateSchema(StrictSchema):
     kind = ma.fields.String(load_default="passage", validate=ma.validate.OneOf(["passage", "audio", "image"]))
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200_000))
-    language = ma.fields.String(load_default="en", validate=ma.validate.Regexp(r"^[a-z]{2,3}$"))
+    language = ma.fields.String(load_default="en", validate=WholeMatch(r"^[a-z]{2,3}$"))
     identifier = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_IDENTIFIER))
     max_plays = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_PLAYS))
 
