@@ -28,6 +28,9 @@ ACTIVE_STATUSES = (ExternalStatus.RECORDED, ExternalStatus.VERIFIED)
 _ACTIVE = text("status IN ('recorded', 'verified')")
 
 
+NUMBER_KEY_LENGTH = 80  # a number's key finds duplicates; "ß" upper-cases to "SS", so it can outgrow the number
+
+
 class ExternalCertificate(Base):
     __tablename__ = "external_certificates"
     __table_args__ = (
@@ -40,7 +43,7 @@ class ExternalCertificate(Base):
     kind: Mapped[str] = mapped_column(String(40))  # a certificate kind of the rule book (ielts, toeic_4_skills, ...)
     issuing_body: Mapped[str] = mapped_column(String(200))
     certificate_number: Mapped[str] = mapped_column(String(80))  # as printed
-    number_key: Mapped[str] = mapped_column(String(80))  # upper case, letters and digits only: finds duplicates
+    number_key: Mapped[str] = mapped_column(String(NUMBER_KEY_LENGTH))  # upper case, letters and digits only
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     # The stated score as the rules read it: "6.5", "N3", "4" (a VSTEP level), or {"listening": "400", ...}.

@@ -7,6 +7,7 @@ counts as a certified level; revoking it removes that level again. Every change 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -16,7 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assessment.external_certificates.documents import DocumentUpload, store_document
-from assessment.external_certificates.models import ACTIVE_STATUSES, ExternalCertificate, ExternalStatus
+from assessment.external_certificates.models import (
+    ACTIVE_STATUSES,
+    NUMBER_KEY_LENGTH,
+    ExternalCertificate,
+    ExternalStatus,
+)
 from assessment.models import AssessedLevel, LevelBasis
 from assessment.rules import ConversionResult, InvalidScore, NoRuleInForce, ScaleKind, UnknownRule, convert
 from assessment.rules import default_rulebook as rulebook
@@ -63,8 +69,9 @@ class ExternalCertificateDraft:
 
 
 def number_key(number: str) -> str:
-    """Upper case, letters and digits only: "22vn 0123-ab" and "22VN0123AB" are the same certificate."""
-    return re.sub(r"[\W_]+", "", number).upper()
+    """Upper case, letters and digits only: "22vn 0123-ab" and "22VN0123AB" are the same certificate, and so is
+    "２２ＶＮ０１２３ＡＢ" (full-width, as Vietnamese input methods and PDFs give it: NFKC)."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", number)).upper()
 
 
 def record_external_certificate(session: Session, *, actor: Actor, store: MediaStore, draft: ExternalCertificateDraft,
@@ -87,6 +94,10 @@ def record_external_certificate(session: Session, *, actor: Actor, store: MediaS
     key = number_key(draft.certificate_number)
     if not key:
         raise RuleViolation("the certificate number needs letters or digits", field="certificate_number")
+    if any(unicodedata.category(character) == "Cc" for character in draft.certificate_number) or \
+            len(key) > NUMBER_KEY_LENGTH:
+        raise RuleViolation("a certificate number is printed text of at most 80 letters and digits, without control "
+                            "characters", field="certificate_number")
     duplicate = session.scalar(select(ExternalCertificate.id).where(
         ExternalCertificate.holder_id == holder.id, ExternalCertificate.kind == draft.kind,
         ExternalCertificate.number_key == key, ExternalCertificate.status.in_(ACTIVE_STATUSES)))

@@ -19,6 +19,11 @@ Number: TypeAlias = Decimal | int | str | Fraction
 HALF = Decimal("0.5")  # TT 23/2017 Art. 21: scores are rounded to 0.5 on the 10-point scale
 
 
+# Far past any certificate's scale or step: "1e10000000" (10 characters) made a ten-million-digit integer, six
+# seconds of a worker's time before the range refused it.
+MAX_SCORE_DIGITS = 30
+
+
 def exact(value: Number, *, field: str = "score") -> Fraction:
     """The exact value of a score; raises InvalidScore for floats, booleans, text that is no number."""
     if isinstance(value, bool | float):
@@ -34,6 +39,8 @@ def exact(value: Number, *, field: str = "score") -> Fraction:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InvalidScore(f"{field} must be finite, got {value}", field=field)
+        if not -MAX_SCORE_DIGITS <= value.as_tuple().exponent <= MAX_SCORE_DIGITS:  # type: ignore[operator]
+            raise InvalidScore(f"{field} has more digits than any score, got {str(value)[:20]}", field=field)
         return Fraction(value)
     raise InvalidScore(f"{field} must be a number, got {type(value).__name__}", field=field)
 

@@ -373,6 +373,9 @@ def test_the_same_certificate_twice_is_a_conflict_until_the_first_is_rejected(hr
     # Another kind with the same number, or another holder, is another certificate.
     assert record(hr, holder.user.id, kind="toefl_ibt", score="80", certificate_number="25VN-012345-ABCD"
                   ).status_code == 201
+    # typed in full-width characters (an input method, a PDF copied): the same number (NFKC)
+    wide = assert_problem(record(hr, holder.user.id, certificate_number="２５ＶＮ－０１２３４５－ＡＢＣＤ"), 409)
+    assert wide["external_certificate_id"] == body["id"]
     hr.post(f"{URL}/{body['id']}/reject", json={"reason": "score typed wrong; recorded again"})
     assert record(hr, holder.user.id, certificate_number="25VN012345ABCD", score="7.0").status_code == 201
 
@@ -408,6 +411,13 @@ def _oversized_pdf(size: int) -> bytes:
     ({"holder_id": "abc"}, 422, "holder_id"),
     ({"holder_id": "99999999"}, 404, "holder_id"),
     ({"certificate_number": "---"}, 422, "certificate_number"),
+    ({"certificate_number": "ß" * 80}, 422, "certificate_number"),  # its key, "SS" each, outgrew the column
+    ({"certificate_number": "25VN\x00012345"}, 422, "certificate_number"),  # PostgreSQL's text holds no NUL
+    ({"score": "1e10000000"}, 422, "score"),  # refused before ten million digits are worked out
+    ({"score": "1e-40"}, 422, "score"),
+    ({"kind": "toeic_4_skills", "score": None,
+      "subscores": '{"listening": "1e10000000", "reading": 385, "speaking": 160, "writing": 150}'}, 422,
+     "subscores.listening"),
     ({"certificate_number": None}, 422, "certificate_number"),
     ({"colour": "blue"}, 422, "colour"),
     ({"document": False}, 422, "document"),
