@@ -35,7 +35,8 @@ from assessment.psychometrics.levels import LevelScale
 from assessment.scoring import GivenItem, ShownStimulus
 from core.errors import RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion, Stimulus
+from question_bank.models import Item, ItemStatistics, ItemStatus, ItemVersion, Stimulus
+from question_bank.services import enemy_pairs_among
 
 DEFAULT_CUTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 WEB_SELECTORS = ("maxinfo", "randomesque")
@@ -109,8 +110,7 @@ def without_enemies_in_passages(session: Session, pool: list[PoolItem]) -> tuple
     Returns the pool kept and, for the test's record, each dropped item with the reason.
     """
     by_item = {session.get(ItemVersion, entry.item_version_id).item_id: entry for entry in pool}
-    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_(list(by_item)), ItemEnemy.enemy_id.in_(list(by_item)))).all()
+    pairs = enemy_pairs_among(session, by_item)
     dropped: dict[int, dict] = {}
     for first, second in sorted(pairs):
         if first in dropped or second in dropped:
@@ -164,9 +164,7 @@ def calibrated_pool(session: Session, settings: AdaptiveSettings) -> list[PoolIt
 def _enemy_pairs(session: Session, versions: dict[int, int]) -> list[tuple[str, str]]:
     """Enemy pairs between pool items, named by item version (the pool's ids)."""
     by_item = {item_id: version_id for version_id, item_id in versions.items()}
-    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_(list(by_item)), ItemEnemy.enemy_id.in_(list(by_item)))).all()
-    return [(str(by_item[a]), str(by_item[b])) for a, b in pairs]
+    return [(str(by_item[a]), str(by_item[b])) for a, b in enemy_pairs_among(session, by_item)]
 
 
 def build_engine(session: Session, test: Test) -> CatEngine:

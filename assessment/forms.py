@@ -35,7 +35,8 @@ from core import audit, clock
 from core.accounts import Actor
 from core.errors import PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemEnemy, ItemStatistics, ItemStatus, ItemVersion
+from question_bank.models import Item, ItemStatistics, ItemStatus, ItemVersion
+from question_bank.services import enemy_pairs_among
 
 TARGET_THETAS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 MAX_FORMS = 200
@@ -105,8 +106,7 @@ def bank_for_assembly(session: Session) -> tuple[AssemblyBank, list[Item], list[
         params.append((np.nan, np.nan, np.nan) if rated else (stats.irt_a, stats.irt_b, stats.irt_c or 0.0))
         exposure.append(float(stats.exposure_count) if stats is not None else 0.0)
     ids = [item.id for item in items]
-    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_(ids), ItemEnemy.enemy_id.in_(ids))).all()
+    pairs = enemy_pairs_among(session, ids)
     unusable = _unusable_passages(dict(zip(ids, versions, strict=True)), pairs)
     kept = [index for index, version in enumerate(versions) if version.stimulus_id not in unusable]
     items, versions = [items[index] for index in kept], [versions[index] for index in kept]

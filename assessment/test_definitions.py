@@ -17,7 +17,8 @@ from assessment.sections import SECTIONED, VSTEP, VSTEP_FORMAT, Section
 from core.accounts import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
-from question_bank.models import Item, ItemEnemy, ItemStatus, ItemVersion
+from question_bank.models import Item, ItemStatus, ItemVersion
+from question_bank.services import enemy_pairs_among
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,8 +255,7 @@ def _check_still_deliverable(session: Session, test: Test) -> None:
 def _check_no_enemies(session: Session, item_ids: Sequence[int], field: Callable[[int], str]) -> None:
     """Two items marked enemies never appear in one test (a fixed or sectioned one gives all its items).
     ``field`` names the place of the later item of the pair. Raises RuleViolation."""
-    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_(item_ids), ItemEnemy.enemy_id.in_(item_ids))).all()
+    pairs = enemy_pairs_among(session, item_ids)
     if not pairs:
         return
     place = {item_id: index for index, item_id in enumerate(item_ids)}

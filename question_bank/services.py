@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -415,6 +415,13 @@ def set_enemies(session: Session, *, actor: Actor, item_id: int, enemy_ids: Iter
                  enemies=sorted(wanted))
     session.flush()
     return sorted(wanted)
+
+
+def enemy_pairs_among(session: Session, item_ids: Collection[int]) -> list[tuple[int, int]]:
+    """The enemy pairs (lower id first) between items of ``item_ids``: what one test or pool must keep apart."""
+    ids = list(item_ids)
+    return [(first, second) for first, second in session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
+        ItemEnemy.item_id.in_(ids), ItemEnemy.enemy_id.in_(ids)))]
 
 
 def list_enemies(session: Session, item_id: int) -> list[int]:

@@ -19,7 +19,8 @@ from learning.models import JobPosition, StaffCategory, StaffMember, Unit, UnitG
 from learning.reference_data import load_targets, load_units
 from learning.staff import keep_account_access_in_step
 from question_bank.media import MediaStore
-from question_bank.models import Item, ItemEnemy, ItemStatus
+from question_bank.models import Item, ItemStatus
+from question_bank.services import enemy_pairs_among
 from question_bank.starter import load_starter_bank, problems_in
 
 FAKER_SEED = 2026
@@ -143,20 +144,21 @@ def _link_candidate_to_staff(session: Session, candidate: User, unit: Unit) -> N
 def _ensure_test(session: Session, test_admin: User) -> int:
     if session.scalar(select(Test.id).where(Test.title == DEMO_TEST_TITLE)) is not None:
         return 0
+    by_level = {level: list(session.scalars(
+        select(Item.id).where(Item.status == ItemStatus.APPROVED, Item.type == "single_choice", Item.level == level,
+                              Item.skill.in_(["grammar", "vocabulary"])).order_by(Item.identifier)))
+        for level in range(1, 7)}
     enemies: dict[int, set[int]] = {}
-    for first, second in session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id)):
+    for first, second in enemy_pairs_among(session, [item_id for ids in by_level.values() for item_id in ids]):
         enemies.setdefault(first, set()).add(second)
         enemies.setdefault(second, set()).add(first)
     item_ids: list[int] = []
-    for level in range(1, 7):
-        chosen = 0
-        for item_id in session.scalars(
-                select(Item.id).where(Item.status == ItemStatus.APPROVED, Item.type == "single_choice",
-                                      Item.level == level, Item.skill.in_(["grammar", "vocabulary"]))
-                .order_by(Item.identifier)):
-            if chosen < DEMO_TEST_ITEMS_PER_LEVEL and not enemies.get(item_id, set()) & set(item_ids):
-                item_ids.append(item_id)  # enemies never share a test
-                chosen += 1
+    for candidates in by_level.values():  # the first of each level, leaving out enemies of those already taken
+        taken = 0
+        for item_id in candidates:
+            if taken < DEMO_TEST_ITEMS_PER_LEVEL and not enemies.get(item_id, set()) & set(item_ids):
+                item_ids.append(item_id)
+                taken += 1
     if len(item_ids) != 6 * DEMO_TEST_ITEMS_PER_LEVEL:
         return 0
     # Two items per level, easiest first: each cut asks for most of the items up to that level.

@@ -96,8 +96,8 @@ def record_external_certificate(session: Session, *, actor: Actor, store: MediaS
         raise RuleViolation("the certificate number needs letters or digits", field="certificate_number")
     if any(unicodedata.category(character) == "Cc" for character in draft.certificate_number) or \
             len(key) > NUMBER_KEY_LENGTH:
-        raise RuleViolation("a certificate number is printed text of at most 80 letters and digits, without control "
-                            "characters", field="certificate_number")
+        raise RuleViolation(f"a certificate number is printed text of at most {NUMBER_KEY_LENGTH} letters and digits, "
+                            "without control characters", field="certificate_number")
     duplicate = session.scalar(select(ExternalCertificate.id).where(
         ExternalCertificate.holder_id == holder.id, ExternalCertificate.kind == draft.kind,
         ExternalCertificate.number_key == key, ExternalCertificate.status.in_(ACTIVE_STATUSES)))
