@@ -73,6 +73,12 @@ class Test(Base):
             raise Conflict(f"only a draft test can be published; this one is {self.status}")
         self.status = TestStatus.PUBLISHED
 
+    def archive(self) -> None:
+        """Withdraw the test from delivery: no attempt starts any more; attempts under way run to their end."""
+        if self.status == TestStatus.ARCHIVED:
+            raise Conflict("this test is already archived")
+        self.status = TestStatus.ARCHIVED
+
 
 class TestItem(Base):
     __tablename__ = "test_items"

@@ -43,11 +43,13 @@ from assessment.test_definitions import (
     DEFAULT_CERTIFICATE_VALID_MONTHS,
     SectionDraft,
     TestDraft,
+    archive_test,
     create_test,
     get_test,
     get_test_for,
     list_tests,
     publish_test,
+    published_tests_holding,
 )
 from core import clock
 from core.accounts import Actor
@@ -57,10 +59,11 @@ from question_bank.models import Stimulus
 from question_bank.statistics import count_exposures, exposure_count
 
 __all__ = [
-    "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SectionDraft", "TestDraft", "TimeUp",
+    "DEFAULT_CERTIFICATE_VALID_MONTHS", "DeliveredItem", "SectionDraft", "TestDraft", "TimeUp", "archive_test",
     "close_expired_attempts", "close_expired_attempts_of", "close_if_time_is_up", "create_test", "delivered_items",
     "finish_section",
     "get_attempt_for", "get_result_for", "get_test", "get_test_for", "list_tests", "publish_test",
+    "published_tests_holding",
     "record_section_score", "settle_rated_sections", "start_attempt", "start_play",
     "submit_attempt",
 ]
@@ -84,6 +87,8 @@ def start_attempt(session: Session, *, actor: Actor, test_id: int) -> Attempt:
     if not policies.can_take_tests(actor):
         raise PermissionDenied("only candidates can take tests")
     test = get_test(session, test_id)
+    if test.status == TestStatus.ARCHIVED:  # it was open to candidates: say why it no longer is
+        raise Conflict(f"test {test_id} has been archived: it takes no new attempts", field="test_id")
     if test.status != TestStatus.PUBLISHED:
         raise NotFound(f"test {test_id} does not exist", field="test_id")
     close_expired_attempts_of(session, [actor.id])  # an attempt whose time ran out is not in progress

@@ -14,6 +14,7 @@ from assessment.adaptive import AdaptiveSettings
 from assessment.models import Test, TestItem, TestPurpose, TestStatus
 from assessment.rating.rubrics import WRITING_TASK_RUBRICS
 from assessment.sections import SECTIONED, VSTEP, VSTEP_FORMAT, Section
+from core import audit
 from core.accounts import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
@@ -211,18 +212,21 @@ def get_test(session: Session, test_id: int) -> Test:
         raise NotFound(f"test {test_id} does not exist", field="test_id")
     return test
 
+
 def get_test_for(session: Session, *, actor: Actor, test_id: int) -> Test:
-    """A test visible to the actor: published ones for all, drafts for test administrators."""
+    """A test visible to the actor: published ones for all, drafts and archived ones for test administrators."""
     test = get_test(session, test_id)
     if test.status != TestStatus.PUBLISHED and not policies.can_manage_tests(actor):
         raise NotFound(f"test {test_id} does not exist", field="test_id")
     return test
+
 
 def list_tests(session: Session, *, actor: Actor) -> list[Test]:
     query = select(Test).order_by(Test.id)
     if not policies.can_manage_tests(actor):
         query = query.where(Test.status == TestStatus.PUBLISHED)
     return list(session.scalars(query))
+
 
 def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
     """Open a draft test to candidates. Raises PermissionDenied, NotFound, Conflict, or RuleViolation when what
@@ -237,17 +241,41 @@ def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
     return test
 
 
+def archive_test(session: Session, *, actor: Actor, test_id: int, comment: str = "") -> Test:
+    """Withdraw a test from delivery (a leaked item, a form replaced): new attempts, sessions and registrations
+    are refused; attempts under way run to their end and every result stands. Raises PermissionDenied,
+    NotFound, or Conflict when it is archived already."""
+    if not policies.can_manage_tests(actor):
+        raise PermissionDenied("only test administrators can archive tests")
+    test = get_test(session, test_id)
+    was = test.status
+    test.archive()
+    audit.record(session, actor=actor, action="test.archived", entity_type="test", entity_id=test.id,
+                 was=was, comment=comment)
+    session.flush()
+    return test
+
+
+def published_tests_holding(session: Session, item_id: int) -> list[int]:
+    """The published tests that deliver a version of the item (fixed items, exam sections, adaptive pools): a
+    test pins the versions it was published with, so retiring the item leaves them until they are archived."""
+    return list(session.scalars(
+        select(Test.id).distinct().join(TestItem, TestItem.test_id == Test.id)
+        .join(ItemVersion, ItemVersion.id == TestItem.item_version_id)
+        .where(ItemVersion.item_id == item_id, Test.status == TestStatus.PUBLISHED).order_by(Test.id)))
+
+
 def _check_still_deliverable(session: Session, test: Test) -> None:
     """The draft's items as they stand now. An item edited since keeps its approved version in the test (the
-    version is what is delivered); a retired one is out of delivery for good. Raises RuleViolation."""
+    version is what is delivered); a retired one goes into no test published from now on. Raises RuleViolation."""
     item_ids = list(session.scalars(
         select(ItemVersion.item_id).join(TestItem, TestItem.item_version_id == ItemVersion.id)
         .where(TestItem.test_id == test.id).order_by(TestItem.position)))
     retired = session.scalar(select(Item.id).where(Item.id.in_(item_ids), Item.status == ItemStatus.RETIRED)
                              .order_by(Item.id).limit(1))
     if retired is not None:
-        raise RuleViolation(f"item {retired} was retired after this test was drafted; a retired item is out of "
-                            "delivery for good: draft the test again without it", field="item_ids")
+        raise RuleViolation(f"item {retired} was retired after this test was drafted; a retired item goes into "
+                            "no new test: draft the test again without it", field="item_ids")
     if test.kind != "adaptive":  # an adaptive test's engine never gives two enemies to one candidate
         _check_no_enemies(session, item_ids, field=lambda _index: "item_ids")
 

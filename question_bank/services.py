@@ -377,7 +377,8 @@ def reject_item(session: Session, *, actor: Actor, item_id: int, comment: str) -
 
 
 def retire_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
-    """Take an item out of delivery for good. Raises PermissionDenied or Conflict."""
+    """Retire an item: no test, adaptive pool or form made from now on takes it (tests already published keep the
+    version they pinned until they are archived). Raises PermissionDenied or Conflict."""
     item = get_item(session, item_id)
     if not policies.can_retire_item(actor, item):
         raise PermissionDenied("only the author, a reviewer or a test administrator can retire an item")

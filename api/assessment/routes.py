@@ -20,7 +20,7 @@ from api.assessment.schemas import (
 )
 from api.auth import current_actor
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
-from api.schemas import Blueprint
+from api.schemas import Blueprint, CommentSchema
 from api.db import db_session
 from assessment import answers, forms, plays, policies, sections, services
 from assessment.models import Attempt
@@ -138,6 +138,18 @@ class PublishTest(MethodView):
     def post(self, test_id):
         """Open a draft test to candidates."""
         return services.publish_test(db_session(), actor=current_actor(), test_id=test_id)
+
+
+@blp.route("/tests/<int:test_id>/archive")
+class ArchiveTest(MethodView):
+    @allow(roles(Role.TEST_ADMIN))
+    @blp.arguments(CommentSchema)
+    @blp.response(200, TestSchema)
+    def post(self, data, test_id):
+        """Withdraw a test from delivery: no new attempts, sessions or registrations; attempts under way run to
+        their end and results stand. A test pins the item versions it was published with, so this is how a
+        retired item leaves the tests that deliver it."""
+        return services.archive_test(db_session(), actor=current_actor(), test_id=test_id, **data)
 
 
 @blp.route("/tests/<int:test_id>/attempts")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app, request, send_file
 from flask.views import MethodView
 
@@ -22,16 +24,25 @@ from api.question_bank.schemas import (
     MediaSchema,
     MediaUploadSchema,
     RejectSchema,
+    RetiredItemSchema,
     ReviewSchema,
     StimulusCreateSchema,
     StimulusSchema,
 )
 from api.schemas import Blueprint, CommentSchema, page_of
+from assessment.services import published_tests_holding
 from core import audit
 from core.accounts import Role
 from core.errors import NotFound, PermissionDenied
 from question_bank import importing, media, policies, queries, services
+from question_bank.models import Item
 from question_bank.services import ItemChanges, ItemDraft
+
+@dataclass(frozen=True, slots=True)
+class Retired:
+    item: Item
+    still_delivered_by: list[int]
+
 
 # Who may read the bank at all (question_bank.policies.can_read_bank decides per item).
 EXAMINERS = roles(Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)
@@ -176,10 +187,13 @@ class RejectItem(MethodView):
 class RetireItem(MethodView):
     @allow(EXAMINERS)
     @blp.arguments(CommentSchema)
-    @blp.response(200, ItemSchema)
+    @blp.response(200, RetiredItemSchema)
     def post(self, data, item_id):
-        """Take an item out of delivery for good."""
-        return _with_etag(services.retire_item(db_session(), actor=current_actor(), item_id=item_id, **data))
+        """Retire an item: no new test may take it. Published tests keep the version they were published with
+        until they are archived; the answer lists them."""
+        item = services.retire_item(db_session(), actor=current_actor(), item_id=item_id, **data)
+        still_delivered_by = published_tests_holding(db_session(), item.id)
+        return Retired(item, still_delivered_by), {"ETag": item.etag}
 
 
 @blp.route("/items/<int:item_id>/reviews")

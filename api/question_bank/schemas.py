@@ -108,6 +108,17 @@ class ItemSchema(ma.Schema):
     current_version = ma.fields.Nested(ItemVersionSchema)
 
 
+class RetiredItemSchema(ItemSchema):
+    """A retired item, and the published tests that still deliver it: a test keeps the versions it was published
+    with until it is archived (POST /tests/{test_id}/archive)."""
+
+    still_delivered_by = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "Ids of published tests holding a version of the item; archive them to stop its delivery"})
+
+    def get_attribute(self, obj, attr, default):
+        return super().get_attribute(obj if attr == "still_delivered_by" else obj.item, attr, default)
+
+
 class ItemQueryArgsSchema(PageArgsSchema):
     status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in ItemStatus]))
     skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))

@@ -153,6 +153,7 @@ ADMITTED: dict[str, str] = {
     "GET /api/v1/tests/{test_id}/admission-rules": SIGNED,
     "PUT /api/v1/tests/{test_id}/admission-rules": "test_admin admin",
     "POST /api/v1/tests/{test_id}/attempts": "candidate",
+    "POST /api/v1/tests/{test_id}/archive": "test_admin admin",
     "POST /api/v1/tests/{test_id}/publish": "test_admin admin",
     "GET /api/v1/tests/{test_id}/sessions": SIGNED,
     "POST /api/v1/tests/{test_id}/sessions": "test_admin admin",
