@@ -620,3 +620,37 @@ def test_login_failures_keep_their_running_pauses_and_count_afresh(empty_databas
         assert connection.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_external_certificate_numbers_in_full_width_get_their_nfkc_key(empty_database):
+    """4e7a1c9b2d50 rewrites keys stored before numbers were read in NFKC; a row whose new key the holder already
+    holds for an active certificate of the kind keeps its own (two records are not merged by a migration)."""
+    from sqlalchemy import bindparam
+
+    from core.db import UtcDateTime
+
+    upgrade_database(empty_database.url, "cca80397fdd7")
+    at = bindparam("at", type_=UtcDateTime())
+    now = {"at": datetime(2026, 12, 3, 8, 0, tzinfo=UTC), "issued": date(2026, 1, 10), "sha": "c" * 64}
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "holder", "candidate", now["at"])
+        connection.execute(text("INSERT INTO media (sha256, mime_type, size, original_name, created_at) VALUES "
+                                "(:sha, 'application/pdf', 1, 'c.pdf', :at)").bindparams(at), now)
+        connection.execute(text(
+            "INSERT INTO external_certificates (id, holder_id, kind, issuing_body, certificate_number, number_key, "
+            "issued_on, score, purpose, converted_on, level, outcome, conversion_rule, regulation_id, "
+            "regulation_citation, conversion_explanation, document_sha256, document_name, status, recorded_by, "
+            "recorded_at) VALUES (:id, 1, 'ielts', 'IDP', :number, :key, :issued, '\"6.0\"', 'masters', :issued, 4, "
+            "'matched', 'r', 'TT', 'c', 'e', :sha, 'c.pdf', :status, 1, :at)").bindparams(at),
+            [{"id": 1, "number": "２２ＶＮ０００１ＡＢ", "key": "２２ＶＮ０００１ＡＢ", "status": "verified", **now},
+             {"id": 2, "number": "33VN0002", "key": "33VN0002", "status": "recorded", **now},
+             {"id": 3, "number": "３３ｖｎ-０００２", "key": "３３ＶＮ０００２", "status": "recorded", **now},
+             {"id": 4, "number": "３３ＶＮ０００２", "key": "３３ＶＮ０００２", "status": "revoked", **now},
+             {"id": 5, "number": "44vn 0003", "key": "44VN0003", "status": "verified", **now}])
+    upgrade_database(empty_database.url, "4e7a1c9b2d50")
+    with empty_database.engine.connect() as connection:
+        keys = dict(connection.execute(text("SELECT id, number_key FROM external_certificates")).all())
+    assert keys == {1: "22VN0001AB", 2: "33VN0002", 3: "３３ＶＮ０００２", 4: "33VN0002", 5: "44VN0003"}
+    downgrade_database(empty_database.url, "cca80397fdd7")
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
