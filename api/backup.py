@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import io
 import itertools
 import json
 import tarfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -179,10 +181,15 @@ def backup(engine: Engine, media_root: Path, out: Path) -> BackupSummary:
 def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     try:
         manifest = json.loads(archive.extractfile("manifest.json").read())  # type: ignore[union-attr]
-    except (KeyError, AttributeError, json.JSONDecodeError) as error:
+    except (KeyError, AttributeError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
         raise BackupError(f"not a LevelPath backup (no readable manifest): {error}") from None
-    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-        raise BackupError(f"unsupported backup format {manifest.get('format')!r} v{manifest.get('version')}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+        raise BackupError("unsupported backup format" + (f" {manifest.get('format')!r} v{manifest.get('version')}"
+                                                         if isinstance(manifest, dict) else ""))
+    rows = manifest.get("rows")
+    if not isinstance(manifest.get("revision"), str) or not isinstance(rows, dict) or not all(
+            isinstance(count, int) and not isinstance(count, bool) and count >= 0 for count in rows.values()):
+        raise BackupError("the backup's manifest is damaged: it needs a revision and a row count per table")
     return manifest
 
 
@@ -209,10 +216,18 @@ def restore(engine: Engine, database_url: str, archive_path: Path, media_root: P
     and the media files are written before it commits: a restore that fails leaves the rows as they were (media
     files are named by their content, so one written before a failure is harmless and written again by a retry).
     """
+    try:
+        return _restore(engine, database_url, archive_path, media_root)
+    except (EOFError, tarfile.TarError, zlib.error, gzip.BadGzipFile) as error:  # cut short, or bytes changed
+        raise BackupError(f"cannot read {archive_path}: the archive is damaged ({error})") from None
+
+
+def _restore(engine: Engine, database_url: str, archive_path: Path, media_root: Path) -> BackupSummary:
     with _open(archive_path) as archive:
         manifest = _read_manifest(archive)
         media = [(member, _safe_media_path(media_root, member)) for member in archive.getmembers()
                  if member.isfile() and member.name.startswith("media/")]
+        table_files = _table_files(archive, manifest)
         with engine.connect() as connection:
             _check_empty(connection, _stored_tables(connection))
         try:
@@ -226,22 +241,39 @@ def restore(engine: Engine, database_url: str, archive_path: Path, media_root: P
                 raise BackupError(f"the database is at {_revision(connection)}, the backup at {manifest['revision']}")
             tables = _stored_tables(connection)
             _check_empty(connection, tables)
-            _insert_rows(connection, archive, tables, cyclic)
+            if unknown := sorted(table_files - {table.clause.name for table in tables}):
+                raise BackupError(f"the backup holds tables/{unknown[0]}.jsonl, a table the database at the backup's "
+                                  "revision does not have: the archive is damaged")
+            restored = _insert_rows(connection, archive, tables, cyclic, manifest["rows"])
             if engine.dialect.name == "postgresql":
                 _move_sequences(connection, tables)
             for member, target in media:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]
-    return BackupSummary(manifest["revision"], manifest["rows"], len(media))
+    return BackupSummary(manifest["revision"], restored, len(media))
+
+
+def _table_files(archive: tarfile.TarFile, manifest: dict[str, Any]) -> set[str]:
+    """The tables the archive holds rows of. Each table the manifest counts must be there: a missing one is a
+    damaged archive, whose rows would otherwise be lost without a word. Raises BackupError."""
+    held = {member.name.removeprefix("tables/").removesuffix(".jsonl") for member in archive.getmembers()
+            if member.isfile() and member.name.startswith("tables/") and member.name.endswith(".jsonl")}
+    if missing := sorted(set(manifest["rows"]) - held):
+        raise BackupError(f"the backup's manifest counts rows of table {missing[0]} but it holds no "
+                          f"tables/{missing[0]}.jsonl: the archive is damaged")
+    return held
 
 
 def _insert_rows(connection: Connection, archive: tarfile.TarFile, tables: list[_StoredTable],
-                 cyclic: dict[str, list[Column]]) -> None:
-    """Every table's rows, parents first; foreign keys that close a cycle are set in a second pass. Raises
-    BackupError for rows the database refuses (the transaction then writes nothing)."""
+                 cyclic: dict[str, list[Column]], expected: dict[str, int]) -> dict[str, int]:
+    """Every table's rows, parents first; foreign keys that close a cycle are set in a second pass. Returns the
+    rows put in per table. Raises BackupError for rows the database refuses, or a table whose rows are not as
+    many as the manifest counts (the transaction then writes nothing)."""
     later: list[tuple[_StoredTable, dict[str, Any], list[str]]] = []
+    restored: dict[str, int] = {}
     for table in tables:
         name = table.clause.name
+        restored[name] = 0
         held_back = [column.name for column in cyclic.get(name, []) if column.nullable]
         kept = [column.name for column in table.model.columns if column.onupdate is not None] \
             if table.model is not None else []  # e.g. updated_at
@@ -251,14 +283,19 @@ def _insert_rows(connection: Connection, archive: tarfile.TarFile, tables: list[
                 later.append((table, row, [column for column in [*held_back, *kept] if column in row]))
                 row = {**row, **{column: None for column in held_back}}
             batch.append(row)
+            restored[name] += 1
             if len(batch) == BATCH:
                 _insert(connection, table, batch)
                 batch = []
         if batch:
             _insert(connection, table, batch)
+        if name in expected and restored[name] != expected[name]:
+            raise BackupError(f"tables/{name}.jsonl holds {restored[name]} rows, the manifest counts "
+                              f"{expected[name]}: the archive is damaged")
     for table, row, columns in later:
         connection.execute(update(table.clause).where(*[table.clause.c[key] == row[key] for key in table.keys])
                            .values({column: row[column] for column in columns}))
+    return restored
 
 
 def _insert(connection: Connection, table: _StoredTable, rows: list[dict[str, Any]]) -> None:
@@ -281,7 +318,7 @@ def _table_rows(archive: tarfile.TarFile, table: TableClause) -> Iterator[dict[s
     try:
         handle = archive.extractfile(f"tables/{table.name}.jsonl")
     except KeyError:
-        return  # a table newer than the backup's code: nothing to restore
+        return  # a table the backup's manifest does not count either (_check_tables_match): nothing to restore
     assert handle is not None
     columns = {column.name: column for column in table.columns}
     lines = io.TextIOWrapper(handle, encoding="utf-8")

@@ -113,7 +113,8 @@ def test_exact_rating_scores_round_trip_through_a_backup(empty_database, second_
 
 def _rewritten(archive: Path, out: Path, *, change=lambda name, data: data, extra: dict[str, bytes] | None = None
                ) -> Path:
-    """A copy of a backup with ``change(name, data)`` applied to each member's bytes and ``extra`` members added."""
+    """A copy of a backup with ``change(name, data)`` applied to each member's bytes (None: left out) and ``extra``
+    members added."""
     import io
     import tarfile
 
@@ -121,6 +122,8 @@ def _rewritten(archive: Path, out: Path, *, change=lambda name, data: data, extr
         members = [(member.name, change(member.name, source.extractfile(member).read()))
                    for member in source.getmembers()]
         for name, data in [*members, *(extra or {}).items()]:
+            if data is None:
+                continue
             info = tarfile.TarInfo(name)
             info.size = len(data)
             target.addfile(info, io.BytesIO(data))
@@ -236,3 +239,46 @@ def test_a_database_not_yet_upgraded_is_backed_up_at_its_revision(empty_database
     failed = _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(cut_short), ok=False)
     assert "No space left on device" in failed.output
     assert not cut_short.exists() and not list(tmp_path.glob("*.partial"))  # no archive that looks like one
+
+
+def test_a_damaged_archive_is_refused_and_never_restored_short(empty_database, second_database, tmp_path,
+                                                               monkeypatch):
+    """Before, a backup missing a table's file restored without it and said every row was restored; one cut
+    short ended in click's bare "Aborted!"."""
+    import json
+
+    media, archive = tmp_path / "media", tmp_path / "lp.tar.gz"
+    _invoke(monkeypatch, empty_database, media, "db", "upgrade")
+    for name in ("alice", "bruno"):
+        _invoke(monkeypatch, empty_database, media, "users", "create", "--username", name, "--password",
+                "long-enough-secret", "--role", "author")
+    made = _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(archive))
+
+    def manifest_with(**changes):
+        return lambda name, data: json.dumps({**json.loads(data), **changes}).encode() \
+            if name == "manifest.json" else data
+
+    def one_user_line(name, data):
+        return data.split(b"\n", 1)[0] + b"\n" if name == "tables/users.jsonl" else data
+
+    damaged = {
+        "without-users": (lambda name, data: None if name == "tables/users.jsonl" else data,
+                          "counts rows of table users but it holds no tables/users.jsonl"),
+        "short-users": (one_user_line, "tables/users.jsonl holds 1 rows, the manifest counts 2"),
+        "bad-manifest": (manifest_with(rows=["users"]), "manifest is damaged"),
+    }
+    cases = {name: (_rewritten(archive, tmp_path / f"{name}.tar.gz", change=change), said)
+             for name, (change, said) in damaged.items()}
+    unknown = _rewritten(archive, tmp_path / "unknown.tar.gz", extra={"tables/rumours.jsonl": b'{"id": 1}\n'})
+    cases["unknown"] = (unknown, "tables/rumours.jsonl, a table the database")
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    cases["cut"] = (cut, "the archive is damaged")
+    for path, said in cases.values():
+        result = _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "restore", str(path), ok=False)
+        assert result.exit_code != 0 and said in result.output, result.output
+        assert _users(second_database) == []
+    restored = _invoke(monkeypatch, second_database, tmp_path / "b-media", "db", "restore", str(archive))
+    assert _users(second_database) == ["alice", "bruno"]
+    backed_up = made.output.split()[2]  # "backed up N rows in ..."
+    assert restored.output.startswith(f"restored {backed_up} rows"), (made.output, restored.output)
