@@ -37,7 +37,7 @@ from assessment.rules import framework
 from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.db import Base, JsonType, UtcDateTime, dialect_insert
-from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from core.units import ancestors_that_matter, hr_scope_covers
 
 
@@ -174,12 +174,34 @@ def issue_certificate(session: Session, *, user_id: int, attempt_id: int | None,
     return certificate
 
 
-def code_of(certificate: Certificate) -> str:
-    """The verification code, recomputed from what the certificate says (it is never stored)."""
-    data = certificate_data(certificate)
+class SigningKeyMissing(DomainError):
+    """The server lacks the key a certificate was signed with: its code can be neither shown nor verified."""
+
+    status, slug, title = 503, "certificate-key-missing", "Certificate key missing"
+
+
+def code_of(certificate: Certificate) -> str | None:
+    """The verification code, recomputed from what the certificate says (it is never stored, only its digest).
+
+    None when this server does not hold the key it was signed with: its id is not configured, or a key under
+    that id is another one (a backup restored on a host with another SECRET_KEY, say), which the stored digest
+    tells. A code under a wrong key would be printed and never verify."""
     keys = _keys()
-    signing = VerificationKeys(signing_key_id=certificate.key_id, keys=keys.keys)
-    return issue_code(data, signing)
+    if certificate.key_id not in keys.keys:
+        return None
+    code = issue_code(certificate_data(certificate), VerificationKeys(signing_key_id=certificate.key_id,
+                                                                      keys=keys.keys))
+    return code if lookup_digest(code) == certificate.code_digest else None
+
+
+def certificates_without_key(session: Session) -> dict[str, int]:
+    """Per key id, how many certificates this server cannot show or verify the code of (``code_of``): what an
+    operator must hear after a restore, before candidates find their codes refused."""
+    missing: dict[str, int] = {}
+    for certificate in session.scalars(select(Certificate).order_by(Certificate.id)):
+        if code_of(certificate) is None:
+            missing[certificate.key_id] = missing.get(certificate.key_id, 0) + 1
+    return missing
 
 
 def can_see_certificate(actor: Actor, certificate: Certificate, holder_unit_id: int | None, *,
@@ -250,5 +272,9 @@ def certificate_pdf(certificate: Certificate, *, served_verification_url: str) -
     """The PDF, whose link and QR code lead to the configured verification address, else to
     ``served_verification_url`` (the verification endpoint of the host that serves the PDF)."""
     code = code_of(certificate)
+    if code is None:
+        raise SigningKeyMissing(f"this server does not hold key {certificate.key_id}, which certificate "
+                                f"{certificate.serial} was signed with: configure it (LEVELPATH_CERTIFICATE_KEYS, "
+                                "or the SECRET_KEY of the server that issued it) to print it")
     base = ISSUER.verification_url or served_verification_url
     return render_certificate_pdf(certificate_data(certificate), base + code.replace("-", ""), verification_code=code)

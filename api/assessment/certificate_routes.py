@@ -23,8 +23,9 @@ class CertificateSchema(ma.Schema):
     revoked_at = ma.fields.DateTime(allow_none=True)
     revocation_reason = ma.fields.String(allow_none=True)
     data = ma.fields.Dict(metadata={"description": "What the certificate says"})
-    verification_code = ma.fields.Function(certification.code_of,
-                                           metadata={"description": "Typed on the public verification page"})
+    verification_code = ma.fields.Function(certification.code_of, allow_none=True, metadata={
+        "description": "Typed on the public verification page; null when this server lacks the key the certificate "
+                       "was signed with (LEVELPATH_CERTIFICATE_KEYS, or the issuing server's SECRET_KEY)"})
 
 
 class RevokeSchema(StrictSchema):

@@ -144,6 +144,28 @@ def restore_command(archive: Path) -> None:
             raise click.ClickException(str(error)) from None
     click.echo(f"restored {sum(summary.rows.values())} rows and {summary.media_files} media files "
                f"at revision {summary.revision}")
+    _warn_of_certificates_without_key()
+
+
+def _warn_of_certificates_without_key() -> None:
+    """A backup holds no keys: restored on a host with other ones, certificates' codes can be neither shown
+    nor verified. Said at once, while the operator can still fetch the old host's keys."""
+    from api.db import ENGINE_KEY, SESSIONMAKER_KEY
+    from api.migrations import pending_migrations
+    from assessment.certification import certificates_without_key
+
+    with _app() as app:
+        if pending_migrations(app.extensions[ENGINE_KEY]):
+            click.echo("run 'levelpath db upgrade', then serve with the certificate keys of the backed-up server "
+                       "(LEVELPATH_CERTIFICATE_KEYS, or its SECRET_KEY)")
+            return
+        with app.extensions[SESSIONMAKER_KEY]() as session:
+            missing = certificates_without_key(session)
+    if missing:
+        listed = ", ".join(f"{count} signed with {key_id}" for key_id, count in sorted(missing.items()))
+        click.echo(f"warning: this server does not hold the keys of {sum(missing.values())} certificates "
+                   f"({listed}): their codes can be neither shown nor verified. Serve with the backed-up server's "
+                   "LEVELPATH_CERTIFICATE_KEYS, or without it its SECRET_KEY", err=True)
 
 
 @click.command("seed-demo")

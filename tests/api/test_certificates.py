@@ -189,3 +189,25 @@ def test_the_pdf_links_to_the_address_it_is_served_from_unless_one_is_configured
     assert "127.0.0.1:8000" not in link()
     monkeypatch.setattr(ISSUER, "verification_url", "https://verify.levelpath.vn/v/")
     assert f"https://verify.levelpath.vn/v/{code}" in link(base_url="http://10.0.0.5:9000")
+
+
+@pytest.mark.parametrize("keys", [{"K2": b"k" * 32}, {"K1": b"another host's key".ljust(32, b".")}],
+                         ids=["key-id-retired", "same-id-other-key"])
+def test_a_certificate_whose_key_the_server_lacks_shows_no_code_and_no_pdf(certified, client, api_as, monkeypatch,
+                                                                            keys):
+    """Before, a retired key id made every certificate read a 500, and another key under the same id (a backup
+    restored where SECRET_KEY differs) printed a new code on the PDF that never verified."""
+    from assessment.certificates import VerificationKeys
+    from assessment.certification import ISSUER
+
+    candidate, certificate = certified
+    monkeypatch.setattr(ISSUER, "keys", VerificationKeys(signing_key_id=next(iter(keys)), keys=keys))
+    listed = candidate.get("/api/v1/certificates")
+    assert listed.status_code == 200 and listed.json[0]["verification_code"] is None
+    assert api_as("test_admin").get("/api/v1/certificates").status_code == 200
+    one = candidate.get(f"/api/v1/certificates/{certificate['id']}")
+    assert one.status_code == 200 and one.json["verification_code"] is None
+    pdf = candidate.get(f"/api/v1/certificates/{certificate['id']}/pdf")
+    assert pdf.status_code == 503 and pdf.content_type == "application/problem+json"
+    assert pdf.json["type"].endswith("/certificate-key-missing") and "K1" in pdf.json["detail"]
+    assert client.get(f"/api/v1/verify/{certificate['verification_code']}").status_code == 404

@@ -14,9 +14,10 @@ from migrations.models import all_models
 from tests.conftest import DatabaseUnderTest
 
 
-def _invoke(monkeypatch, database: DatabaseUnderTest, media: Path, *args: str, ok: bool = True):
+def _invoke(monkeypatch, database: DatabaseUnderTest, media: Path, *args: str, ok: bool = True,
+            secret: str = "backup-test-secret"):  # noqa: S107 - a test database's key
     monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("SECRET_KEY", "backup-test-secret")
+    monkeypatch.setenv("SECRET_KEY", secret)
     monkeypatch.setenv("LEVELPATH_MEDIA_ROOT", str(media))
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     if ok:
@@ -282,3 +283,34 @@ def test_a_damaged_archive_is_refused_and_never_restored_short(empty_database, s
     assert _users(second_database) == ["alice", "bruno"]
     backed_up = made.output.split()[2]  # "backed up N rows in ..."
     assert restored.output.startswith(f"restored {backed_up} rows"), (made.output, restored.output)
+
+
+def test_a_restore_warns_of_certificates_whose_key_the_server_lacks(empty_database, second_database, tmp_path,
+                                                                   monkeypatch):
+    """A backup holds no keys: restored where SECRET_KEY (the key K1 comes from) differs, the certificates' codes
+    can be neither shown nor verified, so the restore says so while the old host's key can still be fetched."""
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from assessment.certification import issue_certificate
+
+    media, archive = tmp_path / "media", tmp_path / "lp.tar.gz"
+    _invoke(monkeypatch, empty_database, media, "db", "upgrade")
+    _invoke(monkeypatch, empty_database, media, "users", "create", "--username", "holder", "--password",
+            "long-enough-secret", "--role", "candidate")  # its app configured the certificate keys
+    with Session(empty_database.engine) as session:
+        issue_certificate(session, user_id=1, attempt_id=None, test_title="VSTEP", test_kind="vstep",
+                          exam_date=date(2026, 11, 20), level=4)
+        session.commit()
+    _invoke(monkeypatch, empty_database, media, "db", "backup", "--out", str(archive))
+    elsewhere = _invoke(monkeypatch, second_database, tmp_path / "b", "db", "restore", str(archive),
+                        secret="another-host-secret")
+    assert "does not hold the keys of 1 certificates (1 signed with K1)" in elsewhere.output, elsewhere.output
+    (tmp_path / "third").mkdir()
+    third = DatabaseUnderTest(empty_database.backend, tmp_path / "third", migrate=False)
+    try:
+        same_keys = _invoke(monkeypatch, third, tmp_path / "c", "db", "restore", str(archive))
+        assert "restored" in same_keys.output and "warning" not in same_keys.output
+    finally:
+        third.drop()
