@@ -93,11 +93,18 @@ def visible_unit_ids(session: Session, actor: Actor) -> set[int] | None:
 # ---- the SQL building blocks ------------------------------------------------------------------------------
 
 def _valid_levels(as_of: date, *, bases: tuple[str, ...], languages: tuple[str, ...] | None) -> list:
-    conditions = [AssessedLevel.basis.in_(bases), AssessedLevel.awarded_at < end_of_day(as_of),
-                  or_(AssessedLevel.valid_until.is_(None), AssessedLevel.valid_until >= as_of)]
-    if languages is not None:
-        conditions.append(AssessedLevel.language.in_(languages))
-    return conditions
+    return [*_counted_levels(bases, languages), _valid_on(as_of)]
+
+
+def _counted_levels(bases: tuple[str, ...], languages: tuple[str, ...] | None) -> list:
+    """Levels of the bases (and languages, None: any) the report counts, whatever their dates."""
+    return [AssessedLevel.basis.in_(bases), *([AssessedLevel.language.in_(languages)] if languages is not None else [])]
+
+
+def _valid_on(day: date):
+    """A level awarded by ``day`` and still valid on it."""
+    return and_(AssessedLevel.awarded_at < end_of_day(day),
+                or_(AssessedLevel.valid_until.is_(None), AssessedLevel.valid_until >= day))
 
 
 def _scope_conditions(rules: ComplianceRules, as_of: date) -> list:
@@ -130,34 +137,39 @@ def _cohort_condition(cohort: Cohort, as_of: date, person=StaffMember):
 
 def compliance_statement(rules: ComplianceRules, *, as_of: date, unit_ids: set[int] | None = None,
                          language: str | None = None) -> Select:
-    """Per unit and cohort: people in scope, at or above the level, and of those, how many first reached it
-    in the projection window.
+    """Per unit and cohort: people in scope, at or above the level, and of those, how many reached it within the
+    projection window: at the level on ``as_of`` and not on the window's first day. A certificate renewed while
+    the last one was valid is no gain; a level regained after one lapsed is.
 
     Two GROUP BYs: each person in scope with the first award among their qualifying levels (NULL: none),
     then per unit. Joining the levels to the people in scope before grouping lets PostgreSQL run it as one
     parallel hash join; grouping all levels per user first would aggregate everyone's, in every worker.
     """
     languages = (language,) if language else rules.languages
+    window_day = add_months(as_of, -rules.recent_months)
+    valid_now, valid_then = _valid_on(as_of), _valid_on(window_day)
+    # The person's levels valid on either day, in one join: those of the as-of day count, those of the window's
+    # first day tell a gain from a renewal.
     qualifying = and_(AssessedLevel.user_id == StaffMember.user_id, AssessedLevel.level >= rules.required_level,
-                      *_valid_levels(as_of, bases=rules.bases, languages=languages))
+                      *_counted_levels(rules.bases, languages), or_(valid_now, valid_then))
     person = (select(StaffMember.id, StaffMember.unit_id, StaffMember.category, StaffMember.is_leader,
                      StaffMember.leadership_role, StaffMember.birth_date,
-                     func.min(AssessedLevel.awarded_at).label("first_reached"))
+                     func.min(case((valid_now, AssessedLevel.awarded_at))).label("first_reached"),
+                     func.max(case((valid_then, 1), else_=0)).label("held_before"))
               .select_from(StaffMember).join(Unit, Unit.id == StaffMember.unit_id)
               .outerjoin(AssessedLevel, qualifying)
               .where(*_scope_conditions(rules, as_of)).group_by(StaffMember.id))
     if unit_ids is not None:
         person = person.where(StaffMember.unit_id.in_(unit_ids))
     person = person.subquery("person")
-    window_start = end_of_day(add_months(as_of, -rules.recent_months))
     columns = [person.c.unit_id]
     for cohort in rules.cohorts:
         member = _cohort_condition(cohort, as_of, person.c)
+        at_level = and_(member, person.c.first_reached.is_not(None))
         columns += [
             func.sum(case((member, 1), else_=0)).label(f"{cohort.name}__in_scope"),
-            func.sum(case((and_(member, person.c.first_reached.is_not(None)), 1), else_=0)).label(
-                f"{cohort.name}__at"),
-            func.sum(case((and_(member, person.c.first_reached >= window_start), 1), else_=0)).label(
+            func.sum(case((at_level, 1), else_=0)).label(f"{cohort.name}__at"),
+            func.sum(case((and_(at_level, person.c.held_before == 0), 1), else_=0)).label(
                 f"{cohort.name}__recent"),
         ]
     return select(*columns).group_by(person.c.unit_id)
@@ -176,7 +188,7 @@ class ComplianceRow:
     share: float  # 0..1
     target: float  # 0..1
     gap_people: int  # max(0, ceil(target * in_scope) - at_or_above)
-    recent: int  # people who first reached the level within the projection window
+    recent: int  # people who reached the level within the projection window, not holding it at its start
     projection: str  # "already", "never at this rate" (no rate, or a month past 9999), or the month (YYYY-MM)
     on_track: bool  # met already, or reached by the deadline's month at the recent rate
 
@@ -373,7 +385,9 @@ def list_people_levels(session: Session, *, actor: Actor, filters: PeopleFilter,
     conditions = []
     if visible is not None:
         conditions.append(StaffMember.unit_id.in_(visible))
-    simple = {StaffMember.unit_id: filters.unit_id, Unit.group: filters.group, StaffMember.category: filters.category,
+    if filters.unit_id is not None:  # the unit and the units below it, as the staff list and HR scopes take it
+        conditions.append(StaffMember.unit_id.in_(organisation.subtree_ids(session, filters.unit_id)))
+    simple = {Unit.group: filters.group, StaffMember.category: filters.category,
               StaffMember.is_leader: filters.is_leader, StaffMember.leadership_role: filters.leadership_role,
               best.c.level: filters.level}
     conditions += [column == value for column, value in simple.items() if value is not None]

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, selec
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit, clock
-from core.accounts import Actor, User
+from core.accounts import Actor, Role, User
 from core.errors import Conflict, NotFound, RuleViolation
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
@@ -253,6 +253,9 @@ def link_new_account(session: Session, *, staff_number: str, account: User,
         raise NotFound(f"no staff member with staff number {staff_number!r}", field="staff_number")
     if organisation_wide and account.unit_id is not None:
         raise RuleViolation("an organisation-wide account has no unit", field="unit")
+    if organisation_wide and Role.HR not in account.roles:  # the unit is an HR account's scope, anyone else's home
+        raise RuleViolation("only an HR account is organisation-wide: any other account takes its staff record's "
+                            "unit, so that the unit's HR sees its levels", field="organisation_wide")
     if account.unit_id is None and not organisation_wide:
         account.unit_id = member.unit_id
     elif account.unit_id is not None and account.unit_id != member.unit_id:
@@ -284,8 +287,10 @@ def keep_account_access_in_step(session: Session, account_ids: Iterable[int | No
 
     An account of a unit is of its record's unit (``User.unit_id`` = ``StaffMember.unit_id``, as
     ``link_new_account`` gives it): the unit's HR sees that person's levels and records their certificates, so a
-    person moved to another unit leaves the old unit's HR and reaches the new one's. An account without a unit
-    keeps none (organisation-wide HR with a staff record), and one linked to no record keeps the unit it has.
+    person moved to another unit leaves the old unit's HR and reaches the new one's. An HR account without a unit
+    keeps none (organisation-wide HR with a staff record: the unit would narrow what it sees); any other account
+    without one takes its record's unit, or its unit's HR could not see its levels. One linked to no record keeps
+    the unit it has.
 
     The one place these rules are kept: every writer of ``left_on``, ``unit_id`` or a link (PATCH, the import,
     linking a new account, unlinking) calls it with the accounts it touched, the one unlinked as well as the one
@@ -296,9 +301,11 @@ def keep_account_access_in_step(session: Session, account_ids: Iterable[int | No
     record = select(StaffMember.left_on).where(StaffMember.user_id == User.id)
     end = case((record.exists(), record.scalar_subquery()), else_=User.access_ends_on)
     record_unit = select(StaffMember.unit_id).where(StaffMember.user_id == User.id)
-    unit = case((and_(User.unit_id.is_not(None), record_unit.exists()), record_unit.scalar_subquery()),
-                else_=User.unit_id)
     for chunk in in_chunks(ids):
+        organisation_wide = [account_id for account_id, roles in session.execute(
+            select(User.id, User.roles).where(User.id.in_(chunk), User.unit_id.is_(None))) if Role.HR in roles]
+        unit = case((and_(User.id.not_in(organisation_wide), record_unit.exists()), record_unit.scalar_subquery()),
+                    else_=User.unit_id)
         session.execute(update(User).where(User.id.in_(chunk)).values(access_ends_on=end, unit_id=unit),
                         execution_options={"synchronize_session": "fetch"})
 

@@ -62,7 +62,7 @@ class ComplianceReportSchema(ma.Schema):
 
 
 class PeopleLevelsQueryArgsSchema(StrictSchema):
-    unit_id = ma.fields.Integer(load_default=None)
+    unit_id = ma.fields.Integer(load_default=None, metadata={"description": "The unit and the units below it"})
     group = ma.fields.String(load_default=None, validate=ma.validate.OneOf([g.value for g in UnitGroup]))
     category = ma.fields.String(load_default=None, validate=ma.validate.OneOf([c.value for c in StaffCategory]))
     is_leader = ma.fields.Boolean(load_default=None)

@@ -490,3 +490,29 @@ def test_linking_an_account_gives_it_the_records_last_day_and_unlinking_keeps_it
     assert second.get("/api/v1/auth/me").status_code == 200  # an administrator opened it (users activate)
     db_session.expire_all()
     assert [db_session.get(User, caller.user.id).access_ends_on for caller in (first, second)] == [None, None]
+
+
+def test_an_account_without_a_unit_linked_by_organisation_wide_hr_takes_its_records_unit(api_as, db_session,
+                                                                                         factory, org):
+    """Only HR's unit is a scope: a candidate's account made without one and linked over HTTP kept none, so its
+    unit's HR saw the person in /staff and the compliance report but not their levels or certificates."""
+    child = org["child"]
+    learner = factory.user("candidate", username="no.unit.learner")
+    db_session.add(AssessedLevel(user_id=learner.id, level=4, basis="certification", language="en",
+                                 awarded_at=datetime(2026, 1, 5, tzinfo=UTC)))
+    db_session.flush()
+    assert patch(api_as("hr"), f"/api/v1/staff/{org['minh'].id}", {"username": "no.unit.learner"}).status_code == 200
+    db_session.expire_all()
+    assert db_session.get(User, learner.id).unit_id == child.id
+    levels = api_as("hr", unit=child).get(f"/api/v1/hr/levels?unit_id={child.id}")
+    assert levels.status_code == 200 and [row["username"] for row in levels.json] == ["no.unit.learner"]
+
+
+def test_people_levels_of_a_unit_take_in_its_sub_units_as_the_staff_list_does(api_as, org):
+    parent_hr = api_as("hr", unit=org["parent"])
+    listed = parent_hr.get(f"/api/v1/hr/people-levels?unit_id={org['parent'].id}")
+    assert listed.status_code == 200
+    expected = staff_ids(parent_hr.get(f"/api/v1/staff?unit={org['parent'].id}"))
+    assert {person["staff_id"] for person in listed.json} == expected == {org["lan"].id, org["minh"].id}
+    only_child = parent_hr.get(f"/api/v1/hr/people-levels?unit_id={org['child'].id}")
+    assert [person["staff_id"] for person in only_child.json] == [org["minh"].id]

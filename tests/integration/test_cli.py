@@ -434,3 +434,13 @@ def test_served_workers_keep_the_app_out_of_the_garbage_collectors_sight(empty_d
         assert gc.get_freeze_count() > 50_000
     finally:
         gc.unfreeze()
+
+
+def test_only_an_hr_account_is_organisation_wide(run, empty_database):
+    run("db", "upgrade")
+    _units_with_staff(empty_database.engine, {"S-1": STAFF_OF_U1["S-1"]})
+    refused = run("users", "create", "--username", "lan.learner", "--password", "a-long-hoa-secret", "--role",
+                  "candidate", "--staff-number", "S-1", "--organisation-wide", ok=False)
+    assert refused.exit_code != 0 and "only an HR account is organisation-wide" in refused.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0

@@ -279,3 +279,31 @@ def test_the_report_is_three_queries_whatever_the_number_of_people(db_session, o
         compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=AS_OF)
     # the units, one GROUP BY over people and levels, then the people whose leadership role is off the ladder
     assert len(statements) == 3
+
+
+def test_a_renewal_is_no_gain_but_a_level_regained_after_a_lapse_is(db_session, factory):
+    """``recent`` counts who reached the level within the 12 months: at it on the as-of day and not on the window's
+    first day. Before, it took the first award among the levels valid on the as-of day, so a certificate renewed
+    while the old one ran counted as a newcomer and pulled the projection in."""
+    unit = factory.unit("vgcl_department")
+
+    def person(levels):
+        user = factory.user("candidate", unit=unit)
+        db_session.add(StaffMember(full_name=f"P{user.id}", unit_id=unit.id, category="public_employee",
+                                   user_id=user.id))
+        for awarded, valid_until in levels:
+            db_session.add(AssessedLevel(user_id=user.id, level=4, basis="certification", language="en",
+                                         awarded_at=datetime.fromisoformat(awarded).replace(tzinfo=UTC),
+                                         valid_until=valid_until))
+
+    person([("2019-03-01", date(2025, 7, 1)), ("2025-06-01", None)])  # renewed before the old one ran out
+    person([("2024-12-31", None)])  # held on the window's first day (2024-12-31): reached before the window
+    person([("2019-03-01", date(2023, 1, 1)), ("2025-03-01", None)])  # lapsed, then regained within it
+    person([("2025-01-01", None)])  # reached on the window's second day
+    person([("2025-02-01", date(2025, 10, 1))])  # reached within it, lapsed again by the as-of day
+    for _ in range(5):
+        person([])
+    db_session.flush()
+    report = compliance_report(db_session, actor=ORG_HR, deadline=DEADLINE, as_of=date(2025, 12, 31))
+    row = next(row for row in report.rows if row.unit == unit.code and row.cohort == "public_employee")
+    assert (row.in_scope, row.at_or_above, row.recent) == (10, 4, 2)

@@ -654,3 +654,28 @@ def test_external_certificate_numbers_in_full_width_get_their_nfkc_key(empty_dat
     downgrade_database(empty_database.url, "cca80397fdd7")
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_linked_accounts_without_a_unit_take_their_records_unit_unless_hr(empty_database):
+    """8b2f5d1e3c47: only an HR account without a unit is organisation-wide; any other linked one takes its
+    record's unit, so that unit's HR sees its levels. Unlinked accounts and accounts of a unit keep theirs."""
+    upgrade_database(empty_database.url, "4e7a1c9b2d50")
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO units (id, code, name, \"group\") VALUES (:id, :code, 'Unit', "
+                                "'vgcl_department')"), [{"id": 1, "code": "U1"}, {"id": 2, "code": "U2"}])
+        for user_id, name, role in ((1, "learner", "candidate"), (2, "org.hr", "hr"), (3, "of.unit", "candidate"),
+                                    (4, "unlinked", "candidate")):
+            _insert_user(connection, user_id, name, role, at)
+        connection.execute(text("UPDATE users SET unit_id = 1 WHERE id = 3"))
+        connection.execute(text("INSERT INTO staff_members (id, full_name, unit_id, category, is_leader, user_id, "
+                                "created_at, languages, is_language_teacher, is_external_relations) VALUES (:id, 'P', "
+                                "2, 'civil_servant', false, :user_id, :at, '[]', false, false)"),
+                           [{"id": user_id, "user_id": user_id, "at": at.isoformat()} for user_id in (1, 2, 3)])
+    upgrade_database(empty_database.url, "8b2f5d1e3c47")
+    with empty_database.engine.connect() as connection:
+        units = dict(connection.execute(text("SELECT username, unit_id FROM users")).all())
+    assert units == {"learner": 2, "org.hr": None, "of.unit": 1, "unlinked": None}
+    downgrade_database(empty_database.url, "4e7a1c9b2d50")
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
