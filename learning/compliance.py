@@ -35,7 +35,8 @@ from learning import organisation, policies
 from learning.leadership_roles import LeadershipLadder
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
-from learning.staff import LANGUAGE_CODE, employed_on
+from core.languages import LANGUAGE_CODE
+from learning.staff import employed_on
 
 ALL = "ALL"
 ALREADY = "already"

@@ -14,7 +14,8 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from learning import policies
 from learning.models import JobPosition
-from learning.staff import LANGUAGE_CODE, nfc
+from core.languages import LANGUAGE_CODE
+from learning.staff import nfc
 
 MIN_LEVEL, MAX_LEVEL = 1, 6
 EDITABLE = ("title", "language", "required_level", "is_leadership", "required_by")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,12 +14,12 @@ from sqlalchemy.orm import Session, joinedload
 from core import audit, clock
 from core.accounts import Actor, Role, User
 from core.errors import Conflict, NotFound, RuleViolation
+from core.languages import LANGUAGE_CODE
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember
 
 GENDERS = ("female", "male", "other")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1 (or -2/3) code, lower case
 EDITABLE = ("staff_number", "full_name", "birth_date", "gender", "unit_id", "category", "is_leader",
             "leadership_role", "position_id", "languages", "is_language_teacher", "is_external_relations",
             "username", "joined_on", "left_on")

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock
 from core.accounts import Actor, User
 from core.errors import RuleViolation
+from core.languages import LANGUAGE_CODE
 from learning import organisation
 from learning.leadership_roles import LeadershipLadder
 from learning.models import JobPosition, StaffCategory, StaffMember, Unit
@@ -53,7 +54,6 @@ from learning.staff_sheet import (
 )
 from learning.staff import (
     GENDERS,
-    LANGUAGE_CODE,
     birth_date_problem,
     clean_name,
     employment_period_problem,

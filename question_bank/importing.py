@@ -95,6 +95,12 @@ def _rewrite(value: Any, urls: dict[str, str]) -> Any:
     return map_strings(value, replace)
 
 
+def _language_code(tag: str | None) -> str:
+    """A BCP-47 tag's primary subtag, lower case (en-US -> en): the bank stores and searches language codes only.
+    What is left is checked by services like any language."""
+    return (tag or "").strip().replace("_", "-").split("-")[0].lower() or "en"
+
+
 def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | None,
                  media: _MediaRewriter) -> int | None:
     if stimulus is None:
@@ -103,7 +109,7 @@ def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | No
     kind = "audio" if "<audio" in stimulus.body else "passage"
     return services.create_stimulus(session, actor=actor, title=stimulus.title[:200], kind=kind,
                                     body=_rewrite(stimulus.body, urls), identifier=stimulus.identifier,
-                                    language=stimulus.language, max_plays=stimulus.max_plays).id
+                                    language=_language_code(stimulus.language), max_plays=stimulus.max_plays).id
 
 
 def _last_part(path: str | None, width: int) -> str | None:
@@ -131,7 +137,7 @@ def _import_one(session: Session, actor: Actor, imported: ImportedItem, defaults
     stimulus_id = _stimulus_id(session, actor, imported.stimulus, media)
     metadata = {
         "skill": imported.skill or defaults.skill, "level": imported.level or defaults.level,
-        "language": imported.language or "en", "title": imported.title[:MAX_TEXT_FIELDS["title"]],
+        "language": _language_code(imported.language), "title": imported.title[:MAX_TEXT_FIELDS["title"]],
         "topic": imported.topic, "tags": tuple(imported.tags), "source": imported.source[:MAX_TEXT_FIELDS["source"]],
         "stimulus_id": stimulus_id, "expected_seconds": imported.expected_seconds,
     }
@@ -194,14 +200,23 @@ def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResu
     """
     media = _MediaRewriter(session, store, actor)
     report: list[ReportEntry] = []
+    first_with: dict[str, str] = {}  # identifier -> the source of the first question in this import that has it
     for result in results:
         if isinstance(result, Unsupported):
             report.append(ReportEntry(result.source, None, result.type, EntryStatus.UNSUPPORTED, result.reason))
         elif isinstance(result, ReadError):
             if result.refused:
-                raise ImportRefused(f"{result.source}: {result.reason}", field="file")
-            report.append(ReportEntry(result.source, None, None, EntryStatus.ERROR, result.reason))
+                raise ImportRefused(_naming_source_once(result.source, result.reason), field="file")
+            report.append(ReportEntry(result.source, None, None, EntryStatus.ERROR,
+                                      _without_source(result.source, result.reason)))
+        elif result.identifier and result.identifier in first_with:
+            report.append(ReportEntry(result.source, None, result.type, EntryStatus.ERROR,
+                                      f"identifier {result.identifier!r} is also that of "
+                                      f"{first_with[result.identifier]}, earlier in this import; give each "
+                                      "question its own identifier (Moodle: ID number) to import both"))
         else:
+            if result.identifier:
+                first_with[result.identifier] = result.source
             try:
                 with session.begin_nested():
                     report.append(_import_one(session, actor, result, defaults, media))
@@ -212,6 +227,17 @@ def import_results(session: Session, *, actor: Actor, results: Iterable[ReadResu
     if store is None:
         return [replace(entry, item_id=None) for entry in report]
     return report
+
+
+def _naming_source_once(source: str, reason: str) -> str:
+    """"source: reason" for a refusal, unless the reason begins with its source already, as the messages of
+    interchange.safety do (they also name a file inside a package or an included file, which says more)."""
+    return reason if reason.startswith((f"{source}:", f"{source} (")) else f"{source}: {reason}"
+
+
+def _without_source(source: str, reason: str) -> str:
+    """A report line's reason without a leading "source: ": the line names its source already."""
+    return reason.removeprefix(f"{source}: ")
 
 
 def summarise(report: list[ReportEntry]) -> dict[str, int]:
@@ -231,12 +257,15 @@ def import_upload(session: Session, *, actor: Actor, data: bytes, filename: str,
 
     if not can_author_items(actor):
         raise PermissionDenied("only authors can import items")
-    name = Path(filename).name or "upload"
-    if Path(name).suffix.lower() not in {".zip", ".xml", ".gift", ".txt"}:
+    # The client's file name is only a label: it names the file in reports, and the file is saved under a name
+    # of ours (the client's may be too long for the file system or hold a NUL, which no database text can).
+    label = Path(filename).name.replace("\x00", "\N{REPLACEMENT CHARACTER}") or "upload"
+    suffix = Path(label).suffix.lower()
+    if suffix not in {".zip", ".xml", ".gift", ".txt"}:
         raise RuleViolation("upload a .zip package, a .xml file (QTI or Moodle) or a .gift/.txt file", field="file")
     with tempfile.TemporaryDirectory(prefix="levelpath-import-") as folder:
-        path = Path(folder) / name
+        path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
-        return import_results(session, actor=actor, results=read_path(path, label=name),
+        return import_results(session, actor=actor, results=read_path(path, label=label),
                               store=None if dry_run else store,
                               defaults=defaults)

@@ -40,6 +40,12 @@ KINDS = {
     "video/mp4": MediaKind("video/mp4", 100 * MIB),
 }
 MAX_MEDIA_BYTES = max(kind.max_bytes for kind in KINDS.values())
+# Other names clients declare the same types by (Python's mimetypes says audio/x-wav, some browsers audio/mp3).
+TYPE_ALIASES = {
+    "audio/x-wav": "audio/wav", "audio/wave": "audio/wav", "audio/vnd.wave": "audio/wav",
+    "audio/mp3": "audio/mpeg", "audio/x-mp3": "audio/mpeg", "audio/mpeg3": "audio/mpeg", "audio/x-mpeg": "audio/mpeg",
+    "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "application/ogg": "audio/ogg", "audio/x-ogg": "audio/ogg",
+}
 
 
 def sniff_mime_type(data: bytes) -> str | None:
@@ -99,7 +105,8 @@ def check_media(data: bytes, *, declared_type: str | None, name: str) -> str:
     if actual is None:
         raise RuleViolation(f"{name}: not a supported image, audio or video file "
                             f"(accepted: {', '.join(sorted(KINDS))})", field="file")
-    if declared_type and declared_type.split(";")[0].strip() not in (actual, "application/octet-stream"):
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    if declared and TYPE_ALIASES.get(declared, declared) not in (actual, "application/octet-stream"):
         raise RuleViolation(f"{name}: declared as {declared_type} but the content is {actual}", field="file")
     limit = KINDS[actual].max_bytes
     if len(data) > limit:

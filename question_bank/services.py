@@ -21,12 +21,12 @@ from core.errors import (
     PreconditionRequired,
     RuleViolation,
 )
+from core.languages import LANGUAGE_CODE
 from question_bank import item_types, policies
 from question_bank.markup import plain_text, sanitise_html
 from question_bank.models import (
     MAX_EXPECTED_SECONDS,
     MAX_IDENTIFIER,
-    MAX_LANGUAGE,
     MAX_PLAYS,
     MAX_TEXT_FIELDS,
     Item,
@@ -119,11 +119,11 @@ def preview_of(content: dict[str, Any]) -> str:
 
 
 def _check_names(identifier: Any, language: Any, whose: str) -> None:
-    """An identifier and a language code that fit their columns. Raises RuleViolation."""
+    """An identifier that fits its column and a language code as the API takes it. Raises RuleViolation."""
     if identifier is not None and (not isinstance(identifier, str) or not 0 < len(identifier) <= MAX_IDENTIFIER):
         raise RuleViolation(f"{whose}identifier must be 1 to {MAX_IDENTIFIER} characters", field="identifier")
-    if language is not None and (not isinstance(language, str) or not 0 < len(language) <= MAX_LANGUAGE):
-        raise RuleViolation(f"{whose}language must be a language code of at most {MAX_LANGUAGE} characters",
+    if language is not None and (not isinstance(language, str) or not LANGUAGE_CODE.fullmatch(language)):
+        raise RuleViolation(f"{whose}language must be a lower-case ISO 639 language code such as en or vi",
                             field="language")
 
 

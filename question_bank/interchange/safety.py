@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import lzma
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
@@ -18,6 +20,10 @@ MAX_COMPRESSION_RATIO = 200
 # 200 times): the cap on the package's total uncompressed size bounds what small members unpack to.
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # one uploaded file or package, as sent
+# What zipfile raises for a member it cannot unpack: a failed CRC, a damaged or cut-off stream, an unknown
+# compression method (NotImplementedError) or a password (RuntimeError).
+_UNREADABLE_MEMBER = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError,
+                      RuntimeError)
 
 
 class UnsafeInput(ValueError):
@@ -76,7 +82,11 @@ def open_package(path_or_file: str | Path | BinaryIO, *, source: str) -> dict[st
             raise UnsafeInput(f"{source}: unpacks to more than {MAX_PACKAGE_BYTES // (1024 * 1024)} MiB")
         files: dict[str, bytes] = {}
         for info in members:
-            data = archive.read(info)
+            try:
+                data = archive.read(info)
+            except _UNREADABLE_MEMBER as error:
+                raise ValueError(f"{source}: not a readable zip package (member {info.filename!r}: {error})") \
+                    from None
             if len(data) != info.file_size:
                 raise UnsafeInput(f"{source}: member {info.filename!r} is not the size its header says")
             files[safe_member_name(info.filename)] = data

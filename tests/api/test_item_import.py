@@ -280,8 +280,8 @@ def _talk_package(*, plays: str = "2", stimulus_id: str = "talk", item_id: str =
 @pytest.mark.parametrize(("package", "reason"), [
     ({"plays": "20"}, "max_plays: a recording may allow 1 to 10 plays, or no limit"),
     ({"plays": "99999999999"}, "max_plays: a recording may allow 1 to 10 plays, or no limit"),
-    ({"language": "notalanguagecode"}, "language: a stimulus's language must be a language code of at most 8 "
-                                          "characters"),
+    ({"language": "notalanguagecode"}, "language: a stimulus's language must be a lower-case ISO 639 language "
+                                          "code such as en or vi"),
     ({"stimulus_id": "s" * 121}, "identifier: a stimulus's identifier must be 1 to 120 characters"),
     ({"item_id": "i" * 121}, "identifier: identifier must be 1 to 120 characters"),
 ], ids=["plays", "plays-past-int32", "language", "stimulus-identifier", "item-identifier"])
@@ -424,3 +424,119 @@ def test_a_reimport_reports_what_it_wrote_passage_and_details_included(author, d
     assert versions(item_id) == 2
     assert author.get(f"/api/v1/items/{item_id}").json["title"] == "Opening hours"
     assert reimport("9", title="Opening hours") == ("unchanged", "same content as the stored version")
+
+
+def damaged_zip(package: bytes, how: str) -> bytes:
+    """The package with its first member failing its CRC check ("crc") or its deflate stream damaged."""
+    damaged = bytearray(package)
+    if how == "crc":  # the CRC-32 in the local header and in the central directory
+        damaged[14:18] = b"\0\0\0\0"
+        directory = damaged.rfind(b"PK\x01\x02")
+        damaged[directory + 16:directory + 20] = b"\0\0\0\0"
+    else:  # a byte inside the first member's data, after its local header, name and extra field
+        name_length, extra_length = int.from_bytes(damaged[26:28], "little"), int.from_bytes(damaged[28:30], "little")
+        damaged[30 + name_length + extra_length + 5] ^= 0xFF
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("how", ["crc", "deflate"])
+def test_a_damaged_zip_is_an_error_line_like_any_unreadable_package(author, db_session, how):
+    """A member failing its CRC or a damaged deflate stream raised out of open_package: HTTP 500."""
+    before = item_count(db_session)
+    package = damaged_zip(zip_of({"a.xml": QTI_ITEM.format(identifier="crc-1").replace("Exit", "Exit " * 50).encode()}),
+                       how)
+    response = upload(author, package, "damaged.zip")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [line] = response.json["entries"]
+    assert (line["source"], line["status"]) == ("damaged.zip", "error")
+    assert line["reason"].startswith("not a readable zip package (member 'a.xml': ")
+    assert item_count(db_session) == before
+
+
+@pytest.mark.parametrize("filename", [
+    "a" * 300 + ".gift",
+    "Ngân hàng câu hỏi kỹ năng đọc hiểu trình độ bậc 4 - " * 4 + ".gift",  # 210 characters, 290 bytes in UTF-8
+    "a\x00b.gift",
+], ids=["300-characters", "over-255-bytes-in-utf-8", "nul"])
+def test_an_upload_is_imported_whatever_its_name_and_reported_under_it(author, db_session, filename):
+    """The client's file name was the temporary file's name: too long for the file system, or holding a NUL,
+    it gave HTTP 500."""
+    response = upload(author, b"::q1::What is 2+2? {=4 ~3 ~5}\n", filename)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [line] = response.json["entries"]
+    assert line["status"] == "created"
+    assert line["source"] == filename.replace("\x00", "\N{REPLACEMENT CHARACTER}") + '#line 1 "q1"'
+    assert db_session.get(Item, line["item_id"]).source == line["source"][:255]
+
+
+def test_a_refusal_names_the_upload_not_the_name_it_was_saved_under(author):
+    response = upload(author, XXE.encode(), "mine.xml")
+    assert response.status_code == 422
+    assert response.json["detail"].startswith("mine.xml: refused XML with a DTD")
+
+
+def test_an_imported_items_regional_language_tag_is_stored_as_its_language_code(author, db_session):
+    """xml:lang="en-US" was stored as it was: a value the API refuses, and the item was not found by language=en."""
+    response = upload(author, QTI_ITEM.format(identifier="us-1").replace('xml:lang="en"', 'xml:lang="EN-us"').encode(),
+                      "item.xml")
+    [line] = response.json["entries"]
+    assert line["status"] == "created", line
+    assert db_session.get(Item, line["item_id"]).language == "en"
+    assert [item["id"] for item in author.get("/api/v1/items?language=en").json["items"]] == [line["item_id"]]
+
+
+@pytest.mark.parametrize("language", ["en-US", "EN", "english", "e"])
+def test_the_domain_takes_only_a_language_code_as_the_api_does(factory, db_session, language):
+    from dataclasses import replace
+
+    from core.errors import RuleViolation
+    from question_bank import services
+
+    draft = services.ItemDraft(**single_choice_spec())
+    with pytest.raises(RuleViolation) as refused:
+        services.create_item(db_session, author=factory.user("author").as_actor(), draft=replace(draft,
+                                                                                               language=language))
+    assert list(refused.value.errors) == ["language"]
+
+
+MOODLE_SAME_IDNUMBER = """<quiz>
+<question type="category"><category><text>$course$/Unit A</text></category></question>
+<question type="shortanswer"><name><text>France</text></name><idnumber>Q1</idnumber>
+<questiontext format="html"><text>Capital of France?</text></questiontext>
+<answer fraction="100"><text>Paris</text></answer>
+</question>
+<question type="category"><category><text>$course$/Unit B</text></category></question>
+<question type="shortanswer"><name><text>Viet Nam</text></name><idnumber>Q1</idnumber>
+<questiontext format="html"><text>Capital of Viet Nam?</text></questiontext>
+<answer fraction="100"><text>Ha Noi</text></answer>
+</question>
+</quiz>"""
+
+
+def test_a_second_question_with_the_same_identifier_in_one_import_is_an_error_line(author, db_session):
+    """Moodle allows an ID number again in another category: the second question updated the item the first had
+    just created, leaving one item, reported as "updated"."""
+    before = item_count(db_session)
+    response = upload(author, MOODLE_SAME_IDNUMBER.encode(), "two-units.xml")
+    first, second = response.json["entries"]
+    assert (first["status"], second["status"], second["item_id"]) == ("created", "error", None)
+    assert second["reason"].startswith(f"identifier 'Q1' is also that of {first['source']}, earlier in this import")
+    assert item_count(db_session) == before + 1
+    assert "France" in db_session.get(Item, first["item_id"]).current_version.content["stem"]
+    again = upload(author, MOODLE_SAME_IDNUMBER.encode(), "two-units.xml").json["entries"]
+    assert [line["status"] for line in again] == ["unchanged", "error"]  # a later import still updates the first
+
+
+@pytest.mark.parametrize(("payload", "filename", "detail"), [
+    (XXE.encode(), "x.xml", "x.xml: refused XML with a DTD"),
+    (zip_of({"x.xml": XXE.encode()}), "p.zip", "p.zip:x.xml: refused XML with a DTD"),
+    (zip_of({"bomb.xml": b"<quiz>" + b" " * 5_000_000 + b"</quiz>"}), "bomb.zip",
+     "bomb.zip: member 'bomb.xml' is compressed suspiciously well"),
+    (zip_of({"../evil.xml": b"<quiz/>"}), "slip.zip", "slip.zip: package member '../evil.xml' points outside"),
+], ids=["file", "member", "bomb", "slip"])
+def test_a_refusal_names_its_source_once(author, payload, filename, detail):
+    """Messages read "x.xml: x.xml: refused XML..." and "p.zip:x.xml: p.zip:x.xml: ..."."""
+    response = upload(author, payload, filename)
+    assert response.status_code == 422
+    assert response.json["detail"].startswith(detail), response.json["detail"]
+    assert response.json["detail"].count(filename) == 1

@@ -679,3 +679,23 @@ def test_linked_accounts_without_a_unit_take_their_records_unit_unless_hr(empty_
     downgrade_database(empty_database.url, "4e7a1c9b2d50")
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_items_imported_with_a_regional_language_tag_get_its_language_code(empty_database):
+    """c1d4e8a2f3b6 stores the primary subtag of items' and passages' regional tags, as imports now do."""
+    upgrade_database(empty_database.url, "8b2f5d1e3c47")
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "author", "author", at)
+        _insert_items(connection, at, [{"id": item_id, "status": "draft", "skill": "reading", "level": 3}
+                                       for item_id in (1, 2, 3, 4)])
+        connection.execute(text("UPDATE items SET language = :language WHERE id = :id"),
+                           [{"id": 1, "language": "en-US"}, {"id": 2, "language": "EN"}, {"id": 3, "language": "vi"},
+                            {"id": 4, "language": "x-tlh"}])
+    upgrade_database(empty_database.url, "c1d4e8a2f3b6")
+    with empty_database.engine.connect() as connection:
+        languages = dict(connection.execute(text("SELECT id, language FROM items")).all())
+    assert languages == {1: "en", 2: "en", 3: "vi", 4: "x-tlh"}
+    downgrade_database(empty_database.url, "8b2f5d1e3c47")
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []

@@ -23,7 +23,7 @@ from question_bank.interchange.moodle.levelpath import (
     written_targets,
 )
 from question_bank.interchange.moodle.roundtrip import check_valid, plan_record, verify
-from question_bank.interchange.moodle.scoring import percent
+from question_bank.interchange.moodle.scoring import percent, scored_otherwise_by_moodle
 from question_bank.interchange.moodle.writer import category_of
 from question_bank.item_types.base import GAP_MARKER
 
@@ -62,6 +62,8 @@ def _check(item: ExportableItem) -> None:
         raise CannotWrite("GIFT true/false questions have no 'Not Given'")
     if item.type in {"gap_fill", "inline_choice"} and len(content["gaps"]) != 1:
         raise CannotWrite(f"a GIFT missing-word question has one gap; this item has {len(content['gaps'])}")
+    if reason := scored_otherwise_by_moodle(item):
+        raise CannotWrite(reason)
     if _case_sensitive(item):
         raise CannotWrite("GIFT short answers ignore case; this item's answers are case-sensitive")
     files = [m.name for m in (*item.media, *(item.stimulus.media if item.stimulus else ()))]

@@ -6,6 +6,8 @@ from fractions import Fraction
 from html import escape
 from typing import Any
 
+from question_bank import item_types
+from question_bank.interchange.model import ExportableItem
 from question_bank.interchange.moodle.levelpath import Broken, NotCarried, letters, numbered
 from question_bank.item_types.base import matches_accepted
 from question_bank.markup import plain_text
@@ -137,6 +139,27 @@ def short_answer_scoring(answers: list[tuple[str, float]], *, case_sensitive: bo
 
 MATCHING_NOTE = ("Moodle gives each right pair its share without subtracting wrong pairs; LevelPath's partial credit "
                  "subtracts them")
+
+
+def scored_otherwise_by_moodle(item: ExportableItem) -> str | None:
+    """Why Moodle would score a matching or gap item otherwise than LevelPath does, or None.
+
+    Moodle gives a matching question a share of its points for each right pair, and a cloze question (and GIFT's
+    one-gap question) a share for each right gap: an all-or-nothing matching item, or an item with gaps whose table
+    of points is not those shares, is not written rather than scored otherwise (as an all-or-nothing multiple
+    answer).
+    """
+    method = item_types.get(item.type).method_of(item.scoring)
+    if item.type == "matching" and method == "all_or_nothing" and len(item.scoring.get("pairs", [])) > 1:
+        return ("Moodle would give each right pair its share of the points, where LevelPath gives nothing unless "
+                "every pair is right")
+    if item.type not in {"gap_fill", "inline_choice"} or method != "table" or len(item.content["gaps"]) < 2:
+        return None  # one gap is right or wrong in Moodle too; its table travels in the LevelPath record
+    gaps, points, table = len(item.content["gaps"]), float(item.scoring.get("points", 1)), item.scoring["table"]
+    if all(abs(value - points * right / gaps) < 1e-9 for right, value in enumerate(table)):
+        return None  # a table of equal shares scores as Moodle does
+    return (f"Moodle would give each right gap its share of the points, where LevelPath's table gives "
+            f"{', '.join(f'{value:g}' for value in table)} points for 0 to {gaps} gaps right")
 
 
 def matching_parts(pairs: list[tuple[str, str]], spare: list[str]) -> tuple[list[dict[str, str]],

@@ -30,7 +30,7 @@ from question_bank.interchange.moodle.levelpath import (
     written_targets,
 )
 from question_bank.interchange.moodle.roundtrip import check_valid, plan_record, verify
-from question_bank.interchange.moodle.scoring import percent
+from question_bank.interchange.moodle.scoring import percent, scored_otherwise_by_moodle
 from question_bank.interchange.moodle.reader import RECORD_ELEMENT, parse_question
 from question_bank.interchange.safety import parse_xml
 from question_bank.item_types.base import GAP_MARKER
@@ -77,6 +77,8 @@ def _plain_target(text: str) -> str:
 def _check(item: ExportableItem) -> None:
     """Reasons Moodle cannot take an item, said plainly before the general read-back check."""
     content, scoring = item.content, item.scoring
+    if reason := scored_otherwise_by_moodle(item):
+        raise CannotWrite(reason)
     if item.type == "matching":
         paired = {source for source, _ in scoring.get("pairs", [])}
         for source in content.get("sources", []):
