@@ -211,10 +211,12 @@ def _safe_media_path(media_root: Path, member: tarfile.TarInfo) -> Path:
 def restore(engine: Engine, database_url: str, archive_path: Path, media_root: Path) -> BackupSummary:
     """Restore a backup into an empty database (migrated to the backup's revision first), all or nothing.
 
-    Everything that can refuse the restore is checked before anything is written: the manifest, the media
-    entries' names, that the database holds no row (before it is migrated). The rows then go in one transaction,
-    and the media files are written before it commits: a restore that fails leaves the rows as they were (media
-    files are named by their content, so one written before a failure is harmless and written again by a retry).
+    Everything that can refuse the restore is checked before anything is written: the manifest and the table files
+    it counts, the media entries' names, that the database holds no row (before it is migrated). The rows then go
+    in one transaction, which a table holding other rows than the manifest counts rolls back, and the media files
+    are written before it commits: a restore that fails leaves the rows as they were (media files are named by
+    their content, so one written before a failure is harmless and written again by a retry). An archive cut short
+    or altered is a BackupError, as is everything else that refuses it.
     """
     try:
         return _restore(engine, database_url, archive_path, media_root)

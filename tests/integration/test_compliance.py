@@ -182,9 +182,11 @@ def test_people_levels_show_the_best_valid_certified_level_with_filters(db_sessi
         return {row.full_name.removeprefix("Person "): row.level for row in rows}
 
     d1 = people(unit_id=org.d1.id)
-    # best valid certified: a2 -> 3 (its 5 expired), a3 -> none (placement), a4 -> 4, a6 -> none (future).
+    # best valid certified: a2 -> 3 (its 5 expired), a3 -> none (placement), a4 -> 4, a6 -> none (future);
+    # s1 is of D1's sub-unit, which a unit's filter takes in (as /staff?unit= does).
     assert d1 == {"a1": 4, "a2": 3, "a3": None, "a4": 4, "a5": None, "a6": None, "t1": 5, "r1": 5, "b1": 4,
-                  "b2": 2, "b3": 6}
+                  "b2": 2, "b3": 6, "s1": 4}
+    assert people(unit_id=org.sub.id) == {"s1": 4}
     assert people(unit_id=org.d1.id, in_scope=True).keys() == d1.keys() - {"t1", "r1"}
     assert set(people(in_scope=False)) == {"t1", "r1", "e1", "p1"}
     assert set(people(unit_id=org.d1.id, under_40=True)) == {"a1", "a2"}
