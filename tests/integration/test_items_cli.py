@@ -1,4 +1,5 @@
-"""``levelpath items import/export`` on the shipped starter bank, on each backend."""
+"""``levelpath items import/export`` on the shipped starter bank, on each backend; damaged and hostile files get
+one line saying what is wrong, never a traceback."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from api.cli import main
 from core.accounts import User
 from question_bank.models import Item, ItemVersion, Stimulus
+from tests.api.test_item_import import XXE, damaged_zip, zip_of
 
 STARTER = Path(str(resources.files("question_bank") / "starter_bank"))
 
@@ -137,3 +139,19 @@ def test_import_as_an_author_records_them_and_refuses_a_closed_account(run, empt
     assert "the account 'an.author' is closed or its access has ended: it cannot act" in refused.output
     with Session(empty_database.engine) as session:
         assert session.scalar(select(func.count()).select_from(ItemVersion)) == 1
+
+
+def test_a_damaged_zip_is_an_error_line(run, tmp_path):
+    package = tmp_path / "bad-crc.zip"
+    package.write_bytes(damaged_zip(zip_of({"a.gift": b"::q1::What is 2+2? {=4 ~3 ~5}\n"}), "crc"))
+    result = run("items", "import", str(package), expect=1)
+    assert f"{package}  (not a readable zip package (member 'a.gift': Bad CRC-32" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_refusal_names_the_file_once(run, tmp_path):
+    evil = tmp_path / "x.xml"
+    evil.write_text(XXE)
+    result = run("items", "import", str(evil), expect=1)
+    assert f"Error: {evil}: refused XML with a DTD" in result.output
+    assert result.output.count(str(evil)) == 1
