@@ -320,7 +320,7 @@ def _table_rows(archive: tarfile.TarFile, table: TableClause) -> Iterator[dict[s
     try:
         handle = archive.extractfile(f"tables/{table.name}.jsonl")
     except KeyError:
-        return  # a table the backup's manifest does not count either (_check_tables_match): nothing to restore
+        return  # a table the backup's manifest does not count either (_table_files): nothing to restore
     assert handle is not None
     columns = {column.name: column for column in table.columns}
     lines = io.TextIOWrapper(handle, encoding="utf-8")

@@ -30,12 +30,12 @@ from core import clock
 from core.accounts import Role
 from core.accounts.types import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
+from core.languages import LANGUAGE_CODE
 from core.units import subtrees_of_codes
 from learning import organisation, policies
 from learning.leadership_roles import LeadershipLadder
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
-from core.languages import LANGUAGE_CODE
 from learning.staff import employed_on
 
 ALL = "ALL"

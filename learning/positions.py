@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.languages import LANGUAGE_CODE
 from learning import policies
 from learning.models import JobPosition
-from core.languages import LANGUAGE_CODE
 from learning.staff import nfc
 
 MIN_LEVEL, MAX_LEVEL = 1, 6

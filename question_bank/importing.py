@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts import Actor
 from core.errors import DomainError, PermissionDenied, RuleViolation
+from core.languages import primary_subtag
 from question_bank import item_types, services
 from question_bank.exporting import item_named_by_export
 from question_bank.interchange.model import (
@@ -96,9 +97,9 @@ def _rewrite(value: Any, urls: dict[str, str]) -> Any:
 
 
 def _language_code(tag: str | None) -> str:
-    """A BCP-47 tag's primary subtag, lower case (en-US -> en): the bank stores and searches language codes only.
+    """The bank stores and searches language codes only: a regional tag's primary subtag, English without one.
     What is left is checked by services like any language."""
-    return (tag or "").strip().replace("_", "-").split("-")[0].lower() or "en"
+    return primary_subtag(tag) or "en"
 
 
 def _stimulus_id(session: Session, actor: Actor, stimulus: ImportedStimulus | None,

@@ -38,8 +38,11 @@ from question_bank import importing, media, policies, queries, services
 from question_bank.models import Item
 from question_bank.services import ItemChanges, ItemDraft
 
+
 @dataclass(frozen=True, slots=True)
 class Retired:
+    """A retired item and the published tests that still deliver it (RetiredItemSchema)."""
+
     item: Item
     still_delivered_by: list[int]
 

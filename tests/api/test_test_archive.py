@@ -6,11 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.api.test_bad_input import assert_problem
-from tests.factories import CLOCK_START, published_test, single_choice_spec
-
-
-def _approved(factory, author, reviewer) -> int:
-    return factory.approved_item(author, reviewer, **single_choice_spec(correct="B")).id
+from tests.api.test_test_drafts import _approved
+from tests.factories import CLOCK_START, published_test
 
 
 def test_retiring_an_item_names_the_published_tests_that_still_deliver_it(api_as, factory):
