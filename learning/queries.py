@@ -32,7 +32,9 @@ CERTIFIED = "certified"  # certification tests and verified certificates issued 
 
 
 def list_unit_levels(session: Session, *, actor: Actor, unit_id: int, basis: str = CERTIFIED) -> list[LevelRecord]:
-    """Levels held by the people of one unit, newest first. Raises PermissionDenied outside the HR scope.
+    """Levels held by the people of a unit and the units below it (as the staff list and the people-levels
+    report take a unit), newest first; each record names the person's own unit. Raises PermissionDenied outside
+    the HR scope.
 
     ``basis`` "certified" (the default) counts our certification tests and verified external certificates
     alike; a single basis (certification, external, placement) lists only that one.
@@ -45,11 +47,11 @@ def list_unit_levels(session: Session, *, actor: Actor, unit_id: int, basis: str
     rows = session.execute(
         select(AssessedLevel, User)
         .join(User, User.id == AssessedLevel.user_id)
-        .where(User.unit_id == unit_id,
+        .where(User.unit_id.in_(organisation.subtree_ids(session, unit_id)),
                AssessedLevel.basis.in_(CERTIFIED_BASES) if basis == CERTIFIED else AssessedLevel.basis == basis)
         .order_by(AssessedLevel.awarded_at.desc(), AssessedLevel.id.desc())
     ).all()
-    return [LevelRecord(user_id=user.id, username=user.username, full_name=user.full_name, unit_id=unit_id,
+    return [LevelRecord(user_id=user.id, username=user.username, full_name=user.full_name, unit_id=user.unit_id,
                         level=level.level, basis=level.basis, awarded_at=level.awarded_at,
                         external_certificate_id=level.external_certificate_id)
             for level, user in rows]

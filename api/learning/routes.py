@@ -39,5 +39,6 @@ class UnitLevels(MethodView):
     @blp.arguments(LevelQueryArgsSchema, location="query")
     @blp.response(200, LevelRecordSchema(many=True))
     def get(self, args):
-        """Levels held by the people of a unit (HR of that unit or of the whole organisation)."""
+        """Levels held by the people of a unit and of the units below it, each with the person's own `unit_id`
+        (HR of that unit or above it, or of the whole organisation)."""
         return queries.list_unit_levels(db_session(), actor=current_actor(), **args)

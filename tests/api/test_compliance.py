@@ -134,6 +134,14 @@ def test_other_roles_get_no_compliance_and_bad_queries_are_refused(api_as, org):
         assert spelled_out.status_code == 422 and spelled_out.json["errors"][0]["field"] == "language"
 
 
+def test_unit_levels_take_in_sub_units_as_the_staff_list_does(api_as, org):
+    levels = api_as("hr").get(f"/api/v1/hr/levels?unit_id={org.d1.id}").json
+    assert ("org-s1-" + org.sub.code, org.sub.id) in {(r["username"], r["unit_id"]) for r in levels}
+    assert {r["unit_id"] for r in levels} == {org.d1.id, org.sub.id}
+    only_sub = api_as("hr").get(f"/api/v1/hr/levels?unit_id={org.sub.id}").json
+    assert [(r["username"], r["level"]) for r in only_sub] == [("org-s1-" + org.sub.code, 4)]
+
+
 def test_people_levels_filter_over_http(api_as, org):
     hr = api_as("hr")
     rows = hr.get(f"/api/v1/hr/people-levels?unit_id={org.d1.id}&under_40=true&as_of={AS_OF}").json
