@@ -40,7 +40,6 @@ def import_items(paths: tuple[Path, ...], dry_run: bool, as_json: bool, username
     from question_bank.importing import ImportDefaults, import_results, summarise
     from question_bank.interchange.sources import read_path
 
-    report = []
     with _session() as session, _app() as app:
         savepoint = session.begin_nested() if dry_run else None
         actor_user = accounts.require_usable_user(session, username) if username else \
@@ -51,9 +50,10 @@ def import_items(paths: tuple[Path, ...], dry_run: bool, as_json: bool, username
         store = None if dry_run else app.extensions["levelpath.media"]
         with click.progressbar(paths, label="importing", file=sys.stderr,
                                item_show_func=lambda p: str(p) if p else "") as bar:
-            for path in bar:
-                report.extend(import_results(session, actor=actor_user.as_actor(), results=read_path(path),
-                                             store=store, defaults=ImportDefaults(skill=skill, level=level)))
+            # One import over every path: an identifier given twice, in two files, is caught as within one file
+            report = import_results(session, actor=actor_user.as_actor(),
+                                    results=(result for path in bar for result in read_path(path)),
+                                    store=store, defaults=ImportDefaults(skill=skill, level=level))
         if savepoint is not None:
             savepoint.rollback()
     if as_json:

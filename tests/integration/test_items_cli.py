@@ -155,3 +155,19 @@ def test_a_refusal_names_the_file_once(run, tmp_path):
     result = run("items", "import", str(evil), expect=1)
     assert f"Error: {evil}: refused XML with a DTD" in result.output
     assert result.output.count(str(evil)) == 1
+
+
+def test_one_identifier_in_two_files_of_one_command_is_an_error_line(run, empty_database, tmp_path):
+    """The paths of one command are one import: the second file's question does not update the item the first's
+    has just created (Moodle gives an ID number again in another course's export)."""
+    question = ('<quiz><question type="shortanswer"><name><text>{0}</text></name><idnumber>Q1</idnumber>'
+                '<questiontext format="html"><text>Capital of {0}?</text></questiontext>'
+                '<answer fraction="100"><text>{1}</text></answer></question></quiz>')
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    first.write_text(question.format("France", "Paris"), encoding="utf-8")
+    second.write_text(question.format("Viet Nam", "Ha Noi"), encoding="utf-8")
+    result = run("items", "import", str(first), str(second), expect=1)
+    assert "identifier 'Q1' is also that of" in result.output and "earlier in this import" in result.output
+    with Session(empty_database.engine) as session:
+        assert session.scalar(select(func.count()).select_from(ItemVersion)) == 1
+        assert "France" in str(session.scalar(select(ItemVersion.content)))
