@@ -95,13 +95,53 @@ class StrictParser(FlaskParser):
         except UnicodeDecodeError as error:  # as webargs reports it
             raise json.JSONDecodeError(f"Bytes decoding error : {error.reason}", doc=str(error.object),
                                        pos=error.start) from error
-        return json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number, parse_int=_integer)
+        body = json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number, parse_int=_integer)
+        unstorable = _first_unstorable_text(body)
+        if unstorable is not None:
+            where, reason = unstorable
+            abort(422, messages={"json": {where or "json": [reason]}})
+        return body
 
     def _handle_invalid_json_error(self, error: json.JSONDecodeError | UnicodeDecodeError, req: Request,
                                    *args: Any, **kwargs: Any) -> NoReturn:
         """As webargs answers, saying what is wrong with the body."""
         reason = error.msg if isinstance(error, json.JSONDecodeError) else error.reason
         abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}."]})
+
+
+def _unstorable(text: str) -> str | None:
+    """Why no text column stores ``text``, or None: a lone UTF-16 surrogate ("\\ud83d": valid JSON escaping but
+    no character, which UTF-8 cannot encode, so writing it was a 500) or NUL (PostgreSQL refuses it in text and
+    JSON, where SQLite kept it)."""
+    if "\x00" in text:
+        return "text may not hold the NUL character (\\u0000)"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text may not hold a lone UTF-16 surrogate (\\ud800-\\udfff unpaired)"
+    return None
+
+
+def _first_unstorable_text(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """Where in a JSON body a string or a key is one no text column stores (_unstorable), and why."""
+    if isinstance(value, str):
+        reason = _unstorable(value)
+        return None if reason is None else (".".join(path), reason)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            reason = _unstorable(key)
+            if reason is not None:
+                return ".".join(path), f"a key: {reason}"
+            found = _first_unstorable_text(item, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _first_unstorable_text(item, (*path, str(index)))
+            if found is not None:
+                return found
+    return None
 
 
 # The longest integer Python reads from text (PYTHONINTMAXSTRDIGITS; 0 is no limit): longer is a ValueError.

@@ -52,6 +52,24 @@ def test_numbers_json_does_not_have_are_a_400_on_either_database(api_as, db_sess
     assert author.post("/api/v1/items", data=body % "1.5", content_type="application/json").status_code == 201
 
 
+@pytest.mark.parametrize(("body", "field", "reason"), [
+    ('{"name": "laptop\\ud83d"}', "name", "lone UTF-16 surrogate"),
+    ('{"name": "lap\\u0000top"}', "name", "NUL character"),
+    ('{"name": "laptop", "x\\udc00": 1}', "json", "a key: text may not hold a lone UTF-16 surrogate"),
+])
+def test_text_no_column_can_store_is_a_422_naming_it_on_either_database(api_as, body, field, reason):
+    """A lone surrogate is valid JSON escaping but no character: writing it was a 500. NUL was stored by SQLite
+    and refused by PostgreSQL with a 422 naming nothing."""
+    response = api_as("author").post("/api/v1/auth/tokens", data=body, content_type="application/json")
+    assert reason in field_errors(assert_problem(response, 422))[field]
+
+
+def test_nested_text_no_column_can_store_is_named_by_its_path(api_as):
+    draft = {**single_choice_spec(), "content": {"stem": "Pick \ud800 one", "options": []}}
+    errors = field_errors(assert_problem(api_as("author").post("/api/v1/items", json=draft), 422))
+    assert list(errors) == ["content.stem"]
+
+
 def test_a_json_body_that_is_not_an_object_is_a_422(api_as):
     body = assert_problem(api_as("author").post("/api/v1/items", json=["a", "list"]), 422)
     assert body["errors"]
