@@ -109,7 +109,8 @@ class MultipleResponse(ItemType):
 
     def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:
         choices = require_keys(answer, {"choices"})["choices"]
-        if not isinstance(choices, list) or len(set(choices)) != len(choices) \
+        if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices) \
+                or len(set(choices)) != len(choices) \
                 or not set(choices) <= set(option_ids(content["options"])):
             raise wrong_answer("must be a list of distinct option ids", "answer.choices")
         if content.get("max_choices") and len(choices) > content["max_choices"]:

@@ -167,7 +167,7 @@ class InlineChoice(GapItem):
     def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:
         options = {gap["id"]: {o["id"] for o in gap["options"]} for gap in content["gaps"]}
         for gap_id, option_id in _gap_answers(content, answer).items():
-            if option_id not in options[gap_id]:
+            if not isinstance(option_id, str) or option_id not in options[gap_id]:
                 raise wrong_answer("must be one of that gap's option ids", f"answer.gaps.{gap_id}")
 
     def gaps_right(self, content: dict[str, Any], scoring: dict[str, Any], answer: dict[str, Any]) -> int:

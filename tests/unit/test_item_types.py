@@ -314,6 +314,23 @@ def test_odd_values_anywhere_are_named_not_a_crash(name, example):
             assert problems is None or problems, (path, odd)  # a refusal names its fields
 
 
+@pytest.mark.parametrize("name", sorted(SAMPLE_ANSWERS))
+def test_odd_values_anywhere_in_an_answer_are_named_not_a_crash(name):
+    """A candidate's answer is checked before it is stored: a nested list or object where an option id belongs
+    (["A"] in a multiple response's choices, {"x": 1} for an inline choice's gap) was a TypeError, a 500."""
+    content, scoring = VALID[name]
+    item_type = item_types.get(name)
+    for path in _paths(SAMPLE_ANSWERS[name]):
+        for odd in ODD_VALUES:
+            answer = _with(SAMPLE_ANSWERS[name], path, odd)
+            try:
+                item_type.check_answer(content, answer)
+            except RuleViolation as error:
+                assert error.field and error.field.startswith("answer"), (path, odd)
+                continue
+            item_type.score(content, scoring, answer)  # accepted: it must score
+
+
 @pytest.mark.parametrize(("name", "content_change", "scoring_change", "field"), [
     ("true_false_not_given", {"options": ["TRUE", "FALSE", "NOT_GIVEN"]}, {}, "content.options.0"),
     ("true_false_not_given", {"options": [{}, {}, {}]}, {}, "content.options.0.id"),
