@@ -26,6 +26,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import MediaObject
+from question_bank.uploads import Upload, UploadStatus
 
 __all__ = ["SavedAnswer", "check_recording", "save_response"]
 
@@ -71,7 +72,7 @@ def save_response(session: Session, *, actor: Actor, attempt_id: int, position: 
     item_type = item_types.get(item.type)
     item_type.check_answer(item.content, answer)
     if "audio" in answer and item_type.rater_scored:
-        check_recording(session, answer["audio"])
+        check_recording(session, answer["audio"], uploaded_by=actor.id)
     response = _answer_where(session, attempt, Response.item_version_id, item.item_version_id)
     if adaptive_test and response is not None:
         raise Conflict("an adaptive test does not let you change an answer once it is given", position=position)
@@ -139,13 +140,23 @@ def _check_section_open(attempt: Attempt, position: int) -> None:
         raise Conflict(f"the {skill} section has not started yet", section=index)
 
 
-def check_recording(session: Session, sha256: Any) -> None:
-    """A spoken answer names a recording the candidate uploaded first. Raises RuleViolation."""
+def check_recording(session: Session, sha256: Any, *, uploaded_by: int | None) -> None:
+    """A spoken answer names a recording ``uploaded_by`` uploaded first (None: anyone's, as a benchmark script
+    may). Another candidate's recording or an exam's listening recording is refused as an unknown one is, so
+    the refusal does not tell whether such a recording exists. Raises RuleViolation."""
     stored = session.get(MediaObject, sha256) if isinstance(sha256, str) else None
-    if stored is None or not stored.mime_type.startswith("audio/"):
+    if stored is None or not stored.mime_type.startswith("audio/") \
+            or (uploaded_by is not None and not _uploaded_by(session, stored, uploaded_by)):
         raise RuleViolation("upload the recording first (POST /api/v1/uploads, resumable; or POST /api/v1/media) "
                             "and give its sha256",
                             field="answer.audio")
+
+
+def _uploaded_by(session: Session, stored: MediaObject, user_id: int) -> bool:
+    """Whether the user uploaded these bytes: stored them first, or finished a resumable upload of them."""
+    return stored.created_by == user_id or session.scalar(select(Upload.id).where(
+        Upload.owner_id == user_id, Upload.sha256 == stored.sha256,
+        Upload.status == UploadStatus.COMPLETE).limit(1)) is not None
 
 
 def _replayed(session: Session, attempt: Attempt, earlier: Response, position: int,

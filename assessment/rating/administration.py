@@ -61,7 +61,7 @@ def create_benchmark(session: Session, *, actor: Actor, item_id: int, answer: di
         raise RuleViolation("a benchmark is an answer to a writing or speaking task", field="item_id")
     item_types.get(item.type).check_answer(item.current_version.content, answer)
     if "audio" in answer:  # as a candidate's spoken answer: the recording must be there to be played
-        check_recording(session, answer["audio"])
+        check_recording(session, answer["audio"], uploaded_by=None)
     agreed = exact(agreed_score, field="agreed_score")
     if not 0 <= agreed <= 10:
         raise RuleViolation("the agreed score is on 0-10", field="agreed_score")

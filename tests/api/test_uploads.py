@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import timedelta
 
 import pytest
@@ -245,3 +246,23 @@ def test_a_resumed_upload_is_a_speaking_answer_in_a_vstep_exam(api_as, exam):  #
     image = _send(candidate, image_id, 0, png_bytes()).json["sha256"]
     refused = _answer(candidate, attempt_id, 79, {"audio": image})
     assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "answer.audio"
+
+
+def test_a_spoken_answer_names_only_a_recording_its_candidate_uploaded(api_as, exam):  # noqa: F811
+    """Another candidate's recording (or any audio on the server) was accepted as this candidate's answer, for raters
+    to mark as theirs, and the 422 for an unknown hash against the 200 told which recordings exist."""
+    other = api_as("candidate")
+    theirs = other.post("/api/v1/media", data={"file": (io.BytesIO(RECORDING), "mine.ogg")},
+                        content_type="multipart/form-data").json["sha256"]
+    candidate = api_as("candidate")
+    attempt_id = candidate.post(f"/api/v1/tests/{exam['id']}/attempts").json["id"]
+    for section in range(3):
+        assert candidate.post(f"/api/v1/attempts/{attempt_id}/sections/{section}/finish").status_code == 200
+    unknown = _answer(candidate, attempt_id, 78, {"audio": "a" * 64})
+    borrowed = _answer(candidate, attempt_id, 78, {"audio": theirs})
+    assert borrowed.status_code == unknown.status_code == 422
+    assert borrowed.json["errors"] == unknown.json["errors"]
+    own_bytes = RECORDING[:-1] + b"\x01"
+    upload_id = _open(candidate, own_bytes).json["id"]
+    own = _send(candidate, upload_id, 0, own_bytes).json["sha256"]
+    assert _answer(candidate, attempt_id, 78, {"audio": own}).status_code == 200
