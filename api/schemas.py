@@ -95,7 +95,11 @@ class StrictParser(FlaskParser):
         except UnicodeDecodeError as error:  # as webargs reports it
             raise json.JSONDecodeError(f"Bytes decoding error : {error.reason}", doc=str(error.object),
                                        pos=error.start) from error
-        body = json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number, parse_int=_integer)
+        try:
+            body = json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_number,
+                              parse_int=_integer)
+        except RecursionError:  # a few thousand nested brackets: Python's parser gives up, not the body's fault
+            raise json.JSONDecodeError(f"nested more than {MAX_JSON_DEPTH} levels deep", doc=text, pos=0) from None
         unstorable = _first_unstorable_text(body)
         if unstorable is not None:
             where, reason = unstorable
@@ -123,8 +127,15 @@ def _unstorable(text: str) -> str | None:
     return None
 
 
+# No body the API takes nests deeper than a few levels; deeper ones are refused before anything walks them.
+MAX_JSON_DEPTH = 64
+
+
 def _first_unstorable_text(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | None:
-    """Where in a JSON body a string or a key is one no text column stores (_unstorable), and why."""
+    """Where in a JSON body a string or a key is one no text column stores (_unstorable), or the body nests
+    deeper than MAX_JSON_DEPTH, and why."""
+    if len(path) > MAX_JSON_DEPTH:
+        return ".".join(path[:3]), f"nested more than {MAX_JSON_DEPTH} levels deep"
     if isinstance(value, str):
         reason = _unstorable(value)
         return None if reason is None else (".".join(path), reason)

@@ -70,6 +70,15 @@ def test_nested_text_no_column_can_store_is_named_by_its_path(api_as):
     assert list(errors) == ["content.stem"]
 
 
+@pytest.mark.parametrize(("depth", "status"), [(100, 422), (5_000, 400), (100_000, 400)])
+def test_a_body_nested_too_deep_is_refused_not_a_500(api_as, depth, status):
+    """Python's parser raises RecursionError past about a thousand levels: that was a 500."""
+    body = '{"stem": ' + "[" * depth + "]" * depth + "}"
+    refused = assert_problem(api_as("author").post("/api/v1/items", data=body, content_type="application/json"),
+                             status)
+    assert "nested more than 64 levels deep" in refused["detail"]
+
+
 def test_a_json_body_that_is_not_an_object_is_a_422(api_as):
     body = assert_problem(api_as("author").post("/api/v1/items", json=["a", "list"]), 422)
     assert body["errors"]
