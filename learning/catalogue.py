@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from core.languages import LANGUAGE_CODE
 from learning import training_policies as policies
-from learning.training_models import SEATED, Course, CourseKind, CourseOffering, Enrolment
+from learning.training_models import SEATED, Course, CourseKind, CourseOffering, Enrolment, PathStep
 
 MAX_LEVEL = 6
 
@@ -35,6 +36,10 @@ class CourseDraft:
 
 
 def _check_course(session: Session, values: dict[str, Any], *, code: str) -> None:
+    language = values.get("language")
+    if language is not None and not (isinstance(language, str) and LANGUAGE_CODE.fullmatch(language)):
+        # as positions say it: the planner matches a course to a position's language by this code alone
+        raise RuleViolation("a language is a lower-case ISO 639 code such as en", field="language")
     if values["kind"] == CourseKind.LANGUAGE:
         for name in ("language", "from_level", "to_level"):
             if values.get(name) is None:
@@ -122,11 +127,16 @@ def update_course(session: Session, *, actor: Actor, course_id: int, changes: di
 
 
 def delete_course(session: Session, *, actor: Actor, course_id: int) -> None:
-    """Remove a course that has no offerings. Raises PermissionDenied, NotFound, Conflict."""
+    """Remove a course that has no offerings, is no prerequisite and is a step of no learning path. Raises
+    PermissionDenied, NotFound, Conflict."""
     require_catalogue_keeper(actor)
     course = get_course(session, course_id)
     if course.offerings:
         raise Conflict("the course has offerings; it stays in the catalogue", field="course_id")
+    paths = session.scalar(select(func.count(PathStep.path_id.distinct())).where(PathStep.course_id == course_id))
+    if paths:  # the steps keep it (RESTRICT): checked here, so the refusal says why rather than at commit
+        raise Conflict(f"course {course.code} is a step of {paths} learning path{'s' if paths != 1 else ''}; "
+                       "it stays in the catalogue", field="course_id", paths=paths)
     needed_by = [c.code for c in session.scalars(select(Course)) if course.code in (c.prerequisites or [])]
     if needed_by:
         raise Conflict(f"course {needed_by[0]} needs this one as a prerequisite", field="course_id")

@@ -21,6 +21,12 @@ offering can no longer be joined (it filled up, started or was cancelled since):
 Steps completed on the path stay on it, first, while the plan still covers them. Taking, dropping and
 completing seats: learning.enrolments.
 
+The catalogue: a refresh also re-plans a path when planning it again from what it rests on would give other
+courses or another verdict, or an offering to a step that has none (``_catalogue_moved_on``): a first offering
+scheduled for a course that had none, a course added to the gap, or one re-banded, moved to another language or
+given other prerequisites. An offering planned that can still be joined stays, even when a better one appears.
+A seat held in a course that no longer fits leaves the path but stays taken: only its holder or HR drops it.
+
 Leavers (``StaffMember.left_on`` before today) are left alone: their path stays as it was last planned. Reading
 it, the sweep, a seat change or a moved offering re-plan it no more, and planning one is refused (422).
 """
@@ -162,42 +168,15 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         _close(path, level)
         return path
 
-    completed, held = seats_held(session, staff.id)
-    courses = list(session.scalars(select(Course).where(
-        or_(Course.language == position.language, Course.kind != CourseKind.LANGUAGE))))
-    offerings = list(session.scalars(select(CourseOffering).where(
-        CourseOffering.course_id.in_([c.id for c in courses]), ~CourseOffering.has_started(today),
-        CourseOffering.cancelled_at.is_(None))))
-    taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
-    by_id = {c.id: c for c in courses}
-    kinds = external_relations.ExternalRelationsRule.load().course_kinds
-    extra = [c.code for c in courses if c.kind in kinds] if path.external_relations else []
     try:
-        plan = planner.plan_path(
-            current_level=current, required_level=position.required_level, start=today, deadline=deadline,
-            skill_profile=path.skill_profile, completed=set(completed),
-            courses=[_course_spec(c) for c in courses],
-            offerings=[planner.OfferingSpec(o.id, by_id[o.course_id].code, o.starts_on, o.ends_on,
-                                            o.seats - taken.get(o.id, 0)) for o in offerings],
-            held={code: _offering_spec(e.offering) for code, e in held.items()}, extra_courses=extra)
+        plan, rows = _plan_steps(session, staff.id, language=position.language, current=current,
+                                 required=position.required_level, deadline=deadline,
+                                 skill_profile=path.skill_profile, external=own_plan, done_on_path=done_on_path,
+                                 today=today)
     except planner.PlanningError as error:
         raise RuleViolation(str(error), field="prerequisites") from error
-    code_to_course = {c.code: c for c in courses}
-    done = sorted((completed[code] for code in plan.completed if completed[code].id in done_on_path),
-                  key=lambda e: (e.completed_at or e.enrolled_at, e.id))
-    for enrolment in done:  # the steps already done on this path, if the new plan still needs them
-        path.steps.append(PathStep(
-            position=len(path.steps) + 1, course_id=enrolment.offering.course_id, offering_id=enrolment.offering_id,
-            starts_on=enrolment.offering.starts_on, ends_on=enrolment.offering.ends_on, enrolment_id=enrolment.id,
-            status=StepStatus.COMPLETED, progress=100))
-    for step in plan.steps:
-        enrolment = held.get(step.course_code)
-        path.steps.append(PathStep(
-            position=len(path.steps) + 1, course_id=code_to_course[step.course_code].id,
-            offering_id=step.offering_id, starts_on=step.starts_on, ends_on=step.ends_on,
-            enrolment_id=enrolment.id if enrolment else None,
-            status=enrolment.status if enrolment else StepStatus.PLANNED,
-            progress=enrolment.progress if enrolment else 0))
+    for row in rows:
+        path.steps.append(PathStep(position=len(path.steps) + 1, **row))
     path.verdict, path.reason, path.earliest_finish = plan.verdict, plan.reason, plan.earliest_finish
     path.status = PathStatus.OPEN
     if not plan.steps and plan.verdict == planner.NO_GAP:  # a placement level meets it: certify it
@@ -208,6 +187,44 @@ def _replan(session: Session, staff: StaffMember, path: LearningPath | None, *,
         path.reason = "every course of the path is completed: re-test to show the new level"
     session.flush()
     return path
+
+
+def _plan_steps(session: Session, staff_id: int, *, language: str, current: int, required: int,
+                deadline: date | None, skill_profile: dict[str, float], external: bool, done_on_path: set[int],
+                today: date) -> tuple[planner.Plan, list[dict]]:
+    """The plan for these inputs over today's catalogue and seats, and the steps it gives a path (their
+    ``PathStep`` fields): the completed steps the path held that the plan still covers, then the plan's.
+    Reads only. Raises planner.PlanningError."""
+    completed, held = seats_held(session, staff_id)
+    courses = list(session.scalars(select(Course).where(
+        or_(Course.language == language, Course.kind != CourseKind.LANGUAGE))))
+    offerings = list(session.scalars(select(CourseOffering).where(
+        CourseOffering.course_id.in_([c.id for c in courses]), ~CourseOffering.has_started(today),
+        CourseOffering.cancelled_at.is_(None))))
+    taken = catalogue.seats_taken_by_offering(session, [o.id for o in offerings])
+    by_id = {c.id: c for c in courses}
+    kinds = external_relations.ExternalRelationsRule.load().course_kinds
+    extra = [c.code for c in courses if c.kind in kinds] if external else []
+    plan = planner.plan_path(
+        current_level=current, required_level=required, start=today, deadline=deadline,
+        skill_profile=skill_profile, completed=set(completed), courses=[_course_spec(c) for c in courses],
+        offerings=[planner.OfferingSpec(o.id, by_id[o.course_id].code, o.starts_on, o.ends_on,
+                                        o.seats - taken.get(o.id, 0)) for o in offerings],
+        held={code: _offering_spec(e.offering) for code, e in held.items()}, extra_courses=extra)
+    code_to_course = {c.code: c for c in courses}
+    done = sorted((completed[code] for code in plan.completed if completed[code].id in done_on_path),
+                  key=lambda e: (e.completed_at or e.enrolled_at, e.id))
+    rows = [dict(course_id=e.offering.course_id, offering_id=e.offering_id, starts_on=e.offering.starts_on,
+                 ends_on=e.offering.ends_on, enrolment_id=e.id, status=StepStatus.COMPLETED, progress=100)
+            for e in done]  # the steps already done on this path, if the new plan still needs them
+    for step in plan.steps:
+        enrolment = held.get(step.course_code)
+        rows.append(dict(course_id=code_to_course[step.course_code].id, offering_id=step.offering_id,
+                         starts_on=step.starts_on, ends_on=step.ends_on,
+                         enrolment_id=enrolment.id if enrolment else None,
+                         status=enrolment.status if enrolment else StepStatus.PLANNED,
+                         progress=enrolment.progress if enrolment else 0))
+    return plan, rows
 
 
 def seats_held(session: Session, staff_id: int) -> tuple[dict[str, Enrolment], dict[str, Enrolment]]:
@@ -248,6 +265,31 @@ def _steps_out_of_date(session: Session, staff: StaffMember, path: LearningPath)
         if step.ends_on is not None and step.status != StepStatus.COMPLETED:
             previous_end = max(previous_end, step.ends_on) if previous_end else step.ends_on
     return False
+
+
+def _catalogue_moved_on(session: Session, staff: StaffMember, path: LearningPath, today: date) -> bool:
+    """True when planning the path again from what it rests on (its level, target, deadline, skill profile)
+    would give other courses, in another order, or another verdict; or would find an offering for a step that
+    has none, or none for a step that has one. So a course added, re-banded, moved to another language or
+    given new prerequisites, or a first offering scheduled for a course that had none, reaches the path; an
+    offering it plans that can still be joined is kept even when a better one appears. A ``no_course`` path is
+    re-planned when what it lacks changed (its reason names the bands and courses missing, no dates)."""
+    if path.status == PathStatus.CLOSED:
+        return False  # re-planned, or kept closed, by the checks before this one
+    done_on_path = {step.enrolment_id for step in path.steps if step.status == StepStatus.COMPLETED}
+    try:
+        plan, rows = _plan_steps(session, staff.id, language=path.language, current=path.current_level,
+                                 required=path.target_level, deadline=path.deadline,
+                                 skill_profile=path.skill_profile or {}, external=path.external_relations,
+                                 done_on_path=done_on_path, today=today)
+    except planner.PlanningError:
+        return False  # re-planning would fail too: the path stays as last planned
+    if plan.verdict != path.verdict:
+        return True
+    if [(row["course_id"], row["offering_id"] is None) for row in rows] != [
+            (step.course_id, step.offering_id is None) for step in path.steps]:
+        return True
+    return plan.verdict == planner.NO_COURSE and plan.reason != path.reason
 
 
 def _closed_offerings(session: Session, offering_ids: list[int]) -> set[int]:
@@ -295,7 +337,7 @@ def refresh_path(session: Session, staff: StaffMember, path: LearningPath) -> Le
             or path.assessed_level_id != (level.id if level is not None else None)
             or path.deadline != _deadline(path, position)[0]
             or path.external_relations != external_relations.ExternalRelationsRule.load().covers(session, staff)
-            or _steps_out_of_date(session, staff, path)):
+            or _steps_out_of_date(session, staff, path) or _catalogue_moved_on(session, staff, path, today)):
         path = _replan(session, staff, path)
         audit.record(session, actor=None, action="path.refreshed", entity_type="learning_path", entity_id=path.id,
                      staff_member_id=staff.id, status=path.status, verdict=path.verdict)
@@ -347,7 +389,8 @@ def get_my_path(session: Session, *, actor: Actor) -> LearningPath:
 
 
 def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | None = None) -> list[LearningPath]:
-    """The paths of one unit's people as last planned or refreshed (the sweep keeps them current).
+    """The paths of the people of one unit and of the units below it, as last planned or refreshed (the sweep
+    keeps them current); as /staff?unit= and /hr/levels take in a unit's subtree.
 
     Raises NotFound, PermissionDenied (outside the HR scope).
     """
@@ -358,7 +401,7 @@ def list_paths(session: Session, *, actor: Actor, unit_id: int, status: str | No
         raise PermissionDenied("HR of one unit sees only the people of that unit and the units below it",
                                field="unit_id")
     query = (select(LearningPath).join(StaffMember, StaffMember.id == LearningPath.staff_member_id)
-             .where(StaffMember.unit_id == unit_id).order_by(LearningPath.id))
+             .where(StaffMember.unit_id.in_(organisation.subtree_ids(session, unit_id))).order_by(LearningPath.id))
     if status is not None:
         query = query.where(LearningPath.status == status)
     return list(session.scalars(query))

@@ -2,12 +2,15 @@
 
 Rules, in order:
 
-1. The gap is closed level by level: for every band L -> L+1 from the current level to the required one, every
-   language course of that band (``from_level == L``, ``to_level == L + 1``) is on the path. A band with no
-   course makes the verdict ``no_course``.
-2. Within a band, the course aimed at the weakest skill comes first: a course's weakness is the lowest profile
-   value among its skills (a course with no skill focus covers all skills: the profile's mean). A skill the
-   profile lacks counts as the profile's mean; no profile at all makes every course equal. Ties: course code.
+1. The gap is closed level by level: every language course whose band lies within the gap (``from_level`` at
+   or above the current level, ``to_level`` at or below the required one) is on the path. Most take a learner
+   one level (L -> L+1); one spanning several levels (2 -> 4) covers each band L -> L+1 inside it. A band
+   L -> L+1 of the gap that no such course covers makes the verdict ``no_course``: a course starting below
+   the current level or ending above the required one is not taken for it.
+2. Within a band (a course spanning several sorts with the first it covers), the course aimed at the weakest
+   skill comes first: a course's weakness is the lowest profile value among its skills (a course with no
+   skill focus covers all skills: the profile's mean). A skill the profile lacks counts as the profile's mean;
+   no profile at all makes every course equal. Ties: course code.
 3. Prerequisites come before the courses that need them (a topological order that otherwise keeps rules 1-2).
    A prerequisite not on the path and not completed is added to it; an unknown one makes the verdict
    ``no_course``; a cycle is an error.
@@ -103,15 +106,17 @@ def plan_path(*, current_level: int, required_level: int, courses: Iterable[Cour
     problems: list[str] = []
     band_of: dict[str, tuple[int, int] | None] = {}
     covered_done: set[str] = {code for code in extra_courses if code in done}
+    in_gap = sorted((c for c in catalogue.values() if c.language and c.from_level is not None
+                     and c.to_level is not None and current_level <= c.from_level < c.to_level <= required_level),
+                    key=lambda c: c.from_level)
     for level in range(current_level, required_level):
-        band = [c for c in catalogue.values() if c.language and c.from_level == level and c.to_level == level + 1]
-        if not band:
+        if not any(c.from_level <= level < c.to_level for c in in_gap):
             problems.append(f"no course takes a learner from level {level} to {level + 1}")
-        for course in band:
-            if course.code not in done:
-                band_of[course.code] = (level, level + 1)
-            else:
-                covered_done.add(course.code)
+    for course in in_gap:
+        if course.code not in done:
+            band_of[course.code] = (course.from_level, course.to_level)
+        else:
+            covered_done.add(course.code)
     for code in extras:
         if code not in catalogue:
             problems.append(f"course {code} is not in the catalogue")

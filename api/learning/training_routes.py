@@ -79,7 +79,8 @@ class CourseDetail(MethodView):
     @allow(roles(Role.HR))
     @blp.response(204)
     def delete(self, course_id):
-        """Remove a course that has no offerings and is no other course's prerequisite (HR, admins)."""
+        """Remove a course that has no offerings, is no other course's prerequisite and no learning path's step
+        (HR, admins); 409 naming course_id otherwise."""
         catalogue.delete_course(db_session(), actor=current_actor(), course_id=course_id)
 
 
@@ -154,7 +155,8 @@ class UnitPaths(MethodView):
     @blp.arguments(PathQueryArgsSchema, location="query")
     @blp.response(200, LearningPathSchema(many=True))
     def get(self, args):
-        """The learning paths of one unit's people, e.g. those ready for re-testing (HR of that unit)."""
+        """The learning paths of a unit's people and its sub-units', e.g. those ready for re-testing (HR of that
+        unit or above)."""
         return paths.list_paths(db_session(), actor=current_actor(), **args)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import StrictSchema, WholeMatch
+from api.learning.position_schemas import LANGUAGE
+from api.schemas import INT32_MAX, Id, StrictSchema, WholeMatch
 from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus, SurveyAudience
 
 SKILLS = ("listening", "reading", "writing", "speaking", "grammar", "vocabulary")
 LEVEL = ma.validate.Range(min=0, max=6)
+# An id in a query string: as Id, which is strict and so takes JSON numbers only, not the query's text.
+QUERY_ID = ma.validate.Range(min=1, max=INT32_MAX)
 
 
 class CourseCreateSchema(StrictSchema):
@@ -17,7 +20,9 @@ class CourseCreateSchema(StrictSchema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     kind = ma.fields.String(load_default=CourseKind.LANGUAGE.value,
                             validate=ma.validate.OneOf([k.value for k in CourseKind]))
-    language = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.Length(min=2, max=8))
+    language = ma.fields.String(allow_none=True, load_default=None, validate=LANGUAGE,
+                                metadata={"description": "Language courses: the language taught, as positions "
+                                                         "name it (a lower-case ISO 639 code such as en)"})
     from_level = ma.fields.Integer(strict=True, allow_none=True, load_default=None, validate=LEVEL,
                                    metadata={"description": "Language courses: the level a learner starts from "
                                                             "(0: no level yet)"})
@@ -36,7 +41,7 @@ class CourseCreateSchema(StrictSchema):
 
 class CoursePatchSchema(StrictSchema):
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
-    language = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=2, max=8))
+    language = ma.fields.String(allow_none=True, validate=LANGUAGE)
     from_level = ma.fields.Integer(strict=True, allow_none=True, validate=LEVEL)
     to_level = ma.fields.Integer(strict=True, allow_none=True, validate=LEVEL)
     skill_focus = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(SKILLS)))
@@ -173,13 +178,14 @@ class LearningPathSchema(ma.Schema):
 
 
 class PathQueryArgsSchema(StrictSchema):
-    unit_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    unit_id = ma.fields.Integer(required=True, validate=QUERY_ID,
+                                metadata={"description": "The unit; its sub-units' people are listed too"})
     status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in PathStatus]),
                               metadata={"description": "e.g. ready_for_retest: who should sit a test again"})
 
 
 class EnrolmentCreateSchema(StrictSchema):
-    staff_member_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    staff_member_id = Id(required=True)
 
 
 class EnrolmentUpdateSchema(StrictSchema):
@@ -261,7 +267,7 @@ class SurveyResponseSchema(ma.Schema):
 
 
 class SurveyResultsArgsSchema(StrictSchema):
-    unit_id = ma.fields.Integer(validate=ma.validate.Range(min=1),
+    unit_id = ma.fields.Integer(validate=QUERY_ID,
                                 metadata={"description": "One unit's responses (required for unit-scoped HR)"})
 
 

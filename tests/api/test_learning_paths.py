@@ -13,6 +13,7 @@ from assessment.models import AssessedLevel, Attempt, Test
 from core import clock
 from core.accounts import Role
 from core.accounts import services as accounts
+from core.errors import RuleViolation
 from learning import catalogue as catalogue_services
 from learning import paths as paths_service
 from learning.models import JobPosition, StaffMember, Unit
@@ -1095,3 +1096,152 @@ def test_a_course_completed_before_is_taken_again_in_one_seat_at_a_time(hr, keep
         assert refused.status_code == 409
         assert f"holds a seat in {course['code']} already (offering {again['id']})" in refused.json["detail"]
         assert keeper.get(f"/api/v1/offerings/{offering['id']}").json["seats_taken"] == 0
+
+
+# --- the catalogue changing under planned paths ------------------------------------------------------------
+
+def add_course(keeper, code: str, band: tuple[int, int], *, offered: tuple[str, str] | None = None,
+               language: str = "en") -> dict:
+    made = keeper.post("/api/v1/courses", json={"code": code, "title": f"English {band[0]} to {band[1]}",
+                                                "language": language, "from_level": band[0], "to_level": band[1],
+                                                "hours": 60, "capacity": 20})
+    assert made.status_code == 201, made.json
+    if offered is not None:
+        offer(keeper, made.json, offered)
+    return made.json
+
+
+def offer(keeper, course: dict, dates: tuple[str, str]) -> dict:
+    made = keeper.post(f"/api/v1/courses/{course['id']}/offerings", json={"starts_on": dates[0], "ends_on": dates[1]})
+    assert made.status_code == 201, made.json
+    return made.json
+
+
+def planned_steps(body: dict) -> list[tuple[str, int | None, str]]:
+    return [(step["course_code"], step["offering_id"], step["status"]) for step in body["steps"]]
+
+
+def test_reading_and_the_sweep_re_plan_a_path_when_a_course_gets_an_offering_or_is_added(
+        keeper, hr, learner, db_session, fake_clock):
+    certify(db_session, learner.user, 3)
+    first = add_course(keeper, "EN34-A", (3, 4))
+    url = f"/api/v1/staff/{learner.staff.id}/path"
+    planned = hr.post(url, json={}).json
+    assert (planned["verdict"], planned_steps(planned)) == ("no_offering", [("EN34-A", None, "planned")])
+    db_session.expire_all()
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)  # nothing new: left as planned
+
+    january = offer(keeper, first, ("2027-01-04", "2027-02-26"))
+    fake_clock.advance(minutes=5)
+    db_session.expire_all()
+    assert paths_service.refresh_all_paths(db_session) == (1, 1)
+    mine = learner.get("/api/v1/me/path").json
+    assert (mine["verdict"], planned_steps(mine)) == ("on_track", [("EN34-A", january["id"], "planned")])
+    db_session.expire_all()
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)
+
+    # a seat taken stays when another course of the band joins the catalogue: the new course follows it
+    seat = learner.post(f"/api/v1/offerings/{january['id']}/enrolments", json={"staff_member_id": learner.staff.id})
+    assert seat.status_code == 201, seat.json
+    march = offer(keeper, add_course(keeper, "EN34-B", (3, 4)), ("2027-03-01", "2027-03-26"))
+    fake_clock.advance(minutes=5)
+    read = hr.get(url).json
+    assert planned_steps(read) == [("EN34-A", january["id"], "enrolled"), ("EN34-B", march["id"], "planned")]
+    assert read["steps"][0]["enrolment_id"] == seat.json["id"]
+    fake_clock.advance(minutes=5)
+    assert hr.get(url).json["planned_at"] == read["planned_at"]  # read again, nothing changed: not re-planned
+
+
+def test_reading_a_path_drops_a_course_re_banded_or_moved_to_another_language_and_says_what_is_missing(
+        keeper, hr, learner, db_session, fake_clock):
+    certify(db_session, learner.user, 3)
+    kept = add_course(keeper, "EN34-A", (3, 4), offered=("2027-01-04", "2027-02-26"))
+    moved = add_course(keeper, "EN34-B", (3, 4), offered=("2027-03-01", "2027-03-26"))
+    url = f"/api/v1/staff/{learner.staff.id}/path"
+    assert steps(hr.post(url, json={}).json) == ["EN34-A", "EN34-B"]
+
+    assert patch(keeper, f"/api/v1/courses/{moved['id']}", {"from_level": 4, "to_level": 5}).status_code == 200
+    fake_clock.advance(minutes=5)
+    assert steps(learner.get("/api/v1/me/path").json) == ["EN34-A"]  # a level-3 person needing 4: 4->5 is not theirs
+
+    assert patch(keeper, f"/api/v1/courses/{kept['id']}", {"language": "fr"}).status_code == 200
+    fake_clock.advance(minutes=5)
+    db_session.expire_all()
+    assert paths_service.refresh_all_paths(db_session) == (1, 1)
+    body = hr.get(url).json
+    assert (body["verdict"], body["steps"]) == ("no_course", [])
+    assert body["reason"] == "no course takes a learner from level 3 to 4"
+
+    assert patch(keeper, f"/api/v1/courses/{moved['id']}", {"from_level": 3, "to_level": 4}).status_code == 200
+    fake_clock.advance(minutes=5)
+    body = hr.get(url).json  # a no_course path that can now be planned is
+    assert (body["verdict"], steps(body)) == ("on_track", ["EN34-B"])
+    db_session.expire_all()
+    assert paths_service.refresh_all_paths(db_session) == (1, 0)
+
+
+def test_a_course_language_is_a_code_as_a_positions_is(keeper, db_session):
+    for language in ("EN", "English", "en-US", "en\n"):
+        body = problem(keeper.post("/api/v1/courses", json={
+            "code": "EN34", "title": "English 3 to 4", "language": language, "from_level": 3, "to_level": 4,
+            "hours": 60, "capacity": 20}), 422)
+        assert fields_of(body) == {"language"}, language
+    course = add_course(keeper, "EN34", (3, 4))
+    assert fields_of(problem(patch(keeper, f"/api/v1/courses/{course['id']}", {"language": "EN"}), 422)) == {
+        "language"}
+    assert keeper.get(f"/api/v1/courses/{course['id']}").json["language"] == "en"
+    # the domain's rule too, for callers other than the API
+    with pytest.raises(RuleViolation) as refused:
+        catalogue_services._check_course(db_session, {"kind": "professional", "language": "English",
+                                                      "prerequisites": []}, code="PRO-1")
+    assert refused.value.field == "language"
+
+
+def test_a_course_spanning_two_levels_is_planned_for_the_bands_it_covers(keeper, hr, learner, db_session):
+    certify(db_session, learner.user, 2)
+    january = offer(keeper, add_course(keeper, "EN24", (2, 4)), ("2027-01-04", "2027-04-30"))
+    body = hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json
+    assert (body["verdict"], planned_steps(body)) == ("on_track", [("EN24", january["id"], "planned")])
+    assert body["steps"][0]["band"] == [2, 4]
+
+
+def test_a_units_paths_take_in_its_sub_units(api_as, factory, db_session, positions, fake_clock):
+    province, district = factory.unit(), factory.unit()
+    district.parent_id = province.id
+    db_session.flush()
+    people = {}
+    for unit in (province, district):
+        person = api_as("candidate", unit=unit)
+        people[unit.id] = add_staff(db_session, unit, person.user, positions[4])
+        certify(db_session, person.user, 3)
+    province_hr = api_as("hr", unit=province)
+    for staff in people.values():
+        assert province_hr.post(f"/api/v1/staff/{staff.id}/path", json={}).status_code == 200
+    listed = province_hr.get(f"/api/v1/paths?unit_id={province.id}").json
+    assert [p["staff_member_id"] for p in listed] == [people[province.id].id, people[district.id].id]
+    listed = province_hr.get(f"/api/v1/paths?unit_id={district.id}").json
+    assert [p["staff_member_id"] for p in listed] == [people[district.id].id]
+
+
+def test_a_course_a_path_holds_is_not_deleted_and_the_refusal_says_so(keeper, hr, learner, db_session):
+    certify(db_session, learner.user, 3)
+    course = add_course(keeper, "EN34", (3, 4))
+    assert steps(hr.post(f"/api/v1/staff/{learner.staff.id}/path", json={}).json) == ["EN34"]
+    for _ in range(2):  # the same answer every time: retrying does not help
+        body = problem(keeper.delete(f"/api/v1/courses/{course['id']}"), 409)
+        assert fields_of(body) == {"course_id"}
+        assert body["paths"] == 1 and "EN34 is a step of 1 learning path" in body["detail"]
+    assert keeper.get(f"/api/v1/courses/{course['id']}").status_code == 200
+
+
+def test_ids_beyond_what_the_database_stores_are_a_422_naming_the_field(keeper, hr, learner, catalogue, api_as):
+    offering = catalogue["EN34-S"][0]["id"]
+    survey = api_as("hr").post("/api/v1/surveys", json={"title": "T", "target_groups": ["leader"],
+                                                        "questions": QUESTIONS}).json
+    for too_large in (2**31, 2**64):
+        body = problem(hr.get(f"/api/v1/paths?unit_id={too_large}"), 422)
+        assert fields_of(body) == {"unit_id"}
+        body = problem(keeper.get(f"/api/v1/surveys/{survey['id']}/results?unit_id={too_large}"), 422)
+        assert fields_of(body) == {"unit_id"}
+        body = problem(hr.post(f"/api/v1/offerings/{offering}/enrolments", json={"staff_member_id": too_large}), 422)
+        assert fields_of(body) == {"staff_member_id"}

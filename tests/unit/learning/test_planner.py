@@ -279,3 +279,28 @@ def test_extra_courses_count_against_the_deadline_and_need_offerings():
     unknown = plan_path(current_level=3, required_level=4, courses=courses, offerings=monthly(courses),
                         start=START, extra_courses=["PRO-Z"])
     assert unknown.verdict == NO_COURSE
+
+
+def test_a_course_spanning_two_levels_covers_each_band_inside_the_gap_and_no_band_outside_it():
+    intensive = course("E24", (2, 4), "writing")
+    plan = plan_path(current_level=2, required_level=4, courses=[intensive], offerings=monthly([intensive]),
+                     start=START)
+    assert (codes(plan), plan.verdict) == (["E24"], ON_TRACK)
+    assert plan.steps[0].band == (2, 4)
+    # Beside single-level courses it is one more course of its first band (rule 2: weakest skill first).
+    courses = [*catalogue(), intensive]
+    plan = plan_path(current_level=2, required_level=4, courses=courses, offerings=monthly(courses), start=START,
+                     skill_profile=PROFILE)
+    assert codes(plan) == ["E23-W", "E24", "E23-G", "E23-L", "E34-W", "E34-S", "E34-R"]
+    # Starting below the learner's level or ending above the requirement, it is not taken for a band.
+    for current, required in ((3, 4), (2, 3), (1, 4)):
+        plan = plan_path(current_level=current, required_level=required, courses=[intensive],
+                         offerings=monthly([intensive]), start=START)
+        assert (codes(plan), plan.verdict) == ([], NO_COURSE), (current, required)
+    plan = plan_path(current_level=1, required_level=4, courses=[intensive], offerings=monthly([intensive]),
+                     start=START)
+    assert plan.reason == "no course takes a learner from level 1 to 2"
+    # Completed, it counts as covering its bands and is not scheduled again.
+    plan = plan_path(current_level=2, required_level=4, courses=[intensive], offerings=monthly([intensive]),
+                     start=START, completed={"E24"})
+    assert (plan.steps, plan.verdict, plan.completed) == ((), ON_TRACK, ("E24",))
