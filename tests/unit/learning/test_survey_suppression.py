@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,3 +132,85 @@ def test_no_question_shows_a_few_answers_nor_hides_some_that_shown_ones_give_awa
             if total not in hidden:  # what the shown parts leave of a shown total is nobody, or enough people
                 assert not lump or (len(lump) > 1 and sum(lump) >= MIN_GROUP_SIZE), (question, total, parts)
         assert given_away(people, hidden) == [], question
+
+
+# --- what a reader can work out across every view --------------------------------------------------------------
+
+def shown_vectors(respondents: dict[tuple[int, str], int], hidden: set[tuple]) -> tuple[list, np.ndarray]:
+    """The (unit, group) cells not shown on their own, and per total shown in any view (the whole view: the
+    whole, its groups and units; a unit's view: the unit and its groups within it) which of them it adds up."""
+    unknown = [cell for cell in sorted(respondents) if ("cell", *cell) in hidden]
+    rows = [[1.0 if total in (WHOLE, ("unit", unit), ("group", group)) else 0.0 for unit, group in unknown]
+            for total in sizes(respondents) if total not in hidden and total[0] != "cell"]
+    return unknown, np.array(rows).reshape(len(rows), len(unknown))
+
+
+def disclosures(respondents: dict[tuple[int, str], int], hidden: set[tuple], minimum: int = MIN_GROUP_SIZE,
+                signed_up_to: int = 8) -> list[tuple[list, list]]:
+    """Brute force: every combination of hidden cells with coefficients 1 (and -1, up to ``signed_up_to``
+    unknown cells) that the shown totals compute, whose adding or subtracting side holds 1 to minimum - 1 people
+    (at its largest value, each of them gave one same answer)."""
+    unknown, rows = shown_vectors(respondents, hidden)
+    if not unknown:
+        return []
+    signs = (-1, 0, 1) if len(unknown) <= signed_up_to else (0, 1)
+    combinations = np.array(list(itertools.product(signs, repeat=len(unknown))), dtype=float)
+    if rows.shape[0]:  # what the row space of the shown totals leaves of each combination
+        basis = np.linalg.svd(rows)[2][:np.linalg.matrix_rank(rows)]
+        combinations_left = combinations - combinations @ basis.T @ basis
+    else:
+        combinations_left = combinations
+    people = np.array([respondents[cell] for cell in unknown])
+    found = []
+    for combination, left in zip(combinations, combinations_left, strict=True):
+        if not combination.any() or np.abs(left).max() > 1e-8:
+            continue
+        adding, taking = people[combination > 0].sum(), people[combination < 0].sum()
+        if 0 < adding < minimum or 0 < taking < minimum:
+            found.append(([c for c, k in zip(unknown, combination, strict=True) if k > 0],
+                          [c for c, k in zip(unknown, combination, strict=True) if k < 0]))
+    return found
+
+
+def test_the_whole_less_a_shown_group_within_a_unit_gives_no_small_lump_away():
+    """QA's case: unit 1 has five specialists and one leader, unit 2 one specialist. The whole (7) less unit 1's
+    specialists (5, shown in unit 1's view) were unit 1's leader and unit 2's specialist, all hidden elsewhere."""
+    respondents = {(1, "specialist"): 5, (1, "leader"): 1, (2, "specialist"): 1}
+    hidden = suppressed_cells(respondents)
+    assert WHOLE in hidden or ("cell", 1, "specialist") in hidden
+    assert disclosures(respondents, hidden) == []
+
+
+def test_no_sum_of_hidden_cells_under_the_minimum_is_left_to_compute():
+    """Found by QA's checker: each sum kept no lone hidden cell, yet unit 1's lone g1 and unit 3's lone g2 (two
+    people) were the whole less everything shown around them."""
+    respondents = {(0, "g0"): 3, (0, "g1"): 6, (0, "g2"): 8, (1, "g1"): 1, (2, "g0"): 6, (2, "g1"): 7,
+                   (2, "g2"): 1, (3, "g1"): 5, (3, "g2"): 1}
+    hidden = suppressed_cells(respondents)
+    assert disclosures(respondents, hidden) == []
+    assert given_away(respondents, hidden) == []
+
+
+def test_a_difference_of_two_totals_does_not_pin_a_small_group():
+    """Unit 1 (12) less group g (13) is unit 1's two h less unit 2's three g: at its largest (2), both of unit 1's
+    h said yes and no one of unit 2's g did."""
+    respondents = {(1, "g"): 10, (1, "h"): 2, (2, "g"): 3}
+    hidden = suppressed_cells(respondents)
+    assert disclosures(respondents, hidden) == []
+
+
+def test_random_layouts_disclose_nothing_in_any_view():
+    """A few hundred small layouts (fixed seed), checked by brute force over every view's shown totals."""
+    chance = random.Random(20261204)
+    for _ in range(300):
+        units, groups = chance.randint(1, 4), chance.randint(1, 3)
+        respondents = {(unit, f"g{group}"): chance.choice([1, 1, 2, 3, 4, 5, 6, 8, 10, 20])
+                       for unit in range(units) for group in range(groups) if chance.random() < 0.8}
+        if not respondents:
+            continue
+        minimum = chance.choice([MIN_GROUP_SIZE, MIN_GROUP_SIZE, 3])
+        hidden = suppressed_cells(respondents, minimum)
+        size = sizes(respondents)
+        assert {cell for cell, count in size.items() if count < minimum} <= hidden, respondents
+        assert disclosures(respondents, hidden, minimum) == [], (respondents, minimum)
+        assert given_away(respondents, hidden) == [], respondents
