@@ -159,13 +159,30 @@ def for_candidates(fragment: str) -> str:
     return "".join(parser.out).strip()
 
 
+# Elements a browser shows apart from the text around them: their edges part words as a space does.
+BLOCK_TAGS = frozenset({
+    "p", "br", "div", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "figure", "figcaption", "hr",
+    "section", "article", "header", "footer", "aside", "nav", "main", "address",
+})
+
+
 def plain_text(fragment: str) -> str:
-    """The text of a fragment without any markup, whitespace collapsed (for search and GIFT)."""
+    """The text of a fragment without any markup, whitespace collapsed (for search and GIFT); a block element's
+    edges and a line break part words ("Line one<br/>line two" is "Line one line two", not "oneline")."""
 
     class _Text(HTMLParser):
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
             self.parts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in BLOCK_TAGS:
+                self.parts.append(" ")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in BLOCK_TAGS:
+                self.parts.append(" ")
 
         def handle_data(self, data: str) -> None:
             self.parts.append(data)

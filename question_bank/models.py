@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -37,6 +38,11 @@ MAX_TEXT_FIELDS = {"title": 200, "topic": 80, "category": 255, "source": 255}
 MAX_IDENTIFIER = 120  # the width of an item's or a stimulus's identifier (an interchange file's name for it)
 MAX_EXPECTED_SECONDS = 7200  # two hours: the longest task of any test
 MAX_PLAYS = 10  # the most plays a stimulus's recording may allow (a limit, not a count kept)
+
+
+def normal_tag(tag: str) -> str:
+    """A tag as stored and looked for: trimmed, and composed (NFC), as some keyboards type accents apart (NFD)."""
+    return unicodedata.normalize("NFC", tag.strip())
 
 
 class Item(Base):
@@ -94,10 +100,11 @@ class Item(Base):
 
     @tags.setter
     def tags(self, values: list[str] | tuple[str, ...]) -> None:
-        wanted = sorted({value.strip() for value in values if value.strip()})
+        wanted = sorted({normal_tag(value) for value in values if value.strip()})
         kept = [link for link in self.tag_links if link.tag in wanted]
         present = {link.tag for link in kept}
-        self.tag_links = kept + [ItemTag(tag=tag) for tag in wanted if tag not in present]
+        self.tag_links = sorted(kept + [ItemTag(tag=tag) for tag in wanted if tag not in present],
+                                key=lambda link: link.tag)
 
     @property
     def etag(self) -> str:

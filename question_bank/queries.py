@@ -13,9 +13,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from core.accounts import Actor
-from core.errors import PermissionDenied
+from core.errors import PermissionDenied, RuleViolation
 from question_bank import policies
-from question_bank.models import Item, ItemTag
+from question_bank.models import Item, ItemTag, normal_tag
 
 # Counting stops here: "1,000 or more" is all a person paging through results needs, and counting
 # every match of a common word in a large bank costs several times more than finding the page itself
@@ -46,14 +46,19 @@ class ItemFilter:
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def query_words(text_query: str) -> list[str]:
+    """The words of a text query, lower-cased; punctuation is not searched for."""
+    # NFC first: \w does not match the separate accents of decomposed (NFD) text, and items are stored NFC.
+    return WORD.findall(unicodedata.normalize("NFC", unicodedata.normalize("NFC", text_query).casefold()))
+
+
 def _text_condition(dialect: str, text_query: str) -> ColumnElement[bool] | None:
     """Every word of the query must occur in the item; punctuation is ignored.
 
     PostgreSQL matches words and word beginnings through its full-text index; elsewhere the words
     are looked for as substrings (which finds at least as much).
     """
-    # NFC first: \w does not match the separate accents of decomposed (NFD) text, and items are stored NFC.
-    words = WORD.findall(unicodedata.normalize("NFC", unicodedata.normalize("NFC", text_query).casefold()))
+    words = query_words(text_query)
     if not words:
         return None
     if dialect == "postgresql":
@@ -72,7 +77,7 @@ def _filtered(query: Select, filters: ItemFilter, dialect: str = "sqlite") -> Se
     if filters.ids:
         query = query.where(Item.id.in_(filters.ids))
     for tag in filters.tags:
-        query = query.where(Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag == tag)))
+        query = query.where(Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag == normal_tag(tag))))
     if filters.text:
         condition = _text_condition(dialect, filters.text)
         if condition is not None:
@@ -126,9 +131,14 @@ class ItemPage:
 
 def list_items(session: Session, *, actor: Actor, filters: ItemFilter, page: int, per_page: int,
                sort: str = "id") -> ItemPage:
-    """A page of item summaries and how many match (counted up to COUNT_LIMIT). Raises PermissionDenied."""
+    """A page of item summaries and how many match (counted up to COUNT_LIMIT). Raises PermissionDenied, and
+    RuleViolation for a text query without a word."""
     if not policies.can_read_bank(actor):
         raise PermissionDenied("the item bank is for examiners and test administrators")
+    if filters.text is not None and not query_words(filters.text):
+        # Else the query would match every item: a search for "???" is not a request for the whole bank.
+        raise RuleViolation("the text query holds no word to search for (letters or digits); punctuation is "
+                            "not searched", field="q")
     dialect = session.get_bind().dialect.name
     matches = _filtered(select(Item.id), filters, dialect).limit(COUNT_LIMIT + 1).subquery()
     counted = session.scalar(select(func.count()).select_from(matches)) or 0

@@ -36,6 +36,7 @@ from question_bank.models import (
     ItemVersion,
     Skill,
     Stimulus,
+    normal_tag,
 )
 
 LEVELS = range(1, 7)
@@ -144,7 +145,7 @@ def _check_metadata(session: Session, values: dict[str, Any]) -> None:
         if text is not None and (not isinstance(text, str) or len(text) > width):
             raise RuleViolation(f"{name} must be a text of at most {width} characters", field=name)
     tags = values.get("tags") or ()
-    if len(tags) > MAX_TAGS or any(not isinstance(t, str) or not t.strip() or len(t) > 60 for t in tags):
+    if len(tags) > MAX_TAGS or any(not isinstance(t, str) or not t.strip() or len(normal_tag(t)) > 60 for t in tags):
         raise RuleViolation(f"at most {MAX_TAGS} tags of 1-60 characters", field="tags")
     stimulus_id = values.get("stimulus_id")
     if stimulus_id is not None and session.get(Stimulus, stimulus_id) is None:
@@ -193,9 +194,21 @@ def get_item_for(session: Session, *, actor: Actor, item_id: int) -> Item:
     return get_item(session, item_id)
 
 
+def require_current(item: Item, if_match: str | None) -> None:
+    """Raises PreconditionRequired without an If-Match, PreconditionFailed unless it is the item's ETag."""
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the item's ETag, so concurrent edits cannot be lost",
+                                   field="If-Match")
+    if if_match.strip() not in (item.etag, "W/" + item.etag):
+        raise PreconditionFailed("the item has changed since you read it; reload it and apply your edit again",
+                                 field="If-Match", current_etag=item.etag)
+
+
 def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str | None,
                 changes: ItemChanges) -> Item:
     """Apply an edit guarded by the item's ETag; content or classification changes add an immutable version.
+    An edit that changes nothing (the values the item has, or none) leaves the item, its revision and the audit
+    log as they are.
 
     Raises PreconditionFailed for a stale ETag, Conflict for a retired item or one in review,
     PermissionDenied for non-authors, RuleViolation for content the type refuses.
@@ -203,12 +216,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     item = get_item(session, item_id)
     if not policies.can_edit_item(actor, item):
         raise PermissionDenied("only authors can edit items")
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the item's ETag, so concurrent edits cannot be lost",
-                                   field="If-Match")
-    if if_match.strip() not in (item.etag, "W/" + item.etag):
-        raise PreconditionFailed("the item has changed since you read it; reload it and apply your edit again",
-                                 field="If-Match", current_etag=item.etag)
+    require_current(item, if_match)
     if item.status in (ItemStatus.RETIRED, ItemStatus.IN_REVIEW):
         raise Conflict(f"an item that is {item.status} cannot be edited", status_now=item.status)
     metadata = {name: getattr(changes, name) for name in METADATA_FIELDS if getattr(changes, name) is not None}
@@ -217,6 +225,10 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
             raise RuleViolation("give the item a stimulus or remove it, not both", field="stimulus_id")
         metadata["stimulus_id"] = None
     _check_metadata(session, metadata)
+    if "tags" in metadata:  # compared and stored as the item keeps them: trimmed, composed, once each, sorted
+        metadata["tags"] = sorted({normal_tag(tag) for tag in metadata["tags"]})
+    changed_metadata = {name: [getattr(item, name), value] for name, value in metadata.items()
+                        if getattr(item, name) != value}
     current = item.current_version
     assert current is not None
     item_type = item_types.get(item.type)
@@ -236,6 +248,8 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     reclassified = (new_skill, new_level) != (current.skill, current.level)
     if content_changed:
         item_type.validate(new_content, new_scoring)
+    if not (content_changed or reclassified or changed_metadata):
+        return item  # nothing changes: the ETag others hold stays good, and there is nothing to audit
     if content_changed or reclassified:
         version = ItemVersion(item_id=item.id, number=current.number + 1, content=new_content, scoring=new_scoring,
                               stimulus_id=new_stimulus, skill=new_skill, level=new_level, created_by=actor.id)
@@ -247,8 +261,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
             item.status = ItemStatus.DRAFT  # changed content or classification needs a fresh review
     else:
         dropped_keys = []
-    before = {name: getattr(item, name) for name in metadata}
-    for name, value in metadata.items():
+    for name, (_before, value) in changed_metadata.items():
         setattr(item, name, value)
     item.search_text = searchable_text(new_content, item.title)
     item.preview = preview_of(new_content)
@@ -257,7 +270,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
                  version=item.current_version.number if item.current_version else None,
                  content_changed=content_changed, reclassified=reclassified,
                  **({"unknown_content_keys_dropped": dropped_keys} if dropped_keys else {}),
-                 metadata={k: [before[k], metadata[k]] for k in metadata if before[k] != metadata[k]},
+                 metadata=changed_metadata,
                  comment=changes.comment)
     session.flush()
     return item
@@ -393,29 +406,45 @@ def list_reviews(session: Session, *, actor: Actor, item_id: int) -> list[ItemRe
     return list(session.scalars(select(ItemReview).where(ItemReview.item_id == item.id).order_by(ItemReview.id)))
 
 
-def set_enemies(session: Session, *, actor: Actor, item_id: int, enemy_ids: Iterable[int]) -> list[int]:
-    """Replace the items that must never share a test with this one. Raises RuleViolation for bad ids."""
+def set_enemies(session: Session, *, actor: Actor, item_id: int, if_match: str | None,
+                enemy_ids: Iterable[int]) -> Item:
+    """Replace the items that must never share a test with this one, guarded by the item's ETag. Every item whose
+    enemies change (this one, and each one added or taken away) gets a new revision and an audit entry.
+
+    Raises PermissionDenied, PreconditionRequired or PreconditionFailed, RuleViolation for bad ids.
+    """
     item = get_item(session, item_id)
     if not policies.can_edit_item(actor, item):
         raise PermissionDenied("only authors can change enemy items")
+    require_current(item, if_match)
     wanted = set(enemy_ids)
     if item.id in wanted:
         raise RuleViolation("an item cannot be its own enemy", field="enemy_ids")
     found = set(session.scalars(select(Item.id).where(Item.id.in_(wanted)))) if wanted else set()
     if wanted - found:
         raise RuleViolation(f"unknown items: {sorted(wanted - found)}", field="enemy_ids")
-    for link in session.scalars(select(ItemEnemy).where(or_(ItemEnemy.item_id == item.id,
-                                                            ItemEnemy.enemy_id == item.id))):
-        session.delete(link)
-    session.flush()
-    for other in sorted(wanted):
+    present = set(list_enemies(session, item.id))
+    added, removed = sorted(wanted - present), sorted(present - wanted)
+    if not added and not removed:
+        return item
+    for other in removed:
+        low, high = sorted((item.id, other))
+        session.delete(session.get(ItemEnemy, (low, high)))
+    for other in added:
         low, high = sorted((item.id, other))
         session.add(ItemEnemy(item_id=low, enemy_id=high))
+    session.flush()
     item.revision += 1
     audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=item.id,
-                 enemies=sorted(wanted))
+                 enemies=sorted(wanted), added=added, removed=removed)
+    # The other side of each pair changed too: its ETag must not let an edit based on the old list through.
+    for other in session.scalars(select(Item).where(Item.id.in_(added + removed)).order_by(Item.id)):
+        other.revision += 1
+        audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=other.id,
+                     enemies=list_enemies(session, other.id), set_on=item.id,
+                     **({"added": [item.id]} if other.id in added else {"removed": [item.id]}))
     session.flush()
-    return sorted(wanted)
+    return item
 
 
 def enemy_pairs_among(session: Session, item_ids: Collection[int]) -> list[tuple[int, int]]:

@@ -215,15 +215,17 @@ class ItemEnemies(MethodView):
     def get(self, item_id):
         """Items that must never appear in the same test as this one."""
         item = services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
-        return {"enemy_ids": services.list_enemies(db_session(), item.id)}
+        return {"enemy_ids": services.list_enemies(db_session(), item.id)}, {"ETag": item.etag}
 
     @allow(roles(Role.AUTHOR))
     @blp.arguments(EnemiesSchema)
     @blp.response(200, EnemiesSchema)
+    @blp.doc(parameters=[IF_MATCH])
     def put(self, data, item_id):
-        """Replace the item's enemies."""
-        return {"enemy_ids": services.set_enemies(db_session(), actor=current_actor(), item_id=item_id,
-                                                  enemy_ids=data["enemy_ids"])}
+        """Replace the item's enemies, guarded by its ETag as edits are (428 without If-Match, 412 if stale)."""
+        item = services.set_enemies(db_session(), actor=current_actor(), item_id=item_id,
+                                    if_match=request.headers.get("If-Match"), enemy_ids=data["enemy_ids"])
+        return {"enemy_ids": services.list_enemies(db_session(), item.id)}, {"ETag": item.etag}
 
 
 @blp.route("/items/<int:item_id>/audit")

@@ -88,6 +88,24 @@ def test_content_changes_make_immutable_versions_with_a_diff(author):
     assert author.get(f"/api/v1/items/{item['id']}/versions/3").status_code == 404
 
 
+def test_an_edit_that_changes_nothing_keeps_the_etag_and_writes_no_audit_entry(author, api_as):
+    """A form saved without changes must not make another author's If-Match stale (a false 412)."""
+    item = _patch(author, create(author).json, tags=["a", "b"], title="Meeting").json
+    other_author = api_as("author")
+    read_by_other = other_author.get(f"/api/v1/items/{item['id']}").json
+    content = item["current_version"]["content"]
+    for body in ({"tags": ["b", "a"]}, {"tags": [" a", "b", "a"]}, {}, {"title": "Meeting", "level": item["level"]},
+                 {"content": content, "scoring": {"correct": "B"}}):
+        same = _patch(author, item, **body)
+        assert same.status_code == 200, same.json
+        assert (same.json["revision"], same.headers["ETag"]) == (item["revision"], item["etag"]), body
+    audit = author.get(f"/api/v1/items/{item['id']}/audit").json
+    assert [e["action"] for e in audit] == ["item.updated", "item.created"]
+    assert audit[0]["detail"]["metadata"] == {"tags": [[], ["a", "b"]], "title": ["", "Meeting"]}
+    edited = _patch(other_author, read_by_other, title="A real edit")
+    assert edited.status_code == 200 and edited.json["revision"] == item["revision"] + 1
+
+
 def test_an_edit_that_breaks_the_type_rules_changes_nothing(author):
     item = create(author).json
     refused = _patch(author, item, scoring={"correct": "Z"})
@@ -150,14 +168,54 @@ def test_approval_needs_a_classified_item(author, api_as, db_session):
     assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "level"
 
 
+def set_enemies(client, item_id, enemy_ids, etag=None):
+    """PUT an item's enemies with the ETag given, or the one it has now."""
+    etag = etag or client.get(f"/api/v1/items/{item_id}").headers["ETag"]
+    return client.put(f"/api/v1/items/{item_id}/enemies", json={"enemy_ids": enemy_ids}, headers={"If-Match": etag})
+
+
 def test_enemies_are_symmetric(author):
     first, second, third = (create(author).json["id"] for _ in range(3))
-    assert author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": [second, third]}).status_code == 200
+    assert set_enemies(author, first, [second, third]).status_code == 200
     assert author.get(f"/api/v1/items/{second}/enemies").json == {"enemy_ids": [first]}
-    assert author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": [first]}).status_code == 422
-    assert author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": [999999]}).status_code == 422
-    author.put(f"/api/v1/items/{first}/enemies", json={"enemy_ids": []})
+    assert set_enemies(author, first, [first]).status_code == 422
+    assert set_enemies(author, first, [999999]).status_code == 422
+    assert set_enemies(author, first, []).status_code == 200
     assert author.get(f"/api/v1/items/{third}/enemies").json == {"enemy_ids": []}
+
+
+def test_enemies_need_the_items_etag_and_change_the_etag_and_audit_of_both_items(author, api_as):
+    """Two authors who read the same enemy list cannot both replace it: the second gets 412, not a silent loss."""
+    x, y, z = (create(author).json["id"] for _ in range(3))
+    other_author = api_as("author")
+    read = author.get(f"/api/v1/items/{x}/enemies")
+    etag_x, etag_y, etag_z = read.headers["ETag"], *(author.get(f"/api/v1/items/{i}").headers["ETag"] for i in (y, z))
+    missing = author.put(f"/api/v1/items/{x}/enemies", json={"enemy_ids": [y]})
+    assert missing.status_code == 428 and missing.content_type == PROBLEM
+    assert set_enemies(author, x, [y], etag='"garbage"').status_code == 412
+    first = set_enemies(author, x, [y], etag=etag_x)
+    assert first.status_code == 200 and first.json == {"enemy_ids": [y]}
+    stale = set_enemies(other_author, x, [z], etag=etag_x)
+    assert stale.status_code == 412 and stale.json["current_etag"] == first.headers["ETag"]
+    assert author.get(f"/api/v1/items/{x}/enemies").json == {"enemy_ids": [y]}
+    # The other side of the pair changed too: an edit of y based on what it was before is stale.
+    assert author.get(f"/api/v1/items/{y}").headers["ETag"] != etag_y
+    assert author.get(f"/api/v1/items/{z}").headers["ETag"] == etag_z
+    assert _patch(other_author, {"id": y, "etag": etag_y}, title="based on the old y").status_code == 412
+    assert set_enemies(author, x, [z]).status_code == 200  # y out, z in: both change
+    assert author.get(f"/api/v1/items/{z}").headers["ETag"] != etag_z
+    y_audit = [(e["action"], e["detail"]) for e in author.get(f"/api/v1/items/{y}/audit").json]
+    assert [action for action, _ in y_audit] == ["item.enemies_set", "item.enemies_set", "item.created"]
+    assert y_audit[0][1]["removed"] == [x] and y_audit[1][1]["added"] == [x]
+    assert author.get(f"/api/v1/items/{z}/audit").json[0]["detail"]["added"] == [x]
+
+
+def test_setting_the_enemies_an_item_has_changes_nothing(author):
+    x, y = (create(author).json["id"] for _ in range(2))
+    etag = set_enemies(author, x, [y]).headers["ETag"]
+    again = set_enemies(author, x, [y], etag=etag)
+    assert again.status_code == 200 and again.headers["ETag"] == etag
+    assert [e["action"] for e in author.get(f"/api/v1/items/{x}/audit").json].count("item.enemies_set") == 1
 
 
 def test_markup_is_sanitised_before_it_is_stored(author):
@@ -202,6 +260,33 @@ def test_search_filters_sorts_and_paginates(author, api_as):
     assert reviewer.get("/api/v1/items?q=zebracross").json["meta"]["total"] == 4  # word beginnings match
     assert reviewer.get(f"/api/v1/items?q={marker}&status=draft&type=single_choice&language=en"
                         ).json["meta"]["total"] == 4
+
+
+def test_block_edges_and_line_breaks_part_words_in_search_and_previews(author, api_as):
+    stems = {"letter": "<p>Read the zebraletter.</p><p>Answer the question</p>",
+             "lines": "Line zebraone<br/>line two", "list": "<ul><li>zebraapple</li><li>banana</li></ul> Which?"}
+    ids = {name: create(author, content={**single_choice_spec()["content"], "stem": stem}).json["id"]
+           for name, stem in stems.items()}
+    reviewer = api_as("reviewer")
+    found = reviewer.get("/api/v1/items", query_string={"q": "zebra", "per_page": 50}).json["items"]
+    assert {i["id"]: i["preview"] for i in found} == {
+        ids["letter"]: "Read the zebraletter. Answer the question", ids["lines"]: "Line zebraone line two",
+        ids["list"]: "zebraapple banana Which?"}
+
+    def matches(query):
+        return {i["id"] for i in reviewer.get("/api/v1/items", query_string={"q": query}).json["items"]}
+
+    assert matches("zebraoneline") == matches("zebraapplebanana") == set()
+    assert matches("zebraone line") == {ids["lines"]}
+    assert matches("zebraletter answer") == {ids["letter"]}
+
+
+@pytest.mark.parametrize("query", ["???", "%", "  ", "-.-"])
+def test_a_text_query_without_a_word_is_a_422_not_the_whole_bank(author, api_as, query):
+    create(author)
+    refused = api_as("reviewer").get("/api/v1/items", query_string={"q": query})
+    assert refused.status_code == 422 and refused.content_type == PROBLEM, refused.json
+    assert [error["field"] for error in refused.json["errors"]] == ["q"]
 
 
 def test_audit_log_records_who_did_what(author, api_as):
@@ -364,6 +449,22 @@ def test_text_is_stored_composed_and_found_whichever_way_accents_were_typed(auth
     for query in (composed, decomposed, decomposed.upper()):
         found = reviewer.get("/api/v1/items", query_string={"q": f"{query} chọn"}).json
         assert found["meta"]["total"] == 2, query
+
+
+def test_tags_are_stored_composed_and_found_whichever_way_accents_were_typed(author, api_as):
+    composed = "ngữ pháp"
+    decomposed = unicodedata.normalize("NFD", composed)
+    item = create(author, tags=[f" {decomposed} "]).json
+    assert item["tags"] == [composed]
+    both = create(author, tags=[composed, decomposed]).json
+    assert both["tags"] == [composed]
+    edited = _patch(author, item, tags=[decomposed, "A2"]).json
+    assert edited["tags"] == ["A2", composed]
+    reviewer = api_as("reviewer")
+    for tag in (composed, decomposed):
+        found = reviewer.get("/api/v1/items", query_string={"tag": tag}).json
+        assert {i["id"] for i in found["items"]} == {item["id"], both["id"]}, tag
+        assert all(i["tags"] in ([composed], ["A2", composed]) for i in found["items"])
 
 
 def test_other_tools_classes_and_tooltips_are_not_stored(author):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.api.test_bad_input import assert_problem
+from tests.api.test_item_bank import set_enemies
 from tests.factories import single_choice_spec
 
 
@@ -39,12 +40,12 @@ def test_enemies_never_share_a_fixed_test_whenever_they_became_enemies(api_as, f
     author, reviewer = factory.user("author"), factory.user("reviewer")
     first, other, second = (_approved(factory, author, reviewer) for _ in range(3))
     admin, writer = api_as("test_admin"), api_as(author)
-    assert writer.put(f"/api/v1/items/{second}/enemies", json={"enemy_ids": [first]}).status_code == 200
+    assert set_enemies(writer, second, [first]).status_code == 200
     refused = assert_problem(admin.post("/api/v1/tests", json=_fixed([first, other, second])), 422)
     assert refused["errors"][0]["field"] == "item_ids.2" and "enemies" in refused["detail"]
     draft = admin.post("/api/v1/tests", json=_fixed([other, second]))
     assert draft.status_code == 201
-    assert writer.put(f"/api/v1/items/{other}/enemies", json={"enemy_ids": [second]}).status_code == 200
+    assert set_enemies(writer, other, [second]).status_code == 200
     later = assert_problem(admin.post(f"/api/v1/tests/{draft.json['id']}/publish"), 422)
     assert f"items {other} and {second} are enemies" in later["detail"]
 
@@ -55,7 +56,7 @@ def test_enemies_never_share_an_exam(api_as, factory):
     author, reviewer = factory.user("author"), factory.user("reviewer")
     items = factory.vstep_items(author, reviewer)
     listening, reading = items["listening"][3], items["reading"][12]
-    assert api_as(author).put(f"/api/v1/items/{reading}/enemies", json={"enemy_ids": [listening]}).status_code == 200
+    assert set_enemies(api_as(author), reading, [listening]).status_code == 200
     refused = assert_problem(api_as("test_admin").post("/api/v1/tests", json=_exam_payload(items)), 422)
     assert refused["errors"][0]["field"] == "sections.1.item_ids.12"
 
