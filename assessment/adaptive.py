@@ -8,12 +8,12 @@ and cached, and each request resumes a session from the stored rows in microseco
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar, get_args
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from assessment.models import AttemptItem, Test, TestItem
@@ -40,6 +40,11 @@ from question_bank.services import enemy_pairs_among
 
 DEFAULT_CUTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 WEB_SELECTORS = ("maxinfo", "randomesque")
+# Keys of an adaptive test's config that record what was made of its settings, not settings: the items left out
+# of its pool at creation, and the enemy pairs between its pool's items frozen at publication (item ids, the
+# lower first; a draft has none and reads the bank's).
+PUBLISHED_ENEMY_PAIRS = "published_enemy_pairs"
+RECORD_KEYS = frozenset({"left_out", PUBLISHED_ENEMY_PAIRS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ class AdaptiveSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AdaptiveSettings:
-        values = {key: value for key, value in config.items() if key != "left_out"}
+        values = {key: value for key, value in config.items() if key not in RECORD_KEYS}
         values["cuts"] = tuple(values.get("cuts", DEFAULT_CUTS))
         values["skills"] = tuple(values.get("skills", ()))
         values["quotas"] = {skill: (low, high) for skill, (low, high) in values.get("quotas", {}).items()}
@@ -161,32 +166,59 @@ def calibrated_pool(session: Session, settings: AdaptiveSettings) -> list[PoolIt
     return pool
 
 
-def _enemy_pairs(session: Session, versions: dict[int, int]) -> list[tuple[str, str]]:
-    """Enemy pairs between pool items, named by item version (the pool's ids)."""
-    by_item = {item_id: version_id for version_id, item_id in versions.items()}
-    return [(str(by_item[a]), str(by_item[b])) for a, b in enemy_pairs_among(session, by_item)]
-
-
-def build_engine(session: Session, test: Test) -> CatEngine:
-    """The engine over the pool frozen into the test at creation, with the parameters frozen with it (whatever
-    the bank's are now). Raises RuleViolation if unusable."""
-    settings = AdaptiveSettings.from_config(test.config)
-    rows = session.execute(
+def _pool_rows(session: Session, test: Test) -> Sequence[Row[Any]]:
+    """The pool frozen into the test at creation, with the parameters frozen with it."""
+    return session.execute(
         select(ItemVersion.id, ItemVersion.item_id, ItemVersion.skill, ItemVersion.stimulus_id,
                TestItem.irt_a, TestItem.irt_b, TestItem.irt_c)
         .join(TestItem, TestItem.item_version_id == ItemVersion.id)
         .where(TestItem.test_id == test.id)
         .order_by(ItemVersion.id)).all()
-    versions = {row.id: row.item_id for row in rows}
+
+
+def _engine(test: Test, rows: Sequence[Row[Any]], enemies: list[tuple[int, int]]) -> CatEngine:
+    """The engine over the pool's ``rows`` keeping ``enemies`` (item ids) apart. Raises RuleViolation if unusable."""
+    settings = AdaptiveSettings.from_config(test.config)
+    version_of = {row.item_id: row.id for row in rows}
     try:
         pool = ItemPool.build(
             [str(row.id) for row in rows], [row.irt_a for row in rows], [row.irt_b for row in rows],
             [row.irt_c or 0.0 for row in rows], skills=[row.skill for row in rows],
             testlets=[f"stimulus-{row.stimulus_id}" if row.stimulus_id else None for row in rows],
-            enemy_pairs=_enemy_pairs(session, versions))
+            enemy_pairs=[(str(version_of[first]), str(version_of[second])) for first, second in enemies])
         return CatEngine(pool, settings.cat_config(len(rows)))
     except (InvalidItemPool, InfeasibleConstraint, ValueError, TypeError) as error:
         raise RuleViolation(f"the adaptive test cannot run on its pool: {error}", field="adaptive") from None
+
+
+def build_engine(session: Session, test: Test) -> CatEngine:
+    """The engine over the pool frozen into the test at creation, with the parameters frozen with it (whatever
+    the bank's are now), and the enemies frozen at publication (whatever the bank marks since); a draft's enemies
+    are the bank's of the moment. Raises RuleViolation if unusable."""
+    rows = _pool_rows(session, test)
+    frozen = test.config.get(PUBLISHED_ENEMY_PAIRS)
+    if frozen is None:
+        enemies = enemy_pairs_among(session, [row.item_id for row in rows])
+    else:
+        enemies = [(first, second) for first, second in frozen]
+    return _engine(test, rows, enemies)
+
+
+def freeze_enemies(session: Session, test: Test) -> None:
+    """Store with the test, as it is published, the enemy pairs the bank marks between its pool's items now: every
+    process builds its engine with these, whatever the bank marks later, so workers started before and after a
+    change agree on what one attempt may be given. Raises RuleViolation when two items of one passage were made
+    enemies since the test was drafted (a passage's items come together), or the engine cannot run with them."""
+    rows = _pool_rows(session, test)
+    enemies = sorted(enemy_pairs_among(session, [row.item_id for row in rows]))
+    passage_of = {row.item_id: row.stimulus_id for row in rows}
+    for first, second in enemies:
+        if passage_of[first] is not None and passage_of[first] == passage_of[second]:
+            raise RuleViolation(f"items {first} and {second} share a passage and were made enemies after this test "
+                                "was drafted; a passage's items come together: draft the test again",
+                                field="item_ids")
+    _engine(test, rows, enemies)
+    test.config = {**test.config, PUBLISHED_ENEMY_PAIRS: [[first, second] for first, second in enemies]}
 
 
 Cached = TypeVar("Cached")
@@ -195,7 +227,8 @@ Cached = TypeVar("Cached")
 class EngineCache:
     """Engines of published tests, per process, with the items of their pools as giving and scoring need them.
 
-    A published test's pool never changes, nor does an item version, so neither is read again.
+    A published test's pool never changes, nor do its enemies (frozen at publication) or an item version, so
+    none is read again.
     """
 
     def __init__(self) -> None:

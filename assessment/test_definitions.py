@@ -229,13 +229,16 @@ def list_tests(session: Session, *, actor: Actor) -> list[Test]:
 
 
 def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
-    """Open a draft test to candidates. Raises PermissionDenied, NotFound, Conflict, or RuleViolation when what
-    creation checked no longer holds (an item retired since, two of its items made enemies since)."""
+    """Open a draft test to candidates; an adaptive one keeps the enemies the bank marks between its items now.
+    Raises PermissionDenied, NotFound, Conflict, or RuleViolation when what creation checked no longer holds (an
+    item retired since, two of its items made enemies since: of a fixed test or exam, or of one adaptive passage)."""
     if not policies.can_manage_tests(actor):
         raise PermissionDenied("only test administrators can publish tests")
     test = get_test(session, test_id)
     if test.status == TestStatus.DRAFT:
         _check_still_deliverable(session, test)
+        if test.kind == "adaptive":
+            adaptive.freeze_enemies(session, test)
     test.publish()
     session.flush()
     return test

@@ -699,3 +699,50 @@ def test_items_imported_with_a_regional_language_tag_get_its_language_code(empty
     downgrade_database(empty_database.url, "8b2f5d1e3c47")
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_published_adaptive_tests_keep_the_enemies_the_bank_holds_and_lose_them_on_downgrade(empty_database):
+    """d3488db0e1f3 freezes the enemy pairs between a published or archived adaptive test's items as the bank holds
+    them (what a worker started now builds its engine with); drafts and fixed tests keep reading the bank."""
+    from sqlalchemy import bindparam
+
+    from core.db import JsonType, UtcDateTime
+
+    upgrade_database(empty_database.url, "c1d4e8a2f3b6")
+    at = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    settings = {"min_items": 2, "max_items": 2, "left_out": []}
+    tests = {1: ("adaptive", "published", (1, 2, 3)), 2: ("adaptive", "archived", (1, 2)),
+             3: ("adaptive", "draft", (1, 2, 3)), 4: ("fixed", "published", (3, 4))}
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "author", "author", at)
+        _insert_items(connection, at, [{"id": item, "status": "approved", "skill": "grammar", "level": 3}
+                                       for item in (1, 2, 3, 4)])
+        connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                                "created_at) VALUES (:id, :id, 1, '{}', '{}', 1, :at)")
+                           .bindparams(bindparam("at", type_=UtcDateTime())), [{"id": item, "at": at}
+                                                                               for item in (1, 2, 3, 4)])
+        connection.execute(text("INSERT INTO item_enemies (item_id, enemy_id) VALUES (:first, :second)"),
+                           [{"first": first, "second": second} for first, second in ((2, 3), (1, 2), (1, 4), (3, 4))])
+        connection.execute(text("INSERT INTO tests (id, title, description, kind, purpose, status, cut_scores, "
+                                "config, created_by, created_at) VALUES (:id, 'T', '', :kind, 'placement', :status, "
+                                "'[]', :config, 1, :at)")
+                           .bindparams(bindparam("config", type_=JsonType), bindparam("at", type_=UtcDateTime())),
+                           [{"id": test_id, "kind": kind, "status": status, "at": at,
+                             "config": settings if kind == "adaptive" else {}}
+                            for test_id, (kind, status, _) in tests.items()])
+        connection.execute(text("INSERT INTO test_items (test_id, position, item_version_id) VALUES (:test, :position, "
+                                ":version)"), [{"test": test_id, "position": position, "version": version}
+                                               for test_id, (_, _, pool) in tests.items()
+                                               for position, version in enumerate(pool, start=1)])
+
+    def configs():
+        with empty_database.engine.connect() as connection:
+            return dict(connection.execute(text("SELECT id, config FROM tests").columns(config=JsonType)).all())
+
+    upgrade_database(empty_database.url, "d3488db0e1f3")
+    assert configs() == {1: {**settings, "published_enemy_pairs": [[1, 2], [2, 3]]},
+                         2: {**settings, "published_enemy_pairs": [[1, 2]]}, 3: settings, 4: {}}
+    downgrade_database(empty_database.url, "c1d4e8a2f3b6")
+    assert configs() == {1: settings, 2: settings, 3: settings, 4: {}}
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
