@@ -36,7 +36,7 @@ from assessment.scoring import GivenItem, ShownStimulus
 from core.errors import RuleViolation
 from question_bank import item_types
 from question_bank.models import Item, ItemStatistics, ItemStatus, ItemVersion, Stimulus
-from question_bank.services import enemy_pairs_among
+from question_bank.enemies import enemy_pairs_among
 
 DEFAULT_CUTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 WEB_SELECTORS = ("maxinfo", "randomesque")

@@ -36,7 +36,7 @@ from core.accounts import Actor
 from core.errors import PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import Item, ItemStatistics, ItemStatus, ItemVersion
-from question_bank.services import enemy_pairs_among
+from question_bank.enemies import enemy_pairs_among
 
 TARGET_THETAS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 MAX_FORMS = 200

@@ -19,7 +19,7 @@ from core.accounts import Actor
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import Item, ItemStatus, ItemVersion
-from question_bank.services import enemy_pairs_among
+from question_bank.enemies import enemy_pairs_among
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock
 from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from learning import catalogue, organisation, paths
+from learning import catalogue, organisation, path_plans, paths
 from learning import training_policies as policies
 from learning.models import StaffMember
 from learning.training_models import SEATED, CourseOffering, Enrolment, PathStep, StepStatus
@@ -67,7 +67,7 @@ def _check_fits_seats_held(session: Session, staff: StaffMember, offering: Cours
     """Raises Conflict when a seat in ``offering`` clashes with the seats the person holds: one seat per
     course, and a prerequisite ends before the course needing it starts."""
     course = offering.course
-    _completed, held = paths.seats_held(session, staff.id)
+    _completed, held = path_plans.seats_held(session, staff.id)
     # One open seat per course, also in a course completed before (taken again, it is not among ``held``).
     same = held.get(course.code) or session.scalar(
         select(Enrolment).join(Enrolment.offering).where(

@@ -1,18 +1,17 @@
-"""Item bank services: items and their versions, review, enemies, stimuli."""
+"""Item bank services: items and their versions, and stimuli (review and enemies have modules of their own)."""
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.accounts import Actor, Role
+from core.accounts import Actor
 from core.errors import (
     Conflict,
     NotFound,
@@ -30,8 +29,6 @@ from question_bank.models import (
     MAX_PLAYS,
     MAX_TEXT_FIELDS,
     Item,
-    ItemEnemy,
-    ItemReview,
     ItemStatus,
     ItemVersion,
     Skill,
@@ -319,145 +316,6 @@ def _diffed_fields(version: ItemVersion) -> dict[str, Any]:
     """Everything a version pins: what it shows, how it is scored, what it is classified as, its passage."""
     return {"content": version.content, "scoring": version.scoring, "skill": version.skill, "level": version.level,
             "stimulus_id": version.stimulus_id}
-
-
-def _record_review(session: Session, item: Item, actor: Actor, action: str, comment: str) -> None:
-    assert item.current_version_id is not None
-    session.add(ItemReview(item_id=item.id, item_version_id=item.current_version_id, actor_id=actor.id,
-                           action=action, comment=comment))
-    audit.record(session, actor=actor, action=f"item.{action}", entity_type="item", entity_id=item.id,
-                 version=item.current_version.number if item.current_version else None, comment=comment)
-    session.flush()
-
-
-def submit_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
-    """Send a draft to review. Raises NotFound, PermissionDenied, or Conflict if not a draft."""
-    item = get_item(session, item_id)
-    if not policies.can_submit_item(actor, item):
-        raise PermissionDenied("only the item's author can submit it for review")
-    item.submit_for_review()
-    _record_review(session, item, actor, "submitted", comment)
-    return item
-
-
-def _versions_under_review(session: Session, item: Item) -> dict[int, int]:
-    """Version number -> who created it, for every version since the item was last approved (all of
-    them if it never was): the work a review decision now covers."""
-    last_approved = session.scalar(
-        select(func.max(ItemVersion.number)).join(ItemReview, ItemReview.item_version_id == ItemVersion.id)
-        .where(ItemReview.item_id == item.id, ItemReview.action == "approved"))
-    query = select(ItemVersion.number, ItemVersion.created_by).where(ItemVersion.item_id == item.id)
-    if last_approved is not None:
-        query = query.where(ItemVersion.number > last_approved)
-    return {number: created_by for number, created_by in session.execute(query)}
-
-
-def _require_reviewer_of(session: Session, actor: Actor, item: Item, decision: str) -> None:
-    """Raises PermissionDenied unless the actor may decide on the item (four eyes, admins included)."""
-    under_review = _versions_under_review(session, item)
-    if policies.can_review_item(actor, item, authors_under_review=set(under_review.values())):
-        return
-    if not actor.has(Role.REVIEWER):
-        raise PermissionDenied(f"only reviewers can {decision} items")
-    if item.author_id == actor.id:
-        raise PermissionDenied(f"reviewers cannot {decision} their own items")
-    written = sorted(number for number, created_by in under_review.items() if created_by == actor.id)
-    raise PermissionDenied(
-        f"you wrote {'version' if len(written) == 1 else 'versions'} {', '.join(map(str, written))} of this item, "
-        f"which {'is' if len(written) == 1 else 'are'} under review: another reviewer must {decision} it",
-        versions=written)
-
-
-def approve_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
-    """Approve an item in review. Raises PermissionDenied for self-approval (the item or a version under
-    review is the actor's work), Conflict if not in review."""
-    item = get_item(session, item_id)
-    _require_reviewer_of(session, actor, item, "approve")
-    item.approve()
-    _record_review(session, item, actor, "approved", comment)
-    return item
-
-
-def reject_item(session: Session, *, actor: Actor, item_id: int, comment: str) -> Item:
-    """Return an item in review to its author with a reason. Raises PermissionDenied, Conflict, RuleViolation."""
-    item = get_item(session, item_id)
-    _require_reviewer_of(session, actor, item, "reject")
-    if not comment.strip():
-        raise RuleViolation("a rejection needs a comment for the author", field="comment")
-    item.return_to_draft()
-    _record_review(session, item, actor, "rejected", comment)
-    return item
-
-
-def retire_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
-    """Retire an item: no test, adaptive pool or form made from now on takes it (tests already published keep the
-    version they pinned until they are archived). Raises PermissionDenied or Conflict."""
-    item = get_item(session, item_id)
-    if not policies.can_retire_item(actor, item):
-        raise PermissionDenied("only the author, a reviewer or a test administrator can retire an item")
-    item.retire()
-    _record_review(session, item, actor, "retired", comment)
-    return item
-
-
-def list_reviews(session: Session, *, actor: Actor, item_id: int) -> list[ItemReview]:
-    """The review trail of an item, oldest first."""
-    item = get_item_for(session, actor=actor, item_id=item_id)
-    return list(session.scalars(select(ItemReview).where(ItemReview.item_id == item.id).order_by(ItemReview.id)))
-
-
-def set_enemies(session: Session, *, actor: Actor, item_id: int, if_match: str | None,
-                enemy_ids: Iterable[int]) -> Item:
-    """Replace the items that must never share a test with this one, guarded by the item's ETag. Every item whose
-    enemies change (this one, and each one added or taken away) gets a new revision and an audit entry.
-
-    Raises PermissionDenied, PreconditionRequired or PreconditionFailed, RuleViolation for bad ids.
-    """
-    item = get_item(session, item_id)
-    if not policies.can_edit_item(actor, item):
-        raise PermissionDenied("only authors can change enemy items")
-    require_current(item, if_match)
-    wanted = set(enemy_ids)
-    if item.id in wanted:
-        raise RuleViolation("an item cannot be its own enemy", field="enemy_ids")
-    found = set(session.scalars(select(Item.id).where(Item.id.in_(wanted)))) if wanted else set()
-    if wanted - found:
-        raise RuleViolation(f"unknown items: {sorted(wanted - found)}", field="enemy_ids")
-    present = set(list_enemies(session, item.id))
-    added, removed = sorted(wanted - present), sorted(present - wanted)
-    if not added and not removed:
-        return item
-    for other in removed:
-        low, high = sorted((item.id, other))
-        session.delete(session.get(ItemEnemy, (low, high)))
-    for other in added:
-        low, high = sorted((item.id, other))
-        session.add(ItemEnemy(item_id=low, enemy_id=high))
-    session.flush()
-    item.revision += 1
-    audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=item.id,
-                 enemies=sorted(wanted), added=added, removed=removed)
-    # The other side of each pair changed too: its ETag must not let an edit based on the old list through.
-    for other in session.scalars(select(Item).where(Item.id.in_(added + removed)).order_by(Item.id)):
-        other.revision += 1
-        audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=other.id,
-                     enemies=list_enemies(session, other.id), set_on=item.id,
-                     **({"added": [item.id]} if other.id in added else {"removed": [item.id]}))
-    session.flush()
-    return item
-
-
-def enemy_pairs_among(session: Session, item_ids: Collection[int]) -> list[tuple[int, int]]:
-    """The enemy pairs (lower id first) between items of ``item_ids``: what one test or pool must keep apart."""
-    ids = list(item_ids)
-    return [(first, second) for first, second in session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        ItemEnemy.item_id.in_(ids), ItemEnemy.enemy_id.in_(ids)))]
-
-
-def list_enemies(session: Session, item_id: int) -> list[int]:
-    pairs = session.execute(select(ItemEnemy.item_id, ItemEnemy.enemy_id).where(
-        or_(ItemEnemy.item_id == item_id, ItemEnemy.enemy_id == item_id))).all()
-    return sorted(b if a == item_id else a for a, b in pairs)
 
 
 def create_stimulus(session: Session, *, actor: Actor, title: str, body: str, kind: str = "passage",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import Actor
-from question_bank import services
+from question_bank import review, services
 from question_bank.importing import ReportEntry, import_results
 from question_bank.interchange.model import EntryStatus
 from question_bank.interchange.safety import safe_member_name
@@ -72,8 +72,8 @@ def load_starter_bank(session: Session, *, author: Actor, reviewer: Actor, store
         services.update_item(session, actor=author, item_id=item.id, if_match=item.etag, changes=services.ItemChanges(
             skill=row.skill, level=row.level, topic=row.topic, expected_seconds=row.expected_seconds,
             comment="starter bank catalogue"))
-        services.submit_item(session, actor=author, item_id=item.id, comment="starter bank")
-        services.approve_item(session, actor=reviewer, item_id=item.id, comment="starter bank, reviewed by the team")
+        review.submit_item(session, actor=author, item_id=item.id, comment="starter bank")
+        review.approve_item(session, actor=reviewer, item_id=item.id, comment="starter bank, reviewed by the team")
         if row.parameters is not None and item.current_version_id is not None:
             set_irt_parameters(session, item_version_id=item.current_version_id, parameters=row.parameters,
                                calibrated_at=None)

@@ -17,6 +17,7 @@ from core.accounts import Role, User
 from core.accounts import services as accounts
 from core.accounts.security import hash_password
 from learning.models import Unit
+from question_bank import review
 from question_bank import services as question_bank
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -139,8 +140,8 @@ class Factory:
     def approved_item(self, author: User, reviewer: User, **spec: Any):
         draft = question_bank.ItemDraft(**{**single_choice_spec(), **spec})
         item = question_bank.create_item(self.session, author=author.as_actor(), draft=draft)
-        question_bank.submit_item(self.session, actor=author.as_actor(), item_id=item.id)
-        question_bank.approve_item(self.session, actor=reviewer.as_actor(), item_id=item.id)
+        review.submit_item(self.session, actor=author.as_actor(), item_id=item.id)
+        review.approve_item(self.session, actor=reviewer.as_actor(), item_id=item.id)
         return item
 
     def vstep_items(self, author: User, reviewer: User) -> dict[str, list[int]]:

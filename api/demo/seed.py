@@ -20,7 +20,7 @@ from learning.reference_data import load_targets, load_units
 from learning.staff import keep_account_access_in_step
 from question_bank.media import MediaStore
 from question_bank.models import Item, ItemStatus
-from question_bank.services import enemy_pairs_among
+from question_bank.enemies import enemy_pairs_among
 from question_bank.starter import load_starter_bank, problems_in
 
 FAKER_SEED = 2026

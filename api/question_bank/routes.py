@@ -34,7 +34,7 @@ from assessment.services import published_tests_holding
 from core import audit
 from core.accounts import Role
 from core.errors import NotFound, PermissionDenied
-from question_bank import importing, media, policies, queries, services
+from question_bank import enemies, importing, media, policies, queries, review, services
 from question_bank.models import Item
 from question_bank.services import ItemChanges, ItemDraft
 
@@ -163,7 +163,7 @@ class SubmitItem(MethodView):
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
         """Send a draft to review (its author)."""
-        return _with_etag(services.submit_item(db_session(), actor=current_actor(), item_id=item_id, **data))
+        return _with_etag(review.submit_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
 @blp.route("/items/<int:item_id>/approve")
@@ -173,7 +173,7 @@ class ApproveItem(MethodView):
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
         """Approve an item in review (a reviewer who wrote neither the item nor a version under review)."""
-        return _with_etag(services.approve_item(db_session(), actor=current_actor(), item_id=item_id, **data))
+        return _with_etag(review.approve_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
 @blp.route("/items/<int:item_id>/reject")
@@ -183,7 +183,7 @@ class RejectItem(MethodView):
     @blp.response(200, ItemSchema)
     def post(self, data, item_id):
         """Return an item in review to its author with a comment (the same reviewers as approval)."""
-        return _with_etag(services.reject_item(db_session(), actor=current_actor(), item_id=item_id, **data))
+        return _with_etag(review.reject_item(db_session(), actor=current_actor(), item_id=item_id, **data))
 
 
 @blp.route("/items/<int:item_id>/retire")
@@ -194,7 +194,7 @@ class RetireItem(MethodView):
     def post(self, data, item_id):
         """Retire an item: no new test may take it. Published tests keep the version they were published with
         until they are archived; the answer lists them."""
-        item = services.retire_item(db_session(), actor=current_actor(), item_id=item_id, **data)
+        item = review.retire_item(db_session(), actor=current_actor(), item_id=item_id, **data)
         still_delivered_by = published_tests_holding(db_session(), item.id)
         return Retired(item, still_delivered_by), {"ETag": item.etag}
 
@@ -205,7 +205,7 @@ class ItemReviews(MethodView):
     @blp.response(200, ReviewSchema(many=True))
     def get(self, item_id):
         """The review trail of an item."""
-        return services.list_reviews(db_session(), actor=current_actor(), item_id=item_id)
+        return review.list_reviews(db_session(), actor=current_actor(), item_id=item_id)
 
 
 @blp.route("/items/<int:item_id>/enemies")
@@ -215,7 +215,7 @@ class ItemEnemies(MethodView):
     def get(self, item_id):
         """Items that must never appear in the same test as this one."""
         item = services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
-        return {"enemy_ids": services.list_enemies(db_session(), item.id)}, {"ETag": item.etag}
+        return {"enemy_ids": enemies.list_enemies(db_session(), item.id)}, {"ETag": item.etag}
 
     @allow(roles(Role.AUTHOR))
     @blp.arguments(EnemiesSchema)
@@ -223,9 +223,9 @@ class ItemEnemies(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     def put(self, data, item_id):
         """Replace the item's enemies, guarded by its ETag as edits are (428 without If-Match, 412 if stale)."""
-        item = services.set_enemies(db_session(), actor=current_actor(), item_id=item_id,
+        item = enemies.set_enemies(db_session(), actor=current_actor(), item_id=item_id,
                                     if_match=request.headers.get("If-Match"), enemy_ids=data["enemy_ids"])
-        return {"enemy_ids": services.list_enemies(db_session(), item.id)}, {"ETag": item.etag}
+        return {"enemy_ids": enemies.list_enemies(db_session(), item.id)}, {"ETag": item.etag}
 
 
 @blp.route("/items/<int:item_id>/audit")

@@ -62,6 +62,7 @@ def seed(url: str, candidates: int) -> int:
     from core.accounts import services as accounts
     from core.accounts.security import hash_password
     from question_bank import services as bank
+    from question_bank import review
     from question_bank.statistics import IrtParameters, set_irt_parameters
 
     upgrade_database(url)
@@ -77,8 +78,8 @@ def seed(url: str, candidates: int) -> int:
                                                         {"id": "C", "text": "starting"}]},
                                    scoring={"correct": "B"})
             item = bank.create_item(session, author=author.as_actor(), draft=draft)
-            bank.submit_item(session, actor=author.as_actor(), item_id=item.id)
-            bank.approve_item(session, actor=reviewer.as_actor(), item_id=item.id)
+            review.submit_item(session, actor=author.as_actor(), item_id=item.id)
+            review.approve_item(session, actor=reviewer.as_actor(), item_id=item.id)
             set_irt_parameters(session, item_version_id=item.current_version_id, calibrated_at=None,
                                parameters=IrtParameters(model="2pl", a=1.0 + (index % 7) / 7,
                                                         b=-2.5 + 5.0 * (index % 50) / 49))

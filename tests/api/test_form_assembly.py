@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from assessment.models import Test
+from question_bank import enemies
 from question_bank import services as bank
 from question_bank.statistics import IrtParameters, set_irt_parameters, statistics_for
 from tests.factories import single_choice_spec
@@ -43,8 +44,8 @@ def calibrated_bank(factory, db_session):
         "stem": f"Speaking part {n}", "preparation_seconds": 60, "response_seconds": 180},
         scoring={"rubric": "vstep-speaking"}).id for n in range(6)]
     first, second = made["listening"][:2]
-    bank.set_enemies(db_session, actor=author.as_actor(), item_id=first,
-                     if_match=bank.get_item(db_session, first).etag, enemy_ids=[second])
+    enemies.set_enemies(db_session, actor=author.as_actor(), item_id=first,
+                        if_match=bank.get_item(db_session, first).etag, enemy_ids=[second])
     return made
 
 
@@ -115,8 +116,8 @@ def test_a_passage_with_enemies_inside_it_is_left_out_whole_and_said_so(api_as, 
 
     first, second = calibrated_bank["reading"][:2]  # both of the first passage
     author = db_session.get(User, db_session.get(Item, first).author_id)
-    bank.set_enemies(db_session, actor=author.as_actor(), item_id=first,
-                     if_match=bank.get_item(db_session, first).etag, enemy_ids=[second])
+    enemies.set_enemies(db_session, actor=author.as_actor(), item_id=first,
+                        if_match=bank.get_item(db_session, first).etag, enemy_ids=[second])
     made = api_as("test_admin").post("/api/v1/tests/forms", json={"n_forms": 2, "seed": 3})
     assert made.status_code == 201, made.json
     passage = db_session.get(Item, first).current_version.stimulus_id

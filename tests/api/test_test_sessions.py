@@ -379,11 +379,12 @@ def live(live_postgres_app, empty_database, tmp_path):
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)}
         from question_bank import services as bank
+        from question_bank import review
 
         item = bank.create_item(session, author=made[Role.AUTHOR].as_actor(),
                                 draft=bank.ItemDraft(**single_choice_spec(correct="B")))
-        bank.submit_item(session, actor=made[Role.AUTHOR].as_actor(), item_id=item.id)
-        bank.approve_item(session, actor=made[Role.REVIEWER].as_actor(), item_id=item.id)
+        review.submit_item(session, actor=made[Role.AUTHOR].as_actor(), item_id=item.id)
+        review.approve_item(session, actor=made[Role.REVIEWER].as_actor(), item_id=item.id)
         admin = made[Role.TEST_ADMIN].as_actor()
         test = assessment.create_test(session, actor=admin, draft=assessment.TestDraft(
             title="Race", purpose="certification", item_ids=[item.id], cut_scores=[{"level": 3, "min_score": 1}]))

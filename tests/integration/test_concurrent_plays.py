@@ -15,6 +15,7 @@ from core import clock
 from core.accounts import services as accounts
 from core.accounts.types import Role
 from question_bank import media
+from question_bank import review
 from question_bank import services as bank
 from question_bank.models import Stimulus
 from tests.factories import single_choice_spec
@@ -38,8 +39,8 @@ def live(live_postgres_app, empty_database):
                                     body=f'<audio src="{media.media_url(stored.sha256)}"></audio>')
         item = bank.create_item(session, author=author, draft=bank.ItemDraft(
             **single_choice_spec(skill="listening"), stimulus_id=talk.id))
-        bank.submit_item(session, actor=author, item_id=item.id)
-        bank.approve_item(session, actor=made[Role.REVIEWER].as_actor(), item_id=item.id)
+        review.submit_item(session, actor=author, item_id=item.id)
+        review.approve_item(session, actor=made[Role.REVIEWER].as_actor(), item_id=item.id)
         test = assessment.create_test(session, actor=admin, draft=assessment.TestDraft(
             title="Listening", purpose="practice", item_ids=[item.id], cut_scores=[{"level": 1, "min_score": 0}]))
         assessment.publish_test(session, actor=admin, test_id=test.id)
