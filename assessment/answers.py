@@ -26,7 +26,7 @@ from core.accounts import Actor
 from core.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from question_bank import item_types
 from question_bank.models import MediaObject
-from question_bank.uploads import Upload, UploadStatus
+from question_bank.uploads import was_uploaded_by
 
 __all__ = ["SavedAnswer", "check_recording", "save_response"]
 
@@ -146,17 +146,10 @@ def check_recording(session: Session, sha256: Any, *, uploaded_by: int | None) -
     the refusal does not tell whether such a recording exists. Raises RuleViolation."""
     stored = session.get(MediaObject, sha256) if isinstance(sha256, str) else None
     if stored is None or not stored.mime_type.startswith("audio/") \
-            or (uploaded_by is not None and not _uploaded_by(session, stored, uploaded_by)):
+            or (uploaded_by is not None and not was_uploaded_by(session, stored, uploaded_by)):
         raise RuleViolation("upload the recording first (POST /api/v1/uploads, resumable; or POST /api/v1/media) "
                             "and give its sha256",
                             field="answer.audio")
-
-
-def _uploaded_by(session: Session, stored: MediaObject, user_id: int) -> bool:
-    """Whether the user uploaded these bytes: stored them first, or finished a resumable upload of them."""
-    return stored.created_by == user_id or session.scalar(select(Upload.id).where(
-        Upload.owner_id == user_id, Upload.sha256 == stored.sha256,
-        Upload.status == UploadStatus.COMPLETE).limit(1)) is not None
 
 
 def _replayed(session: Session, attempt: Attempt, earlier: Response, position: int,

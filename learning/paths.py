@@ -25,8 +25,8 @@ completing seats: learning.enrolments.
 The catalogue: a refresh also re-plans a path when planning it again from what it rests on would give other
 courses or another verdict, or an offering to a step that has none (``path_plans.catalogue_moved_on``): a first
 offering scheduled for a course that had none, a course added to the gap, or one re-banded, moved to another
-language or given other prerequisites. An offering planned that can still be joined stays, even when a better one appears.
-A seat held in a course that no longer fits leaves the path but stays taken: only its holder or HR drops it.
+language or given other prerequisites. An offering planned that can still be joined stays, even when a better one
+appears. A seat held in a course that no longer fits leaves the path but stays taken: only its holder or HR drops it.
 
 Leavers (``StaffMember.left_on`` before today) are left alone: their path stays as it was last planned. Reading
 it, the sweep, a seat change or a moved offering re-plan it no more, and planning one is refused (422).

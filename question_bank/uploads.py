@@ -24,6 +24,7 @@ from core.accounts import Actor
 from core.db import Base, UtcDateTime
 from core.errors import Conflict, DomainError, NotFound, RuleViolation
 from question_bank.media import KINDS, MIB, MediaStore, sniff_mime_type, store_media
+from question_bank.models import MediaObject
 
 MAX_CHUNK_BYTES = 5 * MIB
 UPLOAD_LIFETIME = timedelta(hours=24)
@@ -198,6 +199,13 @@ def complete_upload(session: Session, area: UploadArea, *, actor: Actor, upload:
     path.unlink(missing_ok=True)
     session.flush()
     return upload
+
+
+def was_uploaded_by(session: Session, media: MediaObject, user_id: int) -> bool:
+    """Whether the user uploaded these bytes: stored them first, or finished a resumable upload of them."""
+    return media.created_by == user_id or session.scalar(select(Upload.id).where(
+        Upload.owner_id == user_id, Upload.sha256 == media.sha256,
+        Upload.status == UploadStatus.COMPLETE).limit(1)) is not None
 
 
 def sweep_uploads(session: Session, area: UploadArea) -> int:
