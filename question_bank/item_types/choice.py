@@ -23,6 +23,11 @@ from question_bank.item_types.base import (
 )
 
 
+def _whole(value: Any) -> bool:
+    """A whole number (a count's check has already refused anything else, booleans included)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _if_shuffled(content: dict[str, Any]) -> tuple[str, ...]:
     """Options the author lets be shuffled are shown in each attempt's own order and ids: written as they are,
     the right one often comes first (a GIFT question's does), and its id says so."""
@@ -104,8 +109,18 @@ class MultipleResponse(ItemType):
         if not isinstance(correct, list) or not correct or not all(isinstance(c, str) for c in correct) \
                 or len(set(correct)) != len(correct) or not set(correct) <= set(ids):
             problems.add("scoring.correct", "must list one or more distinct option ids")
-        elif isinstance(content.get("max_choices"), int) and len(correct) > content["max_choices"]:
+        elif _whole(content.get("max_choices")) and len(correct) > content["max_choices"]:
             problems.add("scoring.correct", "lists more correct options than a candidate may choose")
+        elif _whole(content.get("min_choices")) and len(correct) < content["min_choices"]:
+            problems.add("scoring.correct", "lists fewer correct options than a candidate must choose, "
+                                            "so no answer could earn every point")
+        least, most = content.get("min_choices"), content.get("max_choices")
+        options = content.get("options")
+        if _whole(least) and isinstance(options, list) and least > len(options):
+            problems.add("content.min_choices",
+                         f"asks for more choices ({least}) than there are options ({len(options)})")
+        elif _whole(least) and _whole(most) and least > most:
+            problems.add("content.min_choices", f"must not be more than content.max_choices ({most})")
 
     def check_answer(self, content: dict[str, Any], answer: dict[str, Any]) -> None:
         choices = require_keys(answer, {"choices"})["choices"]

@@ -62,6 +62,9 @@ def test_a_missing_stem_and_bad_points_are_named(name):
     ("multiple_response", {}, {"correct": []}, "scoring.correct"),
     ("multiple_response", {}, {"correct": ["A", "A"]}, "scoring.correct"),
     ("multiple_response", {}, {"method": "negative"}, "scoring.method"),
+    ("multiple_response", {"min_choices": 3, "max_choices": 2}, {}, "content.min_choices"),
+    ("multiple_response", {"min_choices": 3}, {}, "scoring.correct"),  # two right: full marks out of reach
+    ("multiple_response", {"min_choices": 9}, {}, "content.min_choices"),  # more than there are options
     ("true_false_not_given", {"variant": "yes_no"}, {}, "content.variant"),
     ("true_false_not_given", {"variant": "true_false"}, {"correct": "TRUE"}, "content.options"),
     ("gap_fill", {"stem": "No markers here."}, {}, "content.stem"),
@@ -82,6 +85,12 @@ def test_broken_items_name_the_field(name, content_change, scoring_change, field
     with pytest.raises(RuleViolation) as error:
         item_types.get(name).validate({**content, **content_change}, {**scoring, **scoring_change})
     assert field in error.value.errors, error.value.errors
+
+
+def test_choice_counts_that_fit_the_key_and_each_other_are_taken():
+    content, scoring = VALID["multiple_response"]
+    item_types.get("multiple_response").validate({**content, "min_choices": 2, "max_choices": 2}, scoring)
+    item_types.get("multiple_response").validate({**content, "min_choices": 0, "max_choices": 3}, scoring)
 
 
 @pytest.mark.parametrize(("name", "answer", "points"), [
