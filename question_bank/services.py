@@ -120,6 +120,10 @@ def _check_names(identifier: Any, language: Any, whose: str) -> None:
     """An identifier that fits its column and a language code as the API takes it. Raises RuleViolation."""
     if identifier is not None and (not isinstance(identifier, str) or not 0 < len(identifier) <= MAX_IDENTIFIER):
         raise RuleViolation(f"{whose}identifier must be 1 to {MAX_IDENTIFIER} characters", field="identifier")
+    if identifier is not None and (identifier != identifier.strip() or not identifier.isprintable()):
+        # "item 1 " and "item 1" look alike in every list, and a blank one names nothing
+        raise RuleViolation(f"{whose}identifier must not start or end with a space, nor hold a line break or "
+                            "another control character", field="identifier")
     if language is not None and (not isinstance(language, str) or not LANGUAGE_CODE.fullmatch(language)):
         raise RuleViolation(f"{whose}language must be a lower-case ISO 639 language code such as en or vi",
                             field="language")

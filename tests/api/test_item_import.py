@@ -341,6 +341,15 @@ def test_an_items_texts_and_identifier_fit_their_columns_whichever_way_they_come
         services.create_item(db_session, author=author, draft=replace(draft, **{name: "x" * width}))
 
 
+@pytest.mark.parametrize("identifier", [" ", "item 1 ", " item 1", "item\n1", "item\t1"])
+def test_an_identifier_that_is_blank_or_padded_or_holds_control_characters_is_refused(author, identifier):
+    """Before, an identifier of one space was taken, and "item 1 " stood beside "item 1" looking the same."""
+    response = author.post("/api/v1/items", json={**single_choice_spec(), "identifier": identifier})
+    assert response.status_code == 422, response.json
+    assert response.json["errors"][0]["field"] == "identifier"
+    assert author.post("/api/v1/items", json={**single_choice_spec(), "identifier": "item 1"}).status_code == 201
+
+
 def _export(app, db_session, fmt: str) -> bytes:
     from question_bank.exporting import export_items, exportable_items
 
