@@ -55,12 +55,16 @@ def create_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
         raise RuleViolation(f"unknown purpose {draft.purpose!r}", field="purpose")
     if draft.time_limit_seconds is not None and not 60 <= draft.time_limit_seconds <= 6 * 3600:
         raise RuleViolation("a time limit is between 1 minute and 6 hours", field="time_limit_seconds")
-    if draft.kind == "adaptive":
-        return _create_adaptive_test(session, actor=actor, draft=draft)
-    if draft.kind == SECTIONED:
-        return _create_sectioned_test(session, actor=actor, draft=draft)
-    if draft.kind != "fixed":
+    builders = {"fixed": _create_fixed_test, "adaptive": _create_adaptive_test, SECTIONED: _create_sectioned_test}
+    if draft.kind not in builders:
         raise RuleViolation("kind must be fixed, adaptive or sectioned", field="kind")
+    test = builders[draft.kind](session, actor=actor, draft=draft)
+    audit.record(session, actor=actor, action="test.created", entity_type="test", entity_id=test.id,
+                 kind=test.kind, purpose=test.purpose, items=len(test.entries))
+    session.flush()
+    return test
+
+def _create_fixed_test(session: Session, *, actor: Actor, draft: TestDraft) -> Test:
     if not draft.item_ids:
         raise RuleViolation("a test needs at least one item", field="item_ids")
     if len(set(draft.item_ids)) != len(draft.item_ids):
@@ -240,6 +244,7 @@ def publish_test(session: Session, *, actor: Actor, test_id: int) -> Test:
         if test.kind == "adaptive":
             adaptive.freeze_enemies(session, test)
     test.publish()
+    audit.record(session, actor=actor, action="test.published", entity_type="test", entity_id=test.id)
     session.flush()
     return test
 

@@ -132,7 +132,8 @@ class Item(Base):
         self._move(ItemStatus.DRAFT, allowed_from={ItemStatus.IN_REVIEW}, action="reject")
 
     def retire(self) -> None:
-        self._move(ItemStatus.RETIRED, allowed_from={ItemStatus.APPROVED, ItemStatus.DRAFT}, action="retire")
+        self._move(ItemStatus.RETIRED, allowed_from={ItemStatus.APPROVED, ItemStatus.DRAFT, ItemStatus.IN_REVIEW},
+                   action="retire")
 
 
 class ItemVersion(Base):

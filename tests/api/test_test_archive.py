@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests.api.test_bad_input import assert_problem
 from tests.api.test_test_drafts import _approved
-from tests.factories import CLOCK_START, published_test
+from tests.factories import CLOCK_START, published_test, single_choice_spec
 
 
 def test_retiring_an_item_names_the_published_tests_that_still_deliver_it(api_as, factory):
@@ -86,3 +86,27 @@ def test_only_test_administrators_archive_tests(api_as, factory):
     test_id = published_test(api_as("test_admin"), [item])["id"]
     assert_problem(api_as("reviewer").post(f"/api/v1/tests/{test_id}/archive"), 403)
     assert_problem(api_as("test_admin").post("/api/v1/tests/999999/archive"), 404)
+
+
+def test_creating_and_publishing_a_test_are_audited_with_who_did_it(api_as, factory):
+    item = _approved(factory, factory.user("author"), factory.user("reviewer"))
+    admin = api_as("test_admin")
+    test_id = published_test(admin, [item], purpose="placement", cut_scores=[{"level": 3, "min_score": 1}])["id"]
+    events = [e for e in api_as("admin").get("/api/v1/audit").json
+              if e["entity_type"] == "test" and e["entity_id"] == str(test_id)]
+    assert sorted(e["action"] for e in events) == ["test.created", "test.published"]
+    created = next(e for e in events if e["action"] == "test.created")
+    assert created["detail"] == {"kind": "fixed", "purpose": "placement", "items": 1}
+    assert {e["actor_id"] for e in events} == {admin.get("/api/v1/auth/me").json["id"]}
+
+
+def test_an_item_in_review_can_be_retired(api_as, factory):
+    """Before, only a draft or an approved item could be: one withdrawn during review had to be rejected first."""
+    author = factory.user("author")
+    client = api_as(author)
+    item_id = client.post("/api/v1/items", json=single_choice_spec()).json["id"]
+    assert client.post(f"/api/v1/items/{item_id}/submit").json["status"] == "in_review"
+    retired = api_as("reviewer").post(f"/api/v1/items/{item_id}/retire", json={"comment": "withdrawn in review"})
+    assert retired.status_code == 200, retired.json
+    assert retired.json["status"] == "retired"
+    assert client.get(f"/api/v1/items/{item_id}/reviews").json[-1]["action"] == "retired"
