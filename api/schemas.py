@@ -14,6 +14,7 @@ from marshmallow.utils import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import IntegerConverter
 
+from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 from core.db import INT32_MAX
 
 MAX_PER_PAGE = 200
@@ -179,3 +180,8 @@ def _integer(text: str) -> int:
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def problem(self, status: int, description: str):
+        """Document a problem+json answer an endpoint gives, with when it gives it."""
+        return self.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE,
+                                 description=description)

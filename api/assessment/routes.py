@@ -19,7 +19,6 @@ from api.assessment.schemas import (
     TestSchema,
 )
 from api.auth import current_actor
-from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 from api.schemas import Blueprint, CommentSchema
 from api.db import db_session
 from assessment import answers, forms, plays, policies, sections, services
@@ -43,9 +42,6 @@ def idempotency_key() -> str | None:
 
 blp = Blueprint("tests", __name__, url_prefix="/api/v1", description="Tests, attempts and results")
 
-
-def _problem(status: int, description: str):
-    return blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE, description=description)
 
 
 def _attempt_view(attempt: Attempt) -> dict:
@@ -203,7 +199,7 @@ class AttemptPlays(MethodView):
     @allow(roles(Role.CANDIDATE))
     @blp.arguments(PlayRequestSchema)
     @blp.response(201, PlaySchema)
-    @_problem(409, "`no-plays-left`: every play the recording allows is used (`max_plays`, `plays_used`); "
+    @blp.problem(409, "`no-plays-left`: every play the recording allows is used (`max_plays`, `plays_used`); "
                    "or the attempt or the recording's section is over")
     @blp.doc(parameters=[IDEMPOTENCY_KEY])
     def post(self, data, attempt_id):
@@ -219,9 +215,9 @@ class AttemptPlays(MethodView):
 class PlayStream(MethodView):
     @allow(roles(Role.CANDIDATE))
     @blp.response(200, description="The recording, with range requests (206), never cached")
-    @_problem(404, "No such play for this candidate (an unknown or another candidate's token), or a file that "
+    @blp.problem(404, "No such play for this candidate (an unknown or another candidate's token), or a file that "
                    "is not the play's recording")
-    @_problem(410, "The play has ended: its time, its attempt or its section is over")
+    @blp.problem(410, "The play has ended: its time, its attempt or its section is over")
     def get(self, token, sha256):
         """Stream a play's recording while the play lasts (the attempt's candidate, signed in)."""
         stored = plays.media_of_play(db_session(), actor=current_actor(), token=token, sha256=sha256)

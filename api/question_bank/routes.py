@@ -114,6 +114,9 @@ class ItemById(MethodView):
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
     @blp.doc(parameters=[IF_MATCH])
+    @blp.problem(409, "The item is in review or retired: it cannot be edited (`status_now`)")
+    @blp.problem(412, "`If-Match` is not the item's ETag: it changed since it was read (`current_etag`)")
+    @blp.problem(428, "No `If-Match`: send the ETag of the item as last read")
     def patch(self, data, item_id):
         """Edit an item; changed content or classification (skill, level) becomes a new version. A stale If-Match
         gets 412."""
@@ -161,6 +164,7 @@ class SubmitItem(MethodView):
     @allow(roles(Role.AUTHOR))
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
+    @blp.problem(409, "The item is not a draft (`status_now`)")
     def post(self, data, item_id):
         """Send a draft to review (its author)."""
         return _with_etag(review.submit_item(db_session(), actor=current_actor(), item_id=item_id, **data))
@@ -171,6 +175,8 @@ class ApproveItem(MethodView):
     @allow(roles(Role.REVIEWER))
     @blp.arguments(CommentSchema)
     @blp.response(200, ItemSchema)
+    @blp.problem(403, "A reviewer deciding on an item they wrote, or one with a version of theirs under review")
+    @blp.problem(409, "The item is not in review (`status_now`)")
     def post(self, data, item_id):
         """Approve an item in review (a reviewer who wrote neither the item nor a version under review)."""
         return _with_etag(review.approve_item(db_session(), actor=current_actor(), item_id=item_id, **data))
@@ -181,6 +187,8 @@ class RejectItem(MethodView):
     @allow(roles(Role.REVIEWER))
     @blp.arguments(RejectSchema)
     @blp.response(200, ItemSchema)
+    @blp.problem(403, "A reviewer deciding on an item they wrote, or one with a version of theirs under review")
+    @blp.problem(409, "The item is not in review (`status_now`)")
     def post(self, data, item_id):
         """Return an item in review to its author with a comment (the same reviewers as approval)."""
         return _with_etag(review.reject_item(db_session(), actor=current_actor(), item_id=item_id, **data))
@@ -191,6 +199,7 @@ class RetireItem(MethodView):
     @allow(EXAMINERS)
     @blp.arguments(CommentSchema)
     @blp.response(200, RetiredItemSchema)
+    @blp.problem(409, "The item is retired already (`status_now`)")
     def post(self, data, item_id):
         """Retire an item: no new test may take it. Published tests keep the version they were published with
         until they are archived; the answer lists them."""
@@ -221,6 +230,8 @@ class ItemEnemies(MethodView):
     @blp.arguments(EnemiesSchema)
     @blp.response(200, EnemiesSchema)
     @blp.doc(parameters=[IF_MATCH])
+    @blp.problem(412, "`If-Match` is not the item's ETag: it changed since it was read (`current_etag`)")
+    @blp.problem(428, "No `If-Match`: send the ETag of the item as last read")
     def put(self, data, item_id):
         """Replace the item's enemies, guarded by its ETag as edits are (428 without If-Match, 412 if stale)."""
         item = enemies.set_enemies(db_session(), actor=current_actor(), item_id=item_id,

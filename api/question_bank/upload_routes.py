@@ -11,7 +11,6 @@ from core.accounts import Role
 from api.access import allow, roles
 from api.auth import current_actor
 from api.db import db_session
-from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 from api.question_bank.upload_schemas import UploadCreateSchema, UploadSchema
 from api.schemas import Blueprint
 from core.errors import DomainError, RuleViolation
@@ -33,9 +32,6 @@ CHUNK_BODY = {"required": True,
               "content": {OFFSET_OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}}}
 
 
-
-def _problem(status: int, description: str):
-    return blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE, description=description)
 
 
 class UnsupportedContentType(DomainError):
@@ -71,7 +67,7 @@ def _chunk() -> bytes:
 class Uploads(MethodView):
     @allow(roles(Role.CANDIDATE))
     @blp.arguments(UploadCreateSchema)
-    @_problem(413, "The declared size is past the limit of its media type (`size`)")
+    @blp.problem(413, "The declared size is past the limit of its media type (`size`)")
     @blp.response(201, UploadSchema, headers={"Location": {"schema": {"type": "string"}}, **OFFSET_HEADERS})
     def post(self, data):
         """Open a resumable upload of a declared size and media type; send its bytes with PATCH."""
@@ -90,7 +86,7 @@ class UploadResource(MethodView):
 
     @allow(roles(Role.CANDIDATE))
     @blp.response(200, description="The offset to resume from, in headers only", headers=OFFSET_HEADERS)
-    @_problem(410, "The upload expired or was refused: start a new one")
+    @blp.problem(410, "The upload expired or was refused: start a new one")
     def head(self, upload_id):
         """The offset to resume an interrupted upload from (Upload-Offset header)."""
         upload = uploads.get_resumable_upload(db_session(), actor=current_actor(), upload_id=upload_id)
@@ -98,10 +94,10 @@ class UploadResource(MethodView):
 
     @allow(roles(Role.CANDIDATE))
     @blp.doc(parameters=[UPLOAD_OFFSET], requestBody=CHUNK_BODY)
-    @_problem(409, "Upload-Offset is not the server's offset: resume from the problem's `offset`")
-    @_problem(410, "The upload expired or was refused: start a new one")
-    @_problem(413, "The chunk is larger than a request may carry, or runs past the declared size")
-    @_problem(415, "The content is not the declared media type (the upload is refused), "
+    @blp.problem(409, "Upload-Offset is not the server's offset: resume from the problem's `offset`")
+    @blp.problem(410, "The upload expired or was refused: start a new one")
+    @blp.problem(413, "The chunk is larger than a request may carry, or runs past the declared size")
+    @blp.problem(415, "The content is not the declared media type (the upload is refused), "
                    "or the body is not application/offset+octet-stream")
     @blp.response(200, UploadSchema, headers=OFFSET_HEADERS)
     def patch(self, upload_id):

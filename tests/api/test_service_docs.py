@@ -116,3 +116,20 @@ def test_the_document_says_which_operations_anyone_may_call(app, client):
             if rule.public:
                 public.add(f"{method} {path}")
     assert {"POST /api/v1/auth/login", "GET /api/v1/verify/{code}", "GET /api/v1/health"} <= public
+
+
+def test_the_item_banks_edit_rules_are_documented_with_their_statuses(client):
+    """Before, an item's PATCH, enemies, review and retire listed 200 and 422 alone, so a client generated from
+    the document knew nothing of the ETag rules (428, 412) or of a step taken in the wrong status (409)."""
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    expected = {("/api/v1/items/{item_id}", "patch"): {"409", "412", "428"},
+                ("/api/v1/items/{item_id}/enemies", "put"): {"412", "428"},
+                ("/api/v1/items/{item_id}/submit", "post"): {"409"},
+                ("/api/v1/items/{item_id}/approve", "post"): {"403", "409"},
+                ("/api/v1/items/{item_id}/reject", "post"): {"403", "409"},
+                ("/api/v1/items/{item_id}/retire", "post"): {"409"}}
+    for (path, method), statuses in expected.items():
+        responses = paths[path][method]["responses"]
+        assert statuses <= set(responses), (path, method, sorted(responses))
+        for status in statuses:
+            assert PROBLEM_MEDIA_TYPE in responses[status]["content"], (path, method, status)
