@@ -746,3 +746,56 @@ def test_published_adaptive_tests_keep_the_enemies_the_bank_holds_and_lose_them_
     assert configs() == {1: settings, 2: settings, 3: settings, 4: {}}
     upgrade_database(empty_database.url)
     assert _schema_diff(empty_database.engine) == []
+
+
+def test_stored_tags_course_languages_and_search_text_come_under_the_rules_that_refuse_them_now(empty_database):
+    """6f2b9d4a1c83: tags stored apart (NFD) are composed, once per item; course languages written as tags become
+    codes (free text stays for its next edit); items' search text parts words at block edges, as an edit now
+    computes it, so an item stored before is found as a new one is."""
+    import unicodedata
+
+    from sqlalchemy import bindparam
+
+    from core.db import JsonType, UtcDateTime
+
+    upgrade_database(empty_database.url, "d3488db0e1f3")
+    at = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    apart = unicodedata.normalize("NFD", "ngữ pháp")
+    with empty_database.engine.begin() as connection:
+        _insert_user(connection, 1, "author", "author", at)
+        _insert_items(connection, at, [{"id": item, "status": "draft", "skill": "grammar", "level": 3}
+                                       for item in (1, 2)])
+        connection.execute(text("INSERT INTO item_versions (id, item_id, number, content, scoring, created_by, "
+                                "created_at) VALUES (:id, :id, 1, :content, '{}', 1, :at)")
+                           .bindparams(bindparam("at", type_=UtcDateTime()), bindparam("content", type_=JsonType)),
+                           [{"id": 1, "at": at, "content": {"stem": "Line one<br>line two"}},
+                            {"id": 2, "at": at, "content": {"stem": "Plain"}}])
+        connection.execute(text("UPDATE items SET current_version_id = id, search_text = :old, preview = :shown "
+                                "WHERE id = 1"), {"old": "line oneline two", "shown": "Line oneline two"})
+        connection.execute(text("UPDATE items SET current_version_id = id, search_text = 'plain', preview = 'Plain' "
+                                "WHERE id = 2"))
+        connection.execute(text("INSERT INTO item_tags (item_id, tag) VALUES (:item, :tag)"),
+                           [{"item": 1, "tag": apart}, {"item": 2, "tag": apart},
+                            {"item": 2, "tag": unicodedata.normalize("NFC", "ngữ pháp")}, {"item": 2, "tag": "b1"}])
+        connection.execute(text("INSERT INTO courses (id, code, title, kind, language, skill_focus, hours, format, "
+                                "provider, capacity, prerequisites, created_at) VALUES (:id, :code, 'C', 'language', "
+                                ":language, '[]', 10, 'classroom', '', 20, '[]', :at)")
+                           .bindparams(bindparam("at", type_=UtcDateTime())),
+                           [{"id": 1, "code": "C1", "language": "EN", "at": at},
+                            {"id": 2, "code": "C2", "language": "vi-VN", "at": at},
+                            {"id": 3, "code": "C3", "language": "English", "at": at},
+                            {"id": 4, "code": "C4", "language": "fr", "at": at}])
+    upgrade_database(empty_database.url, "6f2b9d4a1c83")
+    with empty_database.engine.connect() as connection:
+        tags = sorted(tuple(row) for row in connection.execute(text("SELECT item_id, tag FROM item_tags")).all())
+        languages = dict(connection.execute(text("SELECT id, language FROM courses")).all())
+        search = {row[0]: (row[1], row[2]) for row in connection.execute(
+            text("SELECT id, search_text, preview FROM items")).all()}
+    composed = unicodedata.normalize("NFC", "ngữ pháp")
+    assert tags == [(1, composed), (2, "b1"), (2, composed)]
+    assert languages == {1: "en", 2: "vi", 3: "English", 4: "fr"}
+    assert "one line" in search[1][0] and "oneline" not in search[1][0]
+    assert search[2] == ("plain", "Plain")
+    downgrade_database(empty_database.url, "d3488db0e1f3")
+    upgrade_database(empty_database.url)
+    assert _schema_diff(empty_database.engine) == []
