@@ -22,7 +22,7 @@ def set_enemies(session: Session, *, actor: Actor, item_id: int, if_match: str |
 
     Raises PermissionDenied, PreconditionRequired or PreconditionFailed, RuleViolation for bad ids.
     """
-    item = get_item(session, item_id)
+    item = get_item(session, item_id, for_update=True)
     if not policies.can_edit_item(actor, item):
         raise PermissionDenied("only authors can change enemy items")
     require_current(item, if_match)
@@ -47,7 +47,8 @@ def set_enemies(session: Session, *, actor: Actor, item_id: int, if_match: str |
     audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=item.id,
                  enemies=sorted(wanted), added=added, removed=removed)
     # The other side of each pair changed too: its ETag must not let an edit based on the old list through.
-    for other in session.scalars(select(Item).where(Item.id.in_(added + removed)).order_by(Item.id)):
+    for other in session.scalars(select(Item).where(Item.id.in_(added + removed)).order_by(Item.id)
+                                 .with_for_update().execution_options(populate_existing=True)):
         other.revision += 1
         audit.record(session, actor=actor, action="item.enemies_set", entity_type="item", entity_id=other.id,
                      enemies=list_enemies(session, other.id), set_on=item.id,

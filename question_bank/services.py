@@ -180,9 +180,10 @@ def create_item(session: Session, *, author: Actor, draft: ItemDraft) -> Item:
     return item
 
 
-def get_item(session: Session, item_id: int) -> Item:
-    """Raises NotFound when there is no such item."""
-    item = session.get(Item, item_id)
+def get_item(session: Session, item_id: int, *, for_update: bool = False) -> Item:
+    """Raises NotFound when there is no such item. ``for_update`` locks its row (PostgreSQL) until the transaction
+    ends, so that a write checked against its ETag or status cannot pass beside another one checked alike."""
+    item = session.get(Item, item_id, with_for_update=for_update or None, populate_existing=for_update)
     if item is None:
         raise NotFound(f"item {item_id} does not exist", field="item_id")
     return item
@@ -214,7 +215,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, if_match: str |
     Raises PreconditionFailed for a stale ETag, Conflict for a retired item or one in review,
     PermissionDenied for non-authors, RuleViolation for content the type refuses.
     """
-    item = get_item(session, item_id)
+    item = get_item(session, item_id, for_update=True)
     if not policies.can_edit_item(actor, item):
         raise PermissionDenied("only authors can edit items")
     require_current(item, if_match)
