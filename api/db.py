@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import make_engine
+from core.db import SQLITE_WRITE_LOCK, make_engine
 from core.errors import Conflict, DomainError
 
 ENGINE_KEY = "levelpath.engine"
@@ -30,10 +30,19 @@ def engine() -> Engine:
     return current_app.extensions[ENGINE_KEY]
 
 
+# Requests that change something: on SQLite their transaction holds the write lock from its start (see
+# core.db.SQLITE_WRITE_LOCK), so that requests writing at once take turns instead of failing with a 503.
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def db_session() -> Session:
     """The request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions[SESSIONMAKER_KEY]()
+        session = current_app.extensions[SESSIONMAKER_KEY]()
+        if has_request_context() and request.method in WRITING_METHODS \
+                and session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={SQLITE_WRITE_LOCK: True})
+        g.db_session = session
     return g.db_session
 
 

@@ -182,6 +182,11 @@ def _inserted_together(shape: tuple[tuple[Table, tuple[str, ...]], ...], also: E
     return together.add_cte(also.cte("also")) if also is not None else together
 
 
+#: A connection execution option: on SQLite, its transactions begin with the write lock (BEGIN IMMEDIATE).
+#: Nothing on PostgreSQL, whose row locks let writers take turns.
+SQLITE_WRITE_LOCK = "levelpath_sqlite_write_lock"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the per-backend settings LevelPath relies on."""
     if url.startswith("sqlite"):
@@ -235,4 +240,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that will write takes the write lock at BEGIN, so that writers wait their turn (up to
+        # busy_timeout). A deferred one that has read cannot wait: in WAL mode its first write fails at once
+        # (SQLITE_BUSY_SNAPSHOT) whenever another transaction committed since it read.
+        writes = connection.get_execution_options().get(SQLITE_WRITE_LOCK, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

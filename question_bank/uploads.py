@@ -130,9 +130,6 @@ def get_upload(session: Session, *, actor: Actor, upload_id: str, for_update: bo
     """The actor's own upload. Raises NotFound for an unknown id or someone else's upload."""
     if len(upload_id) > 32:
         raise NotFound("no such upload", field="upload_id")
-    if for_update and session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a write takes the database's write lock, so appends take turns.
-        session.execute(update(Upload).where(Upload.id == upload_id).values(received=Upload.received))
     upload = session.get(Upload, upload_id, with_for_update=for_update, populate_existing=for_update)
     if upload is None or upload.owner_id != actor.id:
         raise NotFound("no such upload", field="upload_id")

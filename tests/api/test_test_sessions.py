@@ -367,14 +367,15 @@ def test_services_record_the_session_on_the_attempt(db_session, factory, fake_cl
     assert db_session.get(Attempt, attempt.id).test_session_id == sitting.id
 
 
-# Concurrent registrations with real commits: PostgreSQL's row lock on the session keeps the seats.
+# Concurrent registrations with real commits: the session's row lock (PostgreSQL) or the write lock (SQLite)
+# keeps the seats.
 
 THREADS = 8
 
 
 @pytest.fixture
-def live(live_postgres_app, empty_database, tmp_path):
-    app = live_postgres_app
+def live(live_app, empty_database, tmp_path):
+    app = live_app
     with Session(empty_database.engine) as session:
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN)}

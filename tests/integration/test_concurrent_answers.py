@@ -1,4 +1,4 @@
-"""Concurrent requests on one attempt, with real commits on PostgreSQL: each outcome happens once."""
+"""Concurrent requests on one attempt, with real commits (PostgreSQL and SQLite): each outcome happens once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from assessment import services as assessment
 from assessment.certification import Certificate
 from assessment.models import AssessedLevel, Attempt, AttemptItem, Response
 from core import clock
+from core.db import SQLITE_WRITE_LOCK
 from core.errors import Conflict
 from core.accounts import services as accounts
 from core.accounts.types import Role
@@ -24,8 +25,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def live(live_postgres_app, empty_database, tmp_path):
-    app = live_postgres_app
+def live(live_app, empty_database, tmp_path):
+    app = live_app
     with Session(empty_database.engine) as session:
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN,
@@ -109,8 +110,10 @@ def test_certificates_issued_at_the_same_moment_get_distinct_consecutive_serials
                                         roles=[Role.CANDIDATE]).id for n in range(THREADS)]
         session.commit()
 
+    writer = engine.execution_options(**{SQLITE_WRITE_LOCK: True})  # on SQLite writers take turns, as requests do
+
     def issue(index: int) -> str:
-        with Session(engine) as session:
+        with Session(writer) as session:
             certificate = certification.issue_certificate(
                 session, user_id=holders[index], attempt_id=None, test_title="VSTEP.3-5", test_kind="vstep",
                 exam_date=clock.now().date(), level=4)

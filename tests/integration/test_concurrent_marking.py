@@ -1,4 +1,4 @@
-"""Raters finishing at the same moment, with real commits on PostgreSQL: the result is settled exactly once."""
+"""Raters finishing at the same moment, with real commits (PostgreSQL and SQLite): the result is settled once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from assessment import services as assessment
 from assessment.certification import Certificate
 from assessment.models import AssessedLevel, Attempt
 from assessment.rating.models import RatingAssignment
+from core import clock
 from core.accounts import services as accounts
 from core.accounts.types import Role
 from question_bank.media import MediaStore, store_media
@@ -21,9 +22,9 @@ from tests.factories import Factory
 
 
 @pytest.fixture
-def live(live_postgres_app, empty_database, tmp_path):
+def live(live_app, empty_database, tmp_path):
     """A handed-in VSTEP attempt whose last two markings (two answers) are left to one rater."""
-    app = live_postgres_app
+    app = live_app
     with Session(empty_database.engine) as session:
         made = {role: accounts.create_user(session, username=f"{role.value}.x", password="long-enough-pw",
                                            roles=[role]) for role in (Role.AUTHOR, Role.REVIEWER, Role.TEST_ADMIN,
@@ -64,7 +65,8 @@ def live(live_postgres_app, empty_database, tmp_path):
                                       criteria={c["key"]: 7 for c in view.rubric["criteria"]})
         waiting = session.scalars(select(RatingAssignment.id).where(
             RatingAssignment.rater_id == second_rater.id, RatingAssignment.status == "assigned")).all()
-        token = accounts.issue_token(session, user=raters[1], name="race")[1]
+        issued, token = accounts.issue_token(session, user=raters[1], name="race")
+        issued.last_used_at = clock.now()  # both reads would record its use at once: on SQLite one would get a 503
         session.commit()
         yield app, attempt.id, list(waiting), token, empty_database.engine
 
