@@ -122,8 +122,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     if errors:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     headers = dict(data.get("headers") or {})
-    if code == 405 and error.get_headers():
-        headers.update({k: v for k, v in error.get_headers() if k.lower() == "allow"})
+    # a client acts on these: the methods allowed (405), the length a range must fall in (416)
+    if (needed := {405: "allow", 416: "content-range"}.get(code)) is not None:
+        headers.update({k: v for k, v in error.get_headers() if k.lower() == needed})
     return problem_response(code, title=HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_
                             else error.name, detail=detail, errors=errors, headers=headers)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask.views import MethodView
 
 from core.accounts import Role
@@ -21,6 +21,7 @@ from api.assessment.schemas import (
 from api.auth import current_actor
 from api.schemas import Blueprint, CommentSchema
 from api.db import db_session
+from api.files import RANGE_NOT_SATISFIABLE, send_stored_file
 from assessment import answers, forms, plays, policies, sections, services
 from assessment.models import Attempt
 from assessment.sections import SECTIONED
@@ -218,12 +219,13 @@ class PlayStream(MethodView):
     @blp.problem(404, "No such play for this candidate (an unknown or another candidate's token), or a file that "
                    "is not the play's recording")
     @blp.problem(410, "The play has ended: its time, its attempt or its section is over")
+    @blp.problem(416, RANGE_NOT_SATISFIABLE)
     def get(self, token, sha256):
         """Stream a play's recording while the play lasts (the attempt's candidate, signed in)."""
         stored = plays.media_of_play(db_session(), actor=current_actor(), token=token, sha256=sha256)
         store = current_app.extensions["levelpath.media"]
-        response = send_file(store.path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
-                             etag=stored.sha256, max_age=None)
+        response = send_stored_file(store.path_for(stored.sha256), mimetype=stored.mime_type, etag=stored.sha256,
+                                    max_age=None)
         response.headers["Cache-Control"] = "private, no-store"  # a play is heard, not kept for replaying
         return response
 

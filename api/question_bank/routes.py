@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask.views import MethodView
 
 from api.access import SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
+from api.files import RANGE_NOT_SATISFIABLE, send_stored_file
 from api.question_bank.schemas import (
     AuditEventSchema,
     ChangeSchema,
@@ -290,6 +291,7 @@ class MediaUpload(MethodView):
 class MediaDownload(MethodView):
     @allow(SIGNED_IN)
     @blp.response(200, description="The file, with range requests for streaming")
+    @blp.problem(416, RANGE_NOT_SATISFIABLE)
     def get(self, sha256):
         """Stream a media file: item media to anyone signed in, a recorded answer to its maker, raters and
         test administrators. A recording with a play limit serves examiners, raters and test administrators
@@ -297,8 +299,8 @@ class MediaDownload(MethodView):
         stored = media.get_media_for(db_session(), actor=current_actor(), sha256=sha256)
         if not media_store().path_for(stored.sha256).is_file():  # e.g. a certificate document, kept apart
             raise NotFound("no such media file", field="sha256")
-        response = send_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type, conditional=True,
-                             max_age=86400, etag=stored.sha256)
+        response = send_stored_file(media_store().path_for(stored.sha256), mimetype=stored.mime_type,
+                                    etag=stored.sha256, max_age=86400)
         # Who may fetch a file depends on who asks: no shared cache may hand one person's copy to another.
         response.cache_control.public = False
         response.cache_control.private = True

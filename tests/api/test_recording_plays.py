@@ -235,3 +235,63 @@ def test_recordings_as_plays_names_audio_video_and_source_files_only():
     assert recordings_as_plays(body) == (
         f'<audio controls="controls" data-play-sha256="{sha}"><source data-play-sha256="{sha}" type="audio/ogg" />'
         f'</audio><video data-play-sha256="{sha}"></video><img src="/api/v1/media/{sha}" alt="x" />')
+
+
+# --- Range headers (RFC 9110 §14): the same answers from a play URL and from /api/v1/media ---------------------
+
+
+@pytest.fixture(params=["play", "media"])
+def stream(request, bank_world, sitting):
+    """Who streams what, at which URL: the once-only talk through a play, or a free recording by its hash."""
+    if request.param == "play":
+        url = sitting.candidate.post(sitting.plays, json={"stimulus_id": bank_world.talk.id}).json["url"]
+        return SimpleNamespace(who=sitting.candidate, url=url, data=RECORDING)
+    return SimpleNamespace(who=sitting.candidate, url=f"/api/v1/media/{bank_world.free}", data=FREE_RECORDING)
+
+
+@pytest.mark.parametrize("header", ["bytes=x", "items=0-5", "bytes=0-1,5-6", "bytes=5-3", "bytes=", "bytes 0-5",
+                                    "bytes=0-5-", "bytes=\u0661-\u0665", "bytes=0-1,999999-"])
+def test_a_range_header_of_another_unit_unparseable_or_of_several_ranges_is_ignored(stream, header):
+    for method in ("GET", "HEAD"):
+        whole = stream.who._call(method, stream.url, headers={"Range": header})
+        assert whole.status_code == 200, (method, whole.get_data(as_text=True))
+        assert "Content-Range" not in whole.headers and whole.headers["Accept-Ranges"] == "bytes"
+        assert whole.headers["Content-Length"] == str(len(stream.data))
+        assert whole.data == (stream.data if method == "GET" else b"")
+
+
+@pytest.mark.parametrize("header", ["bytes=5000-6000", "bytes=1030-", "bytes=-0", "bytes=" + "9" * 5000 + "-"])
+def test_an_unsatisfiable_range_is_a_416_problem_naming_the_length(stream, header):
+    header = header.replace("1030", str(len(stream.data)))
+    for method in ("GET", "HEAD"):
+        refused = stream.who._call(method, stream.url, headers={"Range": header})
+        assert refused.status_code == 416, method
+        assert refused.headers["Content-Range"] == f"bytes */{len(stream.data)}"
+        assert refused.content_type == "application/problem+json"
+        if method == "GET":
+            assert refused.json["type"].endswith("/requested-range-not-satisfiable") and refused.json["status"] == 416
+
+
+@pytest.mark.parametrize(("header", "start", "stop"), [
+    ("bytes=0-9", 0, 10), ("bytes=100-", 100, None), ("bytes=-10", -10, None), ("Bytes=5-5", 5, 6),
+    ("bytes=0-9,", 0, 10), ("bytes=10-" + "9" * 30, 10, None), ("bytes=-5000", 0, None),
+    ("bytes=-" + "9" * 30, 0, None),
+])
+def test_a_single_byte_range_gets_its_bytes_with_their_content_range(stream, header, start, stop):
+    expected = stream.data[start:stop]
+    first = start % len(stream.data)
+    part = stream.who.get(stream.url, headers={"Range": header})
+    assert part.status_code == 206 and part.data == expected
+    assert part.headers["Content-Range"] == f"bytes {first}-{first + len(expected) - 1}/{len(stream.data)}"
+    head = stream.who._call("HEAD", stream.url, headers={"Range": header})
+    assert head.status_code == 206 and head.headers["Content-Length"] == str(len(expected))
+
+
+def test_a_range_under_an_if_range_is_answered_only_while_the_file_is_the_one_named(stream):
+    etag = stream.who.get(stream.url).headers["ETag"]
+    same = stream.who.get(stream.url, headers={"Range": "bytes=0-9", "If-Range": etag})
+    assert same.status_code == 206 and same.data == stream.data[:10]
+    changed = stream.who.get(stream.url, headers={"Range": "bytes=0-9", "If-Range": '"another-version"'})
+    assert changed.status_code == 200 and changed.data == stream.data
+    unchanged = stream.who.get(stream.url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.data == b""
