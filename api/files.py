@@ -73,3 +73,13 @@ def _digits(number: str) -> tuple[int, str]:
 
 def _position(number: str) -> int:
     return int(number) if len(number.lstrip("0")) <= _MAX_DIGITS else 10**_MAX_DIGITS
+
+
+def file_answer(*media_types: str, json_schema: type | None = None) -> dict:
+    """The OpenAPI of a 200 answered with a file of one of these types: `@blp.doc(**file_answer("application/pdf"))`;
+    ``json_schema``: the schema of the JSON answer the endpoint gives otherwise (a doc replaces it)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = dict.fromkeys(media_types, binary)
+    if json_schema is not None:
+        content = {"application/json": {"schema": json_schema}, **content}
+    return {"responses": {200: {"content": content}}}

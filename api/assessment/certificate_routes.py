@@ -9,6 +9,7 @@ from api.access import PUBLIC, SIGNED_IN, allow, roles
 from api.auth import current_actor
 from api.db import db_session
 from api.schemas import Blueprint, StrictSchema
+from api.files import file_answer
 from assessment import certification
 
 blp = Blueprint("certificates", __name__, url_prefix="/api/v1", description="Certificates and their verification")
@@ -65,6 +66,7 @@ class CertificateById(MethodView):
 class CertificatePdf(MethodView):
     @allow(SIGNED_IN)
     @blp.response(200, description="The certificate as a PDF")
+    @blp.doc(**file_answer("application/pdf"))
     def get(self, certificate_id):
         """The certificate as a one-page PDF (marked REVOKED once revoked)."""
         certificate = certification.get_certificate_for(db_session(), actor=current_actor(),

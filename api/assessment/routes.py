@@ -153,6 +153,9 @@ class ArchiveTest(MethodView):
 class StartAttempt(MethodView):
     @allow(roles(Role.CANDIDATE))
     @blp.response(201, AttemptSchema)
+    @blp.problem(409, "The test is archived; an attempt of yours is in progress (`attempt_id`); or its rules refuse "
+                      "the start now: `not-eligible`, `registration-required`, `outside-session-window`, "
+                      "`session-cancelled`")
     def post(self, test_id):
         """Start an attempt (candidates); the items come without keys."""
         return _attempt_view(services.start_attempt(db_session(), actor=current_actor(), test_id=test_id))

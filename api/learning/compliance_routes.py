@@ -17,6 +17,7 @@ from api.learning.compliance_schemas import (
     PersonLevelSchema,
 )
 from api.schemas import Blueprint
+from api.files import file_answer
 from learning import compliance, compliance_export
 
 blp = Blueprint("compliance", __name__, url_prefix="/api/v1/hr", description="HR compliance with the targets")
@@ -29,6 +30,7 @@ class Compliance(MethodView):
     @allow(roles(Role.HR))
     @blp.arguments(ComplianceQueryArgsSchema, location="query")
     @blp.response(200, ComplianceReportSchema, description="JSON; format=csv or xlsx returns a file")
+    @blp.doc(**file_answer("text/csv", XLSX, json_schema=ComplianceReportSchema))
     def get(self, args):
         """Compliance per unit and cohort with ALL rollups and projections (HR sees only its own units)."""
         output = args.pop("format")
@@ -48,6 +50,7 @@ class ComplianceChart(MethodView):
     @allow(roles(Role.HR))
     @blp.arguments(ChartQueryArgsSchema, location="query")
     @blp.response(200, description="An SVG chart")
+    @blp.doc(**file_answer("image/svg+xml"))
     def get(self, args):
         """Share at or above the level against the target, per unit group and cohort, as SVG."""
         report = compliance.compliance_report(db_session(), actor=current_actor(), **args)

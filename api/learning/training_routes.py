@@ -78,6 +78,8 @@ class CourseDetail(MethodView):
 
     @allow(roles(Role.HR))
     @blp.response(204)
+    @blp.problem(409, "The course has offerings, is another course's prerequisite or a step of learning paths "
+                      "(`paths`: how many)")
     def delete(self, course_id):
         """Remove a course that has no offerings, is no other course's prerequisite and no learning path's step
         (HR, admins); 409 naming course_id otherwise."""

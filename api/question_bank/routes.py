@@ -55,6 +55,8 @@ blp = Blueprint("items", __name__, url_prefix="/api/v1", description="The item b
 
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
             "description": "The ETag of the item as last read"}
+ETAG = {"ETag": {"description": "The item's ETag: send it back as If-Match to change it",
+                 "schema": {"type": "string"}}}
 
 
 def _with_etag(item):
@@ -106,14 +108,14 @@ class ItemImport(MethodView):
 @blp.route("/items/<int:item_id>")
 class ItemById(MethodView):
     @allow(EXAMINERS)
-    @blp.response(200, ItemSchema)
+    @blp.response(200, ItemSchema, headers=ETAG)
     def get(self, item_id):
         """One item with its current version; the ETag guards later edits."""
         return _with_etag(services.get_item_for(db_session(), actor=current_actor(), item_id=item_id))
 
     @allow(roles(Role.AUTHOR))
     @blp.arguments(ItemUpdateSchema)
-    @blp.response(200, ItemSchema)
+    @blp.response(200, ItemSchema, headers=ETAG)
     @blp.doc(parameters=[IF_MATCH])
     @blp.problem(409, "The item is in review or retired: it cannot be edited (`status_now`)")
     @blp.problem(412, "`If-Match` is not the item's ETag: it changed since it was read (`current_etag`)")
@@ -221,7 +223,7 @@ class ItemReviews(MethodView):
 @blp.route("/items/<int:item_id>/enemies")
 class ItemEnemies(MethodView):
     @allow(EXAMINERS)
-    @blp.response(200, EnemiesSchema)
+    @blp.response(200, EnemiesSchema, headers=ETAG)
     def get(self, item_id):
         """Items that must never appear in the same test as this one."""
         item = services.get_item_for(db_session(), actor=current_actor(), item_id=item_id)
@@ -229,7 +231,7 @@ class ItemEnemies(MethodView):
 
     @allow(roles(Role.AUTHOR))
     @blp.arguments(EnemiesSchema)
-    @blp.response(200, EnemiesSchema)
+    @blp.response(200, EnemiesSchema, headers=ETAG)
     @blp.doc(parameters=[IF_MATCH])
     @blp.problem(412, "`If-Match` is not the item's ETag: it changed since it was read (`current_etag`)")
     @blp.problem(428, "No `If-Match`: send the ETag of the item as last read")

@@ -127,9 +127,29 @@ def test_the_item_banks_edit_rules_are_documented_with_their_statuses(client):
                 ("/api/v1/items/{item_id}/submit", "post"): {"409"},
                 ("/api/v1/items/{item_id}/approve", "post"): {"403", "409"},
                 ("/api/v1/items/{item_id}/reject", "post"): {"403", "409"},
-                ("/api/v1/items/{item_id}/retire", "post"): {"409"}}
+                ("/api/v1/items/{item_id}/retire", "post"): {"409"},
+                ("/api/v1/tests/{test_id}/attempts", "post"): {"409"},
+                ("/api/v1/courses/{course_id}", "delete"): {"409"}}
     for (path, method), statuses in expected.items():
         responses = paths[path][method]["responses"]
         assert statuses <= set(responses), (path, method, sorted(responses))
         for status in statuses:
             assert PROBLEM_MEDIA_TYPE in responses[status]["content"], (path, method, status)
+    for path, method in (("/api/v1/items/{item_id}", "get"), ("/api/v1/items/{item_id}", "patch"),
+                         ("/api/v1/items/{item_id}/enemies", "get"), ("/api/v1/items/{item_id}/enemies", "put")):
+        assert "ETag" in paths[path][method]["responses"]["200"]["headers"], (path, method)
+
+
+def test_file_answers_document_their_content_types(client):
+    """Before, the PDF, the chart and the CSV / xlsx exports documented no content type (or JSON alone)."""
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    documented = {path: set(paths[path]["get"]["responses"]["200"]["content"])
+                  for path in ("/api/v1/hr/compliance", "/api/v1/hr/compliance/chart.svg",
+                               "/api/v1/certificates/{certificate_id}/pdf")}
+    assert documented == {
+        "/api/v1/hr/compliance": {"application/json", "text/csv",
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        "/api/v1/hr/compliance/chart.svg": {"image/svg+xml"},
+        "/api/v1/certificates/{certificate_id}/pdf": {"application/pdf"}}
+    report = paths["/api/v1/hr/compliance"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert report["schema"] == {"$ref": "#/components/schemas/ComplianceReport"}
