@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NoReturn
 
 import flask_smorest
 import marshmallow as ma
-from flask import Request
+from flask import Request, current_app, request
 from marshmallow.utils import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from api.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
 from core.db import INT32_MAX
+from core.languages import LANGUAGE_CODE
 
 MAX_PER_PAGE = 200
+# The last page whose rows a database integer can still count to: a larger page reached the database as an offset
+# it could not bind (a 422 naming no parameter).
+MAX_PAGE = INT32_MAX // MAX_PER_PAGE
+# An id in a query string (an Id in a body is a JSON number): 1 up to the database's largest.
+QUERY_ID = ma.validate.Range(min=1, max=INT32_MAX)
 
 
 class StrictSchema(ma.Schema):
@@ -28,12 +37,13 @@ class StrictSchema(ma.Schema):
 
 
 class PageArgsSchema(StrictSchema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class Id(ma.fields.Integer):
-    """An id in a request body or query: a whole number from 1 to the database's largest."""
+    """An id in a request body: a whole number (a JSON number, not text) from 1 to the database's largest. In a
+    query string, where every value is text, an id is an Integer validated by QUERY_ID."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", ma.validate.Range(min=1, max=INT32_MAX))
@@ -78,6 +88,11 @@ class WholeMatch(ma.validate.Regexp):
         return value
 
 
+# A language as the whole product stores it (core.languages), in a query or a body.
+# (Anchored for the OpenAPI document, whose patterns match anywhere in the value unless anchored.)
+LANGUAGE = WholeMatch(f"^{LANGUAGE_CODE.pattern}$", error="a lower-case ISO 639 language code such as en")
+
+
 class StrictParser(FlaskParser):
     """Unknown query parameters are errors too (webargs would drop them), as in JSON bodies; and a body is JSON
     as RFC 8259 has it: Python's parser also takes NaN and Infinity, which SQLite then stored and PostgreSQL's
@@ -107,11 +122,59 @@ class StrictParser(FlaskParser):
             abort(422, messages={"json": {where or "json": [reason]}})
         return body
 
+    def pre_load(self, location_data: Mapping, *, schema: ma.Schema, req: Request, location: str) -> Mapping:
+        if location == "query":
+            problems = query_problems(req.args, schema.fields)
+            if problems:
+                raise ma.ValidationError(problems)
+        return location_data
+
     def _handle_invalid_json_error(self, error: json.JSONDecodeError | UnicodeDecodeError, req: Request,
                                    *args: Any, **kwargs: Any) -> NoReturn:
         """As webargs answers, saying what is wrong with the body."""
         reason = error.msg if isinstance(error, json.JSONDecodeError) else error.reason
         abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}."]})
+
+
+# Query values are text that marshmallow reads with Python's int() and date.fromisoformat(), which take more than
+# the OpenAPI types say: "1_0", " 1 ", fullwidth and Arabic-Indic digits; "20251231" and "2025-W01-1".
+QUERY_TEXT_FORMS: tuple[tuple[type[ma.fields.Field], re.Pattern[str], str], ...] = (
+    (ma.fields.Integer, re.compile(r"-?[0-9]+"), "Not a valid integer: ASCII digits, with a leading minus or none."),
+    (ma.fields.Date, re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "Not a valid date: YYYY-MM-DD."),
+)
+
+
+def query_problems(args: MultiDict[str, str], fields: Mapping[str, ma.fields.Field]) -> dict[str, list[str]]:
+    """What is wrong with a query string's parameters, by name, before the schema of ``fields`` reads any: a name
+    it does not have, a value given more than once for a field that takes one (webargs read the first and
+    dropped the others unseen), text no column stores, or an integer or a date in another form than the plain
+    one."""
+    by_key = {field.data_key or name: field for name, field in fields.items() if not field.dump_only}
+    problems: dict[str, list[str]] = {}
+    for key in args:
+        field = by_key.get(key)
+        values = args.getlist(key)
+        if field is None:
+            problems[key] = ["Unknown field."]
+        elif len(values) > 1 and not isinstance(field, ma.fields.List):
+            problems[key] = [f"given more than once ({len(values)} times); give it once"]
+        else:
+            single = field.inner if isinstance(field, ma.fields.List) else field
+            reasons = (_query_text_problem(value, single) for value in values)
+            reason = next((reason for reason in reasons if reason is not None), None)
+            if reason is not None:
+                problems[key] = [reason]
+    return problems
+
+
+def _query_text_problem(value: str, field: ma.fields.Field) -> str | None:
+    reason = _unstorable(value)
+    if reason is not None:
+        return reason
+    for kind, form, message in QUERY_TEXT_FORMS:
+        if isinstance(field, kind) and form.fullmatch(value) is None:
+            return message
+    return None
 
 
 def _unstorable(text: str) -> str | None:
@@ -178,10 +241,48 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+# Set on a view method that reads its query string with a schema (Blueprint.arguments, location "query").
+QUERY_ATTRIBUTE = "levelpath_reads_query"
+
+
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with the strict parser; an endpoint without a query schema refuses any query
+    parameter as one with a schema refuses an unknown one (before, ?status=draft was silently ignored)."""
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_request(_refuse_query_not_read)
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Callable[[Callable], Callable]:
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "query":
+            return decorator
+
+        def reads_query(view: Callable) -> Callable:
+            view = decorator(view)
+            setattr(view, QUERY_ATTRIBUTE, True)  # the decorators above it copy it (functools.wraps)
+            return view
+
+        return reads_query
 
     def problem(self, status: int, description: str):
         """Document a problem+json answer an endpoint gives, with when it gives it."""
         return self.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE,
                                  description=description)
+
+
+def _refuse_query_not_read() -> None:
+    """A query string sent to an endpoint that reads none is a 422 naming its parameters (after the access rule:
+    the app's own before_request hooks run first)."""
+    if not request.args or request.endpoint is None or request.method == "OPTIONS":
+        return
+    view = current_app.view_functions[request.endpoint]
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = request.method.lower()
+        view = getattr(view_class, method, None) or (getattr(view_class, "get", None) if method == "head" else None)
+    if view is None or getattr(view, QUERY_ATTRIBUTE, False):
+        return
+    abort(422, messages={"query": query_problems(request.args, {})})

@@ -36,7 +36,7 @@ from learning import organisation, policies
 from learning.leadership_roles import LeadershipLadder
 from learning.models import StaffMember, Unit
 from learning.scope import Cohort, ComplianceRules
-from learning.staff import employed_on
+from learning.staff import employed_on, leadership_role
 
 ALL = "ALL"
 ALREADY = "already"
@@ -360,7 +360,10 @@ def list_people_levels(session: Session, *, actor: Actor, filters: PeopleFilter,
                        limit: int = 100, offset: int = 0, rules: ComplianceRules | None = None) -> list[PersonLevel]:
     """Staff with their best valid certified level, filtered; unit-scoped HR sees only its units.
 
-    Raises PermissionDenied (not HR, or a unit outside the actor's scope) and NotFound (no such unit)."""
+    Raises PermissionDenied (not HR, or a unit outside the actor's scope), NotFound (no such unit) and
+    RuleViolation (a language that is no code, a leadership role on no rung: either would match nobody)."""
+    # a title is read as PATCH /staff stores it (pho_truong_phong is deputy_division_head)
+    role = None if filters.leadership_role is None else leadership_role(filters.leadership_role)
     visible = visible_unit_ids(session, actor)
     if filters.unit_id is not None:
         if session.get(Unit, filters.unit_id) is None:
@@ -389,7 +392,7 @@ def list_people_levels(session: Session, *, actor: Actor, filters: PeopleFilter,
     if filters.unit_id is not None:  # the unit and the units below it, as the staff list and HR scopes take it
         conditions.append(StaffMember.unit_id.in_(organisation.subtree_ids(session, filters.unit_id)))
     simple = {Unit.group: filters.group, StaffMember.category: filters.category,
-              StaffMember.is_leader: filters.is_leader, StaffMember.leadership_role: filters.leadership_role,
+              StaffMember.is_leader: filters.is_leader, StaffMember.leadership_role: role,
               best.c.level: filters.level}
     conditions += [column == value for column, value in simple.items() if value is not None]
     if filters.min_level is not None:

@@ -21,6 +21,7 @@ from api.db import db_session
 from api.errors import handle_http_exception, problem_response
 from api.schemas import (
     INT32_MAX,
+    QUERY_ID,
     Blueprint,
     PageArgsSchema,
     PageMetaSchema,
@@ -173,8 +174,8 @@ class ExternalCertificatePageSchema(ma.Schema):
 
 
 class ExternalCertificateQueryArgsSchema(PageArgsSchema):
-    holder_id = ma.fields.Integer()
-    unit_id = ma.fields.Integer()
+    holder_id = ma.fields.Integer(validate=QUERY_ID)
+    unit_id = ma.fields.Integer(validate=QUERY_ID)
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
     kind = ma.fields.String(validate=ma.validate.OneOf(KIND_IDS))
 

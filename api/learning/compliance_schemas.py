@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import StrictSchema
+from api.schemas import LANGUAGE, QUERY_ID, StrictSchema
+from core.db import INT32_MAX
 from assessment.models import LevelBasis
 from learning.models import StaffCategory, UnitGroup
 
@@ -14,7 +15,7 @@ FORMATS = ("json", "csv", "xlsx")
 class ComplianceQueryArgsSchema(StrictSchema):
     deadline = ma.fields.Date(required=True, metadata={"description": "A deadline of targets.yaml, e.g. 2025-12-31"})
     as_of = ma.fields.Date(load_default=None, metadata={"description": "The day measured (default: today)"})
-    language = ma.fields.String(load_default=None, validate=ma.validate.Length(min=2, max=8),
+    language = ma.fields.String(load_default=None, validate=LANGUAGE,
                                 metadata={"description": "Count only levels in this language (default: any)"})
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(FORMATS))
 
@@ -22,7 +23,7 @@ class ComplianceQueryArgsSchema(StrictSchema):
 class ChartQueryArgsSchema(StrictSchema):
     deadline = ma.fields.Date(required=True)
     as_of = ma.fields.Date(load_default=None)
-    language = ma.fields.String(load_default=None, validate=ma.validate.Length(min=2, max=8))
+    language = ma.fields.String(load_default=None, validate=LANGUAGE)
 
 
 class ComplianceRowSchema(ma.Schema):
@@ -62,13 +63,16 @@ class ComplianceReportSchema(ma.Schema):
 
 
 class PeopleLevelsQueryArgsSchema(StrictSchema):
-    unit_id = ma.fields.Integer(load_default=None, metadata={"description": "The unit and the units below it"})
+    unit_id = ma.fields.Integer(load_default=None, validate=QUERY_ID,
+                                metadata={"description": "The unit and the units below it"})
     group = ma.fields.String(load_default=None, validate=ma.validate.OneOf([g.value for g in UnitGroup]))
     category = ma.fields.String(load_default=None, validate=ma.validate.OneOf([c.value for c in StaffCategory]))
     is_leader = ma.fields.Boolean(load_default=None)
-    leadership_role = ma.fields.String(load_default=None)
+    leadership_role = ma.fields.String(load_default=None, metadata={
+        "description": "A rung of targets.yaml's leadership_roles or one of its Vietnamese titles, as PATCH "
+                       "/staff/{id} takes it (e.g. pho_truong_phong: deputy_division_head)"})
     under_40 = ma.fields.Boolean(load_default=None, metadata={"description": "Younger than 40 at as_of"})
-    language = ma.fields.String(load_default=None, validate=ma.validate.Length(min=2, max=8))
+    language = ma.fields.String(load_default=None, validate=LANGUAGE)
     level = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 6),
                               metadata={"description": "Best valid level exactly this"})
     min_level = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, 6))
@@ -79,7 +83,7 @@ class PeopleLevelsQueryArgsSchema(StrictSchema):
         "description": "Only people the targets count on as_of (in scope and employed that day); false: the others"})
     as_of = ma.fields.Date(load_default=None)
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=INT32_MAX))
 
 
 class PersonLevelSchema(ma.Schema):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import StrictSchema, WholeMatch
+from api.schemas import LANGUAGE, StrictSchema
 
 REQUIRED_LEVEL = ma.validate.Range(min=1, max=6)
-LANGUAGE = WholeMatch(r"^[a-z]{2,3}$", error="a lower-case ISO 639 language code such as en")
 TITLE = ma.validate.Length(min=1, max=200)
 
 

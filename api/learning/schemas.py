@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import StrictSchema
+from api.schemas import QUERY_ID, StrictSchema
 from assessment.models import LevelBasis
 from learning.queries import CERTIFIED
 
@@ -16,7 +16,7 @@ class UnitSchema(ma.Schema):
 
 
 class LevelQueryArgsSchema(StrictSchema):
-    unit_id = ma.fields.Integer(required=True)
+    unit_id = ma.fields.Integer(required=True, validate=QUERY_ID)
     basis = ma.fields.String(load_default=CERTIFIED,
                              validate=ma.validate.OneOf([CERTIFIED, *(basis.value for basis in LevelBasis)]),
                              metadata={"description": "certified (default): certification tests and verified "

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import PageArgsSchema, PageMetaSchema, StrictSchema, WholeMatch
+from api.schemas import LANGUAGE, QUERY_ID, PageArgsSchema, PageMetaSchema, StrictSchema, WholeMatch
 from learning.models import StaffCategory, UnitGroup
 from learning.staff import EMPLOYMENT, GENDERS
-
-LANGUAGE = WholeMatch(r"^[a-z]{2,3}$", error="a lower-case ISO 639 code such as en")
-
 
 class UnitQueryArgsSchema(StrictSchema):
     view = ma.fields.String(load_default="flat", validate=ma.validate.OneOf(["flat", "tree"]),
@@ -37,10 +34,10 @@ class UnitCreateSchema(StrictSchema):
 
 
 class StaffQueryArgsSchema(PageArgsSchema):
-    unit = ma.fields.Integer(metadata={"description": "Unit id: that unit and its sub-units"})
+    unit = ma.fields.Integer(validate=QUERY_ID, metadata={"description": "Unit id: that unit and its sub-units"})
     category = ma.fields.String(validate=ma.validate.OneOf([c.value for c in StaffCategory]))
     leader = ma.fields.Boolean()
-    position = ma.fields.Integer(metadata={"description": "Job position id"})
+    position = ma.fields.Integer(validate=QUERY_ID, metadata={"description": "Job position id"})
     language = ma.fields.String(validate=LANGUAGE, metadata={"description": "Uses this language at work"})
     age_under = ma.fields.Integer(validate=ma.validate.Range(min=1, max=150),
                                   metadata={"description": "Younger than this many years today"})

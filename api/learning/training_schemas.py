@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.learning.position_schemas import LANGUAGE
-from api.schemas import INT32_MAX, Id, StrictSchema, WholeMatch
+from api.schemas import LANGUAGE, QUERY_ID, Id, StrictSchema, WholeMatch
 from learning.training_models import SEATED, CourseFormat, CourseKind, PathStatus, StepStatus, SurveyAudience
 
 SKILLS = ("listening", "reading", "writing", "speaking", "grammar", "vocabulary")
 LEVEL = ma.validate.Range(min=0, max=6)
 # An id in a query string: as Id, which is strict and so takes JSON numbers only, not the query's text.
-QUERY_ID = ma.validate.Range(min=1, max=INT32_MAX)
-
-
 class CourseCreateSchema(StrictSchema):
     code = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40),
                                                      WholeMatch(r"^[A-Za-z0-9._-]+$")])
@@ -75,7 +71,7 @@ class CourseSchema(ma.Schema):
 
 class CourseQueryArgsSchema(StrictSchema):
     kind = ma.fields.String(validate=ma.validate.OneOf([k.value for k in CourseKind]))
-    language = ma.fields.String(validate=ma.validate.Length(min=2, max=8))
+    language = ma.fields.String(validate=LANGUAGE)
 
 
 class OfferingCreateSchema(StrictSchema):

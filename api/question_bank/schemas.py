@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas import INT32_MAX, Id, PageArgsSchema, PageMetaSchema, StrictSchema, WholeMatch
+from api.schemas import LANGUAGE, QUERY_ID, Id, PageArgsSchema, PageMetaSchema, StrictSchema, WholeMatch
 from question_bank.item_types import REGISTRY
 from question_bank.models import MAX_IDENTIFIER, MAX_PLAYS, MAX_TEXT_FIELDS, ItemStatus, Skill
 from question_bank.queries import SORTS
@@ -124,12 +124,12 @@ class ItemQueryArgsSchema(PageArgsSchema):
     skill = ma.fields.String(validate=ma.validate.OneOf(SKILLS))
     level = ma.fields.Integer(validate=ma.validate.Range(min=1, max=6))
     type = ma.fields.String(validate=ma.validate.OneOf(TYPES))
-    language = ma.fields.String(validate=WholeMatch(r"^[a-z]{2,3}$"))
+    language = ma.fields.String(validate=LANGUAGE)
     topic = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
     tag = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=60)),
                          metadata={"description": "Repeat for several; items must have all of them"})
     q = ma.fields.String(validate=ma.validate.Length(min=1, max=200), metadata={"description": "Words in the text"})
-    author_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=INT32_MAX))
+    author_id = ma.fields.Integer(validate=QUERY_ID)
     sort = ma.fields.String(load_default="id", validate=ma.validate.OneOf(sorted(SORTS)))
 
 
@@ -172,8 +172,8 @@ class RejectSchema(StrictSchema):
 
 
 class DiffArgsSchema(StrictSchema):
-    from_version = ma.fields.Integer(required=True, data_key="from", validate=ma.validate.Range(min=1))
-    to_version = ma.fields.Integer(required=True, data_key="to", validate=ma.validate.Range(min=1))
+    from_version = ma.fields.Integer(required=True, data_key="from", validate=QUERY_ID)
+    to_version = ma.fields.Integer(required=True, data_key="to", validate=QUERY_ID)
 
 
 class ChangeSchema(ma.Schema):
