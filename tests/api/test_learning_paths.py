@@ -635,7 +635,7 @@ def live(live_postgres_app, empty_database, tmp_path):
 
 def test_concurrent_enrolments_never_exceed_the_seats(live):
     app, offering_id, people, engine = live
-    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+    barrier, results = threading.Barrier(THREADS, timeout=60), [None] * THREADS
 
     def run(index: int) -> None:
         staff_id, token = people[index]

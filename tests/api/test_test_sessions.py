@@ -405,7 +405,7 @@ def live(live_app, empty_database, tmp_path):
 
 def test_concurrent_registrations_never_exceed_the_capacity(live):
     app, session_id, tokens, engine = live
-    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+    barrier, results = threading.Barrier(THREADS, timeout=60), [None] * THREADS
 
     def run(index: int) -> None:
         barrier.wait()

@@ -49,7 +49,7 @@ def live(live_app, empty_database, tmp_path):
 
 def _together(call) -> list:
     """Run ``call`` on THREADS threads released at the same moment; their responses."""
-    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+    barrier, results = threading.Barrier(THREADS, timeout=60), [None] * THREADS
 
     def run(index: int) -> None:
         barrier.wait()

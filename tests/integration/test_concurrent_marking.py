@@ -73,7 +73,7 @@ def live(live_app, empty_database, tmp_path):
 
 def test_the_last_two_markings_at_once_settle_the_result_once(live):
     app, attempt_id, waiting, token, engine = live
-    barrier, results = threading.Barrier(len(waiting)), [None] * len(waiting)
+    barrier, results = threading.Barrier(len(waiting), timeout=60), [None] * len(waiting)
 
     def mark(index: int) -> None:
         client = app.test_client()

@@ -34,7 +34,7 @@ def test_the_same_chunk_sent_by_many_tabs_at_once_is_appended_once(live):
     app, auth, _backend = live
     upload_id = app.test_client().post("/api/v1/uploads", headers=auth, json={
         "size": len(RECORDING), "media_type": "audio/ogg"}).json["id"]
-    barrier, results = threading.Barrier(THREADS), [None] * THREADS
+    barrier, results = threading.Barrier(THREADS, timeout=60), [None] * THREADS
 
     def send(index: int) -> None:
         barrier.wait()
