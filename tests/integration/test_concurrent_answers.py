@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -45,6 +46,20 @@ def live(live_app, empty_database, tmp_path):
         _token, secret = accounts.issue_token(session, user=made[Role.CANDIDATE], name="race")
         session.commit()
         yield app, attempt.id, secret, empty_database.engine
+
+
+def _together_while_locked(engine, row_lock, call) -> list:
+    """``_together(call)`` while another connection holds ``row_lock`` (a SELECT ... FOR UPDATE) for 1.5 s: the
+    calls all read what they check before any can write, so only a lock they take themselves keeps them apart."""
+    result: list = []
+    requests = threading.Thread(target=lambda: result.extend(_together(call)))
+    with engine.connect() as holder:
+        holder.execute(row_lock)
+        requests.start()
+        time.sleep(1.5)
+        holder.rollback()
+    requests.join(timeout=60)
+    return result
 
 
 def _together(call) -> list:

@@ -7,9 +7,6 @@ to keep). The item's row is now locked from the check to the commit.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +18,7 @@ from question_bank import services as bank
 from core.audit import AuditEvent
 from question_bank.models import Item, ItemReview
 from tests.factories import single_choice_spec
-from tests.integration.test_concurrent_answers import THREADS, _together
+from tests.integration.test_concurrent_answers import THREADS, _together_while_locked
 
 
 @pytest.fixture
@@ -44,15 +41,8 @@ def _at_once(live, call) -> list:
     """``call`` on THREADS threads at once, all held at the item's row until each has had time to check its
     If-Match: only the row lock taken with the check can then keep two from passing it."""
     app, item_id, _, _, _, engine = live
-    result: list = []
-    requests = threading.Thread(target=lambda: result.extend(_together(lambda index: call(app.test_client(), index))))
-    with engine.connect() as holder:
-        holder.execute(select(Item.id).where(Item.id == item_id).with_for_update())
-        requests.start()
-        time.sleep(1.5)
-        holder.rollback()
-    requests.join(timeout=60)
-    return result
+    return _together_while_locked(engine, select(Item.id).where(Item.id == item_id).with_for_update(),
+                                  lambda index: call(app.test_client(), index))
 
 
 def test_edits_sent_at_once_with_one_etag_pass_once_and_the_others_get_412(live):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +17,7 @@ from question_bank import review
 from question_bank import services as bank
 from question_bank.models import Stimulus
 from tests.factories import single_choice_spec
-from tests.integration.test_concurrent_answers import THREADS, _together
+from tests.integration.test_concurrent_answers import THREADS, _together_while_locked
 
 RECORDING = b"OggS\x00\x02" + bytes(range(256))
 MAX_PLAYS = 2
@@ -53,19 +51,12 @@ def live(live_postgres_app, empty_database):
 
 def test_plays_asked_for_at_once_never_pass_the_recordings_limit(live):
     app, attempt_id, stimulus_id, token, engine = live
-    result: list = []
-    requests = threading.Thread(target=lambda: result.extend(_together(lambda _i: app.test_client().post(
-        f"/api/v1/attempts/{attempt_id}/plays", json={"stimulus_id": stimulus_id},
-        headers={"Authorization": f"Bearer {token}"}))))
     # Hold every request's insert up (a play's row locks its stimulus's key) until all have read how many
     # plays are used: only the attempt's row lock can then keep them from counting the same plays.
-    with engine.connect() as holder:
-        holder.execute(select(Stimulus.id).where(Stimulus.id == stimulus_id).with_for_update())
-        requests.start()
-        time.sleep(1.5)
-        holder.rollback()
-    requests.join(timeout=60)
-    responses = result
+    responses = _together_while_locked(engine, select(Stimulus.id).where(Stimulus.id == stimulus_id).with_for_update(),
+                                    lambda _i: app.test_client().post(
+                                        f"/api/v1/attempts/{attempt_id}/plays", json={"stimulus_id": stimulus_id},
+                                        headers={"Authorization": f"Bearer {token}"}))
     statuses = sorted(r.status_code for r in responses)
     # the attempt's row lock makes them take turns: the first two play, every later one finds none left
     assert statuses == [201] * MAX_PLAYS + [409] * (THREADS - MAX_PLAYS), statuses
