@@ -22,9 +22,14 @@ def _record_review(session: Session, item: Item, actor: Actor, action: str, comm
     session.flush()
 
 
+def _item_to_move(session: Session, item_id: int) -> Item:
+    """The item, its row locked to the commit: its status decides each step, so two steps never pass together."""
+    return get_item(session, item_id, for_update=True)
+
+
 def submit_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
     """Send a draft to review. Raises NotFound, PermissionDenied, or Conflict if not a draft."""
-    item = get_item(session, item_id, for_update=True)  # its status decides: one step at a time
+    item = _item_to_move(session, item_id)
     if not policies.can_submit_item(actor, item):
         raise PermissionDenied("only the item's author can submit it for review")
     item.submit_for_review()
@@ -63,7 +68,7 @@ def _require_reviewer_of(session: Session, actor: Actor, item: Item, decision: s
 def approve_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
     """Approve an item in review. Raises PermissionDenied for self-approval (the item or a version under
     review is the actor's work), Conflict if not in review."""
-    item = get_item(session, item_id, for_update=True)  # its status decides: one step at a time
+    item = _item_to_move(session, item_id)
     _require_reviewer_of(session, actor, item, "approve")
     item.approve()
     _record_review(session, item, actor, "approved", comment)
@@ -72,7 +77,7 @@ def approve_item(session: Session, *, actor: Actor, item_id: int, comment: str =
 
 def reject_item(session: Session, *, actor: Actor, item_id: int, comment: str) -> Item:
     """Return an item in review to its author with a reason. Raises PermissionDenied, Conflict, RuleViolation."""
-    item = get_item(session, item_id, for_update=True)  # its status decides: one step at a time
+    item = _item_to_move(session, item_id)
     _require_reviewer_of(session, actor, item, "reject")
     if not comment.strip():
         raise RuleViolation("a rejection needs a comment for the author", field="comment")
@@ -84,7 +89,7 @@ def reject_item(session: Session, *, actor: Actor, item_id: int, comment: str) -
 def retire_item(session: Session, *, actor: Actor, item_id: int, comment: str = "") -> Item:
     """Retire an item: no test, adaptive pool or form made from now on takes it (tests already published keep the
     version they pinned until they are archived). Raises PermissionDenied or Conflict."""
-    item = get_item(session, item_id, for_update=True)  # its status decides: one step at a time
+    item = _item_to_move(session, item_id)
     if not policies.can_retire_item(actor, item):
         raise PermissionDenied("only the author, a reviewer or a test administrator can retire an item")
     item.retire()
